@@ -1,0 +1,207 @@
+"""One exception hierarchy and one message catalogue for the whole library.
+
+Every user-facing error raised by nlperr is an instance of :class:`NlperrError`
+(or a subclass) and carries a code from :class:`Errors` / :class:`Warnings`,
+so messages can be looked up, grepped and tested.  Each message says what was
+expected, what was received and what to do about it.
+
+Example
+-------
+>>> from nlperr.errors import Errors, InputError
+>>> err = InputError(Errors.E001.format(where="x.conll:3", expected=2, got=1, line="a"))
+>>> str(err).startswith("[E001]")
+True
+"""
+
+from __future__ import annotations
+
+import warnings
+
+__all__ = [
+    "NlperrError",
+    "InputError",
+    "FormatError",
+    "SpanError",
+    "SchemeError",
+    "ModelError",
+    "ModelNotFoundError",
+    "MissingDependencyError",
+    "NlperrWarning",
+    "RepairWarning",
+    "Errors",
+    "Warnings",
+    "shorten",
+    "warn",
+]
+
+
+class NlperrError(Exception):
+    """Base class of every error raised by nlperr."""
+
+
+class InputError(NlperrError, ValueError):
+    """Bad user input: data, options or files."""
+
+
+class FormatError(InputError):
+    """A file does not follow the format it was read as (names file and line)."""
+
+
+class SpanError(InputError):
+    """Spans that are invalid for their text or tokens."""
+
+
+class SchemeError(InputError):
+    """Tags that are invalid under a tagging scheme."""
+
+
+class ModelError(NlperrError):
+    """A model could not be loaded or used."""
+
+
+class ModelNotFoundError(ModelError, FileNotFoundError):
+    """The model named by a spec does not exist."""
+
+
+class MissingDependencyError(NlperrError, ImportError):
+    """An optional dependency is not installed; the message names the extra."""
+
+
+class NlperrWarning(UserWarning):
+    """Base class of nlperr's warnings."""
+
+
+class RepairWarning(NlperrWarning):
+    """Input was repaired in lenient mode; the message says what changed."""
+
+
+def shorten(value: object, width: int = 80) -> str:
+    """``repr`` of *value* cut to *width* characters, for error messages."""
+    text = repr(value)
+    if len(text) <= width:
+        return text
+    return text[: width - 5] + "...'" if text[:1] in "'\"" else text[: width - 3] + "..."
+
+
+def warn(message: str, category: type[Warning] = NlperrWarning, stacklevel: int = 2) -> None:
+    """Emit an nlperr warning (thin wrapper so the call sites stay short)."""
+    warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
+class _Catalogue(type):
+    """Prefix every message with its code: ``Errors.E001`` -> ``"[E001] ..."``."""
+
+    def __getattribute__(cls, code: str) -> str:  # noqa: N805
+        message = type.__getattribute__(cls, code)
+        if code.startswith(("E", "W")) and code[1:].isdigit():
+            return f"[{code}] {message}"
+        return message
+
+
+class Errors(metaclass=_Catalogue):
+    # --- file formats -----------------------------------------------------
+    E001 = ("{where}: expected {expected} tab- or space-separated columns (as on the "
+            "first token line of this sentence), got {got}: {line}. Fix the line, or "
+            "pass the right column layout.")
+    E002 = ("{where}: malformed tag {tag!r}. Tags must be 'O', '-' (missing) or "
+            "PREFIX-TYPE with PREFIX in {prefixes} for scheme {scheme}.")
+    E003 = "{where}: the file is empty (no examples found). Check the path and format."
+    E004 = ("{where}: column {column} does not exist: the line has {ncols} columns. "
+            "Choose a column index in 0..{maxcol} (or a negative index).")
+    E005 = ("{where}: invalid JSON: {error}. Each line of a JSONL file must be one JSON "
+            "object.")
+    E006 = ("{where}: missing required field {field!r}. Expected an object with at "
+            "least {required}; got keys {got}.")
+    E007 = ("Unknown format {name!r}. Available formats: {available}. Pass one of them "
+            "with format=..., or register your own with nlperr.io.register_format.")
+    E008 = ("Cannot guess the format of {path!r} from its extension. Pass format=... "
+            "(one of {available}).")
+    E009 = ("{where}: the HIPE header must start with 'TOKEN' and contain {column!r}; "
+            "got {header}.")
+    E010 = ("{where}: column {column!r} not found; available columns: {available}.")
+    E011 = "{where}: {path!r} does not exist."
+    E012 = ("{where}: expected a value of type {expected} for {field!r}, got {got}.")
+    E013 = ("{where}: the token {token!r} does not occur in the text at or after "
+            "offset {offset}. Tokens must appear in the text in order.")
+
+    # --- spans and schemes --------------------------------------------------
+    E101 = ("{where}: span {span} lies outside the text (length {length}). Offsets are "
+            "half-open [start, end) character offsets with 0 <= start < end <= len(text).")
+    E102 = ("{where}: spans {a} and {b} overlap. nlperr keeps flat (non-overlapping) "
+            "spans; pass strict=False to drop the later span with a warning, or resolve "
+            "the overlap in the data.")
+    E103 = ("{where}: span {span} is not aligned to token boundaries (its start or end "
+            "falls inside a token). Fix the offsets, or pass strict=False to snap it to "
+            "the enclosing tokens with a warning.")
+    E104 = ("{where}: tag {tag!r} at token {index} follows {prev!r}; under strict "
+            "{scheme} an entity must start with {starts}. Pass strict=False to read it "
+            "as the start of a new entity (conlleval behaviour), or use the right "
+            "scheme (scheme='IOB1' lets I- start an entity).")
+    E105 = ("Unknown tagging scheme {scheme!r}. Choose one of {available} (aliases: "
+            "{aliases}).")
+    E106 = ("{where}: got {ntags} tags for {ntokens} tokens. Tags and tokens must have "
+            "the same length.")
+    E107 = ("{where}: span {span} has start >= end. Spans must be non-empty half-open "
+            "[start, end) offsets.")
+    E108 = ("{where}: cannot detect the tagging scheme: {reason}. Pass scheme=... "
+            "explicitly (one of {available}).")
+    E109 = ("{where}: the example has no tokens; token-level tags need tokens. Load "
+            "tokenized data or tokenize the text first (nlperr.data.whitespace_tokenize).")
+    E110 = ("{where}: span label must be a non-empty string without whitespace, got "
+            "{label!r}.")
+
+    # --- adapters / models ----------------------------------------------------
+    E201 = ("Unknown model spec {spec!r}. Use 'spacy:NAME_OR_PATH', 'hf:PATH' or "
+            "'callable:module:function' (registered kinds: {available}).")
+    E202 = "Model not found: {spec!r}. {hint}"
+    E203 = ("{what} requires the optional dependency {package!r}. Install it with: "
+            "pip install 'nlperr[{extra}]'.")
+    E204 = ("The spaCy pipeline {name!r} has no {component!r} component (it has: "
+            "{pipes}). Use a pipeline with {component!r} or another adapter.")
+    E205 = ("The Hugging Face tokenizer at {path!r} is not a fast tokenizer. nlperr "
+            "needs offset mappings for word alignment; use a model that ships "
+            "tokenizer.json.")
+    E206 = ("Cannot detect the task of the Hugging Face model at {path!r}: its config "
+            "names architectures {arch}. Pass task='ner' or task='classification' "
+            "(CLI: --task).")
+    E207 = ("Unknown value {value!r} for {option!r}. Allowed values: {allowed}.")
+    E208 = ("The callable {name!r} returned {got} results for a batch of {expected} "
+            "texts. It must return one result per input text, in order.")
+    E209 = ("The callable {name!r} returned {got!r} for text {index} of the batch; "
+            "expected {expected}.")
+    E210 = ("Label map: could not read {source!r}: {error}. Pass a JSON object "
+            "('{{\"PERSON\": \"PER\"}}') or the path of a JSON file holding one.")
+    E211 = ("Label {label!r} is not in the label map and unmapped='error'. Add it to the "
+            "map, or choose unmapped='keep' or 'drop'.")
+    E212 = ("The model at {path!r} is a {found} model, but task={task!r} was asked for.")
+    E213 = ("Cannot import {target!r}: {error}. A callable spec is "
+            "'callable:package.module:function'; the module must be importable (on "
+            "sys.path or installed).")
+    E214 = ("The adapter's task {task!r} does not match the examples: {reason}.")
+
+    # --- engine / cache -------------------------------------------------------
+    E301 = ("batch_size must be a positive integer, got {value!r}.")
+    E302 = ("The cache at {path!r} cannot be used: {error}. Delete the folder or pass "
+            "cache=False (CLI: --no-cache).")
+
+    # --- CLI / misc -------------------------------------------------------------
+    E401 = "{where}: {message}"
+    E402 = ("Gold and predicted data disagree: {what}. They must hold the same "
+            "examples in the same order.")
+
+
+class Warnings(metaclass=_Catalogue):
+    W001 = ("{where}: {count} tag(s) were invalid under strict {scheme} and were read "
+            "as the start of a new entity (lenient mode). First: {first}.")
+    W002 = ("{where}: span {span} was not aligned to tokens and was snapped to "
+            "{snapped}.")
+    W003 = ("{where}: span {dropped} overlaps {kept} and was dropped (lenient mode).")
+    W004 = ("{where}: the tagging scheme looks mixed ({reason}); reading it as {scheme}. "
+            "Pass scheme=... to silence this warning.")
+    W005 = ("{count} of {total} predicted tag sequences contained tags that are invalid "
+            "under {scheme} (e.g. I- after O); they were decoded the conlleval way (an "
+            "invalid I- starts a new entity).")
+    W006 = ("{count} label(s) produced by the model are not in the label map and were "
+            "{action}: {labels}.")
+    W007 = ("{where}: {count} line(s) were skipped: {reason}.")
+    W008 = ("The Hugging Face model at {path!r} has no GPU available; running on CPU.")
