@@ -123,6 +123,7 @@ class Errors(metaclass=_Catalogue):
     E012 = ("{where}: expected a value of type {expected} for {field!r}, got {got}.")
     E013 = ("{where}: the token {token!r} does not occur in the text at or after "
             "offset {offset}. Tokens must appear in the text in order.")
+    # (io: add E014-E099 above this line)
 
     # --- spans and schemes --------------------------------------------------
     E101 = ("{where}: span {span} lies outside the text (length {length}). Offsets are "
@@ -183,11 +184,22 @@ class Errors(metaclass=_Catalogue):
     E301 = ("batch_size must be a positive integer, got {value!r}.")
     E302 = ("The cache at {path!r} cannot be used: {error}. Delete the folder or pass "
             "cache=False (CLI: --no-cache).")
+    # (adapters/engine: add E215-E299 / E303-E399 above this line)
 
     # --- CLI / misc -------------------------------------------------------------
     E401 = "{where}: {message}"
     E402 = ("Gold and predicted data disagree: {what}. They must hold the same "
             "examples in the same order.")
+    # (cli: add E403-E499 above this line)
+
+    # --- analysis (E5xx) ------------------------------------------------------
+    # (analysis: add E501-E599 above this line)
+
+    # --- behavioral suites (E6xx) -----------------------------------------------
+    # (suites: add E601-E699 above this line)
+
+    # --- OCR diagnostics (E7xx) -----------------------------------------------
+    # (ocr: add E701-E799 above this line)
 
 
 class Warnings(metaclass=_Catalogue):
@@ -205,3 +217,8 @@ class Warnings(metaclass=_Catalogue):
             "{action}: {labels}.")
     W007 = ("{where}: {count} line(s) were skipped: {reason}.")
     W008 = ("The Hugging Face model at {path!r} has no GPU available; running on CPU.")
+    # (io/data: add W009-W099 above this line)
+    # (adapters/engine: add W101-W199 above this line)
+    # (analysis: add W501-W599 above this line)
+    # (suites: add W601-W699 above this line)
+    # (ocr: add W701-W799 above this line)
