@@ -184,6 +184,16 @@ class Errors(metaclass=_Catalogue):
     E301 = ("batch_size must be a positive integer, got {value!r}.")
     E302 = ("The cache at {path!r} cannot be used: {error}. Delete the folder or pass "
             "cache=False (CLI: --no-cache).")
+    E215 = ("Device {device!r} was asked for, but {reason}. Pass device='cpu', "
+            "device='gpu' (any GPU, else CPU with a warning) or leave device=None (auto).")
+    E216 = ("The Hugging Face model at {path!r} has no usable id2label in its config "
+            "(got {got}). Save the model with id2label/label2id set.")
+    E217 = ("Cannot build a Prediction from {got!r}: {reason}.")
+    E218 = ("The model spec {spec!r} is incomplete: expected {expected}.")
+    E219 = ("Could not hash the model files at {path!r}: {error}.")
+    E303 = ("The cache at {path!r} holds an unreadable entry for key {key}: {error}. "
+            "Delete the cache folder or pass cache=False (CLI: --no-cache).")
+    E304 = ("progress must be True, False or None (auto), got {value!r}.")
     # (adapters/engine: add E215-E299 / E303-E399 above this line)
 
     # --- CLI / misc -------------------------------------------------------------
@@ -218,6 +228,11 @@ class Warnings(metaclass=_Catalogue):
     W007 = ("{where}: {count} line(s) were skipped: {reason}.")
     W008 = ("The Hugging Face model at {path!r} has no GPU available; running on CPU.")
     # (io/data: add W009-W099 above this line)
+    W101 = ("{count} of {total} texts were longer than the model's maximum length "
+            "({max_length} tokens) and were truncated for sequence classification. Pass "
+            "long_texts='average' to average predictions over overlapping windows instead.")
+    W102 = ("{count} word(s) produced no subword pieces with the tokenizer at {path!r} "
+            "(e.g. {examples}) and were labelled 'O'.")
     # (adapters/engine: add W101-W199 above this line)
     # (analysis: add W501-W599 above this line)
     # (suites: add W601-W699 above this line)
