@@ -123,6 +123,31 @@ class Errors(metaclass=_Catalogue):
     E012 = ("{where}: expected a value of type {expected} for {field!r}, got {got}.")
     E013 = ("{where}: the token {token!r} does not occur in the text at or after "
             "offset {offset}. Tokens must appear in the text in order.")
+    E014 = ("Format {name!r} cannot be {verb} (no {what} registered). Formats that can "
+            "be {verb}: {available}.")
+    E015 = ("{where}: span {span} gives token_start/token_end {given} but its character "
+            "offsets cover tokens {actual}. Fix the token indices (token_end is the "
+            "inclusive index of the last token, as in Prodigy) or drop them.")
+    E016 = ("{where}: got {got} prediction(s) for {expected} example(s). Pass one "
+            "prediction per example, in the same order.")
+    E017 = ("{where}: the prediction's {what} differs from the gold example's ({gold} vs "
+            "{pred}). Predictions must hold the same examples (same text and tokens) in "
+            "the same order.")
+    E018 = ("The dataset at {path!r} holds the splits {splits}. Pass split=... (one of "
+            "them) to choose one.")
+    E019 = ("{where}: column {column!r} holds integer ids but the dataset has no "
+            "ClassLabel names for it. Cast the column to ClassLabel (or Sequence of "
+            "ClassLabel) or use string tags.")
+    E020 = ("{where}: span {span} does not align with the spaCy tokens of the text "
+            "({tokens}). Build the example from tokens, or snap the span to token "
+            "boundaries (validate(strict=False)).")
+    E021 = ("{where}: token {token!r} contains {what} and cannot be written as one "
+            "field of a column file. Replace it, or write another format (jsonl).")
+    E022 = ("register_format({name!r}): {problem}. Pass reader=/writer= callables "
+            "(reader(path, **options) -> list[Example]; writer(examples, path, "
+            "**options)).")
+    E023 = ("{where}: the examples have no {what} to write. Give examples with "
+            "{what}, or choose a format that does not need them.")
     # (io: add E014-E099 above this line)
 
     # --- spans and schemes --------------------------------------------------
@@ -227,6 +252,8 @@ class Warnings(metaclass=_Catalogue):
             "{action}: {labels}.")
     W007 = ("{where}: {count} line(s) were skipped: {reason}.")
     W008 = ("The Hugging Face model at {path!r} has no GPU available; running on CPU.")
+    W009 = ("{where}: {count} sentence(s) held tags that are invalid under strict "
+            "{scheme} and were read the conlleval way (lenient mode). First: {first}.")
     # (io/data: add W009-W099 above this line)
     W101 = ("{count} of {total} texts were longer than the model's maximum length "
             "({max_length} tokens) and were truncated for sequence classification. Pass "
