@@ -228,6 +228,23 @@ class Errors(metaclass=_Catalogue):
     # (cli: add E403-E499 above this line)
 
     # --- analysis (E5xx) ------------------------------------------------------
+    E501 = ("Gold and predicted data have different numbers of examples: {ngold} gold, "
+            "{npred} predicted. Pass predictions for exactly the gold examples, in the "
+            "same order.")
+    E502 = ("Gold and predicted data disagree at example {index} (id {id!r}): {what} "
+            "differ (gold {gold}, predicted {pred}). They must hold the same examples in "
+            "the same order; re-run the prediction on the gold file.")
+    E503 = ("Example {index} (id {id!r}) of the {side} data has no {field}; {task} "
+            "analysis needs it. {hint}")
+    E504 = ("{where}: spans {a} and {b} overlap. Analyses need flat (non-overlapping) "
+            "spans per example; validate the examples (Example.validate(strict=False)).")
+    E505 = ("Unknown slice attribute {name!r}. Registered attributes: {available}. Register "
+            "your own with nlperr.analysis.register_slice(name, fn, level=...).")
+    E506 = ("The slice attribute {name!r} needs {what}; {hint}")
+    E507 = ("No label matches {pattern!r}. Labels in the data: {available}.")
+    E508 = ("{what} needs at least {n} {unit}, got {got}.")
+    E509 = ("The baseline data does not match the gold data: {what}.")
+    E510 = ("{where}: {message}")
     # (analysis: add E501-E599 above this line)
 
     # --- behavioral suites (E6xx) -----------------------------------------------
@@ -261,6 +278,13 @@ class Warnings(metaclass=_Catalogue):
     W102 = ("{count} word(s) produced no subword pieces with the tokenizer at {path!r} "
             "(e.g. {examples}) and were labelled 'O'.")
     # (adapters/engine: add W101-W199 above this line)
+    W501 = ("{metric} is ill-defined for {count} label(s) with no {what} ({labels}) and "
+            "is set to {value}. Pass zero_division=0, 1 or numpy.nan to choose the value "
+            "and silence this warning.")
+    W502 = ("{count} predicted span(s) overlap unannotated ('-') ranges of the gold data and "
+            "were ignored.")
+    W503 = ("Example {index} (id {id!r}) has no class probabilities; confidence-based "
+            "tables skip {count} example(s) without them.")
     # (analysis: add W501-W599 above this line)
     # (suites: add W601-W699 above this line)
     # (ocr: add W701-W799 above this line)
