@@ -248,6 +248,37 @@ class Errors(metaclass=_Catalogue):
     # (analysis: add E501-E599 above this line)
 
     # --- behavioral suites (E6xx) -----------------------------------------------
+    E601 = ("{where}: edit {edit} lies outside the text (length {length}). Edits are "
+            "(start, end, replacement) with 0 <= start <= end <= len(text) on the original text.")
+    E602 = ("{where}: edits {a} and {b} overlap. An edit log holds non-overlapping edits on "
+            "the original text; merge them into one edit.")
+    E603 = ("Unknown perturbation {name!r}. Available perturbations: {available}. Register "
+            "your own with nlperr.perturb.register_perturbation.")
+    E604 = ("{where}: invalid value {got!r} for parameter {param!r} of perturbation "
+            "{name!r}; expected {expected}.")
+    E605 = ("{where}: cannot read the suite: {error}. A suite is a YAML or JSON mapping with "
+            "'name' and 'tests' (see docs/suites.md).")
+    E606 = ("{where}: field {field!r} must be {expected}, got {got}.")
+    E607 = ("{where}: unknown test type {got!r}. Allowed values: 'MFT', 'INV', 'DIR'.")
+    E608 = ("Unknown suite {name!r}: it is neither an existing file nor a shipped suite. "
+            "Shipped suites: {available} (see `nlperr suite list`).")
+    E609 = ("{where}: template placeholder {{{key}}} names no lexicon. Available lexicons: "
+            "{available}. Add it under 'lexicons:' in the suite.")
+    E610 = ("{where}: invalid case record: {error}. Case files are written by `nlperr suite "
+            "generate`; regenerate the file.")
+    E611 = ("{path!r} is not a CheckList test suite: {reason}. Pass the released "
+            "sentiment_suite.tar.gz or the .pkl inside it.")
+    E612 = ("Test {test!r} ({kind}) needs {need} from the model, but the predictions have "
+            "none (e.g. {example!r}). Use a model that outputs {need}, or drop the test.")
+    E613 = ("{where}: test {test!r} has no input texts. INV/DIR tests need data: give the "
+            "suite 'data:', pass data=... (CLI: --data FILE), or list 'cases:'.")
+    E614 = ("{where}: min_pass_rate must be a number in [0, 1], got {got!r}.")
+    E615 = ("Cannot compare the runs: {reason}. Both runs must use the same generated cases "
+            "(same suite, data and seed).")
+    E616 = ("{where}: invalid OCR confusion table: {error}. Expected a JSON object "
+            "{{\"confusions\": [[source, target, weight], ...]}} or a NoiseModel.")
+    E617 = ("{where}: the model returned {got} for a {task} suite. Load the model with "
+            "task={task!r} (CLI: --task).")
     # (suites: add E601-E699 above this line)
 
     # --- OCR diagnostics (E7xx) -----------------------------------------------
@@ -286,5 +317,12 @@ class Warnings(metaclass=_Catalogue):
     W503 = ("Example {index} (id {id!r}) has no class probabilities; confidence-based "
             "tables skip {count} example(s) without them.")
     # (analysis: add W501-W599 above this line)
+    W601 = ("Perturbation {name!r} changed nothing in {count} of {total} case(s) of test "
+            "{test!r}; those cases are kept and count as passing trivially.")
+    W602 = ("Test {test!r}: {count} of {total} case(s) were skipped: {reason}.")
+    W603 = ("CheckList test {test!r}: expectation {found} was not recognised; mapped to "
+            "{mapped}. Check the converted suite.")
+    W604 = ("{where}: the templates expand to {total} cases; {kept} were sampled "
+            "(max_cases={kept}).")
     # (suites: add W601-W699 above this line)
     # (ocr: add W701-W799 above this line)
