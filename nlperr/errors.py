@@ -282,6 +282,33 @@ class Errors(metaclass=_Catalogue):
     # (suites: add E601-E699 above this line)
 
     # --- OCR diagnostics (E7xx) -----------------------------------------------
+    E701 = ("{where}: not an ICDAR 2019 post-OCR file: line {line} must start with "
+            "{prefix!r}, got {got}. Each file holds the lines '[OCR_toInput] ...', "
+            "'[OCR_aligned] ...' and '[ GS_aligned] ...'.")
+    E702 = ("{where}: the aligned OCR line has {nocr} characters but the aligned gold line "
+            "has {ngold}. ICDAR aligned lines must have equal length (one alignment column "
+            "per character); check that the file is complete.")
+    E703 = ("{where}: expected a line-aligned pair 'OCR||@@||GOLD' (optionally "
+            "'||@@||OTHER'), got {got}. Fix or remove the line.")
+    E704 = ("{where}: {path!r} does not exist. Pass an existing file or folder.")
+    E705 = ("No {what} found in {paths}. Pass files, or folders holding {pattern} files.")
+    E706 = ("The --ocr and --gold inputs do not match: {detail}. Both must hold files "
+            "with the same names (relative paths).")
+    E707 = ("Cannot read the noise model {source!r}: {error}. Expected a JSON object "
+            "written by NoiseModel.to_json (format {format!r}, version {version}).")
+    E708 = ("{name} must be a number in [{low}, {high}), got {value!r}.")
+    E709 = ("{where}: got {ngold} gold and {nocr} OCR texts. Gold and OCR must be "
+            "parallel sequences of the same length.")
+    E710 = ("bins must be a positive integer or an increasing sequence of at least two "
+            "numbers, got {value!r}.")
+    E711 = ("Cannot build a lexicon from {source!r}: {error}.")
+    E712 = ("Unknown garbage rule(s) {names}. Available rules: {available}. Register "
+            "your own with nlperr.ocr.register_garbage_rule.")
+    E713 = ("Unknown noise model {name!r}. Registered noise models: {available}. "
+            "Register your own with nlperr.ocr.register_noise_model.")
+    E714 = ("{where}: cannot decode the file as UTF-8 ({error}). OCR files must be "
+            "UTF-8 text.")
+    E715 = ("{what} needs {needed}. {hint}")
     # (ocr: add E701-E799 above this line)
 
 
@@ -325,4 +352,11 @@ class Warnings(metaclass=_Catalogue):
     W604 = ("{where}: the templates expand to {total} cases; {kept} were sampled "
             "(max_cases={kept}).")
     # (suites: add W601-W699 above this line)
+    W701 = ("{where}: {count} unit(s) have an empty gold text after normalization; "
+            "their OCR characters/words are counted as insertions and their own error "
+            "rate is undefined (NaN). jiwer would refuse such input.")
+    W702 = ("The noise model reached CER {reached:.4f} instead of the requested "
+            "{target:.4f} on a text of {length} characters: {reason}.")
+    W703 = ("{count} predicted span(s) overlap no gold span and have no {attribute!r} "
+            "value; they are reported in the bucket 'n/a'.")
     # (ocr: add W701-W799 above this line)
