@@ -1,0 +1,1 @@
+"""Prediction-level error analysis (filled in below)."""

@@ -1,0 +1,261 @@
+"""Flat array views of gold and predicted examples (the analyses' hot path).
+
+Every NER analysis works on :class:`SpanArrays`: all spans of all examples in
+a handful of numpy arrays.  Character offsets are shifted by a per-example
+offset (``base[i]`` = sum of the previous texts' lengths plus one gap per
+example), so spans of different examples can never overlap and interval
+operations become 1-D ``searchsorted`` merges over sorted arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..data import Example
+from ..errors import Errors, InputError, Warnings, shorten, warn
+
+__all__ = ["SpanArrays", "Pairs", "flatten_pair", "overlap_pairs", "check_aligned"]
+
+
+def _ex_id(ex: Example, index: int) -> str:
+    return ex.id if ex.id is not None else f"#{index}"
+
+
+def check_aligned(gold: Sequence[Example], pred: Sequence[Example], *, side: str = "predicted",
+                  code: str = "E502") -> None:
+    """Raise :class:`InputError` naming the first example where *gold* and *pred* differ.
+
+    Compared: the number of examples, each example's text and (when both have
+    them) its token boundaries.
+    """
+    if len(gold) != len(pred):
+        if code == "E509":
+            raise InputError(Errors.E509.format(
+                what=f"{len(gold)} gold examples but {len(pred)} baseline examples"))
+        raise InputError(Errors.E501.format(ngold=len(gold), npred=len(pred)))
+    for i, (g, p) in enumerate(zip(gold, pred)):
+        if g is p:
+            continue
+        if not isinstance(g, Example) or not isinstance(p, Example):
+            bad = g if not isinstance(g, Example) else p
+            raise InputError(Errors.E012.format(where=f"example {i}", expected="Example",
+                                                field="examples", got=type(bad).__name__))
+        what = None
+        if g.text != p.text:
+            k = next((j for j, (a, b) in enumerate(zip(g.text, p.text)) if a != b),
+                     min(len(g.text), len(p.text)))
+            what, gv, pv = (f"the texts (first difference at character {k})",
+                            shorten(g.text[max(0, k - 10):k + 20], 40),
+                            shorten(p.text[max(0, k - 10):k + 20], 40))
+        elif g.tokens is not None and p.tokens is not None and g.tokens is not p.tokens:
+            gt = [(t.start, t.end) for t in g.tokens]
+            pt = [(t.start, t.end) for t in p.tokens]
+            if gt != pt:
+                if len(gt) != len(pt):
+                    what, gv, pv = "the numbers of tokens", len(gt), len(pt)
+                else:
+                    k = next(j for j, (a, b) in enumerate(zip(gt, pt)) if a != b)
+                    what, gv, pv = (f"the tokens (first difference at token {k})",
+                                    shorten(g.tokens[k].text, 30), shorten(p.tokens[k].text, 30))
+        if what is not None:
+            if code == "E509":
+                raise InputError(Errors.E509.format(
+                    what=f"example {i} (id {_ex_id(g, i)!r}): {what} differ "
+                         f"(gold {gv}, baseline {pv})"))
+            raise InputError(Errors.E502.format(index=i, id=_ex_id(g, i), what=what,
+                                                gold=gv, pred=pv))
+
+
+@dataclass
+class SpanArrays:
+    """All spans of a list of examples as parallel arrays, sorted by position.
+
+    Attributes
+    ----------
+    ex : int64 array
+        Example index of each span.
+    start, end : int64 arrays
+        Half-open character offsets within the example.
+    gstart, gend : int64 arrays
+        The same offsets shifted into one global coordinate space.
+    label : int64 array
+        Codes into the shared label vocabulary ``labels``.
+    score : float64 array
+        ``Span.score`` (NaN when absent).
+    pos : int64 array
+        Index of the span within its example's ``spans`` tuple.
+    """
+
+    ex: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    gstart: np.ndarray
+    gend: np.ndarray
+    label: np.ndarray
+    score: np.ndarray
+    pos: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ex)
+
+    def take(self, idx: np.ndarray) -> "SpanArrays":
+        return SpanArrays(*(getattr(self, f)[idx] for f in
+                            ("ex", "start", "end", "gstart", "gend", "label", "score", "pos")))
+
+
+@dataclass
+class Flat:
+    """Gold and predicted spans of aligned examples, with a shared label vocabulary."""
+
+    gold: SpanArrays
+    pred: SpanArrays
+    labels: list[str]
+    base: np.ndarray  # global offset of each example
+    n_examples: int
+    n_ignored: int = 0
+    code: dict[str, int] = field(default_factory=dict)
+
+
+def _collect(examples: Sequence[Example], base: np.ndarray, code: dict[str, int], side: str,
+             where_side: str) -> SpanArrays:
+    ex_l: list[int] = []
+    st: list[int] = []
+    en: list[int] = []
+    lab: list[int] = []
+    sc: list[float] = []
+    pos: list[int] = []
+    nan = float("nan")
+    for i, e in enumerate(examples):
+        spans = e.spans
+        if spans is None:
+            raise InputError(Errors.E503.format(
+                index=i, id=_ex_id(e, i), side=where_side, field="span annotation (spans=None)",
+                task="NER", hint="Use spans=() for an annotated example without entities."))
+        for k, s in enumerate(spans):
+            ex_l.append(i)
+            st.append(s.start)
+            en.append(s.end)
+            c = code.get(s.label)
+            if c is None:
+                c = code[s.label] = len(code)
+            lab.append(c)
+            sc.append(nan if s.score is None else s.score)
+            pos.append(k)
+    exa = np.asarray(ex_l, dtype=np.int64)
+    sa = np.asarray(st, dtype=np.int64)
+    ea = np.asarray(en, dtype=np.int64)
+    gs = sa + base[exa] if len(exa) else sa
+    ge = ea + base[exa] if len(exa) else ea
+    arr = SpanArrays(exa, sa, ea, gs, ge, np.asarray(lab, dtype=np.int64),
+                     np.asarray(sc, dtype=np.float64), np.asarray(pos, dtype=np.int64))
+    if len(arr) > 1:
+        order = np.lexsort((ge, gs))
+        if np.any(order[1:] < order[:-1]):
+            arr = arr.take(order)
+        bad = np.flatnonzero(arr.gstart[1:] < arr.gend[:-1])
+        if len(bad):
+            j = int(bad[0])
+            i = int(arr.ex[j])
+            e = examples[i]
+            inv = {v: k for k, v in code.items()}
+            a = (int(arr.start[j]), int(arr.end[j]), inv[int(arr.label[j])])
+            b = (int(arr.start[j + 1]), int(arr.end[j + 1]), inv[int(arr.label[j + 1])])
+            raise InputError(Errors.E504.format(where=f"{where_side} example {i} (id "
+                                                      f"{_ex_id(e, i)!r})", a=a, b=b))
+    if len(arr):
+        lens = np.fromiter((len(e.text) for e in examples), dtype=np.int64, count=len(examples))
+        out = (arr.start < 0) | (arr.end > lens[arr.ex]) | (arr.start >= arr.end)
+        if out.any():
+            j = int(np.flatnonzero(out)[0])
+            i = int(arr.ex[j])
+            from ..errors import SpanError
+            raise SpanError(Errors.E101.format(
+                where=f"{where_side} example {i} (id {_ex_id(examples[i], i)!r})",
+                span=(int(arr.start[j]), int(arr.end[j])), length=int(lens[i])))
+    return arr
+
+
+def flatten_pair(gold: Sequence[Example], pred: Sequence[Example], *,
+                 labels: Sequence[str] | None = None, check: bool = True,
+                 side: str = "predicted") -> Flat:
+    """Check alignment and flatten gold and predicted spans into :class:`Flat`.
+
+    Predicted spans that overlap a gold ``missing`` range are dropped (counted in
+    ``Flat.n_ignored``, with a warning).
+    """
+    gold = list(gold)
+    pred = list(pred)
+    if check:
+        check_aligned(gold, pred, code="E509" if side == "baseline" else "E502")
+    lens = np.fromiter((len(e.text) + 1 for e in gold), dtype=np.int64, count=len(gold))
+    base = np.zeros(len(gold), dtype=np.int64)
+    if len(gold) > 1:
+        np.cumsum(lens[:-1], out=base[1:])
+    code: dict[str, int] = {}
+    if labels is not None:
+        for lab in labels:
+            code.setdefault(lab, len(code))
+    g = _collect(gold, base, code, "gold", "gold")
+    p = _collect(pred, base, code, "pred", side)
+    n_ignored = 0
+    miss = [(i, s, e) for i, ex in enumerate(gold) if ex.missing for s, e in ex.missing]
+    if miss and len(p):
+        m = np.asarray(miss, dtype=np.int64)
+        ms = np.sort(m[:, 1] + base[m[:, 0]])
+        me = np.sort(m[:, 2] + base[m[:, 0]])
+        # a predicted span overlaps a missing range iff some range has start < p.end and
+        # end > p.start; missing ranges are disjoint, so starts and ends sort alike.
+        lo = np.searchsorted(me, p.gstart, side="right")
+        hi = np.searchsorted(ms, p.gend, side="left")
+        hit = hi > lo
+        n_ignored = int(hit.sum())
+        if n_ignored:
+            warn(Warnings.W502.format(count=n_ignored))
+            p = p.take(np.flatnonzero(~hit))
+    inv = [None] * len(code)
+    for k, v in code.items():
+        inv[v] = k
+    return Flat(g, p, inv, base, len(gold), n_ignored, code)
+
+
+@dataclass
+class Pairs:
+    """All overlapping (gold, pred) span pairs, sorted by pred then gold.
+
+    ``g`` / ``p`` index into the gold / pred :class:`SpanArrays`; ``overlap`` is the
+    number of shared characters; ``same_bounds`` / ``same_label`` compare the two.
+    """
+
+    g: np.ndarray
+    p: np.ndarray
+    overlap: np.ndarray
+    same_bounds: np.ndarray
+    same_label: np.ndarray
+    lo: np.ndarray  # per pred: first overlapping gold (== hi when none)
+    hi: np.ndarray
+
+
+def overlap_pairs(gold: SpanArrays, pred: SpanArrays) -> Pairs:
+    """Find every overlapping (gold, pred) pair with two ``searchsorted`` calls.
+
+    Both span sets are flat (non-overlapping) and sorted, so their ends are sorted
+    too and the golds overlapping a prediction form one contiguous run.
+    """
+    lo = np.searchsorted(gold.gend, pred.gstart, side="right")
+    hi = np.searchsorted(gold.gstart, pred.gend, side="left")
+    hi = np.maximum(hi, lo)
+    cnt = hi - lo
+    total = int(cnt.sum())
+    p = np.repeat(np.arange(len(pred), dtype=np.int64), cnt)
+    if total:
+        first = np.repeat(np.cumsum(cnt) - cnt, cnt)
+        g = np.repeat(lo, cnt) + (np.arange(total, dtype=np.int64) - first)
+    else:
+        g = np.zeros(0, dtype=np.int64)
+    ov = np.minimum(gold.gend[g], pred.gend[p]) - np.maximum(gold.gstart[g], pred.gstart[p])
+    sb = (gold.gstart[g] == pred.gstart[p]) & (gold.gend[g] == pred.gend[p])
+    sl = gold.label[g] == pred.label[p]
+    return Pairs(g, p, ov, sb, sl, lo, hi)
