@@ -307,8 +307,8 @@ def semeval_scores(gold: Sequence[Example], pred: Sequence[Example], *, per_type
     >>> g = [Example.from_tokens(["New", "York", "is"], ["B-LOC", "I-LOC", "O"])]
     >>> p = [Example.from_tokens(["New", "York", "is"], ["B-LOC", "O", "O"])]
     >>> df = semeval_scores(g, p, per_type=False).set_index("schema")
-    >>> df.loc["partial", ["correct", "partial", "precision"]].tolist()
-    [0, 1, 0.5]
+    >>> int(df.loc["partial", "partial"]), float(df.loc["partial", "precision"])
+    (1, 0.5)
     """
     zero_division = check_zero_division(zero_division)
     gold = list(gold)
