@@ -344,8 +344,8 @@ class Warnings(metaclass=_Catalogue):
     W503 = ("Example {index} (id {id!r}) has no class probabilities; confidence-based "
             "tables skip {count} example(s) without them.")
     # (analysis: add W501-W599 above this line)
-    W601 = ("Perturbation {name!r} changed nothing in {count} of {total} case(s) of test "
-            "{test!r}; those cases are kept and count as passing trivially.")
+    W601 = ("Perturbation {name!r} changed nothing in {count} of {total} example(s) of test "
+            "{test!r}; those examples are left out of the test (see the perturbation stats).")
     W602 = ("Test {test!r}: {count} of {total} case(s) were skipped: {reason}.")
     W603 = ("CheckList test {test!r}: expectation {found} was not recognised; mapped to "
             "{mapped}. Check the converted suite.")
