@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from ..data import Example, Span
 from ..errors import Errors, InputError
 
-__all__ = ["Adapter", "Prediction", "TASKS", "stable_hash"]
+__all__ = ["Adapter", "AdapterFactory", "Prediction", "TASKS", "stable_hash"]
 
 TASKS = ("ner", "classification")
 
@@ -121,6 +121,16 @@ class Adapter(abc.ABC):
 
     #: Whether the adapter reads ``Example.tokens`` (pre-tokenized input).
     uses_tokens: bool = False
+
+    def length(self, example: Example) -> int:
+        """Cost estimate of *example*; the engine sorts by it to reduce padding."""
+        return len(example.text)
+
+    def start_run(self) -> None:
+        """Called by the engine before a prediction run (resets per-run counters)."""
+
+    def finish_run(self) -> None:
+        """Called by the engine after a run: emit the run's summary warnings here."""
 
     @property
     def device(self) -> str:

@@ -1,0 +1,199 @@
+"""spaCy adapters: NER (``doc.ents``) and text classification (``doc.cats``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..data import Example, Span
+from ..errors import Errors, InputError, ModelError, ModelNotFoundError
+from ._util import check_choice, hash_path, require
+from .base import TASKS, Adapter, Prediction, stable_hash
+
+__all__ = ["SpacyAdapter", "load_spacy", "is_spacy_language"]
+
+# Components that can set doc.ents.
+_ENT_FACTORIES = {"ner", "beam_ner", "entity_ruler", "future_entity_ruler", "span_ruler"}
+_TEXTCAT_FACTORIES = {"textcat", "textcat_multilabel"}
+# Built-in components that neither set doc.ents / doc.cats nor feed a kept component
+# (other than through listeners, handled separately): safe to switch off.
+_DROPPABLE = {"tagger", "parser", "beam_parser", "morphologizer", "senter", "sentencizer",
+              "attribute_ruler", "lemmatizer", "trainable_lemmatizer", "entity_linker",
+              "spancat", "spancat_singlelabel", "textcat", "textcat_multilabel", "ner",
+              "beam_ner", "tok2vec", "transformer", "curated_transformer", "doc_cleaner",
+              "merge_noun_chunks", "merge_entities", "merge_subtokens", "token_splitter"}
+_RULE_BASED = {"entity_ruler", "future_entity_ruler", "span_ruler"}
+
+
+def is_spacy_language(obj: Any) -> bool:
+    """Whether *obj* is a spaCy ``Language`` (checked without importing spaCy)."""
+    return any(c.__module__.startswith("spacy.") and c.__name__ == "Language"
+               for c in type(obj).__mro__)
+
+
+class SpacyAdapter(Adapter):
+    """Predict entities (``task="ner"``) or classes (``task="classification"``) with spaCy.
+
+    NER on pre-tokenized examples builds ``Doc(nlp.vocab, words=..., spaces=...)``
+    from the example's tokens, so predicted entities align with gold tokens
+    exactly; entity token indices are mapped back to the example's own token
+    offsets (so texts whose whitespace between tokens is not a single space are
+    handled).  Examples without tokens are run through ``nlp.pipe(texts)``.
+
+    Components that cannot affect the output are switched off while predicting
+    (e.g. tagger, parser, lemmatizer for NER); tok2vec/transformer components a
+    kept component listens to, rule-based entity components and everything
+    before them, and unknown custom components stay on.  Pass
+    ``all_components=True`` to run the whole pipeline.
+
+    Classification reads ``doc.cats``: ``textcat`` -> argmax label;
+    ``textcat_multilabel`` -> every label with probability >= *threshold*.
+    """
+
+    kind = "spacy"
+    uses_tokens = True
+
+    def __init__(self, nlp: Any, *, task: str | None = None, batch_size: int | None = None,
+                 threshold: float = 0.5, all_components: bool = False,
+                 source: str | None = None, files_hash: str | None = None) -> None:
+        self.nlp = nlp
+        name = nlp.meta.get("name", "?")
+        lang = nlp.meta.get("lang", nlp.lang)
+        self.name = f"{lang}_{name}" if not str(name).startswith(lang) else str(name)
+        factories = {n: nlp.get_pipe_meta(n).factory for n in nlp.pipe_names}
+        ent_comps = [n for n, f in factories.items() if f in _ENT_FACTORIES]
+        cat_comps = [n for n, f in factories.items() if f in _TEXTCAT_FACTORIES]
+        if task is None:
+            task = "ner" if ent_comps else "classification" if cat_comps else None
+            if task is None:
+                raise ModelError(Errors.E204.format(name=self.name, component="ner",
+                                                    pipes=nlp.pipe_names))
+        check_choice("task", task, TASKS)
+        if task == "ner" and not ent_comps:
+            raise ModelError(Errors.E204.format(name=self.name, component="ner",
+                                                pipes=nlp.pipe_names))
+        if task == "classification" and not cat_comps:
+            raise ModelError(Errors.E204.format(name=self.name, component="textcat",
+                                                pipes=nlp.pipe_names))
+        self.task = task
+        self.batch_size = int(batch_size) if batch_size else 256
+        self.threshold = float(threshold)
+        self.multi_label = bool(task == "classification"
+                                and factories[cat_comps[0]] == "textcat_multilabel")
+        self.all_components = bool(all_components)
+        self.source = source
+        self._files_hash = files_hash
+        self._bytes_hash: str | None = None
+        targets = ent_comps if task == "ner" else cat_comps[:1]
+        self.disabled = [] if all_components else self._unneeded(factories, targets)
+
+    # -- pipeline pruning ----------------------------------------------------------
+    def _unneeded(self, factories: dict[str, str], targets: list[str]) -> list[str]:
+        names = list(factories)
+        keep = set(targets)
+        # custom components (unknown factories) may change anything: keep them
+        keep |= {n for n, f in factories.items() if f not in _DROPPABLE and f not in
+                 _ENT_FACTORIES | _TEXTCAT_FACTORIES}
+        # rule-based / custom components may read annotations set before them
+        last_rule = max((i for i, n in enumerate(names) if n in keep and
+                         (factories[n] in _RULE_BASED or factories[n] not in _DROPPABLE)),
+                        default=-1)
+        keep |= set(names[:last_rule + 1])
+        for n in names:
+            listeners = getattr(self.nlp.get_pipe(n), "listening_components", None) or []
+            if any(lst in keep for lst in listeners):
+                keep.add(n)
+        return [n for n in names if n not in keep]
+
+    # -- protocol ------------------------------------------------------------------
+    def settings(self) -> dict[str, Any]:
+        return {"task": self.task, "threshold": self.threshold, "disabled": self.disabled,
+                "multi_label": self.multi_label}
+
+    def fingerprint(self) -> str:
+        meta = {k: self.nlp.meta.get(k) for k in ("name", "version", "lang", "pipeline")}
+        if self._files_hash is None and self._bytes_hash is None:
+            self._bytes_hash = stable_hash(self.nlp.to_bytes().hex())
+        return stable_hash("spacy", meta, list(self.nlp.pipe_names),
+                           self._files_hash or self._bytes_hash)
+
+    @property
+    def device(self) -> str:
+        from thinc.api import get_current_ops
+
+        return "cpu" if type(get_current_ops()).__name__ in ("NumpyOps", "AppleOps") \
+            else "gpu"
+
+    def predict_batch(self, examples: Sequence[Example]) -> list[Prediction]:
+        from spacy.tokens import Doc
+
+        inputs: list[Any] = []
+        for ex in examples:
+            if ex.tokens is not None and (self.task == "ner" or ex.tokens):
+                inputs.append(Doc(self.nlp.vocab, words=ex.words, spaces=ex.spaces))
+            else:
+                inputs.append(ex.text)
+        if self.disabled:
+            with self.nlp.select_pipes(disable=self.disabled):
+                docs = list(self.nlp.pipe(inputs, batch_size=self.batch_size))
+        else:
+            docs = list(self.nlp.pipe(inputs, batch_size=self.batch_size))
+        if self.task == "ner":
+            return [self._ents(doc, ex) for doc, ex in zip(docs, examples)]
+        return [self._cats(doc) for doc in docs]
+
+    def _ents(self, doc: Any, ex: Example) -> Prediction:
+        if ex.tokens is not None:
+            toks = ex.tokens
+            return Prediction(spans=tuple(Span(toks[e.start].start, toks[e.end - 1].end,
+                                               e.label_) for e in doc.ents))
+        return Prediction(spans=tuple(Span(e.start_char, e.end_char, e.label_)
+                                      for e in doc.ents))
+
+    def _cats(self, doc: Any) -> Prediction:
+        probs = {k: float(v) for k, v in doc.cats.items()}
+        if self.multi_label:
+            label: str | tuple[str, ...] = tuple(k for k, p in probs.items()
+                                                 if p >= self.threshold)
+        else:
+            label = max(probs, key=probs.__getitem__) if probs else None  # type: ignore[assignment]
+        return Prediction(label=label, probs=probs)
+
+    def __repr__(self) -> str:
+        return (f"SpacyAdapter({self.source or self.name!r}, task={self.task!r}, "
+                f"disabled={self.disabled})")
+
+
+def _apply_device(spacy: Any, device: str | None) -> None:
+    if device in (None, "auto"):
+        spacy.prefer_gpu()
+    elif device == "cpu":
+        return
+    elif device in ("gpu", "cuda") or (isinstance(device, str) and device.startswith("cuda:")):
+        gpu_id = int(device.split(":")[1]) if ":" in device else 0
+        try:
+            spacy.require_gpu(gpu_id)
+        except Exception as e:  # thinc raises ValueError without cupy / GPU
+            raise ModelError(Errors.E215.format(device=device, reason=str(e))) from e
+    else:
+        raise InputError(Errors.E207.format(value=device, option="device",
+                                            allowed=[None, "auto", "cpu", "gpu", "cuda",
+                                                     "cuda:N"]))
+
+
+def load_spacy(name: str, *, task: str | None = None, device: str | None = None,
+               batch_size: int | None = None, **options: Any) -> SpacyAdapter:
+    """Load ``spacy:NAME_OR_PATH`` (an installed package name or a pipeline folder)."""
+    spacy = require("spacy", extra="spacy", what="The spaCy adapter")
+    if not name:
+        raise InputError(Errors.E218.format(spec="spacy:", expected="'spacy:NAME_OR_PATH'"))
+    _apply_device(spacy, device)
+    try:
+        nlp = spacy.load(name)
+    except OSError as e:
+        hint = ("If it is a package, install it (pip install the package, or python -m "
+                "spacy download NAME); if it is a folder, check the path.")
+        raise ModelNotFoundError(Errors.E202.format(spec=f"spacy:{name}", hint=hint)) from e
+    files_hash = hash_path(nlp.path) if getattr(nlp, "path", None) else None
+    return SpacyAdapter(nlp, task=task, batch_size=batch_size, source=name,
+                        files_hash=files_hash, **options)
