@@ -1,0 +1,125 @@
+"""Helpers shared by the readers and writers: paths, locations, labels."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..data import Example
+from ..errors import Errors, FormatError, InputError, MissingDependencyError
+
+__all__ = ["DataFileNotFoundError", "as_path", "check_file", "open_lines", "label_from_cats",
+           "check_predictions", "require"]
+
+PathLike = str | os.PathLike
+
+
+class DataFileNotFoundError(InputError, FileNotFoundError):
+    """A data file (or folder) given to a reader does not exist (code E011)."""
+
+
+def as_path(path: PathLike) -> Path:
+    return Path(os.fspath(path))
+
+
+def check_file(path: PathLike, *, what: str = "read", directory: bool = False) -> Path:
+    """Return *path* as a Path; raise E011 when it does not exist."""
+    p = as_path(path)
+    if not p.exists():
+        raise DataFileNotFoundError(Errors.E011.format(where=what, path=str(p)))
+    if not directory and p.is_dir():
+        raise InputError(Errors.E012.format(where=str(p), expected="a file", field="path",
+                                            got="a directory"))
+    return p
+
+
+def open_lines(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, line)`` (1-based, line ending stripped), streaming."""
+    with open(path, encoding=encoding, newline=None) as fh:
+        for number, line in enumerate(fh, 1):
+            yield number, line.rstrip("\n")
+
+
+def empty_error(path: Path) -> FormatError:
+    return FormatError(Errors.E003.format(where=str(path)))
+
+
+def label_from_cats(cats: Mapping[str, float]) -> tuple[str | tuple[str, ...] | None,
+                                                           dict[str, float] | None]:
+    """Turn spaCy-style ``cats`` into ``(label, probs)``.
+
+    * one-hot (every score is 0 or 1, exactly one 1): ``label`` is that class,
+      ``probs`` is None (gold data);
+    * several 1s / no 1 with only 0/1 values: multi-label gold, ``label`` is the
+      tuple of classes scored 1 (``()`` when none);
+    * other scores (model output): scores summing to 1 are read as exclusive
+      classes, ``label`` is the argmax; otherwise ``label`` is the tuple of
+      classes scoring >= 0.5.  ``probs`` holds the scores.
+    """
+    if not cats:
+        return None, None
+    scores = {str(k): float(v) for k, v in cats.items()}
+    if all(v in (0.0, 1.0) for v in scores.values()):
+        ones = tuple(k for k, v in scores.items() if v == 1.0)
+        return (ones[0] if len(ones) == 1 else ones), None
+    if abs(sum(scores.values()) - 1.0) < 1e-3:
+        return max(scores, key=scores.__getitem__), scores
+    return tuple(k for k, v in scores.items() if v >= 0.5), scores
+
+
+def check_predictions(examples: Sequence[Example], predictions: Sequence[Example] | None,
+                      *, where: str, tokens: bool = False) -> None:
+    """Check that *predictions* pair up with *examples* (same count and text)."""
+    if predictions is None:
+        return
+    if len(predictions) != len(examples):
+        raise InputError(Errors.E016.format(where=where, got=len(predictions),
+                                            expected=len(examples)))
+    for gold, pred in zip(examples, predictions):
+        w = f"{where}, example {gold.id!r}"
+        if gold.text != pred.text:
+            raise InputError(Errors.E017.format(where=w, what="text", gold=_short(gold.text),
+                                                pred=_short(pred.text)))
+        if tokens and pred.tokens is not None and gold.tokens is not None \
+                and tuple(pred.tokens) != tuple(gold.tokens):
+            raise InputError(Errors.E017.format(where=w, what="tokens",
+                                                gold=len(gold.tokens), pred=len(pred.tokens)))
+
+
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def require(module: str, *, what: str, extra: str) -> Any:
+    """Import an optional dependency or raise MissingDependencyError naming the extra."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        raise MissingDependencyError(Errors.E203.format(what=what, package=module.split(".")[0],
+                                                        extra=extra)) from e
+
+
+def label_to_json(label: str | tuple[str, ...] | None) -> Any:
+    return list(label) if isinstance(label, tuple) else label
+
+
+_TOKEN_INDEX = re.compile(r"token (\d+)")
+
+
+def locate_scheme_error(err: Exception, where: str, lines: Sequence[int]) -> int:
+    """Line number of the tag that a SchemeError (raised with *where*) points at.
+
+    The data layer reports a token index (``"... at token 3 ..."``); *lines* maps
+    token indices to file lines.  An error at the end of the sequence points at the
+    last token.
+    """
+    msg = str(err)
+    pos = msg.find(where)
+    m = _TOKEN_INDEX.search(msg[pos + len(where):] if pos >= 0 else msg)
+    idx = int(m.group(1)) if m else 0
+    return lines[min(idx, len(lines) - 1)]

@@ -1,0 +1,193 @@
+"""spaCy DocBin (``.spacy``) files.  spaCy is imported lazily."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from ..data import Example, Span, Token
+from ..errors import Errors, InputError
+from ._common import PathLike, check_file, empty_error, label_from_cats, require
+
+__all__ = ["read_docbin", "write_docbin"]
+
+_USER_KEY = "nlperr"
+
+
+def _spacy() -> Any:
+    return require("spacy", what="Reading and writing spaCy DocBin files", extra="spacy")
+
+
+def read_docbin(path: PathLike, *, nlp: Any = None, lang: str = "en") -> list[Example]:
+    """Read a spaCy DocBin (``.spacy``) file.
+
+    Parameters
+    ----------
+    nlp : spacy.Language, optional
+        Pipeline whose vocab is used; default a blank pipeline for *lang*.
+    lang : str, default "en"
+
+    Returns
+    -------
+    list of Example
+        ``tokens`` are the Doc's tokens without whitespace-only tokens (nlperr's
+        tokens never hold whitespace).  ``doc.ents`` become spans; tokens whose
+        ``ent_iob_`` is ``""`` inside an annotated Doc become ``missing`` ranges, and
+        a Doc without any entity annotation gets ``spans=None``.  ``doc.cats``
+        gives ``label`` (one-hot) or ``label`` + ``probs`` (scores).  Ids and meta
+        written by :func:`write_docbin` are restored; other Docs get the id
+        ``"<file name>:<doc index>"``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from nlperr.data import Example, Span
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.spacy"
+    >>> write_docbin([Example("Ada codes", spans=(Span(0, 3, "PER"),))], p)
+    >>> [(s.start, s.end, s.label) for s in read_docbin(p)[0].spans]
+    [(0, 3, 'PER')]
+    """
+    spacy = _spacy()
+    from spacy.tokens import DocBin
+
+    p = check_file(path, what="read_docbin")
+    if p.stat().st_size == 0:
+        raise empty_error(p)
+    vocab = nlp.vocab if nlp is not None else spacy.blank(lang).vocab
+    db = DocBin().from_disk(p)
+    out = [_example(doc, f"{p.name}:{i}") for i, doc in enumerate(db.get_docs(vocab))]
+    if not out:
+        raise empty_error(p)
+    return out
+
+
+def _example(doc: Any, default_id: str) -> Example:
+    stored: dict[str, Any] = {}
+    raw = doc.user_data.get(_USER_KEY) if doc.user_data else None
+    if isinstance(raw, str):
+        try:
+            stored = json.loads(raw)
+        except json.JSONDecodeError:
+            stored = {}
+    tokens = tuple(Token(t.text, t.idx, t.idx + len(t.text)) for t in doc if not t.is_space)
+    spans = None
+    missing: tuple[tuple[int, int], ...] = ()
+    if doc.has_annotation("ENT_IOB"):
+        extra = {(d["start"], d["end"], d["label"]): d for d in stored.get("spans") or ()}
+        spans_l = []
+        for ent in doc.ents:
+            key = (ent.start_char, ent.end_char, ent.label_)
+            d = extra.get(key, {})
+            spans_l.append(Span(*key, score=d.get("score"), meta=d.get("meta")))
+        spans = tuple(spans_l)
+        missing = tuple((t.idx, t.idx + len(t.text)) for t in doc
+                        if t.ent_iob_ == "" and not t.is_space)
+    label, probs = label_from_cats(doc.cats) if doc.cats else (None, None)
+    if "label" in stored:
+        label = tuple(stored["label"]) if isinstance(stored["label"], list) else stored["label"]
+    return Example(text=doc.text, tokens=tokens, spans=spans, label=label, probs=probs,
+                   missing=missing, meta=dict(stored.get("meta") or {}),
+                   id=stored.get("id", default_id))
+
+
+def _doc(nlp: Any, ex: Example, where: str) -> Any:
+    from spacy.tokens import Doc
+
+    if ex.tokens is None:
+        return nlp.make_doc(ex.text)
+    words: list[str] = []
+    spaces: list[bool] = []
+    pos = 0
+    for t in ex.tokens:
+        gap = ex.text[pos:t.start]
+        if gap:
+            if words and gap.startswith(" "):
+                spaces[-1] = True
+                gap = gap[1:]
+            if gap:
+                words.append(gap)
+                spaces.append(False)
+        words.append(t.text)
+        spaces.append(False)
+        pos = t.end
+    tail = ex.text[pos:]
+    if tail:
+        if words and tail.startswith(" "):
+            spaces[-1] = True
+            tail = tail[1:]
+        if tail:
+            words.append(tail)
+            spaces.append(False)
+    doc = Doc(nlp.vocab, words=words, spaces=spaces)
+    if doc.text != ex.text:  # pragma: no cover - guarded by construction
+        raise InputError(Errors.E013.format(where=where, token=ex.text[:20], offset=0))
+    return doc
+
+
+def write_docbin(examples: Iterable[Example], path: PathLike, *, lang: str = "en",
+                 nlp: Any = None) -> None:
+    """Write examples to a spaCy DocBin (``.spacy``) file.
+
+    Docs are built from the example tokens (whitespace between tokens becomes
+    spaCy's ``spaces`` / whitespace tokens, so ``doc.text == example.text``), or
+    tokenized with a blank *lang* pipeline when the example has none.  Spans become
+    ``doc.ents`` (``missing`` ranges get no entity annotation; ``spans=None`` leaves
+    the Doc without NER annotation), ``label`` / ``probs`` become ``doc.cats``.  The
+    id, meta, span scores and span meta are stored in ``doc.user_data`` (as JSON
+    text) so :func:`read_docbin` restores them.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from nlperr.data import Example
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.spacy"
+    >>> write_docbin([Example("nice film", label="pos")], p)
+    >>> read_docbin(p)[0].label
+    'pos'
+    """
+    spacy = _spacy()
+    from spacy.tokens import DocBin
+
+    examples = list(examples)
+    nlp = nlp if nlp is not None else spacy.blank(lang)
+    labels = sorted({lab for ex in examples if ex.label is not None
+                     for lab in ((ex.label,) if isinstance(ex.label, str) else ex.label)})
+    db = DocBin(store_user_data=True)
+    for i, ex in enumerate(examples):
+        where = f"{path}, example {ex.id if ex.id is not None else i!r}"
+        doc = _doc(nlp, ex, where)
+        if ex.spans is not None:
+            ents = []
+            for s in ex.spans:
+                span = doc.char_span(s.start, s.end, label=s.label)
+                if span is None:
+                    raise InputError(Errors.E020.format(where=where, span=s.key,
+                                                        tokens=[t.text for t in doc][:20]))
+                ents.append(span)
+            miss = []
+            for a, b in ex.missing:
+                m = doc.char_span(a, b)
+                if m is None:
+                    raise InputError(Errors.E020.format(where=where, span=(a, b, "-"),
+                                                        tokens=[t.text for t in doc][:20]))
+                miss.append(m)
+            doc.set_ents(ents, missing=miss, default="outside")
+        if ex.probs is not None:
+            doc.cats = {k: float(v) for k, v in ex.probs.items()}
+        elif ex.label is not None:
+            on = {ex.label} if isinstance(ex.label, str) else set(ex.label)
+            doc.cats = {lab: 1.0 if lab in on else 0.0 for lab in labels}
+        stored: dict[str, Any] = {}
+        if ex.id is not None:
+            stored["id"] = ex.id
+        if ex.meta:
+            stored["meta"] = ex.meta
+        if ex.label is not None and (ex.probs is not None or isinstance(ex.label, tuple)):
+            stored["label"] = list(ex.label) if isinstance(ex.label, tuple) else ex.label
+        if any(s.score is not None or s.meta for s in ex.spans or ()):
+            stored["spans"] = [s.to_dict() for s in ex.spans or ()]
+        if stored:
+            doc.user_data[_USER_KEY] = json.dumps(stored, ensure_ascii=False, default=str)
+        db.add(doc)
+    db.to_disk(path)

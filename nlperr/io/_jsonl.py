@@ -1,0 +1,304 @@
+"""JSONL (spaCy / Prodigy style): one JSON object per line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..data import Example, Span, Token, validate_spans
+from ..errors import Errors, FormatError, InputError, SpanError
+from ._common import PathLike, check_file, check_predictions, empty_error, label_from_cats
+from ._common import label_to_json, open_lines
+
+__all__ = ["read_jsonl", "iter_jsonl", "write_jsonl", "example_from_record"]
+
+_KNOWN = {"text", "tokens", "spans", "entities", "label", "cats", "probs", "meta", "id",
+          "missing"}
+
+
+def _type_error(where: str, field: str, expected: str, got: Any) -> FormatError:
+    return FormatError(Errors.E012.format(where=where, expected=expected, field=field,
+                                          got=type(got).__name__))
+
+
+def _tokens(raw: Any, text: str, where: str) -> tuple[Token, ...]:
+    if not isinstance(raw, list):
+        raise _type_error(where, "tokens", "list", raw)
+    out: list[Token] = []
+    pos = 0
+    for t in raw:
+        if isinstance(t, str):
+            start = text.find(t, pos)
+            if start < 0 or not t:
+                raise SpanError(Errors.E013.format(where=where, token=t, offset=pos))
+            out.append(Token(t, start, start + len(t)))
+        elif isinstance(t, Mapping):
+            try:
+                tok = Token(str(t["text"]), int(t["start"]), int(t["end"]))
+            except KeyError as e:
+                raise FormatError(Errors.E006.format(where=f"{where} tokens", field=e.args[0],
+                                                     required="text, start, end",
+                                                     got=sorted(t))) from None
+            if tok.start < pos or tok.end <= tok.start or text[tok.start:tok.end] != tok.text:
+                raise SpanError(Errors.E013.format(where=where, token=tok.text, offset=pos))
+            out.append(tok)
+        else:
+            raise _type_error(where, "tokens[]", "str or object", t)
+        pos = out[-1].end
+    return tuple(out)
+
+
+def _span(raw: Any, where: str, tokens: tuple[Token, ...] | None) -> Span:
+    if isinstance(raw, Mapping):
+        missing = [k for k in ("start", "end", "label") if k not in raw]
+        if missing:
+            raise FormatError(Errors.E006.format(where=f"{where} spans", field=missing[0],
+                                                 required="start, end, label", got=sorted(raw)))
+        try:
+            start, end = int(raw["start"]), int(raw["end"])
+        except (TypeError, ValueError):
+            raise _type_error(where, "span start/end", "int", raw["start"]) from None
+        score = raw.get("score")
+        meta = raw.get("meta")
+        span = Span(start, end, raw["label"], None if score is None else float(score),
+                    dict(meta) if meta else None)
+        if tokens is not None and ("token_start" in raw or "token_end" in raw):
+            _check_token_indices(span, raw, tokens, where)
+        return span
+    if isinstance(raw, (list, tuple)) and len(raw) == 3:
+        return Span(int(raw[0]), int(raw[1]), raw[2])
+    raise _type_error(where, "spans[]", "{start, end, label} object or [start, end, label]", raw)
+
+
+def _check_token_indices(span: Span, raw: Mapping, tokens: tuple[Token, ...], where: str) -> None:
+    ts, te = raw.get("token_start"), raw.get("token_end")
+    starts = [i for i, t in enumerate(tokens) if t.start == span.start]
+    ends = [i for i, t in enumerate(tokens) if t.end == span.end]
+    actual = (starts[0] if starts else None, ends[0] if ends else None)
+    given = (ts, te)
+    if (ts is not None and ts != actual[0]) or (te is not None and te != actual[1]):
+        raise SpanError(Errors.E015.format(where=where, span=span.key, given=given,
+                                           actual=actual))
+
+
+def example_from_record(record: Any, *, where: str, default_id: str | None = None,
+                        strict: bool = True, spans_key: str = "spans",
+                        label_key: str = "label") -> Example:
+    """Build and validate an :class:`Example` from one JSONL object (see :func:`read_jsonl`)."""
+    if not isinstance(record, Mapping):
+        raise _type_error(where, "line", "JSON object", record)
+    if "text" not in record:
+        raise FormatError(Errors.E006.format(where=where, field="text", required="'text'",
+                                             got=sorted(record)))
+    text = record["text"]
+    if not isinstance(text, str):
+        raise _type_error(where, "text", "str", text)
+    tokens = _tokens(record["tokens"], text, where) if record.get("tokens") is not None else None
+    spans = None
+    raw_spans = record.get(spans_key)
+    if raw_spans is None and spans_key == "spans":
+        raw_spans = record.get("entities")
+    if raw_spans is not None:
+        if not isinstance(raw_spans, list):
+            raise _type_error(where, spans_key, "list", raw_spans)
+        spans = validate_spans(text, [_span(s, where, tokens) for s in raw_spans], tokens,
+                               strict=strict, where=where)
+    label = record.get(label_key)
+    probs = record.get("probs")
+    if label is not None and not isinstance(label, (str, list)):
+        raise _type_error(where, label_key, "str or list of str", label)
+    if isinstance(label, list):
+        label = tuple(str(x) for x in label)
+    if label is None and isinstance(record.get("cats"), Mapping):
+        label, cat_probs = label_from_cats(record["cats"])
+        probs = probs if probs is not None else cat_probs
+    if probs is not None:
+        if not isinstance(probs, Mapping):
+            raise _type_error(where, "probs", "object {label: probability}", probs)
+        probs = {str(k): float(v) for k, v in probs.items()}
+    missing = tuple((int(a), int(b)) for a, b in record.get("missing") or ())
+    meta = record.get("meta") or {}
+    if not isinstance(meta, Mapping):
+        raise _type_error(where, "meta", "object", meta)
+    meta = dict(meta)
+    extra = {k: v for k, v in record.items()
+             if k not in _KNOWN and k != spans_key and k != label_key}
+    if extra:
+        meta["jsonl_fields"] = extra
+    rid = record.get("id")
+    return Example(text=text, tokens=tokens, spans=spans, label=label, probs=probs,
+                   missing=missing, meta=meta,
+                   id=str(rid) if rid is not None else default_id)
+
+
+def iter_jsonl(path: PathLike, *, strict: bool = True, spans_key: str = "spans",
+               label_key: str = "label", encoding: str = "utf-8") -> Iterator[Example]:
+    """Stream the examples of a JSONL file (same options as :func:`read_jsonl`).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.jsonl"
+    >>> _ = p.write_text('{"text": "a"}\\n{"text": "b"}\\n')
+    >>> [ex.id for ex in iter_jsonl(p)]
+    ['a.jsonl:1', 'a.jsonl:2']
+    """
+    p = check_file(path, what="iter_jsonl")
+    seen = False
+    for number, line in open_lines(p, encoding):
+        if not line.strip():
+            continue
+        where = f"{p.name}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise FormatError(Errors.E005.format(where=where, error=e.msg + f" (column {e.colno})")
+                              ) from None
+        seen = True
+        yield example_from_record(record, where=where, default_id=where, strict=strict,
+                                  spans_key=spans_key, label_key=label_key)
+    if not seen:
+        raise empty_error(p)
+
+
+def read_jsonl(path: PathLike, *, strict: bool = True, spans_key: str = "spans",
+               label_key: str = "label", encoding: str = "utf-8") -> list[Example]:
+    """Read a JSONL file (spaCy / Prodigy style) into examples.
+
+    Each non-empty line is one JSON object:
+
+    * ``"text"`` (required);
+    * ``"tokens"``: a list of ``{"text", "start", "end"}`` objects (Prodigy's ``"id"``
+      and other keys are allowed and ignored) or a list of strings, located in the
+      text in order;
+    * ``"spans"``: a list of ``{"start", "end", "label"}`` objects with optional
+      ``"score"``, ``"meta"``, ``"token_start"`` / ``"token_end"`` (Prodigy:
+      ``token_end`` is the *inclusive* index of the last token; checked against the
+      offsets), or ``"entities"``: ``[[start, end, label], ...]`` (spaCy v2);
+    * ``"label"`` (a string, or a list for multi-label), ``"cats"`` (``{label:
+      score}``: one-hot -> the label; real scores -> label and ``probs``), ``"probs"``;
+    * ``"missing"``, ``"meta"``, ``"id"`` (default ``"<file name>:<line>"``).
+
+    Other keys are kept in ``meta["jsonl_fields"]`` and written back by
+    :func:`write_jsonl`.  Spans are validated (:func:`nlperr.data.validate_spans`):
+    out of range -> E101, overlap -> E102, not on token boundaries -> E103, each
+    naming file:line; ``strict=False`` repairs what can be repaired, with a warning.
+
+    Parameters
+    ----------
+    spans_key, label_key : str
+        Read spans / label from these keys instead (e.g. ``"gold_spans"`` of a file
+        written by ``write_jsonl(..., predictions=...)``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.jsonl"
+    >>> _ = p.write_text('{"text": "Ada met Bob", "entities": [[0, 3, "PER"], [8, 11, "PER"]]}\\n')
+    >>> [(s.start, s.end, s.label) for s in read_jsonl(p)[0].spans]
+    [(0, 3, 'PER'), (8, 11, 'PER')]
+    """
+    return list(iter_jsonl(path, strict=strict, spans_key=spans_key, label_key=label_key,
+                           encoding=encoding))
+
+
+def _spans_json(ex: Example) -> list[dict[str, Any]]:
+    starts = ends = None
+    if ex.tokens is not None:
+        starts = {t.start: i for i, t in enumerate(ex.tokens)}
+        ends = {t.end: i for i, t in enumerate(ex.tokens)}
+    out = []
+    for s in ex.spans or ():
+        d = s.to_dict()
+        if starts is not None and s.start in starts and s.end in ends:  # type: ignore[operator]
+            d["token_start"] = starts[s.start]
+            d["token_end"] = ends[s.end]  # type: ignore[index]
+        out.append(d)
+    return out
+
+
+def record_from_example(ex: Example, pred: Example | None = None) -> dict[str, Any]:
+    """The JSON object :func:`write_jsonl` writes for *ex* (and its prediction)."""
+    d: dict[str, Any] = {"text": ex.text}
+    if ex.id is not None:
+        d["id"] = ex.id
+    if ex.tokens is not None:
+        d["tokens"] = [{"text": t.text, "start": t.start, "end": t.end, "id": i}
+                       for i, t in enumerate(ex.tokens)]
+    if pred is None:
+        if ex.spans is not None:
+            d["spans"] = _spans_json(ex)
+        if ex.label is not None:
+            d["label"] = label_to_json(ex.label)
+        if ex.probs is not None:
+            d["probs"] = dict(ex.probs)
+    else:
+        if pred.spans is not None:
+            d["spans"] = _spans_json(pred if pred.tokens is not None
+                                     else pred.copy(tokens=ex.tokens))
+            if ex.spans is not None:
+                d["gold_spans"] = _spans_json(ex)
+        elif ex.spans is not None:
+            d["spans"] = _spans_json(ex)
+        if pred.label is not None or pred.probs is not None:
+            if pred.label is not None:
+                d["label"] = label_to_json(pred.label)
+            if pred.probs is not None:
+                d["probs"] = dict(pred.probs)
+            if ex.label is not None:
+                d["gold_label"] = label_to_json(ex.label)
+        elif ex.label is not None:
+            d["label"] = label_to_json(ex.label)
+    if ex.missing:
+        d["missing"] = [list(m) for m in ex.missing]
+    meta = dict(ex.meta or {})
+    extra = meta.pop("jsonl_fields", None)
+    if meta:
+        d["meta"] = meta
+    if extra:
+        for k, v in extra.items():
+            d.setdefault(k, v)
+    return d
+
+
+def write_jsonl(examples: Iterable[Example], path: PathLike, *,
+                predictions: Sequence[Example] | None = None, encoding: str = "utf-8") -> None:
+    """Write examples as JSONL, one object per line (the format :func:`read_jsonl` reads).
+
+    Spans are written with ``token_start`` / ``token_end`` (inclusive, Prodigy style)
+    when the example is tokenized; tokens carry Prodigy's ``"id"``.
+
+    With *predictions* (one predicted example per example, same text), ``"spans"``
+    holds the **predicted** spans (with scores) and the gold spans move to
+    ``"gold_spans"``; for classification ``"label"`` / ``"probs"`` hold the
+    prediction and ``"gold_label"`` the gold label.  This is the output of
+    ``nlperr predict``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, json
+    >>> from nlperr.data import Example, Span
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "out.jsonl"
+    >>> gold = Example("Hi Bob", spans=(Span(3, 6, "PER"),), id="x")
+    >>> pred = Example("Hi Bob", spans=(Span(0, 2, "ORG", score=0.4),), id="x")
+    >>> write_jsonl([gold], p, predictions=[pred])
+    >>> rec = json.loads(p.read_text())
+    >>> rec["spans"][0]["label"], rec["gold_spans"][0]["label"]
+    ('ORG', 'PER')
+    """
+    examples = list(examples)
+    check_predictions(examples, predictions, where=str(path))
+    with open(path, "w", encoding=encoding, newline="\n") as fh:
+        for i, ex in enumerate(examples):
+            rec = record_from_example(ex, None if predictions is None else predictions[i])
+            fh.write(json.dumps(rec, ensure_ascii=False, default=_json_default) + "\n")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if hasattr(value, "tolist"):  # numpy scalars / arrays
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")

@@ -1,0 +1,212 @@
+"""The format registry behind :func:`load` and :func:`save`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..data import Example
+from ..errors import Errors, InputError
+from ._common import PathLike, as_path
+
+__all__ = ["register_format", "list_formats", "get_format", "guess_format", "load", "save",
+           "FormatSpec"]
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    """A registered format: its reader, writer, file extensions and aliases."""
+
+    name: str
+    reader: Callable[..., list[Example]] | None
+    writer: Callable[..., None] | None
+    extensions: tuple[str, ...]
+    aliases: tuple[str, ...]
+    sniff: Callable[[Path], bool] | None = None
+
+
+_FORMATS: dict[str, FormatSpec] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def _norm_ext(ext: str) -> str:
+    ext = ext.lower()
+    return ext if ext.startswith(".") else "." + ext
+
+
+def register_format(
+    name: str,
+    reader: Callable[..., list[Example]] | None = None,
+    writer: Callable[..., None] | None = None,
+    extensions: Iterable[str] = (),
+    *,
+    aliases: Iterable[str] = (),
+    sniff: Callable[[Path], bool] | None = None,
+    overwrite: bool = False,
+) -> FormatSpec:
+    """Register a data format under *name* for :func:`load` / :func:`save`.
+
+    Parameters
+    ----------
+    name : str
+        Format name (case-insensitive), e.g. ``"conll"``.
+    reader : callable, optional
+        ``reader(path, **options) -> list[Example]``.
+    writer : callable, optional
+        ``writer(examples, path, **options)``.
+    extensions : iterable of str
+        File extensions (``".conll"``) that make :func:`load` guess this format.
+        Later registrations win for a shared extension.
+    aliases : iterable of str
+        Other names for the format (``"docbin"`` for ``"spacy"``).
+    sniff : callable, optional
+        ``sniff(path) -> bool``: a cheap look at the file to confirm the format when
+        several formats share an extension (the first confirming one wins).
+    overwrite : bool, default False
+        Allow replacing an existing format of the same name.
+
+    Examples
+    --------
+    >>> from nlperr.io import register_format, load
+    >>> from nlperr.data import Example
+    >>> def read_lines(path, **options):
+    ...     return [Example(text=line.rstrip("\\n")) for line in open(path, encoding="utf-8")]
+    >>> _ = register_format("lines", reader=read_lines, extensions=[".lines"], overwrite=True)
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.lines"
+    >>> _ = p.write_text("one\\ntwo\\n", encoding="utf-8")
+    >>> [ex.text for ex in load(p)]
+    ['one', 'two']
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(Errors.E022.format(name=name, problem="the name must be a non-empty "
+                                                               "string"))
+    key = name.lower()
+    if reader is None and writer is None:
+        raise InputError(Errors.E022.format(name=name, problem="give a reader, a writer or both"))
+    for fn, what in ((reader, "reader"), (writer, "writer")):
+        if fn is not None and not callable(fn):
+            raise InputError(Errors.E022.format(name=name, problem=f"{what} is not callable"))
+    if not overwrite and (key in _FORMATS or key in _ALIASES):
+        raise InputError(Errors.E022.format(
+            name=name, problem="a format with this name already exists; pass overwrite=True "
+                               "to replace it"))
+    spec = FormatSpec(key, reader, writer, tuple(_norm_ext(e) for e in extensions),
+                      tuple(a.lower() for a in aliases), sniff)
+    _FORMATS[key] = spec
+    _ALIASES.pop(key, None)
+    for alias in spec.aliases:
+        _ALIASES[alias] = key
+    return spec
+
+
+def list_formats() -> list[str]:
+    """Names of the registered formats, sorted."""
+    return sorted(_FORMATS)
+
+
+def get_format(name: str) -> FormatSpec:
+    """The :class:`FormatSpec` registered under *name* or one of its aliases (E007)."""
+    key = name.lower() if isinstance(name, str) else name
+    key = _ALIASES.get(key, key)
+    spec = _FORMATS.get(key)
+    if spec is None:
+        raise InputError(Errors.E007.format(name=name, available=_available()))
+    return spec
+
+
+def _available() -> str:
+    parts = []
+    for k in sorted(_FORMATS):
+        al = [a for a, t in _ALIASES.items() if t == k]
+        parts.append(f"{k} ({', '.join(sorted(al))})" if al else k)
+    return ", ".join(parts)
+
+
+def guess_format(path: PathLike) -> str:
+    """Guess the format of *path* from its extension (and a sniff when needed).
+
+    Folders are read as Hugging Face ``save_to_disk`` datasets when they hold a
+    ``dataset_info.json``, ``state.json`` or ``dataset_dict.json``.  Raises E008
+    when nothing matches.
+    """
+    p = as_path(path)
+    if p.is_dir():
+        for spec in _FORMATS.values():
+            if spec.sniff is not None and spec.extensions == () and spec.sniff(p):
+                return spec.name
+        raise InputError(Errors.E008.format(path=str(p), available=_available()))
+    suffixes = [s.lower() for s in p.suffixes]
+    candidates: list[FormatSpec] = []
+    for ext in reversed(["".join(suffixes[i:]) for i in range(len(suffixes))]):
+        for spec in reversed(list(_FORMATS.values())):
+            if ext in spec.extensions and spec not in candidates:
+                candidates.append(spec)
+        if candidates:
+            break
+    if len(candidates) > 1 and p.is_file():
+        for spec in candidates:
+            if spec.sniff is not None and spec.sniff(p):
+                return spec.name
+    if candidates:
+        return candidates[0].name
+    raise InputError(Errors.E008.format(path=str(p), available=_available()))
+
+
+def load(path: PathLike, format: str | None = None, **options: Any) -> list[Example]:
+    """Read examples from *path* in *format* (guessed from the extension when None).
+
+    Formats: ``conll`` (.conll .iob .bio .iob1 .iob2 .bioes), ``hipe`` (.tsv holding a
+    HIPE header), ``jsonl`` (.jsonl .ndjson), ``spacy`` (.spacy DocBin), ``csv``
+    (.csv), ``hf`` (a ``save_to_disk`` folder).  *options* go to the reader (see
+    :func:`read_conll`, :func:`read_hipe`, ...).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from nlperr.io import load
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.jsonl"
+    >>> _ = p.write_text('{"text": "Hi Bob", "spans": [{"start": 3, "end": 6, "label": "PER"}]}\\n')
+    >>> load(p)[0].spans[0].label
+    'PER'
+    """
+    name = format if format is not None else guess_format(path)
+    spec = get_format(name)
+    if spec.reader is None:
+        raise InputError(Errors.E014.format(name=spec.name, verb="read", what="reader",
+                                            available=[k for k, s in sorted(_FORMATS.items())
+                                                       if s.reader]))
+    return spec.reader(path, **options)
+
+
+def save(examples: Iterable[Example], path: PathLike, format: str | None = None,
+         **options: Any) -> None:
+    """Write *examples* to *path* in *format* (guessed from the extension when None).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from nlperr.io import save, load
+    >>> from nlperr.data import Example
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.conll"
+    >>> save([Example.from_tokens(["Hi", "Bob"], ["O", "B-PER"])], p)
+    >>> load(p)[0].spans[0].label
+    'PER'
+    """
+    if format is not None:
+        spec = get_format(format)
+    else:
+        p = as_path(path)
+        try:
+            spec = get_format(guess_format(p))
+        except InputError:
+            if p.suffix:
+                raise
+            raise InputError(Errors.E008.format(path=str(p), available=_available())) from None
+    if spec.writer is None:
+        raise InputError(Errors.E014.format(name=spec.name, verb="written", what="writer",
+                                            available=[k for k, s in sorted(_FORMATS.items())
+                                                       if s.writer]))
+    spec.writer(examples, path, **options)

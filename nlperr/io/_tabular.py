@@ -1,0 +1,212 @@
+"""CSV files and pandas DataFrames for text classification."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..data import Example
+from ..errors import Errors, FormatError, InputError
+from ._common import PathLike, check_file, check_predictions, empty_error
+
+__all__ = ["read_csv", "write_csv", "from_dataframe", "to_dataframe"]
+
+
+def _missing_column(where: str, column: str, available: Sequence[str]) -> FormatError:
+    return FormatError(Errors.E010.format(where=where, column=column, available=list(available)))
+
+
+def read_csv(
+    path: PathLike,
+    *,
+    text_column: str = "text",
+    label_column: str | None = "label",
+    id_column: str | None = None,
+    sep: str = ",",
+    encoding: str = "utf-8",
+) -> list[Example]:
+    """Read a classification CSV file (one example per row, with a header row).
+
+    Parameters
+    ----------
+    text_column : str, default "text"
+    label_column : str or None, default "label"
+        Column of the gold label.  An empty cell means *unlabelled* (``label=None``).
+        None: read texts only.
+    id_column : str, optional
+        Column of example ids; default ``"<file name>:<line>"``.
+    sep : str, default ","
+        Field delimiter (``"\\t"`` for TSV).
+
+    The other columns are kept in ``meta`` as strings (so :func:`write_csv` writes
+    them back).  A missing column raises E010 listing the available ones; a file
+    without data rows raises E003.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = p.write_text('text,label\\n"Great, really",pos\\nmeh,neg\\n', encoding="utf-8")
+    >>> [(ex.text, ex.label, ex.id) for ex in read_csv(p)]
+    [('Great, really', 'pos', 'a.csv:2'), ('meh', 'neg', 'a.csv:3')]
+    """
+    p = check_file(path, what="read_csv")
+    out: list[Example] = []
+    with open(p, encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, delimiter=sep)
+        header = next(reader, None)
+        if not header:
+            raise empty_error(p)
+        where0 = f"{p.name}:1"
+        for col in (text_column, label_column, id_column):
+            if col is not None and col not in header:
+                raise _missing_column(where0, col, header)
+        ti = header.index(text_column)
+        li = header.index(label_column) if label_column is not None else -1
+        ii = header.index(id_column) if id_column is not None else -1
+        others = [(k, h) for k, h in enumerate(header) if k not in (ti, li, ii)]
+        line = reader.line_num
+        for row in reader:
+            start, line = line + 1, reader.line_num
+            if not row:
+                continue
+            where = f"{p.name}:{start}"
+            if len(row) != len(header):
+                raise FormatError(Errors.E001.format(where=where, expected=len(header),
+                                                     got=len(row), line=sep.join(row)[:80]))
+            label = row[li] if li >= 0 and row[li] != "" else None
+            meta = {h: row[k] for k, h in others}
+            out.append(Example(text=row[ti], label=label, meta=meta,
+                               id=row[ii] if ii >= 0 else where))
+    if not out:
+        raise empty_error(p)
+    return out
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def from_dataframe(
+    df: Any,
+    *,
+    text_column: str = "text",
+    label_column: str | None = "label",
+    id_column: str | None = None,
+) -> list[Example]:
+    """Convert a pandas DataFrame (one row per example) into classification examples.
+
+    Missing labels (NaN / None) give ``label=None``; a label that is a list or tuple
+    gives a multi-label tuple.  Ids come from *id_column*, else the index.  Other
+    columns go to ``meta``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"text": ["good", "bad"], "label": ["pos", None]})
+    >>> [(ex.text, ex.label, ex.id) for ex in from_dataframe(df)]
+    [('good', 'pos', '0'), ('bad', None, '1')]
+    """
+    columns = [str(c) for c in df.columns]
+    for col in (text_column, label_column, id_column):
+        if col is not None and col not in columns:
+            raise _missing_column("DataFrame", col, columns)
+    skip = {text_column, label_column, id_column}
+    others = [c for c in df.columns if c not in skip]
+    out = []
+    for idx, row in zip(df.index, df.itertuples(index=False, name=None)):
+        rec = dict(zip(df.columns, row))
+        label = rec.get(label_column) if label_column is not None else None
+        if isinstance(label, (list, tuple)):
+            label = tuple(str(x) for x in label)
+        elif _is_missing(label):
+            label = None
+        else:
+            label = str(label)
+        text = rec[text_column]
+        if not isinstance(text, str):
+            raise InputError(Errors.E012.format(where=f"DataFrame row {idx!r}", expected="str",
+                                                field=text_column, got=type(text).__name__))
+        rid = rec[id_column] if id_column is not None else idx
+        out.append(Example(text=text, label=label, meta={c: rec[c] for c in others},
+                           id=str(rid)))
+    return out
+
+
+def to_dataframe(examples: Iterable[Example], *,
+                 predictions: Sequence[Example] | None = None) -> Any:
+    """One row per example: ``id``, ``text``, ``label`` and scalar ``meta`` entries.
+
+    Columns: ``id``, ``text``, ``label`` (when any example has one; multi-label as a
+    tuple), ``spans`` (list of ``(start, end, label)`` when any example has spans),
+    then one column per scalar ``meta`` key.  With *predictions*: ``pred_label``
+    and ``prob_<label>`` (one per class seen in the predictions' ``probs``).
+
+    Examples
+    --------
+    >>> from nlperr.data import Example
+    >>> gold = [Example("good", label="pos", id="a")]
+    >>> pred = [Example("good", label="neg", probs={"neg": 0.6, "pos": 0.4}, id="a")]
+    >>> to_dataframe(gold, predictions=pred).columns.tolist()
+    ['id', 'text', 'label', 'pred_label', 'prob_neg', 'prob_pos']
+    """
+    import pandas as pd
+
+    examples = list(examples)
+    check_predictions(examples, predictions, where="to_dataframe")
+    data: dict[str, list[Any]] = {
+        "id": [ex.id for ex in examples],
+        "text": [ex.text for ex in examples],
+    }
+    if any(ex.label is not None for ex in examples):
+        data["label"] = [ex.label for ex in examples]
+    if any(ex.spans is not None for ex in examples):
+        data["spans"] = [None if ex.spans is None else [s.key for s in ex.spans]
+                         for ex in examples]
+    if predictions is not None:
+        data["pred_label"] = [p.label for p in predictions]
+        classes: list[str] = []
+        for p in predictions:
+            for k in p.probs or {}:
+                if k not in classes:
+                    classes.append(k)
+        for c in sorted(classes):
+            data[f"prob_{c}"] = [(p.probs or {}).get(c, float("nan")) for p in predictions]
+    keys: list[str] = []
+    for ex in examples:
+        for k, v in (ex.meta or {}).items():
+            if k not in keys and k not in data and (v is None or isinstance(v, (str, int, float,
+                                                                                bool))):
+                keys.append(k)
+    for k in keys:
+        data[k] = [(ex.meta or {}).get(k) for ex in examples]
+    return pd.DataFrame(data)
+
+
+def write_csv(examples: Iterable[Example], path: PathLike, *,
+              predictions: Sequence[Example] | None = None, sep: str = ",",
+              encoding: str = "utf-8") -> None:
+    """Write classification examples as CSV (see :func:`to_dataframe` for the columns).
+
+    Multi-label labels are written joined by ``|``; spans are not written (use
+    JSONL or CoNLL for NER).  With *predictions*, ``pred_label`` and
+    ``prob_<label>`` columns are added.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from nlperr.data import Example
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> write_csv([Example("good", label="pos", id="a")], p)
+    >>> p.read_text(encoding="utf-8").splitlines()
+    ['id,text,label', 'a,good,pos']
+    """
+    df = to_dataframe(examples, predictions=predictions)
+    if "spans" in df.columns:
+        df = df.drop(columns=["spans"])
+    for col in ("label", "pred_label"):
+        if col in df.columns:
+            df[col] = [("|".join(v) if isinstance(v, tuple) else v) for v in df[col]]
+    df.to_csv(path, index=False, sep=sep, encoding=encoding, lineterminator="\n")
