@@ -1,0 +1,99 @@
+"""Tokenization and character classes shared by the OCR diagnostics.
+
+* A **token** is a maximal run of non-whitespace characters (``\\S+``), the unit of
+  the garbage rules (Taghva et al. work on whitespace-delimited strings).
+* A token is **word-like** when it contains a letter; its **word form** is the token
+  with leading/trailing non-alphanumeric characters stripped, lowercased
+  (``'"Tbe,'`` -> ``'tbe'``).  Word forms are what lexicons, the character-trigram
+  model and near-miss clusters look at.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = ["TOKEN", "tokenize", "word_form", "VOWELS", "char_classes"]
+
+TOKEN = re.compile(r"\S+")
+_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
+_LETTER = re.compile(r"[^\W\d_]")
+
+#: Vowels (lowercase) for the vowel/consonant rules: Latin vowels with common
+#: diacritics; ``y`` counts as a vowel.
+VOWELS = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøœùúûüýÿāēīōūąęėįųőű")
+
+# bit flags of the per-code-point class table
+ALNUM, ALPHA, UPPER, LOWER, VOWEL, SPACE, PUNCT, CONSONANT = (1 << k for k in range(8))
+
+
+def tokenize(text: str) -> list[str]:
+    """Whitespace tokens of *text* (``re.findall(r"\\S+", text)``)."""
+    return TOKEN.findall(text)
+
+
+def word_form(token: str) -> str | None:
+    """Lowercased token without edge punctuation, or ``None`` if it has no letter.
+
+    >>> word_form('"Tbe,')
+    'tbe'
+    >>> word_form("1815.") is None
+    True
+    """
+    if _LETTER.search(token) is None:
+        return None
+    w = _EDGE.sub("", token).lower()
+    return w or None
+
+
+@lru_cache(maxsize=1)
+def _bmp_table() -> np.ndarray:
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for cp in range(0x10000):
+        ch = chr(cp)
+        f = 0
+        if ch.isalnum():
+            f |= ALNUM
+        if ch.isalpha():
+            f |= ALPHA
+            f |= VOWEL if ch.lower() in VOWELS else CONSONANT
+        if ch.isupper():
+            f |= UPPER
+        if ch.islower():
+            f |= LOWER
+        if ch.isspace():
+            f |= SPACE
+        if not ch.isalnum() and not ch.isspace():
+            f |= PUNCT
+        table[cp] = f
+    return table
+
+
+def _class_of(ch: str) -> int:
+    f = 0
+    if ch.isalnum():
+        f |= ALNUM
+    if ch.isalpha():
+        f |= ALPHA | (VOWEL if ch.lower() in VOWELS else CONSONANT)
+    if ch.isupper():
+        f |= UPPER
+    if ch.islower():
+        f |= LOWER
+    if ch.isspace():
+        f |= SPACE
+    if not ch.isalnum() and not ch.isspace():
+        f |= PUNCT
+    return f
+
+
+def char_classes(codes: np.ndarray) -> np.ndarray:
+    """Class bit flags (uint8) for an array of code points."""
+    table = _bmp_table()
+    big = codes >= 0x10000
+    out = table[np.where(big, 0, codes)]
+    if big.any():
+        idx = np.nonzero(big)[0]
+        out[idx] = [_class_of(chr(int(c))) for c in codes[idx]]
+    return out

@@ -1,0 +1,253 @@
+"""Readers for OCR corpora (streaming: one document at a time).
+
+Formats
+-------
+``icdar2019``
+    ICDAR 2019 post-OCR competition files, one document per file::
+
+        [OCR_toInput] raw OCR text
+        [OCR_aligned] OCR text aligned character by character
+        [ GS_aligned] gold text aligned character by character
+
+    In the aligned lines ``@`` is an alignment gap and ``#`` marks characters that
+    have no gold.  **Scoring strings**: every alignment column whose *gold* character
+    is ``#`` is excluded from both sides (the OCR character in that column is not
+    scored either), then ``@`` gaps are removed from both lines.  The number of
+    excluded columns is reported as ``excluded_characters``.  (A literal ``@`` in the
+    gold text cannot be told apart from a gap; the OCR side never contains one: the
+    raw ``OCR_toInput`` line always equals the aligned OCR line without ``@``.)
+``pairs``
+    Line-aligned pair files: each non-blank line is ``OCR||@@||GOLD`` (optionally
+    followed by ``||@@||OTHER`` fields, ignored).  One file is one document whose
+    units are its lines; blank lines are skipped.
+``text``
+    Plain OCR text files (``*.txt``), no gold.
+``hipe``
+    HIPE TSV via :func:`nlperr.io.read_hipe` (one example per document/sentence).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import Errors, FormatError, InputError, shorten
+
+__all__ = [
+    "OcrPair",
+    "read_icdar2019",
+    "read_line_pairs",
+    "iter_files",
+    "iter_pairs",
+    "iter_texts",
+    "iter_folder_pairs",
+    "detect_pair_format",
+]
+
+PathLike = str | os.PathLike
+
+_P_RAW, _P_OCR, _P_GOLD = "[OCR_toInput] ", "[OCR_aligned] ", "[ GS_aligned] "
+PAIR_SEP = "||@@||"
+
+
+@dataclass(frozen=True)
+class OcrPair:
+    """A document with OCR text and its gold transcription.
+
+    Attributes
+    ----------
+    id : str
+        Document id (file path relative to the input folder, or as given).
+    gold, ocr : tuple of str
+        Parallel units (one per line for pair files, one for ICDAR files).
+    excluded_characters : int
+        Alignment columns left out of scoring (ICDAR ``#``).
+    raw_ocr : str or None
+        The unaligned OCR text where the format has one (ICDAR ``OCR_toInput``).
+    """
+
+    id: str
+    gold: tuple[str, ...]
+    ocr: tuple[str, ...]
+    excluded_characters: int = 0
+    raw_ocr: str | None = None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read()
+    except UnicodeDecodeError as e:
+        raise FormatError(Errors.E714.format(where=str(path), error=e)) from None
+
+
+def _exists(path: Path) -> None:
+    if not path.exists():
+        raise InputError(Errors.E704.format(where="input", path=str(path)))
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
+_HASH_RUN = re.compile("#+")
+
+
+def _scoring_strings(ocr_al: str, gold_al: str) -> tuple[str, str, int]:
+    if "#" not in gold_al:
+        return ocr_al.replace("@", ""), gold_al.replace("@", ""), 0
+    o_parts, g_parts, prev, excluded = [], [], 0, 0
+    for m in _HASH_RUN.finditer(gold_al):
+        o_parts.append(ocr_al[prev:m.start()])
+        g_parts.append(gold_al[prev:m.start()])
+        excluded += m.end() - m.start()
+        prev = m.end()
+    o_parts.append(ocr_al[prev:])
+    g_parts.append(gold_al[prev:])
+    return "".join(o_parts).replace("@", ""), "".join(g_parts).replace("@", ""), excluded
+
+
+def read_icdar2019(path: PathLike, *, id: str | None = None) -> OcrPair:
+    """Read one ICDAR 2019 post-OCR file (see the module docstring for '@' and '#').
+
+    Raises :class:`~nlperr.errors.FormatError` naming ``file:line`` when a line lacks
+    its prefix or the aligned lines differ in length.
+    """
+    path = Path(path)
+    _exists(path)
+    lines = _lines(_read_text(path))
+    while lines and not lines[-1].strip():
+        lines.pop()
+    for k, prefix in enumerate((_P_RAW, _P_OCR, _P_GOLD)):
+        got = lines[k] if k < len(lines) else "<end of file>"
+        if not got.startswith(prefix):
+            raise FormatError(Errors.E701.format(where=f"{path}:{k + 1}", line=k + 1,
+                                                 prefix=prefix, got=shorten(got[:40])))
+    if len(lines) > 3:
+        raise FormatError(Errors.E701.format(where=f"{path}:4", line=4, prefix="<end of file>",
+                                             got=shorten(lines[3][:40])))
+    raw = lines[0][len(_P_RAW):]
+    ocr_al, gold_al = lines[1][len(_P_OCR):], lines[2][len(_P_GOLD):]
+    if len(ocr_al) != len(gold_al):
+        raise FormatError(Errors.E702.format(where=f"{path}:2-3", nocr=len(ocr_al),
+                                             ngold=len(gold_al)))
+    ocr, gold, excluded = _scoring_strings(ocr_al, gold_al)
+    return OcrPair(id or str(path), (gold,), (ocr,), excluded, raw)
+
+
+def read_line_pairs(path: PathLike, *, id: str | None = None) -> OcrPair:
+    """Read a line-aligned pair file (``OCR||@@||GOLD[||@@||OTHER]`` per line)."""
+    path = Path(path)
+    _exists(path)
+    gold, ocr = [], []
+    for n, line in enumerate(_lines(_read_text(path)), 1):
+        if not line.strip():
+            continue
+        fields = line.split(PAIR_SEP)
+        if len(fields) < 2:
+            raise FormatError(Errors.E703.format(where=f"{path}:{n}", got=shorten(line)))
+        ocr.append(fields[0])
+        gold.append(fields[1])
+    if not gold:
+        raise FormatError(Errors.E003.format(where=str(path)))
+    return OcrPair(id or str(path), tuple(gold), tuple(ocr))
+
+
+def detect_pair_format(path: PathLike) -> str:
+    """``"icdar2019"`` or ``"pairs"`` from the first non-blank line of *path*."""
+    path = Path(path)
+    _exists(path)
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            if line.startswith(_P_RAW):
+                return "icdar2019"
+            if PAIR_SEP in line:
+                return "pairs"
+            raise FormatError(Errors.E703.format(
+                where=f"{path}:{n}",
+                got=shorten(line.rstrip("\n")) + " (neither an ICDAR 2019 file nor a pair file)"))
+    raise FormatError(Errors.E003.format(where=str(path)))
+
+
+def iter_files(paths: Iterable[PathLike] | PathLike, *, pattern: str = "*.txt",
+               what: str = "files") -> Iterator[tuple[str, Path]]:
+    """``(id, path)`` for files and for *pattern* files under folders (sorted, recursive).
+
+    The id is the path relative to the folder given (the path itself for files).
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    found = False
+    for p in map(Path, paths):
+        _exists(p)
+        if p.is_dir():
+            for f in sorted(p.rglob(pattern), key=lambda x: _natural(str(x.relative_to(p)))):
+                if f.is_file():
+                    found = True
+                    yield str(f.relative_to(p)), f
+        else:
+            found = True
+            yield str(p), p
+    if not found:
+        raise InputError(Errors.E705.format(what=what, paths=[str(p) for p in map(Path, paths)],
+                                            pattern=pattern))
+
+
+def _natural(s: str) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]
+
+
+def iter_pairs(paths: Iterable[PathLike] | PathLike, *, format: str = "auto") -> Iterator[OcrPair]:
+    """Stream :class:`OcrPair` s from ICDAR 2019 / pair files or folders of them.
+
+    ``format`` is ``"auto"`` (per file, from its first line), ``"icdar2019"`` or
+    ``"pairs"``.
+    """
+    allowed = ("auto", "icdar2019", "pairs")
+    if format not in allowed:
+        raise InputError(Errors.E207.format(value=format, option="format",
+                                            allowed=", ".join(allowed)))
+    for doc_id, path in iter_files(paths, what="pair files"):
+        fmt = detect_pair_format(path) if format == "auto" else format
+        if fmt == "icdar2019":
+            yield read_icdar2019(path, id=doc_id)
+        else:
+            yield read_line_pairs(path, id=doc_id)
+
+
+def iter_texts(paths: Iterable[PathLike] | PathLike) -> Iterator[tuple[str, str]]:
+    """Stream ``(id, text)`` from plain text files / folders of ``*.txt``.
+
+    ICDAR 2019 files are recognised and give their raw OCR line (``OCR_toInput``).
+    """
+    for doc_id, path in iter_files(paths, what="text files"):
+        text = _read_text(path)
+        if text.startswith(_P_RAW):
+            text = _lines(text)[0][len(_P_RAW):]
+        yield doc_id, text
+
+
+def iter_folder_pairs(gold: PathLike, ocr: PathLike) -> Iterator[OcrPair]:
+    """Pair plain-text files by name: *gold* and *ocr* are files or folders.
+
+    Line breaks are read as spaces (a document is one unit), so that word error
+    rates do not depend on how the two sides wrap lines.
+    """
+    g_files = dict(iter_files(gold, what="gold text files"))
+    o_files = dict(iter_files(ocr, what="OCR text files"))
+    if len(g_files) == 1 and len(o_files) == 1 and Path(gold).is_file():
+        g_files = {"doc": next(iter(g_files.values()))}
+        o_files = {"doc": next(iter(o_files.values()))}
+    missing = sorted(set(g_files) ^ set(o_files))
+    if missing:
+        raise InputError(Errors.E706.format(detail=f"files only on one side: {missing[:5]}"))
+    for name in sorted(g_files, key=_natural):
+        g = " ".join(_lines(_read_text(g_files[name])))
+        o = " ".join(_lines(_read_text(o_files[name])))
+        yield OcrPair(name, (g,), (o,))
