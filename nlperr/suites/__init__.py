@@ -1,0 +1,24 @@
+"""Behavioral test suites (CheckList-style MFT / INV / DIR tests).
+
+>>> from nlperr.suites import Suite, MFT, INV, DIR, run_suite, load_suite
+"""
+
+from .cases import Case, CaseSet, Variant, diff_edits, expand_templates, generate_cases, load_cases, save_cases
+from .compare import compare_models, compare_results, mcnemar_exact
+from .report import to_junit, write_json, write_junit
+from .runner import SuiteResult, TestResult, length_bucket, run_suite
+from .spec import DIR, INV, MFT, Suite, TestSpec, list_suites, load_suite, save_suite
+
+__all__ = [
+    "Case", "CaseSet", "DIR", "INV", "MFT", "Suite", "SuiteResult", "TestResult", "TestSpec", "Variant",
+    "compare_models", "compare_results", "diff_edits", "expand_templates", "generate_cases", "import_checklist",
+    "length_bucket", "list_suites", "load_cases", "load_suite", "mcnemar_exact", "run_suite", "save_cases",
+    "save_suite", "to_junit", "write_json", "write_junit",
+]
+
+
+def __getattr__(name: str):
+    if name == "import_checklist":
+        from .checklist import import_checklist
+        return import_checklist
+    raise AttributeError(f"module 'nlperr.suites' has no attribute {name!r}")

@@ -1,0 +1,409 @@
+"""Generating test cases from a suite, and saving / loading them as JSONL.
+
+Generation is deterministic: every case draws its randomness from
+``case_seed(suite_seed, test_name, example_id)`` (SHA-256, not ``hash()``), so
+adding a test or an example never changes another case.  A saved case file
+re-runs exactly (``run_suite(suite, model, cases=load_cases(path))``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import json
+import random
+import re
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..data import Example, Span
+from ..errors import Errors, InputError, Warnings, warn
+from ..perturb import Edit, PerturbStats, case_seed, get_perturbation, lexicon_texts, map_spans, perturb
+from ..perturb.edits import apply_edits, normalize_edits
+from ..perturb.lexicons import available_lexicons, lexicon
+from .spec import DIR, INV, MFT, Suite, TestSpec
+
+__all__ = ["Case", "Variant", "CaseSet", "generate_cases", "save_cases", "load_cases", "expand_templates",
+           "diff_edits", "suite_data"]
+
+
+@dataclass
+class Variant:
+    """One perturbed version of a case's original text."""
+
+    text: str
+    edits: tuple[Edit, ...] = ()
+    spans: tuple[Span, ...] | None = None
+    touched: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "edits": [e.to_list() for e in self.edits],
+                "spans": None if self.spans is None else [s.to_dict() for s in self.spans],
+                "touched": list(self.touched)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Variant":
+        spans = d.get("spans")
+        return cls(text=d["text"], edits=tuple(Edit(int(s), int(e), str(r)) for s, e, r in d.get("edits", ())),
+                   spans=None if spans is None else tuple(Span(int(s["start"]), int(s["end"]), s["label"])
+                                                          for s in spans),
+                   touched=tuple(d.get("touched", ())))
+
+
+@dataclass
+class Case:
+    """One test case.
+
+    Attributes
+    ----------
+    test : str
+        Name of the test it belongs to.
+    id : str
+        Stable id within the test.
+    original : Example
+        The input (MFT) or the unperturbed input (INV/DIR), with gold annotation.
+    variants : list of Variant
+        Perturbed versions (INV/DIR); empty for MFT.
+    expect : dict
+        Per-case expectation (MFT): ``label`` / ``labels`` / ``not_label`` /
+        ``entities`` ([start, end, label] lists).
+    """
+
+    test: str
+    id: str
+    original: Example
+    variants: list[Variant] = field(default_factory=list)
+    expect: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"test": self.test, "id": self.id, "original": self.original.to_dict(),
+                "variants": [v.to_dict() for v in self.variants], "expect": self.expect}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, where: str = "case") -> "Case":
+        try:
+            return cls(test=str(d["test"]), id=str(d["id"]),
+                       original=Example.from_dict(d["original"], where=where),
+                       variants=[Variant.from_dict(v) for v in d.get("variants", ())],
+                       expect=dict(d.get("expect") or {}))
+        except (KeyError, TypeError, ValueError) as e:
+            raise InputError(Errors.E610.format(where=where, error=f"{type(e).__name__}: {e}")) from None
+
+
+@dataclass
+class CaseSet:
+    """All cases of a suite run plus per-test perturbation statistics."""
+
+    suite: str
+    seed: int
+    cases: list[Case]
+    stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def by_test(self) -> dict[str, list[Case]]:
+        out: dict[str, list[Case]] = {}
+        for c in self.cases:
+            out.setdefault(c.test, []).append(c)
+        return out
+
+    def texts(self) -> list[str]:
+        """Every text a model must see (originals and variants), with repeats."""
+        return [t for c in self.cases for t in [c.original.text, *(v.text for v in c.variants)]]
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+
+# --- data -----------------------------------------------------------------------------
+
+def _as_example(item: Any, i: int, where: str) -> Example:
+    if isinstance(item, Example):
+        return item if item.id is not None else item.copy(id=f"{where}:{i}")
+    if isinstance(item, str):
+        return Example(item, id=f"{where}:{i}")
+    if isinstance(item, Mapping) and "text" in item:
+        ex = Example.from_dict(item, where=f"{where}[{i}]")
+        return ex if ex.id is not None else ex.copy(id=f"{where}:{i}")
+    raise InputError(Errors.E606.format(where=f"{where}[{i}]", field="data item",
+                                        expected="a text, an {'text': ...} mapping or an Example",
+                                        got=type(item).__name__))
+
+
+def suite_data(suite: Suite, data: Any = None, *, data_format: str | None = None) -> list[Example]:
+    """The examples INV/DIR tests perturb: *data* if given, else the suite's ``data``."""
+    src = data if data is not None else suite.data
+    if src is None:
+        return []
+    if isinstance(src, (str, Path)):
+        path = Path(src)
+        if not path.is_absolute() and suite.source and not path.exists():
+            path = Path(suite.source).parent / path
+        if not path.exists():
+            raise InputError(Errors.E011.format(where=f"suite {suite.name!r} data", path=str(src)))
+        if path.suffix == ".txt":
+            lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+            return [Example(t, id=f"{path.name}:{i + 1}") for i, t in enumerate(lines)]
+        from ..io import load
+        return [ex if ex.id is not None else ex.copy(id=f"{path.name}:{i}")
+                for i, ex in enumerate(load(path, format=data_format))]
+    return [_as_example(x, i, "data") for i, x in enumerate(src)]
+
+
+# --- templates --------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z_0-9]*?)(\d*)(?::([A-Za-z_0-9,]+))?\}")
+
+
+def _lexicon_values(key: str, tag: str | None, lexicons: Mapping[str, Sequence], where: str) -> list[str]:
+    if key in lexicons:
+        vals = [str(v) for v in lexicons[key]]
+        if tag is not None:
+            raise InputError(Errors.E606.format(where=where, field=f"{{{key}:{tag}}}",
+                                                expected="no tag filter on a suite lexicon", got=tag))
+        return vals
+    if key in available_lexicons():
+        if tag is None:
+            return lexicon_texts(key)
+        tags = set(tag.split(","))
+        return [e.text for e in lexicon(key) if tags <= set(e.tags.values())]
+    raise InputError(Errors.E609.format(where=where, key=key,
+                                        available=", ".join(sorted(set(lexicons) | set(available_lexicons())))))
+
+
+def expand_templates(templates: Sequence[str], lexicons: Mapping[str, Sequence], *, max_cases: int | None,
+                     rng: random.Random, where: str = "templates") -> list[tuple[str, dict[str, tuple[int, int]]]]:
+    """Fill *templates*; return ``(text, {placeholder: (start, end)})`` pairs.
+
+    Placeholders with the same name take the same value; ``{name2}`` draws a
+    value different from ``{name}``.  With more combinations than *max_cases*,
+    a seeded random sample of *max_cases* is returned (in template order).
+    """
+    out: list[tuple[str, dict[str, tuple[int, int]]]] = []
+    per_template: list[list] = []
+    for tpl in templates:
+        slots: dict[str, list[str]] = {}
+        for m in _PLACEHOLDER.finditer(tpl):
+            name = m.group(1) + m.group(2)
+            if name not in slots:
+                slots[name] = _lexicon_values(m.group(1), m.group(3), lexicons, where)
+        names = list(slots)
+        combos = [c for c in itertools.product(*(slots[n] for n in names))
+                  if len({(n.rstrip(string.digits), v) for n, v in zip(names, c)}) == len(names)]
+        per_template.append([(tpl, names, c) for c in combos])
+    flat = [x for lst in per_template for x in lst]
+    if max_cases is not None and len(flat) > max_cases:
+        keep = sorted(rng.sample(range(len(flat)), max_cases))
+        flat = [flat[i] for i in keep]
+    for tpl, names, combo in flat:
+        values = dict(zip(names, combo))
+        parts: list[str] = []
+        pos = 0
+        length = 0
+        where_is: dict[str, tuple[int, int]] = {}
+        for m in _PLACEHOLDER.finditer(tpl):
+            lit = tpl[pos:m.start()]
+            parts.append(lit)
+            length += len(lit)
+            v = values[m.group(1) + m.group(2)]
+            where_is.setdefault(m.group(1) + m.group(2), (length, length + len(v)))
+            parts.append(v)
+            length += len(v)
+            pos = m.end()
+        parts.append(tpl[pos:])
+        out.append(("".join(parts), where_is))
+    return out
+
+
+# --- explicit cases without edit logs ------------------------------------------------------
+
+def diff_edits(original: str, new: str) -> tuple[Edit, ...]:
+    """An edit log turning *original* into *new* (character diff, for imported cases)."""
+    sm = difflib.SequenceMatcher(a=original, b=new, autojunk=False)
+    edits = [Edit(i1, i2, new[j1:j2]) for tag, i1, i2, j1, j2 in sm.get_opcodes() if tag != "equal"]
+    return normalize_edits(original, edits)
+
+
+def _variant_from_text(original: Example, text: str) -> Variant:
+    edits = diff_edits(original.text, text)
+    spans, touched, _ = map_spans(original.spans, edits)
+    return Variant(text, edits, spans, touched)
+
+
+# --- generation ---------------------------------------------------------------------------
+
+def _mft_cases(suite: Suite, t: MFT) -> list[Case]:
+    out: list[Case] = []
+    if t.cases:
+        for i, item in enumerate(t.cases):
+            where = f"test {t.name!r} cases[{i}]"
+            if isinstance(item, str):
+                item = {"text": item}
+            if not isinstance(item, Mapping) or "text" not in item:
+                raise InputError(Errors.E606.format(where=where, field="case", expected="{'text': ...}",
+                                                    got=type(item).__name__))
+            exp = {k: item[k] for k in ("label", "labels", "not_label", "entities") if k in item}
+            if not exp:
+                exp = _expect_for(suite, t, {})
+            exp = _normalize_expect(suite, exp)
+            out.append(Case(t.name, str(item.get("id", i)), Example(item["text"], id=f"{t.name}:{i}"), [], exp))
+        return out
+    lex = {**suite.lexicons, **t.lexicons}
+    rng = random.Random(case_seed(suite.seed, t.name, "templates"))
+    filled = expand_templates(t.templates, lex, max_cases=t.max_cases if t.max_cases else 1000, rng=rng,
+                              where=f"test {t.name!r}")
+    for i, (text, slots) in enumerate(filled):
+        exp = _normalize_expect(suite, _expect_for(suite, t, slots))
+        spans = None
+        if "entities" in exp:
+            spans = tuple(Span(s, e, lab) for s, e, lab in exp["entities"])
+        out.append(Case(t.name, str(i), Example(text, spans=spans, id=f"{t.name}:{i}"), [], exp))
+    return out
+
+
+def _expect_for(suite: Suite, t: MFT, slots: Mapping[str, tuple[int, int]]) -> dict[str, Any]:
+    e = dict(t.expect)
+    if "entities" in e:
+        ents = e["entities"]
+        if not isinstance(ents, Mapping):
+            raise InputError(Errors.E606.format(where=f"test {t.name!r}", field="expect.entities",
+                                                expected="a mapping {placeholder: LABEL}", got=type(ents).__name__))
+        e["entities"] = sorted([slots[k][0], slots[k][1], lab] for k, lab in ents.items() if k in slots)
+    if not e:
+        raise InputError(Errors.E606.format(where=f"test {t.name!r}", field="expect",
+                                            expected="label / labels / not_label / entities", got="nothing"))
+    return e
+
+
+def _normalize_expect(suite: Suite, e: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(e)
+    if "label" in out:
+        out["label"] = suite.label_name(out["label"])
+    if "labels" in out:
+        out["labels"] = [suite.label_name(x) for x in out["labels"]]
+    if "not_label" in out:
+        nl = out["not_label"]
+        out["not_label"] = [suite.label_name(x) for x in (nl if isinstance(nl, list) else [nl])]
+    return out
+
+
+def _pair_cases(suite: Suite, t: INV | DIR, data: Sequence[Example], stats: dict) -> list[Case]:
+    out: list[Case] = []
+    if t.cases:
+        for i, item in enumerate(t.cases):
+            where = f"test {t.name!r} cases[{i}]"
+            if isinstance(item, Mapping):
+                orig, variants = item.get("original"), item.get("variants")
+            elif isinstance(item, (list, tuple)) and len(item) >= 2:
+                orig, variants = item[0], list(item[1:])
+            else:
+                orig, variants = None, None
+            if not isinstance(orig, str) or not variants or not all(isinstance(v, str) for v in variants):
+                raise InputError(Errors.E606.format(where=where, field="case",
+                                                    expected="[original, variant, ...] or {original, variants}",
+                                                    got=repr(item)[:60]))
+            ex = Example(orig, id=f"{t.name}:{i}")
+            out.append(Case(t.name, str(i), ex, [_variant_from_text(ex, v) for v in variants]))
+        return out
+    if not data:
+        raise InputError(Errors.E613.format(where=f"suite {suite.name!r}", test=t.name))
+    p = get_perturbation(t.perturbation)
+    params = p.params(t.params, where=f"test {t.name!r}")
+    if p.prepare is not None:
+        params = p.prepare(data, params)
+    st = PerturbStats(t.perturbation)
+    pool = list(data)
+    if t.max_cases is not None and len(pool) > t.max_cases:
+        rng = random.Random(case_seed(suite.seed, t.name, "sample"))
+        pool = [pool[i] for i in sorted(rng.sample(range(len(pool)), t.max_cases))]
+    for i, ex in enumerate(pool):
+        ex_id = ex.id if ex.id is not None else str(i)
+        src = ex.copy(tokens=None, missing=())
+        res = perturb(src, p.fn, seed=case_seed(suite.seed, t.name, ex_id), params=params)
+        st.add(res)
+        if not res.changed:
+            continue
+        out.append(Case(t.name, ex_id, src, [Variant(res.text, res.edits, res.example.spans, res.touched)]))
+    stats[t.name] = {**st.to_dict(), "test": t.name}
+    if st.unchanged and st.n:
+        warn(Warnings.W601.format(name=t.perturbation, count=st.unchanged, total=st.n, test=t.name))
+    return out
+
+
+def generate_cases(suite: Suite, *, data: Any = None, seed: int | None = None,
+                   data_format: str | None = None, tests: Iterable[str] | None = None) -> CaseSet:
+    """Generate every case of *suite* (deterministic for a given seed).
+
+    Parameters
+    ----------
+    suite : Suite
+    data : list, str or Path, optional
+        Inputs for INV/DIR tests (overrides the suite's ``data``).
+    seed : int, optional
+        Overrides ``suite.seed``.
+    tests : iterable of str, optional
+        Only these tests.
+
+    Examples
+    --------
+    >>> from nlperr.suites import Suite, INV
+    >>> s = Suite("demo", [INV("lower", perturbation="case", params={"mode": "lower"})],
+    ...           data=["Paris is nice.", "ok"])
+    >>> cs = generate_cases(s)
+    >>> [(c.original.text, c.variants[0].text) for c in cs.cases]
+    [('Paris is nice.', 'paris is nice.')]
+    """
+    if seed is not None:
+        from dataclasses import replace as _r
+        suite = _r(suite, seed=int(seed))
+    wanted = set(tests) if tests is not None else None
+    examples: list[Example] | None = None
+    cases: list[Case] = []
+    stats: dict[str, dict[str, Any]] = {}
+    for t in suite.tests:
+        if wanted is not None and t.name not in wanted:
+            continue
+        if isinstance(t, MFT):
+            cases += _mft_cases(suite, t)
+        else:
+            if examples is None and not t.cases:
+                examples = suite_data(suite, data, data_format=data_format)
+            cases += _pair_cases(suite, t, examples or [], stats)
+    return CaseSet(suite.name, suite.seed, cases, stats)
+
+
+def save_cases(caseset: CaseSet, path: str | Path) -> None:
+    """Write *caseset* as JSONL: a header line, then one case per line."""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps({"nlperr_cases": 1, "suite": caseset.suite, "seed": caseset.seed,
+                             "stats": caseset.stats}, ensure_ascii=False) + "\n")
+        for c in caseset.cases:
+            fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+
+
+def load_cases(path: str | Path) -> CaseSet:
+    """Read a case file written by :func:`save_cases`."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(Errors.E011.format(where="cases", path=str(path)))
+    header: dict[str, Any] | None = None
+    cases: list[Case] = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:
+                d = json.loads(line)
+            except ValueError as e:
+                raise InputError(Errors.E005.format(where=where, error=e)) from None
+            if header is None:
+                if not isinstance(d, Mapping) or "nlperr_cases" not in d:
+                    raise InputError(Errors.E610.format(where=where, error="missing header line"))
+                header = d
+                continue
+            cases.append(Case.from_dict(d, where=where))
+    if header is None:
+        raise InputError(Errors.E003.format(where=str(path)))
+    return CaseSet(header.get("suite", ""), int(header.get("seed", 0)), cases, header.get("stats", {}))

@@ -1,0 +1,78 @@
+"""Comparing two checkpoints on the same cases: regressions and McNemar's exact test."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from ..errors import Errors, InputError
+from .runner import SuiteResult, run_suite
+
+__all__ = ["mcnemar_exact", "compare_results", "compare_models"]
+
+
+def mcnemar_exact(b: int, c: int) -> float:
+    """Two-sided exact McNemar p-value for *b* and *c* discordant pairs.
+
+    Under H0 the discordant pairs split Binomial(b + c, 1/2); the p-value is
+    ``min(1, 2 * P[X <= min(b, c)])``.
+
+    >>> mcnemar_exact(0, 0)
+    1.0
+    >>> round(mcnemar_exact(10, 1), 4)
+    0.0117
+    """
+    if b < 0 or c < 0:
+        raise InputError(Errors.E606.format(where="mcnemar_exact", field="b, c",
+                                            expected="non-negative counts", got=(b, c)))
+    n = b + c
+    if n == 0:
+        return 1.0
+    k = min(b, c)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2.0 ** n
+    return min(1.0, 2.0 * tail)
+
+
+def compare_results(baseline: SuiteResult, new: SuiteResult, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Per-test comparison of two runs on identical cases.
+
+    Columns: ``name``, ``type``, ``n``, ``baseline_pass_rate``, ``pass_rate``,
+    ``regressions`` (cases passing in *baseline*, failing in *new*),
+    ``fixes`` (the reverse), ``p_value`` (exact McNemar), ``significant_regression``
+    (``p_value < alpha`` and more regressions than fixes).
+    """
+    rows = []
+    base_tests = {t.name: t for t in baseline.tests}
+    for t in new.tests:
+        if t.name not in base_tests:
+            raise InputError(Errors.E615.format(reason=f"test {t.name!r} is missing from the baseline run"))
+        a, b = baseline.outcomes.get(t.name, {}), new.outcomes.get(t.name, {})
+        if set(a) != set(b):
+            raise InputError(Errors.E615.format(reason=f"test {t.name!r} has different cases in the two runs"))
+        reg = sum(1 for k in a if a[k] and not b[k])
+        fix = sum(1 for k in a if not a[k] and b[k])
+        p = mcnemar_exact(reg, fix)
+        rows.append({"name": t.name, "type": t.type, "n": t.n, "baseline_pass_rate": base_tests[t.name].pass_rate,
+                     "pass_rate": t.pass_rate, "regressions": reg, "fixes": fix, "p_value": p,
+                     "significant_regression": bool(p < alpha and reg > fix)})
+    return pd.DataFrame(rows, columns=["name", "type", "n", "baseline_pass_rate", "pass_rate", "regressions",
+                                       "fixes", "p_value", "significant_regression"])
+
+
+def compare_models(suite: Any, model: Any, baseline: Any, *, alpha: float = 0.05, data: Any = None,
+                   seed: int | None = None, **options: Any) -> tuple[SuiteResult, SuiteResult, pd.DataFrame]:
+    """Run *suite* on *baseline* and *model* over the same generated cases.
+
+    Returns ``(result, baseline_result, comparison)``; see :func:`compare_results`.
+    Each model's predictions are cached separately (by fingerprint), so a new
+    checkpoint recomputes only its own predictions.
+    """
+    from .cases import generate_cases
+    from .spec import load_suite
+    suite = load_suite(suite)
+    cases = generate_cases(suite, data=data, seed=seed, data_format=options.pop("data_format", None))
+    base = run_suite(suite, baseline, cases=cases, **options)
+    new = run_suite(suite, model, cases=cases, **options)
+    return new, base, compare_results(base, new, alpha=alpha)

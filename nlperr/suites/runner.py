@@ -1,0 +1,459 @@
+"""Running a suite: one batched, deduplicated prediction pass, then evaluation.
+
+:func:`run_suite` collects the texts of every case of every test, predicts the
+unique ones in a single :meth:`nlperr.engine.Predictor.predict` call (cached
+on disk by model fingerprint: a rerun on the same checkpoint makes no forward
+pass) and evaluates each test's expectation.  :class:`SuiteResult` holds plain
+DataFrames (see the column lists in its docstring).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..data import Example, Span
+from ..errors import Errors, InputError, ModelError, Warnings, warn
+from ..perturb import map_spans
+from .cases import Case, CaseSet, generate_cases
+from .spec import DIR, INV, MFT, Suite, TestSpec, load_suite
+
+__all__ = ["run_suite", "SuiteResult", "TestResult", "length_bucket", "predict_texts"]
+
+_BUCKETS = ((5, "1-5"), (10, "6-10"), (20, "11-20"), (40, "21-40"))
+
+
+def length_bucket(text: str) -> str:
+    """Length slice of a text by whitespace tokens: ``1-5``, ``6-10``, ``11-20``, ``21-40``, ``41+``."""
+    n = len(text.split())
+    for hi, name in _BUCKETS:
+        if n <= hi:
+            return name
+    return "41+"
+
+
+@dataclass
+class TestResult:
+    """Outcome of one test.
+
+    Attributes
+    ----------
+    name, type, capability : str
+    n : int
+        Evaluated cases (skipped cases excluded).
+    failed : int
+    skipped : int
+    pass_rate : float
+        ``(n - failed) / n`` (NaN when ``n == 0``).
+    min_pass_rate : float
+    passed : bool
+        ``pass_rate >= min_pass_rate`` (a test without evaluated cases passes).
+    """
+
+    __test__ = False
+
+    name: str
+    type: str
+    capability: str
+    n: int
+    failed: int
+    skipped: int
+    min_pass_rate: float
+
+    @property
+    def pass_rate(self) -> float:
+        return (self.n - self.failed) / self.n if self.n else float("nan")
+
+    @property
+    def passed(self) -> bool:
+        return self.n == 0 or self.pass_rate >= self.min_pass_rate - 1e-12
+
+    def to_dict(self) -> dict[str, Any]:
+        pr = self.pass_rate
+        return {"name": self.name, "type": self.type, "n": self.n,
+                "pass_rate": None if math.isnan(pr) else pr, "min_pass_rate": self.min_pass_rate,
+                "passed": self.passed}
+
+
+@dataclass
+class SuiteResult:
+    """Result of :func:`run_suite`.
+
+    Attributes
+    ----------
+    suite : Suite
+    tests : list of TestResult
+    cases : DataFrame
+        One row per evaluated case. Columns: ``test``, ``type``, ``case_id``,
+        ``passed`` (bool), ``skipped`` (bool), ``original``, ``text`` (the variant that
+        failed first, or the original), ``original_pred``, ``pred``, ``expected``,
+        ``label`` (expected label for MFT, original predicted label otherwise),
+        ``length_bucket``, ``entity_types`` (NER: comma-joined types involved).
+    entities : DataFrame
+        NER INV only: one row per (case, variant, entity). Columns: ``test``,
+        ``case_id``, ``variant``, ``entity_type`` (original predicted label, or
+        ``"O"`` for a spurious new entity), ``text``, ``new_text``, ``outcome``
+        (``kept``/``flipped``/``boundary``/``missed``/``spurious``), ``flipped_to``
+        (new label, ``"O"`` when missed), ``passed``.
+    perturbation_stats : DataFrame
+        Columns ``test``, ``perturbation``, ``n``, ``unchanged``, ``unchanged_rate``,
+        ``touched_entity``, ``touched_entity_rate``.
+    prediction_stats : dict
+        The :attr:`Predictor.stats` of the prediction pass.
+    caseset : CaseSet
+    """
+
+    suite: Suite
+    tests: list[TestResult]
+    cases: pd.DataFrame
+    entities: pd.DataFrame
+    perturbation_stats: pd.DataFrame
+    prediction_stats: dict[str, Any]
+    caseset: CaseSet
+    outcomes: dict[str, dict[str, bool]] = field(default_factory=dict, repr=False)
+    model: str = ""
+
+    @property
+    def passed(self) -> bool:
+        """Every test meets its minimum pass rate."""
+        return all(t.passed for t in self.tests)
+
+    def summary(self) -> pd.DataFrame:
+        """Columns: ``name``, ``type``, ``capability``, ``n``, ``failed``, ``skipped``,
+        ``pass_rate``, ``min_pass_rate``, ``passed``."""
+        rows = [{"name": t.name, "type": t.type, "capability": t.capability, "n": t.n, "failed": t.failed,
+                 "skipped": t.skipped, "pass_rate": t.pass_rate, "min_pass_rate": t.min_pass_rate,
+                 "passed": t.passed} for t in self.tests]
+        return pd.DataFrame(rows, columns=["name", "type", "capability", "n", "failed", "skipped",
+                                           "pass_rate", "min_pass_rate", "passed"])
+
+    def failures(self, test: str | None = None) -> pd.DataFrame:
+        """Failing cases (columns of :attr:`cases`), optionally of one test."""
+        df = self.cases[(~self.cases["passed"]) & (~self.cases["skipped"])]
+        return df[df["test"] == test] if test is not None else df
+
+    def by_slice(self, by: str = "label") -> pd.DataFrame:
+        """Failures per test x slice.
+
+        *by* is ``"label"``, ``"length"`` (length bucket) or ``"entity_type"``
+        (NER INV: per entity, from :attr:`entities`).  Columns: ``test``, ``slice``,
+        ``n``, ``failed``, ``fail_rate``.
+        """
+        if by not in ("label", "length", "entity_type"):
+            raise InputError(Errors.E207.format(value=by, option="by",
+                                                allowed="'label', 'length', 'entity_type'"))
+        if by == "entity_type":
+            df = self.entities.rename(columns={"entity_type": "slice"})
+        else:
+            df = self.cases[~self.cases["skipped"]].rename(
+                columns={"label": "slice"} if by == "label" else {"length_bucket": "slice"})
+        if df.empty:
+            return pd.DataFrame(columns=["test", "slice", "n", "failed", "fail_rate"])
+        g = df.groupby(["test", "slice"], sort=True)["passed"]
+        out = pd.DataFrame({"n": g.size(), "failed": g.apply(lambda s: int((~s).sum()))}).reset_index()
+        out["fail_rate"] = out["failed"] / out["n"]
+        return out
+
+    def flip_table(self, test: str | None = None) -> pd.DataFrame:
+        """NER INV: counts of entity outcomes, rows = original entity type, columns =
+        ``kept`` or the label the entity flipped to (``"O"`` = missed, ``"O"`` row =
+        spurious new entities)."""
+        df = self.entities if test is None else self.entities[self.entities["test"] == test]
+        if df.empty:
+            return pd.DataFrame()
+        col = df["flipped_to"].where(df["outcome"] != "kept", "kept")
+        col = col.where(df["outcome"] != "boundary", "boundary:" + df["flipped_to"].astype(str))
+        return pd.crosstab(df["entity_type"], col).rename_axis(index="entity_type", columns="outcome")
+
+    def to_json(self) -> dict[str, Any]:
+        """The CI report: ``{"passed": bool, "tests": [{"name", "type", "n", "pass_rate",
+        "min_pass_rate", "passed"}]}`` (plus ``suite`` and ``model``)."""
+        return {"passed": self.passed, "suite": self.suite.name, "model": self.model,
+                "tests": [t.to_dict() for t in self.tests]}
+
+
+# --- prediction -----------------------------------------------------------------------
+
+def predict_texts(predictor: Any, texts: Sequence[str]) -> tuple[dict[str, Example], dict[str, Any]]:
+    """Predict the unique *texts* in one :meth:`Predictor.predict` call."""
+    unique = list(dict.fromkeys(texts))
+    preds = predictor.predict([Example(t) for t in unique]) if unique else []
+    return dict(zip(unique, preds)), dict(getattr(predictor, "stats", {}))
+
+
+def _make_predictor(model: Any, *, cache: Any, cache_dir: Any, batch_size: Any, progress: Any,
+                    label_map: Any, task: str) -> tuple[Any, bool]:
+    from ..engine import Predictor
+    if isinstance(model, Predictor):
+        return model, False
+    if isinstance(model, str) or callable(model) and not hasattr(model, "predict_batch"):
+        from ..adapters import load_model
+        model = load_model(model, task=task)
+    return Predictor(model, cache=cache, cache_dir=cache_dir, batch_size=batch_size, progress=progress,
+                     label_map=label_map), True
+
+
+# --- evaluation ----------------------------------------------------------------------------
+
+def _label(ex: Example) -> str | None:
+    lab = ex.label
+    if lab is None and ex.probs:
+        lab = max(ex.probs, key=ex.probs.get)
+    return None if lab is None else str(lab) if not isinstance(lab, tuple) else ",".join(lab)
+
+
+def _spans_str(text: str, spans: Sequence[Span] | None) -> str:
+    return "; ".join(f"{text[s.start:s.end]}/{s.label}" for s in spans or ())
+
+
+def _pred_str(task: str, ex: Example) -> str:
+    if task == "ner":
+        return _spans_str(ex.text, ex.spans)
+    lab = _label(ex)
+    if ex.probs:
+        return f"{lab} ({', '.join(f'{k}={v:.2f}' for k, v in sorted(ex.probs.items()))})"
+    return str(lab)
+
+
+def _check_task(task: str, ex: Example, test: str) -> None:
+    if task == "ner" and ex.spans is None:
+        raise ModelError(Errors.E617.format(where=f"test {test!r}", got="no spans", task=task))
+    if task == "classification" and ex.label is None and not ex.probs:
+        raise ModelError(Errors.E617.format(where=f"test {test!r}", got="no label", task=task))
+
+
+def _eval_mft(task: str, case: Case, pred: Example) -> tuple[bool, str]:
+    e = case.expect
+    if "entities" in e:
+        got = {(s.start, s.end, s.label) for s in pred.spans or ()}
+        want = {(int(s), int(t), str(lab)) for s, t, lab in e["entities"]}
+        ok = want <= got and (not e.get("exact") or got == want)
+        return ok, _spans_str(case.original.text, [Span(s, t, lab) for s, t, lab in sorted(want)])
+    lab = _label(pred)
+    if "label" in e:
+        return lab == e["label"], e["label"]
+    if "labels" in e:
+        return lab in e["labels"], " or ".join(e["labels"])
+    if "not_label" in e:
+        return lab not in e["not_label"], "not " + " or ".join(e["not_label"])
+    raise InputError(Errors.E606.format(where=f"case {case.test}:{case.id}", field="expect",
+                                        expected="label / labels / not_label / entities", got=sorted(e)))
+
+
+def _ner_entities(case: Case, vi: int, orig_pred: Example, var_pred: Example, test: str) -> list[dict]:
+    variant = case.variants[vi]
+    rows = []
+    mapped, _, deleted = map_spans(orig_pred.spans or (), variant.edits)
+    new_spans = list(var_pred.spans or ())
+    used: set[int] = set()
+    orig_list = list(orig_pred.spans or ())
+    kept_orig = [s for i, s in enumerate(orig_list) if i not in set(deleted)]
+    for o, m in zip(kept_orig, mapped):
+        row = {"test": test, "case_id": case.id, "variant": vi, "entity_type": o.label,
+               "text": case.original.text[o.start:o.end], "new_text": variant.text[m.start:m.end]}
+        exact = [j for j, s in enumerate(new_spans) if s.start == m.start and s.end == m.end]
+        if exact:
+            j = exact[0]
+            used.add(j)
+            lab = new_spans[j].label
+            row.update(outcome="kept" if lab == o.label else "flipped", flipped_to=lab, passed=lab == o.label)
+        else:
+            over = [j for j, s in enumerate(new_spans) if s.start < m.end and m.start < s.end]
+            if over:
+                j = max(over, key=lambda j: min(new_spans[j].end, m.end) - max(new_spans[j].start, m.start))
+                used.update(over)
+                row.update(outcome="boundary", flipped_to=new_spans[j].label, passed=False)
+            else:
+                row.update(outcome="missed", flipped_to="O", passed=False)
+        rows.append(row)
+    for j, s in enumerate(new_spans):
+        if j not in used:
+            rows.append({"test": test, "case_id": case.id, "variant": vi, "entity_type": "O", "text": "",
+                         "new_text": variant.text[s.start:s.end], "outcome": "spurious",
+                         "flipped_to": s.label, "passed": False})
+    return rows
+
+
+def _dir_score(target: Any, ex: Example, orig_label: str | None) -> float:
+    probs = ex.probs or {}
+    if isinstance(target, Mapping):
+        return sum(probs.get(str(l), 0.0) for l in target.get("plus", ())) - \
+            sum(probs.get(str(l), 0.0) for l in target.get("minus", ()))
+    key = orig_label if target == "predicted" else str(target)
+    return float(probs.get(key, 0.0))
+
+
+def _evaluate(suite: Suite, spec: TestSpec, cases: list[Case], preds: Mapping[str, Example]
+              ) -> tuple[TestResult, list[dict], list[dict], dict[str, bool]]:
+    task = suite.task
+    rows: list[dict] = []
+    ent_rows: list[dict] = []
+    outcome: dict[str, bool] = {}
+    failed = skipped = 0
+    for case in cases:
+        orig = preds[case.original.text]
+        _check_task(task, orig, spec.name)
+        orig_lab = _label(orig) if task == "classification" else None
+        row = {"test": spec.name, "type": spec.type, "case_id": case.id, "original": case.original.text,
+               "text": case.original.text, "original_pred": _pred_str(task, orig), "pred": _pred_str(task, orig),
+               "expected": "", "label": orig_lab, "length_bucket": length_bucket(case.original.text),
+               "entity_types": "", "skipped": False}
+        if isinstance(spec, MFT):
+            ok, expected = _eval_mft(task, case, orig)
+            row["expected"] = expected
+            if task == "classification":
+                row["label"] = case.expect.get("label") or expected
+            else:
+                row["entity_types"] = ",".join(sorted({lab for *_, lab in case.expect.get("entities", [])}))
+        else:
+            ok = True
+            first_bad: Example | None = None
+            evaluated = 0
+            types: set[str] = set()
+            for vi, v in enumerate(case.variants):
+                vp = preds[v.text]
+                _check_task(task, vp, spec.name)
+                if task == "ner":
+                    if isinstance(spec, DIR):
+                        raise InputError(Errors.E612.format(test=spec.name, kind="DIR", need="class probabilities",
+                                                            example=case.original.text))
+                    er = _ner_entities(case, vi, orig, vp, spec.name)
+                    ent_rows += er
+                    vok = all(r["passed"] for r in er)
+                    types |= {r["entity_type"] for r in er if not r["passed"]}
+                    row["expected"] = "same entities"
+                elif isinstance(spec, INV):
+                    if spec.tolerance is None:
+                        vok = _label(vp) == orig_lab
+                        row["expected"] = f"{orig_lab} (unchanged)"
+                    else:
+                        if not orig.probs or not vp.probs:
+                            raise InputError(Errors.E612.format(test=spec.name, kind="INV with tolerance",
+                                                                need="class probabilities", example=v.text))
+                        keys = set(orig.probs) | set(vp.probs)
+                        delta = max(abs(orig.probs.get(k, 0.0) - vp.probs.get(k, 0.0)) for k in keys)
+                        vok = delta <= spec.tolerance
+                        row["expected"] = f"max prob change <= {spec.tolerance}"
+                else:  # DIR
+                    e = spec.expect
+                    cond = e.get("only_if_pred_not")
+                    if cond is not None and orig_lab in {suite.label_name(c) for c in
+                                                         (cond if isinstance(cond, list) else [cond])}:
+                        continue
+                    if not orig.probs or not vp.probs:
+                        raise InputError(Errors.E612.format(test=spec.name, kind="DIR",
+                                                            need="class probabilities", example=v.text))
+                    target = e["label"]
+                    if not isinstance(target, Mapping) and target != "predicted":
+                        target = suite.label_name(target)
+                    elif isinstance(target, Mapping):
+                        target = {k: [suite.label_name(x) for x in vals] for k, vals in target.items()}
+                    d = _dir_score(target, vp, orig_lab) - _dir_score(target, orig, orig_lab)
+                    tol = float(e.get("tolerance", 0.0))
+                    vok = d >= -tol if e["direction"] == "increase" else d <= tol
+                    row["expected"] = f"{target} {e['direction']}s (tolerance {tol})"
+                evaluated += 1
+                if not vok and first_bad is None:
+                    first_bad = vp
+                ok = ok and vok
+            if task == "ner":
+                row["entity_types"] = ",".join(sorted(types))
+            if evaluated == 0:
+                row["skipped"] = True
+                skipped += 1
+                rows.append({**row, "passed": True})
+                continue
+            if first_bad is not None:
+                row["text"] = first_bad.text
+                row["pred"] = _pred_str(task, first_bad)
+            elif case.variants:
+                row["text"] = case.variants[0].text
+                row["pred"] = _pred_str(task, preds[case.variants[0].text])
+        failed += not ok
+        outcome[case.id] = ok
+        rows.append({**row, "passed": ok})
+    if skipped:
+        warn(Warnings.W602.format(test=spec.name, count=skipped, total=len(cases),
+                                  reason="the condition only_if_pred_not excluded them"))
+    res = TestResult(spec.name, spec.type, spec.capability, len(cases) - skipped, failed, skipped,
+                     spec.min_pass_rate)
+    return res, rows, ent_rows, outcome
+
+
+_CASE_COLS = ["test", "type", "case_id", "passed", "skipped", "original", "text", "original_pred", "pred",
+              "expected", "label", "length_bucket", "entity_types"]
+_ENT_COLS = ["test", "case_id", "variant", "entity_type", "text", "new_text", "outcome", "flipped_to",
+             "passed"]
+
+
+def run_suite(suite: Any, model: Any, *, data: Any = None, cases: CaseSet | None = None,
+              seed: int | None = None, data_format: str | None = None, cache: Any = True,
+              cache_dir: Any = None, batch_size: int | None = None, progress: bool | None = None,
+              label_map: Any = None) -> SuiteResult:
+    """Run *suite* on *model* with one batched, deduplicated, cached prediction pass.
+
+    Parameters
+    ----------
+    suite : Suite, str or Path
+        A suite, a YAML/JSON file or a shipped suite name (``"ner-en"``).
+    model : Adapter, Predictor, str or callable
+        Anything :class:`nlperr.engine.Predictor` accepts (a spec such as
+        ``"spacy:en_core_web_sm"`` or ``"hf:path"``), or a ready Predictor.
+    data : list, str or Path, optional
+        Inputs for INV/DIR tests, overriding the suite's ``data``.
+    cases : CaseSet, optional
+        Pre-generated cases (:func:`generate_cases` / :func:`load_cases`) to re-run exactly.
+    seed : int, optional
+        Overrides the suite seed.
+    cache, cache_dir, batch_size, progress, label_map :
+        Passed to :class:`~nlperr.engine.Predictor`.
+
+    Returns
+    -------
+    SuiteResult
+
+    Examples
+    --------
+    >>> from nlperr.suites import Suite, MFT, INV
+    >>> def model(texts):
+    ...     return [{"positive": 0.9, "negative": 0.1} if "good" in t.lower()
+    ...             else {"positive": 0.2, "negative": 0.8} for t in texts]
+    >>> s = Suite("demo", [MFT("good", templates=["The {x} is good."],
+    ...                        lexicons={"x": ["food", "plane"]}, expect={"label": "positive"}),
+    ...                    INV("upper", perturbation="case", params={"mode": "upper"})],
+    ...           data=["The food is good."])
+    >>> res = run_suite(s, model, cache=False)
+    >>> res.summary()[["name", "n", "pass_rate", "passed"]].values.tolist()
+    [['good', 2, 1.0, True], ['upper', 1, 1.0, True]]
+    """
+    suite = load_suite(suite)
+    caseset = cases if cases is not None else generate_cases(suite, data=data, seed=seed,
+                                                             data_format=data_format)
+    predictor, owned = _make_predictor(model, cache=cache, cache_dir=cache_dir, batch_size=batch_size,
+                                       progress=progress, label_map=label_map, task=suite.task)
+    try:
+        preds, stats = predict_texts(predictor, caseset.texts())
+        model_name = f"{predictor.adapter.kind}:{getattr(predictor.adapter, 'name', '')}"
+    finally:
+        if owned:
+            predictor.close()
+    by_test = caseset.by_test()
+    tests, rows, ent_rows, outcomes = [], [], [], {}
+    for spec in suite.tests:
+        if spec.name not in by_test and cases is not None:
+            continue
+        tr, r, er, oc = _evaluate(suite, spec, by_test.get(spec.name, []), preds)
+        tests.append(tr)
+        rows += r
+        ent_rows += er
+        outcomes[spec.name] = oc
+    pstats = pd.DataFrame(list(caseset.stats.values()),
+                          columns=["test", "perturbation", "n", "unchanged", "unchanged_rate",
+                                   "touched_entity", "touched_entity_rate"])
+    return SuiteResult(suite, tests, pd.DataFrame(rows, columns=_CASE_COLS),
+                       pd.DataFrame(ent_rows, columns=_ENT_COLS), pstats, stats, caseset, outcomes,
+                       model_name)

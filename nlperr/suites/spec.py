@@ -1,0 +1,351 @@
+"""Suite and test specifications: Python objects, YAML/JSON files, shipped suites.
+
+A suite is plain data (never pickled): ``yaml.safe_load`` / ``json`` read it,
+:meth:`Suite.to_dict` writes it.  See ``docs/suites.md`` for the format.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import Errors, InputError
+
+__all__ = ["TestSpec", "MFT", "INV", "DIR", "Suite", "load_suite", "save_suite", "list_suites",
+           "TEST_TYPES"]
+
+TEST_TYPES = ("MFT", "INV", "DIR")
+
+
+def _check_rate(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise InputError(Errors.E614.format(where=where, got=value))
+    return float(value)
+
+
+@dataclass
+class TestSpec:
+    """Fields shared by every test type.
+
+    Attributes
+    ----------
+    name : str
+    min_pass_rate : float
+        The test passes when at least this fraction of its cases pass (default 0.9).
+    capability, description : str
+        Free text (CheckList's capability: Vocabulary, Robustness, NER, ...).
+    cases : list or None
+        Explicit cases instead of generated ones: for MFT ``{"text", "label"|"labels"|
+        "not_label"|"entities"}`` dicts, for INV/DIR ``{"original": text,
+        "variants": [texts]}`` dicts (or plain lists ``[original, variant, ...]``).
+    max_cases : int or None
+        Upper bound on generated cases (sampled with the suite seed).
+    """
+
+    __test__ = False  # not a pytest class
+
+    name: str
+    min_pass_rate: float = 0.9
+    capability: str = ""
+    description: str = ""
+    cases: list | None = None
+    max_cases: int | None = None
+    type: str = field(default="", init=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise InputError(Errors.E606.format(where="test", field="name", expected="a non-empty string",
+                                                got=repr(self.name)))
+        self.min_pass_rate = _check_rate(self.min_pass_rate, f"test {self.name!r}")
+        if self.max_cases is not None and (not isinstance(self.max_cases, int) or self.max_cases < 1):
+            raise InputError(Errors.E606.format(where=f"test {self.name!r}", field="max_cases",
+                                                expected="a positive integer", got=repr(self.max_cases)))
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "type": self.type}
+        for k, v in self.__dict__.items():
+            if k in ("name", "type") or v is None or v == "" or v == {} or v == []:
+                continue
+            d[k] = v
+        return d
+
+
+@dataclass
+class MFT(TestSpec):
+    """Minimum functionality test: templated or listed inputs with an expected output.
+
+    Attributes
+    ----------
+    templates : list of str
+        ``"{first_name} is a great guy"``; placeholders name lexicons (suite
+        ``lexicons`` or shipped: ``first_name``, ``last_name``, ``city``,
+        ``country``...).  ``{first_name:female}`` filters on a tag;
+        ``{city2}`` is a second, different draw from ``city``.
+    lexicons : dict
+        Test-local word lists ``{name: [words]}``.
+    expect : dict
+        Classification: ``{"label": "positive"}``, ``{"labels": [...]}`` (any
+        of) or ``{"not_label": "negative"}``.  NER: ``{"entities":
+        {"first_name": "PER"}}`` (placeholder -> entity label) and optionally
+        ``{"exact": true}`` (no other entity may be predicted).
+    """
+
+    templates: list[str] = field(default_factory=list)
+    lexicons: dict[str, list] = field(default_factory=dict)
+    expect: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.type = "MFT"
+        if not self.templates and not self.cases:
+            raise InputError(Errors.E606.format(where=f"test {self.name!r}", field="templates",
+                                                expected="a non-empty list (or 'cases:')", got="nothing"))
+
+
+@dataclass
+class INV(TestSpec):
+    """Invariance test: the prediction must not change under a perturbation.
+
+    Attributes
+    ----------
+    perturbation : str
+        Registered perturbation name (``nlperr.perturb.available_perturbations``).
+    params : dict
+        Its parameters.
+    tolerance : float or None
+        Classification: ``None`` requires the same label; a number requires every
+        class probability to move by at most *tolerance*.  NER: every predicted
+        entity must keep its label and (mapped) boundaries.
+    """
+
+    perturbation: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    tolerance: float | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.type = "INV"
+        _need_perturbation(self)
+
+
+@dataclass
+class DIR(TestSpec):
+    """Directional test: a class probability must move in the expected direction.
+
+    Attributes
+    ----------
+    perturbation, params : as for :class:`INV`.
+    expect : dict
+        ``{"label": L, "direction": "increase"|"decrease", "tolerance": 0.0}``.
+        ``label`` is a class, ``"predicted"`` (the class predicted on the
+        original) or ``{"plus": [...], "minus": [...]}`` (sum of plus minus sum of
+        minus probabilities).  ``only_if_pred_not: [labels]`` skips cases whose
+        original prediction is one of them.
+    """
+
+    perturbation: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    expect: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.type = "DIR"
+        _need_perturbation(self)
+        where = f"test {self.name!r}"
+        direction = self.expect.get("direction")
+        if direction not in ("increase", "decrease"):
+            raise InputError(Errors.E207.format(value=direction, option=f"{where}: expect.direction",
+                                                allowed="'increase', 'decrease'"))
+        if "label" not in self.expect:
+            raise InputError(Errors.E606.format(where=where, field="expect.label", expected=
+                                                "a class, 'predicted' or {plus: [...], minus: [...]}",
+                                                got="nothing"))
+        tol = self.expect.get("tolerance", 0.0)
+        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or tol < 0:
+            raise InputError(Errors.E606.format(where=where, field="expect.tolerance",
+                                                expected="a non-negative number", got=repr(tol)))
+
+
+def _need_perturbation(t: TestSpec) -> None:
+    if t.perturbation is None and not t.cases:
+        raise InputError(Errors.E606.format(where=f"test {t.name!r}", field="perturbation",
+                                            expected="a perturbation name (or 'cases:')", got="nothing"))
+    if t.perturbation is not None:
+        from ..perturb import get_perturbation
+        get_perturbation(t.perturbation).params(t.params, where=f"test {t.name!r}")
+
+
+_TYPES = {"MFT": MFT, "INV": INV, "DIR": DIR}
+
+
+@dataclass
+class Suite:
+    """A named list of tests plus shared data.
+
+    Attributes
+    ----------
+    name : str
+    task : str
+        ``"classification"`` or ``"ner"``.
+    tests : list of TestSpec
+    labels : list of str or None
+        Class names; CheckList-style integer labels are mapped through it.
+    data : list or str or None
+        Input examples for INV/DIR tests: a list of texts / example dicts, or the
+        path of a file :func:`nlperr.io.load` reads (relative to the suite file).
+    lexicons : dict
+        Word lists shared by all MFT templates.
+    seed : int
+    meta : dict
+    """
+
+    name: str
+    tests: list[TestSpec]
+    task: str = "classification"
+    labels: list[str] | None = None
+    data: Any = None
+    lexicons: dict[str, list] = field(default_factory=dict)
+    seed: int = 0
+    description: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.task not in ("classification", "ner"):
+            raise InputError(Errors.E207.format(value=self.task, option="task",
+                                                allowed="'classification', 'ner'"))
+        names = [t.name for t in self.tests]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise InputError(Errors.E606.format(where=f"suite {self.name!r}", field="tests",
+                                                expected="tests with unique names",
+                                                got=f"duplicates {sorted(dup)}"))
+
+    def test(self, name: str) -> TestSpec:
+        for t in self.tests:
+            if t.name == name:
+                return t
+        raise InputError(Errors.E207.format(value=name, option="test",
+                                            allowed=", ".join(repr(t.name) for t in self.tests)))
+
+    def label_name(self, label: Any) -> str:
+        """Map an integer label to its class name through :attr:`labels`."""
+        if isinstance(label, int) and not isinstance(label, bool) and self.labels:
+            return self.labels[label]
+        return str(label)
+
+    # -- serialization ------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "task": self.task, "seed": self.seed}
+        if self.description:
+            d["description"] = self.description
+        if self.labels is not None:
+            d["labels"] = list(self.labels)
+        if self.data is not None:
+            d["data"] = self.data
+        if self.lexicons:
+            d["lexicons"] = self.lexicons
+        if self.meta:
+            d["meta"] = self.meta
+        d["tests"] = [t.to_dict() for t in self.tests]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, where: str = "suite", source: str | None = None) -> "Suite":
+        if not isinstance(d, Mapping):
+            raise InputError(Errors.E605.format(where=where, error=f"top level is {type(d).__name__}"))
+        for key in ("name", "tests"):
+            if key not in d:
+                raise InputError(Errors.E006.format(where=where, field=key, required="['name', 'tests']",
+                                                    got=sorted(d)))
+        tests_raw = d["tests"]
+        if not isinstance(tests_raw, list):
+            raise InputError(Errors.E606.format(where=where, field="tests", expected="a list",
+                                                got=type(tests_raw).__name__))
+        tests: list[TestSpec] = []
+        for i, td in enumerate(tests_raw):
+            twhere = f"{where}: tests[{i}]"
+            if not isinstance(td, Mapping):
+                raise InputError(Errors.E606.format(where=twhere, field="test", expected="a mapping",
+                                                    got=type(td).__name__))
+            kind = str(td.get("type", "")).upper()
+            if kind not in _TYPES:
+                raise InputError(Errors.E607.format(where=twhere, got=td.get("type")))
+            kwargs = {k: v for k, v in td.items() if k != "type"}
+            cls_t = _TYPES[kind]
+            allowed = set(cls_t.__dataclass_fields__) - {"type"}
+            unknown = set(kwargs) - allowed
+            if unknown:
+                raise InputError(Errors.E606.format(where=twhere, field=sorted(unknown)[0],
+                                                    expected="one of " + ", ".join(sorted(allowed)),
+                                                    got="an unknown field"))
+            try:
+                tests.append(cls_t(**kwargs))
+            except InputError as e:
+                raise InputError(f"{twhere}: {e}") from None
+        known = {"name", "tests", "task", "labels", "data", "lexicons", "seed", "description", "meta"}
+        unknown = set(d) - known
+        if unknown:
+            raise InputError(Errors.E606.format(where=where, field=sorted(unknown)[0],
+                                                expected="one of " + ", ".join(sorted(known)),
+                                                got="an unknown field"))
+        return cls(name=d["name"], tests=tests, task=d.get("task", "classification"),
+                   labels=d.get("labels"), data=d.get("data"), lexicons=dict(d.get("lexicons") or {}),
+                   seed=int(d.get("seed", 0)), description=d.get("description", ""),
+                   meta=dict(d.get("meta") or {}), source=source)
+
+
+def _shipped_dir():
+    return resources.files("nlperr").joinpath("resources", "suites")
+
+
+def list_suites() -> dict[str, str]:
+    """``{name: description}`` of the shipped suites."""
+    out = {}
+    for entry in sorted(_shipped_dir().iterdir(), key=lambda p: p.name):
+        if entry.name.endswith((".yaml", ".yml")):
+            d = yaml.safe_load(entry.read_text("utf-8"))
+            out[d["name"]] = d.get("description", "")
+    return out
+
+
+def load_suite(source: str | Path | Mapping[str, Any] | Suite) -> Suite:
+    """Load a suite from a YAML/JSON file, a shipped suite name, or a dict.
+
+    >>> load_suite("sentiment-en").task
+    'classification'
+    """
+    if isinstance(source, Suite):
+        return source
+    if isinstance(source, Mapping):
+        return Suite.from_dict(source)
+    path = Path(source)
+    if not path.exists():
+        name = str(source)
+        for entry in _shipped_dir().iterdir():
+            if entry.name in (f"{name}.yaml", f"{name}.yml"):
+                d = yaml.safe_load(entry.read_text("utf-8"))
+                return Suite.from_dict(d, where=f"shipped suite {name!r}", source=str(entry))
+        raise InputError(Errors.E608.format(name=name, available=", ".join(list_suites())))
+    text = path.read_text(encoding="utf-8")
+    try:
+        d = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as e:
+        raise InputError(Errors.E605.format(where=str(path), error=str(e).splitlines()[0])) from None
+    return Suite.from_dict(d, where=str(path), source=str(path))
+
+
+def save_suite(suite: Suite, path: str | Path) -> None:
+    """Write *suite* as JSON (``.json``) or YAML (any other extension)."""
+    path = Path(path)
+    d = suite.to_dict()
+    if path.suffix == ".json":
+        path.write_text(json.dumps(d, ensure_ascii=False, indent=1), encoding="utf-8")
+    else:
+        path.write_text(yaml.safe_dump(d, allow_unicode=True, sort_keys=False), encoding="utf-8")
