@@ -66,6 +66,8 @@ def save_tiny_seq_model(folder: Path, *, labels=("neg", "pos"), max_positions=64
     extra = {"problem_type": "multi_label_classification"} if multi_label else {}
     model = BertForSequenceClassification(tiny_config(tok, labels=list(labels),
                                                       max_positions=max_positions, **extra))
+    with torch.no_grad():
+        model.classifier.weight.mul_(50)
     model.save_pretrained(folder)
     tok.model_max_length = max_positions
     tok.save_pretrained(folder)
