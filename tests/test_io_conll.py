@@ -45,7 +45,7 @@ def test_iob1_docstart_sample_reads():
     assert [(four.span_text(s), s.label) for s in four.spans] == [
         ("Kenji Tanaka", "PER"), ("Sofia Rossi", "PER"), ("Lakeside Jazz Festival", "MISC"),
         ("Porto", "LOC"), ("Lisbon", "LOC")]
-    assert exs[0].meta["columns"][0] == ("NNP", "I-NP")
+    assert exs[0].meta["columns"][0] == ["NNP", "I-NP"]
     assert exs[2].spans == ()
 
 
@@ -99,7 +99,7 @@ def test_tag_column_selects_gold_and_prediction(tmp_path):
     assert [s.label for s in gold[0].spans] == ["PER"]
     assert [s.label for s in pred[0].spans] == ["LOC"]
     assert pred[1].spans == ()
-    assert gold[0].meta["columns"] == [("B-LOC",), ("O",)]
+    assert gold[0].meta["columns"] == [["B-LOC"], ["O"]]
 
 
 def test_unannotated_file(tmp_path):

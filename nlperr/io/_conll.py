@@ -23,7 +23,7 @@ DOCSTART = "-DOCSTART-"
 class _Sentence:
     words: list[str] = field(default_factory=list)
     tags: list[str] | None = field(default_factory=list)
-    extras: list[tuple[str, ...]] = field(default_factory=list)
+    extras: list[list[str]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     sep: str = "\t"
     ncols: int = 0
@@ -95,7 +95,7 @@ def _iter_sentences(path: Path, *, token_column: int, tag_column: int | None, se
             split_tag(tag, where=where)  # malformed tag -> E002 naming file:line
             cur.tags.append(tag)  # type: ignore[union-attr]
         if cur.ncols > (2 if gc >= 0 else 1):
-            cur.extras.append(tuple(f for i, f in enumerate(fields) if i != tc and i != gc))
+            cur.extras.append([f for i, f in enumerate(fields) if i != tc and i != gc])
         cur.lines.append(number)
     if cur is not None:
         yield cur

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..data import Example, Span, tags_to_spans, tokens_from_words
+from ..data import Example, Span, split_tag, tags_to_spans, tokens_from_words
 from ..data.schemes import MISSING
 from ..errors import Errors, FormatError, InputError, SchemeError, shorten
 from ._common import PathLike, check_file, check_predictions, empty_error, locate_scheme_error
@@ -195,6 +195,8 @@ def _example(name: str, header: list[str], block: _Block, rows: list[list[str]],
         spaces[-1] = False
     text, tokens = tokens_from_words(words, spaces)
     tags = ["O" if r[col] == "_" else r[col] for r in rows]
+    for tag, line in zip(tags, lines):
+        split_tag(tag, where=f"{name}:{line}")  # malformed tag -> E002 naming file:line
     try:
         tspans = tags_to_spans(tags, "IOB2", strict=strict, where=where)
     except SchemeError as err:
@@ -222,7 +224,7 @@ def _example(name: str, header: list[str], block: _Block, rows: list[list[str]],
     meta: dict[str, Any] = {
         "document": dict(block.document),
         "misc": flags,
-        "columns": [tuple(r[i] for i in kept) for r in rows],
+        "columns": [[r[i] for i in kept] for r in rows],
         "hipe_header": list(header),
         "column": header[col],
         "scheme": "IOB2",

@@ -117,6 +117,14 @@ def get_format(name: str) -> FormatSpec:
     return spec
 
 
+def _get_for(name: str, path: PathLike) -> FormatSpec:
+    """get_format, naming the file in the error."""
+    try:
+        return get_format(name)
+    except InputError as e:
+        raise InputError(f"{e} (file: {str(path)!r})") from None
+
+
 def _available() -> str:
     parts = []
     for k in sorted(_FORMATS):
@@ -173,7 +181,7 @@ def load(path: PathLike, format: str | None = None, **options: Any) -> list[Exam
     'PER'
     """
     name = format if format is not None else guess_format(path)
-    spec = get_format(name)
+    spec = _get_for(name, path)
     if spec.reader is None:
         raise InputError(Errors.E014.format(name=spec.name, verb="read", what="reader",
                                             available=[k for k, s in sorted(_FORMATS.items())
@@ -195,16 +203,7 @@ def save(examples: Iterable[Example], path: PathLike, format: str | None = None,
     >>> load(p)[0].spans[0].label
     'PER'
     """
-    if format is not None:
-        spec = get_format(format)
-    else:
-        p = as_path(path)
-        try:
-            spec = get_format(guess_format(p))
-        except InputError:
-            if p.suffix:
-                raise
-            raise InputError(Errors.E008.format(path=str(p), available=_available())) from None
+    spec = _get_for(format if format is not None else guess_format(path), path)
     if spec.writer is None:
         raise InputError(Errors.E014.format(name=spec.name, verb="written", what="writer",
                                             available=[k for k, s in sorted(_FORMATS.items())
