@@ -27,7 +27,7 @@ from ..perturb.lexicons import available_lexicons, lexicon
 from .spec import DIR, INV, MFT, Suite, TestSpec
 
 __all__ = ["Case", "Variant", "CaseSet", "generate_cases", "save_cases", "load_cases", "expand_templates",
-           "diff_edits", "suite_data"]
+           "diff_edits", "suite_data", "parse_markup"]
 
 
 @dataclass
@@ -142,6 +142,9 @@ def suite_data(suite: Suite, data: Any = None, *, data_format: str | None = None
             path = Path(suite.source).parent / path
         if not path.exists():
             raise InputError(Errors.E011.format(where=f"suite {suite.name!r} data", path=str(src)))
+        if path.name.endswith(".ents.txt"):
+            lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+            return [parse_markup(t, id=f"{path.name}:{i + 1}") for i, t in enumerate(lines)]
         if path.suffix == ".txt":
             lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
             return [Example(t, id=f"{path.name}:{i + 1}") for i, t in enumerate(lines)]
@@ -149,6 +152,31 @@ def suite_data(suite: Suite, data: Any = None, *, data_format: str | None = None
         return [ex if ex.id is not None else ex.copy(id=f"{path.name}:{i}")
                 for i, ex in enumerate(load(path, format=data_format))]
     return [_as_example(x, i, "data") for i, x in enumerate(src)]
+
+
+_MARKUP = re.compile(r"\[([^\[\]]+)\]\(([^()\s]+)\)")
+
+
+def parse_markup(line: str, *, id: str | None = None) -> Example:
+    """``"[Maria](PER) flew to [Paris](LOC)."`` -> an Example with two gold spans.
+
+    >>> ex = parse_markup("[Maria](PER) flew to [Paris](LOC).")
+    >>> ex.text, [(ex.span_text(s), s.label) for s in ex.spans]
+    ('Maria flew to Paris.', [('Maria', 'PER'), ('Paris', 'LOC')])
+    """
+    parts: list[str] = []
+    spans: list[Span] = []
+    pos = length = 0
+    for m in _MARKUP.finditer(line):
+        lit = line[pos:m.start()]
+        parts.append(lit)
+        length += len(lit)
+        spans.append(Span(length, length + len(m.group(1)), m.group(2)))
+        parts.append(m.group(1))
+        length += len(m.group(1))
+        pos = m.end()
+    parts.append(line[pos:])
+    return Example("".join(parts), spans=tuple(spans), id=id)
 
 
 # --- templates --------------------------------------------------------------------------
@@ -295,16 +323,18 @@ def _pair_cases(suite: Suite, t: INV | DIR, data: Sequence[Example], stats: dict
             where = f"test {t.name!r} cases[{i}]"
             if isinstance(item, Mapping):
                 orig, variants = item.get("original"), item.get("variants")
-            elif isinstance(item, (list, tuple)) and len(item) >= 2:
+            elif isinstance(item, (list, tuple)) and len(item) >= 1:
                 orig, variants = item[0], list(item[1:])
             else:
                 orig, variants = None, None
-            if not isinstance(orig, str) or not variants or not all(isinstance(v, str) for v in variants):
+            if not isinstance(orig, str) or not isinstance(variants, list) \
+                    or not all(isinstance(v, str) for v in variants):
                 raise InputError(Errors.E606.format(where=where, field="case",
                                                     expected="[original, variant, ...] or {original, variants}",
                                                     got=repr(item)[:60]))
             ex = Example(orig, id=f"{t.name}:{i}")
-            out.append(Case(t.name, str(i), ex, [_variant_from_text(ex, v) for v in variants]))
+            vs = [_variant_from_text(ex, v) if suite.task == "ner" else Variant(v) for v in variants]
+            out.append(Case(t.name, str(i), ex, vs))
         return out
     if not data:
         raise InputError(Errors.E613.format(where=f"suite {suite.name!r}", test=t.name))

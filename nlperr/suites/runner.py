@@ -226,10 +226,20 @@ def _check_task(task: str, ex: Example, test: str) -> None:
         raise ModelError(Errors.E617.format(where=f"test {test!r}", got="no label", task=task))
 
 
-def _eval_mft(task: str, case: Case, pred: Example) -> tuple[bool, str]:
+def _alias_map(suite: Suite) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for canon, names in (suite.meta.get("label_aliases") or {}).items():
+        for n in names:
+            out[str(n)] = str(canon)
+    return out
+
+
+def _eval_mft(task: str, case: Case, pred: Example, aliases: Mapping[str, str] | None = None
+              ) -> tuple[bool, str]:
     e = case.expect
     if "entities" in e:
-        got = {(s.start, s.end, s.label) for s in pred.spans or ()}
+        aliases = aliases or {}
+        got = {(s.start, s.end, aliases.get(s.label, s.label)) for s in pred.spans or ()}
         want = {(int(s), int(t), str(lab)) for s, t, lab in e["entities"]}
         ok = want <= got and (not e.get("exact") or got == want)
         return ok, _spans_str(case.original.text, [Span(s, t, lab) for s, t, lab in sorted(want)])
@@ -290,6 +300,7 @@ def _dir_score(target: Any, ex: Example, orig_label: str | None) -> float:
 def _evaluate(suite: Suite, spec: TestSpec, cases: list[Case], preds: Mapping[str, Example]
               ) -> tuple[TestResult, list[dict], list[dict], dict[str, bool]]:
     task = suite.task
+    aliases = _alias_map(suite)
     rows: list[dict] = []
     ent_rows: list[dict] = []
     outcome: dict[str, bool] = {}
@@ -303,7 +314,7 @@ def _evaluate(suite: Suite, spec: TestSpec, cases: list[Case], preds: Mapping[st
                "expected": "", "label": orig_lab, "length_bucket": length_bucket(case.original.text),
                "entity_types": "", "skipped": False}
         if isinstance(spec, MFT):
-            ok, expected = _eval_mft(task, case, orig)
+            ok, expected = _eval_mft(task, case, orig, aliases)
             row["expected"] = expected
             if task == "classification":
                 row["label"] = case.expect.get("label") or expected
