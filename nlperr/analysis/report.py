@@ -1,0 +1,399 @@
+"""One-call analyses that compute everything once and render it many ways.
+
+:func:`analyze_ner` / :func:`analyze_classification` return a report object
+holding ``summary`` (a JSON-ready dict with stable keys) and ``tables`` (named
+DataFrames).  Render with :meth:`Report.to_json`, :meth:`Report.to_markdown`,
+or write everything with :meth:`Report.save` (``summary.json``,
+``summary.md``, ``<table>.csv`` and ``<table>.parquet`` when pyarrow is
+importable).
+
+``summary`` keys (NER): ``task``, ``n_examples``, ``n_gold``, ``n_pred``,
+``n_ignored``, ``overall`` {precision, recall, f1}, ``per_type`` {LABEL:
+{precision, recall, f1, support}}, ``errors`` {category: rows},
+``errors_gold`` / ``errors_pred`` (per-side counts), ``semeval``
+{strict|exact|partial|type: {correct, incorrect, partial, missed, spurious,
+precision, recall, f1}}, ``confused_pairs`` [{gold, pred, count}],
+``worst_slices`` [...], ``groups`` {name: finding...}, ``baseline`` (when
+given).
+
+``summary`` keys (classification): ``task``, ``n_examples``, ``accuracy``,
+``overall`` {precision, recall, f1} (macro), ``per_class`` {LABEL: {...}},
+``calibration`` {ece, n_bins}, ``confused_pairs``, ``worst_slices``,
+``baseline``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..data import Example
+from ._arrays import flatten_pair
+from ._stats import check_zero_division
+from .cases import classification_cases, ner_cases
+from .classification import (calibration_from_arrays, class_arrays, confusion_from_arrays,
+                             outcomes_from_arrays, scores_from_arrays)
+from .compare import compare_classification, compare_ner
+from .confusion import confusion_from_taxonomy, label_group_analysis, pairs_from_taxonomy
+from .matching import CATEGORIES, counts_from_taxonomy, taxonomy, taxonomy_frame
+from .metrics import SEMEVAL_COUNTS, SEMEVAL_SCHEMAS, scores_from_flat, semeval_from_flat
+from .slices import worst_slices
+
+__all__ = ["Report", "analyze_ner", "analyze_classification"]
+
+
+def _clean(x: Any) -> Any:
+    """JSON-safe: numpy scalars to Python, NaN/inf to None."""
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.floating, float)):
+        x = float(x)
+        return None if math.isnan(x) or math.isinf(x) else x
+    if isinstance(x, np.bool_):
+        return bool(x)
+    return x
+
+
+def _md_table(df: pd.DataFrame, max_rows: int = 20, floatfmt: str = ".3f") -> str:
+    if df is None or len(df) == 0:
+        return "_(empty)_\n"
+    d = df.head(max_rows)
+    cols = [str(c) for c in d.columns]
+
+    def cell(v):
+        if isinstance(v, (float, np.floating)):
+            return "" if math.isnan(v) else format(v, floatfmt)
+        s = str(v).replace("|", "\\|").replace("\n", " ")
+        return s if len(s) <= 60 else s[:57] + "..."
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in d.itertuples(index=False):
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    if len(df) > max_rows:
+        lines.append(f"\n_{len(df) - max_rows} more rows in the CSV file._")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Report:
+    """Computed analysis: a summary dict and named tables.  Never prints."""
+
+    task: str
+    summary: dict
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    findings: list[str] = field(default_factory=list)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The summary as JSON text."""
+        kwargs.setdefault("indent", 2)
+        kwargs.setdefault("ensure_ascii", False)
+        return json.dumps(_clean(self.summary), **kwargs)
+
+    def to_dict(self) -> dict:
+        return _clean(self.summary)
+
+    def to_markdown(self, *, max_rows: int = 20) -> str:
+        """A readable Markdown report."""
+        s = self.summary
+        out = [f"# nlperr analysis ({self.task})\n"]
+        if self.task == "ner":
+            o = s["overall"]
+            out.append(f"{s['n_examples']} examples, {s['n_gold']} gold and {s['n_pred']} "
+                       f"predicted entities. Strict micro P/R/F1: {o['precision']:.3f} / "
+                       f"{o['recall']:.3f} / {o['f1']:.3f}.\n")
+        else:
+            out.append(f"{s['n_examples']} examples. Accuracy {s['accuracy']:.3f}, macro F1 "
+                       f"{s['overall']['f1']:.3f}.\n")
+        if self.findings:
+            out.append("## Findings\n")
+            out.extend(f"- {f}" for f in self.findings)
+            out.append("")
+        order = ["scores", "errors", "semeval", "confused_pairs", "worst_slices", "calibration",
+                 "baseline_per_type", "baseline_wins", "high_confidence_wrong",
+                 "low_confidence_correct", "disagreements", "easy_wrong"]
+        names = [n for n in order if n in self.tables] + \
+                [n for n in self.tables if n not in order and not n.startswith("entity_errors")
+                 and n not in ("outcomes", "examples", "baseline_outcomes")]
+        for name in names:
+            df = self.tables[name]
+            if name in ("high_confidence_wrong", "low_confidence_correct") and self.task == "ner":
+                df = df[[c for c in ("id", "gold_text", "gold_label", "pred_text", "pred_label",
+                                     "pred_score", "category", "left_context", "right_context")
+                         if c in df]]
+            if name == "worst_slices":
+                df = df[[c for c in df.columns if c not in CATEGORIES]]
+            out.append(f"## {name.replace('_', ' ').capitalize()}\n")
+            out.append(_md_table(df, max_rows))
+        return "\n".join(out)
+
+    def save(self, directory: str | Path, *, parquet: bool | None = None) -> list[Path]:
+        """Write ``summary.json``, ``summary.md`` and every table as CSV (and Parquet).
+
+        ``parquet=None`` writes Parquet when pyarrow is importable.  Returns the
+        written paths.
+        """
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        written = []
+        p = d / "summary.json"
+        p.write_text(self.to_json() + "\n", encoding="utf-8")
+        written.append(p)
+        p = d / "summary.md"
+        p.write_text(self.to_markdown(), encoding="utf-8")
+        written.append(p)
+        if parquet is None:
+            try:
+                import pyarrow  # noqa: F401
+                parquet = True
+            except ImportError:
+                parquet = False
+        for name, df in self.tables.items():
+            p = d / f"{name}.csv"
+            df.to_csv(p, index=isinstance(df.index, pd.Index) and df.index.name is not None)
+            written.append(p)
+            if parquet:
+                q = d / f"{name}.parquet"
+                frame = df.reset_index() if df.index.name is not None else df
+                frame = frame.copy()
+                for c in frame.columns:
+                    if frame[c].dtype == object:
+                        frame[c] = frame[c].astype(str)
+                frame.columns = [str(c) for c in frame.columns]
+                frame.to_parquet(q, index=False)
+                written.append(q)
+        return written
+
+
+def _prf_dict(row) -> dict:
+    return {"precision": float(row["precision"]), "recall": float(row["recall"]),
+            "f1": float(row["f1"])}
+
+
+def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
+                train: Sequence[Example] | None = None,
+                baseline: Sequence[Example] | None = None,
+                groups: Sequence[str | Sequence[str]] = (),
+                slices: Sequence[str] | None = None, n_boot: int = 1000, seed: int = 0,
+                context: int = 5, top: int = 10, zero_division: object = "warn") -> Report:
+    """Run the whole NER analysis once and return a :class:`Report`.
+
+    Parameters
+    ----------
+    gold, pred : sequence of Example
+    train : optional
+        Training examples (train-based slice attributes).
+    baseline : optional
+        Baseline predictions on the same examples.
+    groups : sequence
+        Label groups (lists or globs such as ``"DATE_*"``) for
+        :func:`~nlperr.analysis.label_group_analysis`.
+    slices : sequence of str, optional
+        Slice attributes (default: all registered NER attributes that apply).
+        Pass ``()`` to skip the slice search.
+    n_boot, seed : bootstrap settings; ``context``: context window in tokens;
+    top : rows in ranked tables; ``zero_division``: as in :func:`ner_scores`.
+
+    Returns
+    -------
+    Report
+        Tables: ``scores``, ``errors`` (counts), ``entity_errors``, ``semeval``,
+        ``confusion``, ``confusion_exact``, ``confusion_normalized``,
+        ``confused_pairs``, ``worst_slices``, ``low_confidence_correct``,
+        ``high_confidence_wrong``; with a baseline ``baseline_outcomes``,
+        ``baseline_per_type``, ``baseline_per_slice``, ``baseline_wins``,
+        ``disagreements``; per group ``group_<i>_merge`` / ``_cues`` / ``_by_cue``.
+
+    Examples
+    --------
+    >>> from nlperr.data import Example
+    >>> g = [Example.from_tokens(["Ann", "in", "Rome"], ["B-PER", "O", "B-LOC"])]
+    >>> p = [Example.from_tokens(["Ann", "in", "Rome"], ["B-PER", "O", "B-PER"])]
+    >>> r = analyze_ner(g, p, n_boot=0, slices=(), zero_division=0)
+    >>> r.summary["errors"]["type"], round(r.summary["overall"]["f1"], 2)
+    (1, 0.5)
+    """
+    zero_division = check_zero_division(zero_division)
+    gold, pred = list(gold), list(pred)
+    flat = flatten_pair(gold, pred)
+    tax = taxonomy(flat)
+    scores = scores_from_flat(flat, tax.pairs, zero_division=zero_division)
+    counts = counts_from_taxonomy(tax)
+    sem = semeval_from_flat(flat, gold, zero_division=zero_division)
+    conf = confusion_from_taxonomy(tax, "overlap")
+    conf_exact = confusion_from_taxonomy(tax, "exact")
+    conf_norm = conf.div(conf.sum(axis=1).replace(0, np.nan), axis=0).fillna(0.0)
+    pairs = pairs_from_taxonomy(tax, gold, top=None)
+    errors = taxonomy_frame(tax, gold, context=context)
+    tables: dict[str, pd.DataFrame] = {
+        "scores": scores, "errors": counts, "entity_errors": errors, "semeval": sem,
+        "confusion": conf, "confusion_exact": conf_exact, "confusion_normalized": conf_norm,
+        "confused_pairs": pairs,
+    }
+    sidx = scores.set_index("label")
+    per_type = {lab: {**_prf_dict(sidx.loc[lab]), "support": int(sidx.loc[lab, "support"])}
+                for lab in scores["label"] if not lab.endswith(" avg")}
+    semd = {}
+    ov = sem[sem["label"] == "overall"].set_index("schema")
+    for schema in SEMEVAL_SCHEMAS:
+        r = ov.loc[schema]
+        semd[schema] = {**{k: int(r[k]) for k in SEMEVAL_COUNTS}, **_prf_dict(r)}
+    summary: dict[str, Any] = {
+        "task": "ner", "n_examples": flat.n_examples, "n_gold": len(flat.gold),
+        "n_pred": len(flat.pred), "n_ignored": flat.n_ignored,
+        "overall": _prf_dict(sidx.loc["micro avg"]),
+        "macro": _prf_dict(sidx.loc["macro avg"]),
+        "per_type": per_type,
+        "errors": {c: int(v) for c, v in zip(counts["category"], counts["rows"])},
+        "errors_gold": {c: int(v) for c, v in zip(counts["category"], counts["gold"])},
+        "errors_pred": {c: int(v) for c, v in zip(counts["category"], counts["pred"])},
+        "semeval": semd,
+        "confused_pairs": [{"gold": r.gold, "pred": r.pred, "count": int(r.count)}
+                           for r in pairs.head(top).itertuples(index=False)],
+    }
+    findings: list[str] = []
+    if slices is None or len(slices):
+        ws = worst_slices(gold, pred, attributes=slices, train=train, task="ner",
+                          n_boot=n_boot, seed=seed)
+        tables["worst_slices"] = ws
+        if len(ws):
+            sig = ws[ws["significant"]]
+            summary["worst_slices"] = [
+                {"attribute": r.attribute, "value": r.value, "support": int(r.support),
+                 "f1": float(r.f1), "delta": float(r.delta), "q_value": float(r.q_value)}
+                for r in sig.head(top).itertuples(index=False)]
+            for r in sig.head(3).itertuples(index=False):
+                findings.append(f"F1 is {r.f1:.2f} for {r.attribute} = {r.value} "
+                                f"({r.support} entities), {-r.delta:.2f} below overall "
+                                f"(95% CI of the difference {r.ci_low:.2f} to {r.ci_high:.2f}).")
+    cases = ner_cases(gold, pred, baseline=baseline, k=top, errors=errors)
+    tables.update(cases)
+    if len(pairs):
+        r = pairs.iloc[0]
+        findings.insert(0, f"Most frequent type confusion: gold {r['gold']} predicted as "
+                           f"{r['pred']} ({int(r['count'])} times).")
+    summary["groups"] = {}
+    for i, grp in enumerate(groups):
+        res = label_group_analysis(gold, pred, grp)
+        key = grp if isinstance(grp, str) else "|".join(grp)
+        summary["groups"][key] = {"labels": res.labels, "finding": res.finding,
+                                  "merge": res.merge.to_dict("records")}
+        tables[f"group_{i}_merge"] = res.merge
+        tables[f"group_{i}_cues"] = res.cues
+        tables[f"group_{i}_by_cue"] = res.by_cue
+        findings.append(res.finding)
+    if baseline is not None:
+        cmp = compare_ner(gold, pred, baseline, train=train, n_boot=n_boot, seed=seed)
+        tables["baseline_outcomes"] = cmp.outcomes
+        tables["baseline_per_type"] = cmp.per_type
+        tables["baseline_per_slice"] = cmp.per_slice
+        tables["baseline_wins"] = cmp.baseline_wins
+        overall = cmp.per_type.set_index("label").loc["overall"]
+        summary["baseline"] = {"outcomes": cmp.counts(), "mcnemar": cmp.mcnemar,
+                               "f1_model": float(overall["model"]),
+                               "f1_baseline": float(overall["baseline"]),
+                               "delta": float(overall["delta"]),
+                               "ci_low": float(overall["ci_low"]),
+                               "ci_high": float(overall["ci_high"])}
+        findings.append(f"Against the baseline, F1 changes by {overall['delta']:+.3f} "
+                        f"(95% CI {overall['ci_low']:+.3f} to {overall['ci_high']:+.3f}); "
+                        f"{cmp.mcnemar['fixed']} entities fixed, {cmp.mcnemar['broken']} broken "
+                        f"(McNemar p = {cmp.mcnemar['p_value']:.3g}).")
+    summary["findings"] = findings
+    return Report("ner", summary, tables, findings)
+
+
+def analyze_classification(gold: Sequence[Example], pred: Sequence[Example], *,
+                           train: Sequence[Example] | None = None,
+                           baseline: Sequence[Example] | None = None,
+                           slices: Sequence[str] | None = None, n_bins: int = 10,
+                           n_boot: int = 1000, seed: int = 0, top: int = 10,
+                           zero_division: object = "warn") -> Report:
+    """Run the whole classification analysis once and return a :class:`Report`.
+
+    Tables: ``scores``, ``confusion``, ``confusion_normalized``, ``calibration``,
+    ``examples`` (per-example outcomes), ``worst_slices``, ``low_confidence_correct``,
+    ``high_confidence_wrong``, ``easy_wrong``; with a baseline ``baseline_outcomes``,
+    ``baseline_per_type``, ``baseline_per_slice``, ``baseline_wins``, ``disagreements``.
+
+    Examples
+    --------
+    >>> from nlperr.data import Example
+    >>> g = [Example("good", label="pos"), Example("bad", label="neg")]
+    >>> p = [Example("good", label="pos"), Example("bad", label="pos")]
+    >>> analyze_classification(g, p, n_boot=0, slices=(), zero_division=0).summary["accuracy"]
+    0.5
+    """
+    zero_division = check_zero_division(zero_division)
+    gold, pred = list(gold), list(pred)
+    ca = class_arrays(gold, pred)
+    scores = scores_from_arrays(ca, zero_division=zero_division)
+    conf = confusion_from_arrays(ca)
+    conf_n = confusion_from_arrays(ca, normalize="true")
+    outcomes = outcomes_from_arrays(ca, gold, train=train)
+    tables: dict[str, pd.DataFrame] = {"scores": scores, "confusion": conf,
+                                       "confusion_normalized": conf_n, "examples": outcomes}
+    sidx = scores.set_index("label")
+    per_class = {lab: {**_prf_dict(sidx.loc[lab]), "support": int(sidx.loc[lab, "support"])}
+                 for lab in scores["label"] if lab not in ("accuracy", "macro avg",
+                                                           "weighted avg")}
+    off = conf.stack()
+    off = off[[g != p for g, p in off.index]]
+    off = off[off > 0].sort_values(ascending=False, kind="mergesort")
+    summary: dict[str, Any] = {
+        "task": "classification", "n_examples": len(gold),
+        "accuracy": float(sidx.loc["accuracy", "f1"]),
+        "overall": _prf_dict(sidx.loc["macro avg"]),
+        "weighted": _prf_dict(sidx.loc["weighted avg"]),
+        "per_class": per_class,
+        "confused_pairs": [{"gold": g, "pred": p, "count": int(c)}
+                           for (g, p), c in off.head(top).items()],
+    }
+    findings: list[str] = []
+    if ca.probs is not None:
+        cal, ece = calibration_from_arrays(ca, n_bins)
+        tables["calibration"] = cal
+        summary["calibration"] = {"ece": ece, "n_bins": n_bins}
+        findings.append(f"Expected calibration error: {ece:.3f} over {n_bins} bins.")
+    if slices is None or len(slices):
+        ws = worst_slices(gold, pred, attributes=slices, train=train, task="classification",
+                          n_boot=n_boot, seed=seed)
+        tables["worst_slices"] = ws
+        if len(ws):
+            sig = ws[ws["significant"]]
+            summary["worst_slices"] = [
+                {"attribute": r.attribute, "value": r.value, "support": int(r.support),
+                 "accuracy": float(r.accuracy), "delta": float(r.delta),
+                 "q_value": float(r.q_value)} for r in sig.head(top).itertuples(index=False)]
+            for r in sig.head(3).itertuples(index=False):
+                findings.append(f"Accuracy is {r.accuracy:.2f} for {r.attribute} = {r.value} "
+                                f"({r.support} examples), {-r.delta:.2f} below overall.")
+    tables.update(classification_cases(gold, pred, baseline=baseline, train=train, k=top,
+                                       outcomes=outcomes))
+    n_easy = int((outcomes["easy"] & ~outcomes["correct"]).sum())
+    if n_easy:
+        findings.append(f"{n_easy} easy example(s) (short, frequent words) are misclassified.")
+    if baseline is not None:
+        cmp = compare_classification(gold, pred, baseline, train=train, n_boot=n_boot, seed=seed)
+        tables["baseline_outcomes"] = cmp.outcomes
+        tables["baseline_per_type"] = cmp.per_type
+        tables["baseline_per_slice"] = cmp.per_slice
+        tables["baseline_wins"] = cmp.baseline_wins
+        overall = cmp.per_type.set_index("label").loc["overall"]
+        summary["baseline"] = {"outcomes": cmp.counts(), "mcnemar": cmp.mcnemar,
+                               "accuracy_model": float(overall["model"]),
+                               "accuracy_baseline": float(overall["baseline"]),
+                               "delta": float(overall["delta"]),
+                               "ci_low": float(overall["ci_low"]),
+                               "ci_high": float(overall["ci_high"])}
+    summary["findings"] = findings
+    return Report("classification", summary, tables, findings)
