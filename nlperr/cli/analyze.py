@@ -1,0 +1,250 @@
+"""``nlperr analyze``: error analysis of predictions against gold data.
+
+    nlperr analyze ner --gold FILE [--pred FILE | --model SPEC] [--train FILE]
+                       [--baseline FILE] [--format conll|hipe|jsonl|spacy]
+                       [--scheme IOB1|IOB2|BIOES] --out DIR
+    nlperr analyze classification --gold FILE [--pred FILE | --model SPEC] ... --out DIR
+
+Where the predictions come from (NER):
+
+* ``--pred FILE``: a second file with the same examples (CoNLL: tags read from
+  ``--pred-column``, default the last column; lenient decoding, as conlleval);
+* ``--model SPEC``: predict the gold examples now (``spacy:NAME``, ``hf:PATH``...);
+* neither: the gold file holds both, as written by ``nlperr predict`` (gold tags
+  in ``--gold-column``, default the second-to-last column, predictions in
+  ``--pred-column``, default the last).
+
+With ``--pred FILE`` the gold tags are read from ``--gold-column`` (default:
+the last column).  Classification reads CSV (``--text-column``,
+``--label-column``; predictions from ``--pred-label-column``, default
+``pred_label`` when present, else ``label``; ``prob_<label>`` columns become
+probabilities), JSONL (``label`` / ``probs``) or DocBin.
+
+Writes ``DIR/summary.json``, ``DIR/summary.md`` and one CSV (and Parquet when
+pyarrow is installed) per table.  See docs/analysis.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+from ..errors import Errors, InputError
+
+NER_FORMATS = ("conll", "hipe", "jsonl", "spacy")
+CLS_FORMATS = ("csv", "jsonl", "spacy")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="error analysis of predictions against gold data",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    tasks = p.add_subparsers(dest="task", metavar="TASK")
+    for task in ("ner", "classification"):
+        t = tasks.add_parser(task, help=f"{task} error analysis", description=__doc__,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+        t.add_argument("--gold", required=True, type=Path, metavar="FILE", help="gold data")
+        t.add_argument("--pred", type=Path, metavar="FILE", default=None,
+                       help="predictions on the same examples")
+        t.add_argument("--model", metavar="SPEC", default=None,
+                       help="predict the gold examples with this model instead of --pred")
+        t.add_argument("--train", type=Path, metavar="FILE", default=None,
+                       help="training data (seen/unseen, frequency and OOV slices)")
+        t.add_argument("--baseline", type=Path, metavar="FILE", default=None,
+                       help="a baseline's predictions on the same examples")
+        t.add_argument("--format", default=None,
+                       choices=NER_FORMATS if task == "ner" else CLS_FORMATS,
+                       help="file format (default: from the extension)")
+        t.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+        t.add_argument("--n-boot", type=int, default=1000, metavar="N",
+                       help="bootstrap replicates for CIs (default 1000; 0 disables)")
+        t.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+        t.add_argument("--top", type=int, default=10, metavar="K",
+                       help="rows in ranked tables (default 10)")
+        t.add_argument("--slices", default=None, metavar="NAMES",
+                       help="comma-separated slice attributes (default: all that apply; "
+                            "'none' to skip)")
+        t.add_argument("--batch-size", type=int, default=None, metavar="N",
+                       help="batch size with --model")
+        t.add_argument("--no-cache", action="store_true", help="no prediction cache (--model)")
+        t.add_argument("--no-parquet", action="store_true", help="write CSV tables only")
+        if task == "ner":
+            t.add_argument("--scheme", default=None, help="tagging scheme (default: detected)")
+            t.add_argument("--gold-column", type=int, default=None, metavar="N",
+                           help="CoNLL column of the gold tags (default: -1 with --pred or "
+                                "--model, -2 when the gold file also holds the predictions)")
+            t.add_argument("--pred-column", type=int, default=-1, metavar="N",
+                           help="CoNLL column of the predicted tags (default: -1, the last)")
+            t.add_argument("--group", action="append", default=[], metavar="LABELS",
+                           help="label group to diagnose: a glob ('DATE_*') or comma-separated "
+                                "labels; repeatable")
+            t.add_argument("--context", type=int, default=5, metavar="N",
+                           help="context window in tokens (default 5)")
+            t.set_defaults(func=run_ner)
+        else:
+            t.add_argument("--text-column", default="text", help="CSV text column")
+            t.add_argument("--label-column", default="label", help="CSV gold label column")
+            t.add_argument("--pred-label-column", default=None,
+                           help="CSV predicted label column (default: pred_label when present, "
+                                "else label)")
+            t.add_argument("--n-bins", type=int, default=10, help="calibration bins (default 10)")
+            t.set_defaults(func=run_classification)
+    p.set_defaults(func=_usage(p))
+
+
+def _usage(parser: argparse.ArgumentParser):
+    def run(args: argparse.Namespace) -> int:
+        parser.print_help(sys.stderr)
+        return 2
+    return run
+
+
+def _exists(path: Path | None, option: str) -> None:
+    if path is not None and not path.exists():
+        raise InputError(Errors.E011.format(where=option, path=str(path)))
+
+
+def _fmt(path: Path, explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    from ..io import guess_format
+    return guess_format(path)
+
+
+def _slices(value: str | None):
+    if value is None:
+        return None
+    if value.strip().lower() == "none":
+        return ()
+    return tuple(s.strip() for s in value.split(",") if s.strip())
+
+
+def _predict(args, gold):
+    from ..engine import predict
+    if args.batch_size is not None and args.batch_size < 1:
+        raise InputError(Errors.E301.format(value=args.batch_size))
+    return predict(args.model, gold, batch_size=args.batch_size, cache=not args.no_cache,
+                   progress=False)
+
+
+def _load_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool):
+    from ..io import load
+    if fmt == "conll":
+        return load(path, format=fmt, tag_column=column, scheme=args.scheme, strict=not lenient)
+    return load(path, format=fmt)
+
+
+def run_ner(args: argparse.Namespace) -> int:
+    from ..analysis import analyze_ner
+    for path, opt in ((args.gold, "--gold"), (args.pred, "--pred"), (args.train, "--train"),
+                      (args.baseline, "--baseline")):
+        _exists(path, opt)
+    if args.pred is not None and args.model is not None:
+        raise InputError(Errors.E401.format(where="nlperr analyze ner",
+                                            message="pass --pred or --model, not both"))
+    fmt = _fmt(args.gold, args.format)
+    single = args.pred is None and args.model is None
+    if single and fmt != "conll":
+        raise InputError(Errors.E401.format(
+            where="nlperr analyze ner",
+            message=f"a {fmt} gold file holds no second (predicted) annotation; pass --pred "
+                    f"FILE or --model SPEC"))
+    gold_col = args.gold_column if args.gold_column is not None else (-2 if single else -1)
+    gold = _load_ner(args.gold, fmt, args, column=gold_col, lenient=False)
+    if single:
+        pred = _load_ner(args.gold, fmt, args, column=args.pred_column, lenient=True)
+    elif args.pred is not None:
+        pred = _load_ner(args.pred, _fmt(args.pred, args.format), args, column=args.pred_column,
+                         lenient=True)
+    else:
+        pred = _predict(args, gold)
+    train = None
+    if args.train is not None:
+        train = _load_ner(args.train, _fmt(args.train, args.format), args, column=-1,
+                          lenient=False)
+    baseline = None
+    if args.baseline is not None:
+        baseline = _load_ner(args.baseline, _fmt(args.baseline, args.format), args,
+                             column=args.pred_column, lenient=True)
+    groups = []
+    for g in args.group:
+        parts = [x.strip() for x in g.split(",") if x.strip()]
+        groups.append(parts[0] if len(parts) == 1 else parts)
+    report = analyze_ner(gold, pred, train=train, baseline=baseline, groups=groups,
+                         slices=_slices(args.slices), n_boot=args.n_boot, seed=args.seed,
+                         context=args.context, top=args.top)
+    report.save(args.out, parquet=False if args.no_parquet else None)
+    o = report.summary["overall"]
+    print(f"nlperr analyze ner: {report.summary['n_examples']} examples, strict F1 "
+          f"{o['f1']:.4f} (P {o['precision']:.4f}, R {o['recall']:.4f}) -> {args.out}",
+          file=sys.stderr)
+    return 0
+
+
+def _csv_columns(path: Path) -> list[str]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return next(csv.reader(fh), [])
+
+
+def _with_probs(examples):
+    from dataclasses import replace
+    out = []
+    for e in examples:
+        keys = [k for k in e.meta if k.startswith("prob_")]
+        if keys and e.probs is None:
+            try:
+                probs = {k[5:]: float(e.meta[k]) for k in keys if e.meta[k] != ""}
+            except ValueError as err:
+                raise InputError(Errors.E012.format(where=f"example {e.id!r}", expected="float",
+                                                    field="prob_* column", got=str(err)))
+            e = replace(e, probs=probs)
+        out.append(e)
+    return out
+
+
+def _load_cls(path: Path, fmt: str, args, *, pred: bool):
+    from ..io import load
+    if fmt == "csv":
+        col = args.label_column
+        if pred:
+            col = args.pred_label_column
+            if col is None:
+                col = "pred_label" if "pred_label" in _csv_columns(path) else args.label_column
+        return _with_probs(load(path, format="csv", text_column=args.text_column,
+                                label_column=col))
+    return load(path, format=fmt)
+
+
+def run_classification(args: argparse.Namespace) -> int:
+    from ..analysis import analyze_classification
+    for path, opt in ((args.gold, "--gold"), (args.pred, "--pred"), (args.train, "--train"),
+                      (args.baseline, "--baseline")):
+        _exists(path, opt)
+    if args.pred is not None and args.model is not None:
+        raise InputError(Errors.E401.format(where="nlperr analyze classification",
+                                            message="pass --pred or --model, not both"))
+    fmt = _fmt(args.gold, args.format)
+    gold = _load_cls(args.gold, fmt, args, pred=False)
+    if args.pred is not None:
+        pred = _load_cls(args.pred, _fmt(args.pred, args.format), args, pred=True)
+    elif args.model is not None:
+        pred = _predict(args, gold)
+    else:
+        if fmt != "csv":
+            raise InputError(Errors.E401.format(
+                where="nlperr analyze classification",
+                message="pass --pred FILE or --model SPEC (only a CSV gold file can also "
+                        "hold the predictions)"))
+        pred = _load_cls(args.gold, fmt, args, pred=True)
+    train = _load_cls(args.train, _fmt(args.train, args.format), args, pred=False) \
+        if args.train is not None else None
+    baseline = _load_cls(args.baseline, _fmt(args.baseline, args.format), args, pred=True) \
+        if args.baseline is not None else None
+    report = analyze_classification(gold, pred, train=train, baseline=baseline,
+                                    slices=_slices(args.slices), n_bins=args.n_bins,
+                                    n_boot=args.n_boot, seed=args.seed, top=args.top)
+    report.save(args.out, parquet=False if args.no_parquet else None)
+    print(f"nlperr analyze classification: {report.summary['n_examples']} examples, accuracy "
+          f"{report.summary['accuracy']:.4f} -> {args.out}", file=sys.stderr)
+    return 0
