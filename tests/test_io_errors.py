@@ -113,7 +113,8 @@ def test_empty_file(tmp_path, name, content):
         pytest.importorskip("spacy")
     p = _file(tmp_path, name, content)
     fmt = "hipe" if name.endswith(".tsv") else None
-    with pytest.raises(FormatError, match=rf"\[E003\] .*{name.replace('.', '[.]')}: the file is empty"):
+    pattern = rf"\[E003\] .*{name.replace('.', '[.]')}: the file is empty"
+    with pytest.raises(FormatError, match=pattern):
         load(p, format=fmt)
 
 

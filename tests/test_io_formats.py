@@ -213,3 +213,16 @@ def test_csv_predictions_and_dataframe(tmp_path):
         from_dataframe(df, label_column="lbl")
     with pytest.raises(InputError, match=r"E010.*p\.csv:1.*'txt'"):
         read_csv(out, text_column="txt")
+
+
+@pytest.mark.parametrize("module,call", [
+    ("spacy", lambda p: write_docbin([Example("x")], p / "a.spacy")),
+    ("datasets", lambda p: to_hf_dataset([Example("x", label="a")])),
+])
+def test_missing_optional_dependency_names_the_extra(tmp_path, monkeypatch, module, call):
+    from nlperr.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
+    extra = "spacy" if module == "spacy" else "hf"
+    with pytest.raises(MissingDependencyError, match=rf"pip install 'nlperr\[{extra}\]'"):
+        call(tmp_path)

@@ -108,7 +108,7 @@ def from_hf_dataset(
         if classification and label_column not in columns:
             label_column = None
     if classification:
-        return _classification(ds, features, text_column, label_column, id_column)  # type: ignore[arg-type]
+        return _classification(ds, features, text_column or "text", label_column, id_column)
     return _ner(ds, features, columns, tokens_column, tags_column, scheme, strict, id_column)
 
 

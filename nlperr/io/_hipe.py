@@ -267,8 +267,8 @@ def write_hipe(
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "out.tsv"
     >>> ex = Example.from_tokens(["Paris", "."], ["B-loc", "O"], spaces=[False, False])
     >>> write_hipe([ex], p)
-    >>> print(p.read_text(encoding="utf-8").splitlines()[1])
-    Paris	B-loc	_	_	_	_	_	_	_	NoSpaceAfter
+    >>> p.read_text(encoding="utf-8").splitlines()[1].split(chr(9))
+    ['Paris', 'B-loc', '_', '_', '_', '_', '_', '_', '_', 'NoSpaceAfter']
     """
     examples = list(examples)
     check_predictions(examples, predictions, where=str(path), tokens=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data import Example, Span, Token, validate_spans
-from ..errors import Errors, FormatError, InputError, SpanError
+from ..errors import Errors, FormatError, SpanError
 from ._common import PathLike, check_file, check_predictions, empty_error, label_from_cats
 from ._common import label_to_json, open_lines
 
