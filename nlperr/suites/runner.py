@@ -182,7 +182,10 @@ def predict_texts(predictor: Any, texts: Sequence[str]) -> tuple[dict[str, Examp
     """Predict the unique *texts* in one :meth:`Predictor.predict` call."""
     unique = list(dict.fromkeys(texts))
     preds = predictor.predict([Example(t) for t in unique]) if unique else []
-    return dict(zip(unique, preds)), dict(getattr(predictor, "stats", {}))
+    stats = dict(getattr(predictor, "stats", {}))
+    stats["requested"] = len(texts)  # before deduplication (the engine saw only unique texts)
+    stats["unique"] = len(unique)
+    return dict(zip(unique, preds)), stats
 
 
 def _make_predictor(model: Any, *, cache: Any, cache_dir: Any, batch_size: Any, progress: Any,

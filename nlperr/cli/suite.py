@@ -1,0 +1,143 @@
+"""``nlperr suite``: run, list, generate and import behavioral test suites.
+
+Exit codes of ``nlperr suite run``: 0 when every test meets its minimum pass
+rate and (with ``--baseline``) no regression is significant, 1 otherwise,
+2 on usage or input errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+__all__ = ["add_parser"]
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser("suite", help="behavioral test suites (MFT/INV/DIR)",
+                              description="Run, list, generate and import behavioral test suites.")
+    sub = p.add_subparsers(dest="suite_command", metavar="ACTION")
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+    r = sub.add_parser("run", help="run a suite on a model (CI mode)")
+    r.add_argument("suite", help="suite file (YAML/JSON) or shipped suite name (see `nlperr suite list`)")
+    r.add_argument("--model", required=True, help="model spec: spacy:NAME, hf:PATH, callable:module:function")
+    r.add_argument("--baseline", help="baseline model spec: fail on significant regressions")
+    r.add_argument("--json", dest="json_out", metavar="FILE", help="write the JSON report")
+    r.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    r.add_argument("--seed", type=int, default=None, help="override the suite seed")
+    r.add_argument("--data", metavar="FILE", help="inputs for INV/DIR tests (any format nlperr.io.load reads)")
+    r.add_argument("--data-format", default=None, help="format of --data when the extension is ambiguous")
+    r.add_argument("--cases", metavar="FILE", help="re-run a case file from `nlperr suite generate`")
+    r.add_argument("--alpha", type=float, default=0.05, help="significance level of McNemar's test")
+    r.add_argument("--task", default=None, help="model task (default: the suite's)")
+    r.add_argument("--label-map", default=None, help="JSON object or file mapping model labels")
+    r.add_argument("--batch-size", type=int, default=None)
+    r.add_argument("--no-cache", action="store_true", help="do not read or write the prediction cache")
+    r.add_argument("--cache-dir", default=None)
+    r.add_argument("--failures", metavar="FILE", help="write failing cases as CSV")
+    r.add_argument("--quiet", action="store_true", help="print only the verdict")
+    r.set_defaults(func=_run)
+
+    ls = sub.add_parser("list", help="list shipped suites and perturbations")
+    ls.set_defaults(func=_list)
+
+    g = sub.add_parser("generate", help="generate a suite's cases as JSONL (re-run with --cases)")
+    g.add_argument("suite")
+    g.add_argument("--out", required=True, metavar="FILE")
+    g.add_argument("--seed", type=int, default=None)
+    g.add_argument("--data", metavar="FILE")
+    g.add_argument("--data-format", default=None)
+    g.set_defaults(func=_generate)
+
+    c = sub.add_parser("import-checklist", help="convert a CheckList suite (.tar.gz/.pkl) without executing it")
+    c.add_argument("file")
+    c.add_argument("--out", required=True, metavar="SUITE.json")
+    c.add_argument("--name", default=None)
+    c.set_defaults(func=_import)
+
+
+def _load_model(spec: str, task: str, label_map: Any) -> Any:
+    from ..adapters import load_model
+    kwargs = {"task": task}
+    if label_map is not None:
+        kwargs["label_map"] = label_map
+    return load_model(spec, **kwargs)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..errors import Errors, InputError
+    from ..suites import compare_results, generate_cases, load_cases, load_suite, run_suite
+    from ..suites.report import report_dict, write_json, write_junit
+
+    if args.alpha is not None and not 0 < args.alpha < 1:
+        raise InputError(Errors.E606.format(where="--alpha", field="alpha", expected="a number in (0, 1)",
+                                            got=args.alpha))
+    suite = load_suite(args.suite)
+    cases = load_cases(args.cases) if args.cases else generate_cases(
+        suite, data=args.data, seed=args.seed, data_format=args.data_format)
+    task = args.task or suite.task
+    opts = dict(cache=not args.no_cache, cache_dir=args.cache_dir, batch_size=args.batch_size)
+    result = run_suite(suite, _load_model(args.model, task, args.label_map), cases=cases, **opts)
+    comparison = None
+    if args.baseline:
+        base = run_suite(suite, _load_model(args.baseline, task, args.label_map), cases=cases, **opts)
+        comparison = compare_results(base, result, alpha=args.alpha)
+    report = report_dict(result, comparison)
+    if args.json_out:
+        write_json(result, args.json_out, comparison)
+    if args.junit:
+        write_junit(result, args.junit, comparison)
+    if args.failures:
+        result.failures().to_csv(args.failures, index=False)
+    if not args.quiet:
+        _print_report(result, comparison)
+    print(f"suite {suite.name}: {'PASSED' if report['passed'] else 'FAILED'}")
+    return 0 if report["passed"] else 1
+
+
+def _print_report(result: Any, comparison: Any) -> None:
+    import pandas as pd
+    df = result.summary()[["name", "type", "n", "pass_rate", "min_pass_rate", "passed"]]
+    if comparison is not None:
+        df = df.merge(comparison[["name", "baseline_pass_rate", "regressions", "fixes", "p_value",
+                                  "significant_regression"]], on="name", how="left")
+    with pd.option_context("display.max_rows", 500, "display.width", 200, "display.max_colwidth", 50):
+        print(df.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+        ft = result.flip_table()
+        if not ft.empty:
+            print("\nNER entity outcomes under INV perturbations (rows: original type):")
+            print(ft.to_string())
+    s = result.prediction_stats
+    print(f"\npredictions: {s.get('requested', 0)} requested, {s.get('unique', 0)} unique, "
+          f"{s.get('cache_hits', 0)} cache hits, {s.get('forward_passes', 0)} forward passes")
+
+
+def _list(args: argparse.Namespace) -> int:
+    from ..perturb import available_perturbations
+    from ..suites import list_suites
+    print("Shipped suites:")
+    for name, desc in list_suites().items():
+        print(f"  {name:16s} {desc}")
+    print("\nPerturbations:")
+    for name, desc in available_perturbations().items():
+        print(f"  {name:16s} {desc}")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from ..suites import generate_cases, load_suite, save_cases
+    suite = load_suite(args.suite)
+    cs = generate_cases(suite, data=args.data, seed=args.seed, data_format=args.data_format)
+    save_cases(cs, args.out)
+    print(f"wrote {len(cs)} cases of {len(suite.tests)} tests to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from ..suites.checklist import import_checklist
+    suite = import_checklist(args.file, out=args.out, name=args.name)
+    n = sum(len(t.cases or ()) for t in suite.tests)
+    print(f"converted {len(suite.tests)} tests ({n} items) to {args.out}", file=sys.stderr)
+    return 0
