@@ -64,6 +64,13 @@ def f1_from(p: np.ndarray, r: np.ndarray) -> np.ndarray:
     return f
 
 
+def nanmean(a: np.ndarray) -> float:
+    """Mean ignoring NaN; NaN (without a RuntimeWarning) when everything is NaN."""
+    a = np.asarray(a, dtype=np.float64)
+    ok = ~np.isnan(a)
+    return float(a[ok].mean()) if ok.any() else float("nan")
+
+
 def prf(tp: np.ndarray, n_pred: np.ndarray, n_true: np.ndarray, zero_division: object = "warn",
         *, names: Sequence[str] | None = None, warn_undefined: bool = True
         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -27,7 +27,7 @@ import pandas as pd
 from ..data import Example
 from ..errors import Errors, InputError, Warnings, warn
 from ._arrays import check_aligned
-from ._stats import check_zero_division, prf
+from ._stats import check_zero_division, nanmean, prf
 
 __all__ = ["classification_scores", "classification_confusion", "calibration_table",
            "expected_calibration_error", "example_outcomes", "ClassArrays", "class_arrays"]
@@ -142,13 +142,13 @@ def scores_from_arrays(ca: ClassArrays, *, labels: Sequence[str] | None = None,
     n = len(ca.y_true)
     acc = float(ca.correct.mean()) if n else np.nan
     rows.append(("accuracy", np.nan, np.nan, acc, n, n, int(ca.correct.sum())))
-    mean = np.nanmean if isinstance(zero_division, float) and np.isnan(zero_division) else np.mean
+    mean = nanmean if isinstance(zero_division, float) and np.isnan(zero_division) else np.mean
     s = ntrue[keep]
     tot = s.sum()
     rows.append(("macro avg", float(mean(p)), float(mean(r)), float(mean(f)), int(tot),
                  int(npred[keep].sum()), int(tp[keep].sum())))
     w = s / tot if tot else np.zeros(len(s))
-    agg = (lambda a: float(np.nansum(a * w))) if mean is np.nanmean else (
+    agg = (lambda a: float(np.nansum(a * w))) if mean is nanmean else (
         lambda a: float(np.sum(a * w)))
     rows.append(("weighted avg", agg(p), agg(r), agg(f), int(tot), int(npred[keep].sum()),
                  int(tp[keep].sum())))

@@ -38,7 +38,7 @@ import pandas as pd
 
 from ..data import Example
 from ._arrays import Flat, Pairs, SpanArrays, flatten_pair, overlap_pairs
-from ._stats import check_zero_division, f1_from, prf, safe_divide
+from ._stats import check_zero_division, f1_from, nanmean, prf, safe_divide
 
 __all__ = ["ner_scores", "semeval_scores", "SEMEVAL_SCHEMAS", "SEMEVAL_COUNTS"]
 
@@ -52,13 +52,13 @@ def _average_rows(names, tp, npred, ntrue, p, r, f, zero_division):
     mp, mr, mf = prf(np.array([tps]), np.array([nps]), np.array([nts]), zero_division,
                      names=["micro avg"])
     rows.append(("micro avg", mp[0], mr[0], mf[0], int(nts), int(nps), int(tps)))
-    mean = np.nanmean if isinstance(zero_division, float) and np.isnan(zero_division) else np.mean
+    mean = nanmean if isinstance(zero_division, float) and np.isnan(zero_division) else np.mean
     if len(names):
         rows.append(("macro avg", float(mean(p)), float(mean(r)), float(mean(f)), int(nts),
                      int(nps), int(tps)))
         if nts > 0:
             w = ntrue / nts
-            rows.append(("weighted avg", float(np.nansum(p * w)) if mean is np.nanmean
+            rows.append(("weighted avg", float(np.nansum(p * w)) if mean is nanmean
                          else float(np.sum(p * w)),
                          float(np.sum(r * w)), float(np.sum(f * w)), int(nts), int(nps), int(tps)))
         else:
