@@ -22,10 +22,20 @@ from .compare import Comparison, cer, compare, compare_pairs, error_rates, wer
 from .garbage import (GarbageRule, TypeBlock, garbage_flags, garbage_rules, get_garbage_rules,
                       is_garbage, register_garbage_rule)
 from .noise import NoiseModel, apply_edits, get_noise_model, noise_models, register_noise_model
+from .lexicon import CharTrigramModel, Lexicon
+from .nearmiss import near_miss, near_miss_clusters
 from .readers import (OcrPair, detect_pair_format, iter_folder_pairs, iter_pairs, iter_texts,
                       read_icdar2019, read_line_pairs)
+from .slices import f1_by_noise_bucket, led, register_ocr_slices
+from .stats import (CorpusStats, OcrNoiseScorer, Reference, StatsResult, corpus_stats,
+                    subword_fragmentation)
+
+register_ocr_slices()
 
 __all__ = [
+    "CharTrigramModel", "CorpusStats", "Lexicon", "OcrNoiseScorer", "Reference", "StatsResult",
+    "corpus_stats", "f1_by_noise_bucket", "led", "near_miss", "near_miss_clusters",
+    "register_ocr_slices", "subword_fragmentation",
     "Comparison", "GarbageRule", "NoiseModel", "OcrPair", "TypeBlock",
     "apply_edits", "cer", "compare", "compare_pairs", "detect_pair_format", "error_rates",
     "garbage_flags", "garbage_rules", "get_garbage_rules", "get_noise_model", "is_garbage",

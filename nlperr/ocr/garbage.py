@@ -256,14 +256,18 @@ def _inner_punct(b: TypeBlock) -> np.ndarray:
 def _vowel_consonant(b: TypeBlock) -> np.ndarray:
     alpha = b.count(ALPHA)
     v, c = b.count(VOWEL), b.count(CONSONANT)
-    return (alpha == b.lengths) & (b.lengths >= 3) & ((c > 10 * v) | (v > 10 * c))
+    return ((alpha == b.lengths) & (b.lengths >= 3) & (b.count(LOWER) > 0)
+            & ((c > 10 * v) | (v > 10 * c)))
 
 
 def _case_inside(b: TypeBlock) -> np.ndarray:
     cls, pos, owner = b.classes, b.position, b.owner
     first = cls[b.starts]
     last = cls[b.starts + b.lengths - 1]
-    inner_upper = ((cls & UPPER) != 0) & (pos > 0) & (pos < b.lengths[owner] - 1)
+    prev_lower = np.zeros(len(cls), dtype=bool)
+    prev_lower[1:] = (cls[:-1] & LOWER) != 0
+    inner_upper = (((cls & UPPER) != 0) & (pos > 0) & (pos < b.lengths[owner] - 1)
+                   & prev_lower)
     has_inner_upper = np.bincount(owner[inner_upper], minlength=len(b)) > 0
     return ((first & LOWER) != 0) & ((last & LOWER) != 0) & has_inner_upper
 
@@ -288,11 +292,14 @@ def _register_builtin() -> None:
     reg("taghva_vowel_consonant", _vowel_consonant, source=TAGHVA,
         description="all letters, and consonants > 10 x vowels or vowels > 10 x "
                     "consonants",
-        note="applied to strings of >= 3 letters only, so 'a', 'I', 'Mr' are not "
-             "flagged; 'y' and accented vowels count as vowels")
+        note="applied to strings of >= 3 letters with a lowercase letter only, so "
+             "'a', 'I', 'Mr' and acronyms ('TTC', 'RCS') are not flagged; 'y' and "
+             "accented vowels count as vowels")
     reg("taghva_case", _case_inside, source=TAGHVA,
         description="first and last characters lowercase with an uppercase "
-                    "character in between (e.g. 'tHe')")
+                    "character in between (e.g. 'tHe')",
+        note="the inner uppercase letter must follow a lowercase letter, so elisions "
+             "such as \"d'Anjou\" are not flagged")
     reg("kulp_length", _length(20), source=KULP,
         description="longer than 20 characters (Taghva's 40 tightened)")
     reg("kulp_alnum_ratio", _alnum_ratio, source=KULP,

@@ -1,0 +1,117 @@
+"""``nlperr ocr`` -- OCR-noise diagnostics.
+
+* ``nlperr ocr stats FILE_OR_DIR... [--reference CLEAN] [--lexicon FILE] --out DIR``
+* ``nlperr ocr compare (--ocr X --gold Y | --pairs P) --out DIR [--noise-model FILE]``
+
+Both write ``DIR/summary.json`` and CSV tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_parser"]
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser("ocr", help="OCR-noise diagnostics (stats without gold, compare with gold)")
+    sub = p.add_subparsers(dest="ocr_command", metavar="OCR_COMMAND")
+    st = sub.add_parser("stats", help="statistics without ground truth")
+    st.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR",
+                    help="OCR text files or folders of *.txt (ICDAR 2019 files give their raw OCR)")
+    st.add_argument("--reference", nargs="+", metavar="CLEAN_FILE_OR_DIR",
+                    help="clean text of the same kind (growth baseline, near-miss targets, trigram model)")
+    st.add_argument("--lexicon", metavar="FILE", help="word list, one word per line")
+    st.add_argument("--spacy-vocab", metavar="NAME", help="use a spaCy pipeline's vocabulary as lexicon")
+    st.add_argument("--tokenizer", metavar="PATH", help="Hugging Face tokenizer for subword fragmentation")
+    st.add_argument("--growth-step", type=int, default=10_000, help="tokens between vocabulary-growth rows")
+    st.add_argument("--out", required=True, metavar="DIR")
+    st.add_argument("--no-progress", action="store_true")
+    st.set_defaults(func=_stats)
+    cp = sub.add_parser("compare", help="OCR vs gold: CER/WER, confusions, noise model")
+    cp.add_argument("--ocr", metavar="FILE_OR_DIR", help="OCR text files (paired with --gold by name)")
+    cp.add_argument("--gold", metavar="FILE_OR_DIR", help="gold text files")
+    cp.add_argument("--pairs", nargs="+", metavar="FILE_OR_DIR",
+                    help="ICDAR 2019 files or line-aligned pair files (auto-detected)")
+    cp.add_argument("--lexicon", metavar="FILE", help="word list for real-word errors (default: gold vocabulary)")
+    cp.add_argument("--noise-model", metavar="FILE", help="write the learned noise model (JSON) here")
+    cp.add_argument("--out", required=True, metavar="DIR")
+    cp.add_argument("--no-progress", action="store_true")
+    cp.set_defaults(func=_compare)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    return value
+
+
+def _write(out: Path, summary: dict, tables: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "summary.json", "w", encoding="utf-8") as f:
+        json.dump(_clean(summary), f, ensure_ascii=False, indent=2)
+    for name, df in tables.items():
+        if df is not None:
+            df.to_csv(out / f"{name}.csv", index=False)
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from ..errors import Errors, InputError
+    from ..ocr.lexicon import Lexicon
+    from ..ocr.readers import iter_texts
+    from ..ocr.stats import Reference, corpus_stats
+    if args.lexicon and args.spacy_vocab:
+        raise InputError(Errors.E207.format(value="--lexicon and --spacy-vocab", option="lexicon",
+                                            allowed="one of --lexicon, --spacy-vocab"))
+    lexicon = (Lexicon.from_file(args.lexicon) if args.lexicon else
+               Lexicon.from_spacy(args.spacy_vocab) if args.spacy_vocab else None)
+    reference = (Reference.from_texts((t for _, t in iter_texts(args.reference)),
+                                      growth_step=args.growth_step)
+                 if args.reference else None)
+    res = corpus_stats(iter_texts(args.inputs), reference=reference, lexicon=lexicon,
+                       tokenizer=args.tokenizer, growth_step=args.growth_step,
+                       progress=False if args.no_progress else None)
+    out = Path(args.out)
+    _write(out, res.summary, {"documents": res.documents, "garbage_rules": res.garbage,
+                              "vocab_growth": res.growth, "near_miss": res.near_miss,
+                              "near_miss_clusters": res.clusters,
+                              "fragmentation": res.fragmentation})
+    print(f"nlperr ocr stats: {res.summary['documents']} documents, {res.summary['tokens']} tokens, "
+          f"garbage rate {res.summary['garbage_rate'] or 0:.4f} -> {out}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from ..errors import Errors, InputError
+    from ..ocr.compare import compare_pairs
+    from ..ocr.lexicon import Lexicon
+    from ..ocr.readers import iter_folder_pairs, iter_pairs
+    if args.pairs and (args.ocr or args.gold):
+        raise InputError(Errors.E207.format(value="--pairs with --ocr/--gold", option="input",
+                                            allowed="either --pairs, or --ocr and --gold"))
+    if args.pairs:
+        pairs = iter_pairs(args.pairs)
+    elif args.ocr and args.gold:
+        pairs = iter_folder_pairs(args.gold, args.ocr)
+    else:
+        raise InputError(Errors.E207.format(value="missing input", option="input",
+                                            allowed="either --pairs, or --ocr and --gold"))
+    lexicon = Lexicon.from_file(args.lexicon) if args.lexicon else None
+    res = compare_pairs(pairs, lexicon=lexicon, progress=False if args.no_progress else None)
+    out = Path(args.out)
+    _write(out, res.summary, {"documents": res.documents, "confusions": res.confusions,
+                              "word_substitutions": res.words})
+    if args.noise_model:
+        res.noise_model.to_json(args.noise_model)
+    print(f"nlperr ocr compare: {res.summary['documents']} documents, CER {res.summary['cer']:.4f}, "
+          f"WER {res.summary['wer']:.4f} -> {out}")
+    return 0
