@@ -145,3 +145,16 @@ def test_all_errors_are_nlperr_errors(tmp_path):
     p = _file(tmp_path, "x.conll", "a\tQ-X-\n")
     with pytest.raises(NlperrError):
         read_conll(p)
+
+
+def test_iterators_check_the_file_when_called(tmp_path):
+    from nlperr.io import iter_conll, iter_jsonl
+
+    with pytest.raises(DataFileNotFoundError, match=r"E011.*gone\.conll"):
+        iter_conll(tmp_path / "gone.conll")
+    with pytest.raises(DataFileNotFoundError, match=r"E011.*gone\.jsonl"):
+        iter_jsonl(tmp_path / "gone.jsonl")
+    p = _file(tmp_path, "empty.conll", "\n")
+    it = iter_conll(p)
+    with pytest.raises(FormatError, match=r"E003.*empty\.conll"):
+        next(it)

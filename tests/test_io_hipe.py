@@ -83,7 +83,7 @@ def test_write_system_output(tmp_path):
         "pers.author", "loc", "loc"]
     # ... or blanked
     write_hipe(gold, out, predictions=pred, keep_columns=False)
-    assert read_hipe(out, column="NE-FINE-LIT")[0].spans == ()
+    assert read_hipe(out, column="NE-FINE-LIT")[0].spans is None  # all "_"
 
 
 def test_write_plain_examples_derives_no_space_after(tmp_path):
@@ -145,3 +145,11 @@ def test_ajmc_en_dev_round_trip(tmp_path):
     out = tmp_path / AJMC_EN_DEV.name
     write_hipe(exs, out)
     assert out.read_bytes() == AJMC_EN_DEV.read_bytes()
+
+
+def test_column_holding_only_underscores_is_not_annotated(tmp_path):
+    exs = read_hipe(DATA / "mini_hipe.tsv", column="NE-COARSE-METO")
+    assert [e.spans for e in exs] == [None, None]
+    out = tmp_path / "mini_hipe.tsv"
+    write_hipe(exs, out, column="NE-COARSE-METO")
+    assert out.read_bytes() == (DATA / "mini_hipe.tsv").read_bytes()

@@ -256,15 +256,19 @@ def iter_conll(
     >>> [ex.text for ex in iter_conll(p)]
     ['Anna', 'Bye']
     """
-    p = check_file(path, what="iter_conll")
+    p = check_file(path, what="iter_conll")  # checked now, not at the first next()
     opts = dict(token_column=token_column, tag_column=tag_column, sep=sep, encoding=encoding)
+    return _iter_examples(p, opts, scheme, strict)
+
+
+def _iter_examples(p: Path, opts: dict, scheme: str | None, strict: bool) -> Iterator[Example]:
     if scheme is None:
-        sch = _resolve_scheme(None, _iter_sentences(p, **opts), p.name)  # type: ignore[arg-type]
+        sch = _resolve_scheme(None, _iter_sentences(p, **opts), p.name)
     else:
         sch = normalize_scheme(scheme)
     build = _Builder(p.name, sch, strict)
     seen = False
-    for sent in _iter_sentences(p, **opts):  # type: ignore[arg-type]
+    for sent in _iter_sentences(p, **opts):
         seen = True
         yield build(sent)
     if not seen:
@@ -273,14 +277,19 @@ def iter_conll(
 
 
 def _check_field(value: str, sep: str, where: str) -> None:
-    bad = ("\n", "\r") if sep not in (" ",) else None
-    if bad is None:
-        if not value or any(c.isspace() for c in value):
-            raise InputError(Errors.E021.format(where=where, token=value,
-                                                what="whitespace (or is empty)"))
-    elif not value or sep in value or any(c in value for c in bad):
-        raise InputError(Errors.E021.format(where=where, token=value,
-                                            what=f"the separator {sep!r}, a line break or nothing"))
+    """A field must be non-empty and hold neither the separator nor a line break.
+
+    With the space separator (read back as runs of whitespace) no whitespace at all
+    is allowed.
+    """
+    if sep == " ":
+        bad = not value or any(c.isspace() for c in value)
+        what = "whitespace (or is empty)"
+    else:
+        bad = not value or sep in value or "\n" in value or "\r" in value
+        what = f"the separator {sep!r}, a line break or nothing"
+    if bad:
+        raise InputError(Errors.E021.format(where=where, token=value, what=what))
 
 
 def write_conll(

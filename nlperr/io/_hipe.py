@@ -221,6 +221,9 @@ def _example(name: str, header: list[str], block: _Block, rows: list[list[str]],
         spans.append(Span(tokens[s].start, tokens[e - 1].end, label,
                           meta={"LED": led} if led is not None else None))
     missing = tuple((tokens[i].start, tokens[i].end) for i, t in enumerate(tags) if t == MISSING)
+    # a column holding only '_' is not annotated for this document (e.g. NE-COARSE-METO in
+    # ajmc, see the 'applicable_columns' metadata): spans=None, not "no entity"
+    annotated = any(r[col] != "_" for r in rows)
     meta: dict[str, Any] = {
         "document": dict(block.document),
         "misc": flags,
@@ -237,8 +240,8 @@ def _example(name: str, header: list[str], block: _Block, rows: list[list[str]],
         meta["sentence_index"] = sentence
     if not first:
         meta["continues_document"] = True
-    return Example(text=text, tokens=tokens, spans=tuple(spans), missing=missing, meta=meta,
-                   id=where)
+    return Example(text=text, tokens=tokens, spans=tuple(spans) if annotated else None,
+                   missing=missing, meta=meta, id=where)
 
 
 def write_hipe(

@@ -143,7 +143,13 @@ def iter_jsonl(path: PathLike, *, strict: bool = True, spans_key: str = "spans",
     >>> [ex.id for ex in iter_jsonl(p)]
     ['a.jsonl:1', 'a.jsonl:2']
     """
-    p = check_file(path, what="iter_jsonl")
+    p = check_file(path, what="iter_jsonl")  # checked now, not at the first next()
+    return _iter_jsonl(p, strict=strict, spans_key=spans_key, label_key=label_key,
+                       encoding=encoding)
+
+
+def _iter_jsonl(p: Path, *, strict: bool, spans_key: str, label_key: str,
+                encoding: str) -> Iterator[Example]:
     seen = False
     for number, line in open_lines(p, encoding):
         if not line.strip():
