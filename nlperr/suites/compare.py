@@ -39,7 +39,8 @@ def compare_results(baseline: SuiteResult, new: SuiteResult, *, alpha: float = 0
     """Per-test comparison of two runs on identical cases.
 
     Columns: ``name``, ``type``, ``n``, ``baseline_pass_rate``, ``pass_rate``,
-    ``regressions`` (cases passing in *baseline*, failing in *new*),
+    ``regressions`` (cases passing in *baseline*, failing in *new*; cases a DIR
+    condition skipped in either run are left out),
     ``fixes`` (the reverse), ``p_value`` (exact McNemar), ``significant_regression``
     (``p_value < alpha`` and more regressions than fixes).
     """
@@ -51,8 +52,9 @@ def compare_results(baseline: SuiteResult, new: SuiteResult, *, alpha: float = 0
         a, b = baseline.outcomes.get(t.name, {}), new.outcomes.get(t.name, {})
         if set(a) != set(b):
             raise InputError(Errors.E615.format(reason=f"test {t.name!r} has different cases in the two runs"))
-        reg = sum(1 for k in a if a[k] and not b[k])
-        fix = sum(1 for k in a if not a[k] and b[k])
+        both = [k for k in a if a[k] is not None and b[k] is not None]  # skipped in neither run
+        reg = sum(1 for k in both if a[k] and not b[k])
+        fix = sum(1 for k in both if not a[k] and b[k])
         p = mcnemar_exact(reg, fix)
         rows.append({"name": t.name, "type": t.type, "n": t.n, "baseline_pass_rate": base_tests[t.name].pass_rate,
                      "pass_rate": t.pass_rate, "regressions": reg, "fixes": fix, "p_value": p,

@@ -105,6 +105,8 @@ class SuiteResult:
     prediction_stats : dict
         The :attr:`Predictor.stats` of the prediction pass.
     caseset : CaseSet
+    outcomes : dict
+        ``{test: {case_id: passed}}`` (``None`` for skipped cases), used by comparisons.
     """
 
     suite: Suite
@@ -114,7 +116,7 @@ class SuiteResult:
     perturbation_stats: pd.DataFrame
     prediction_stats: dict[str, Any]
     caseset: CaseSet
-    outcomes: dict[str, dict[str, bool]] = field(default_factory=dict, repr=False)
+    outcomes: dict[str, dict[str, bool | None]] = field(default_factory=dict, repr=False)
     model: str = ""
 
     @property
@@ -379,6 +381,7 @@ def _evaluate(suite: Suite, spec: TestSpec, cases: list[Case], preds: Mapping[st
             if evaluated == 0:
                 row["skipped"] = True
                 skipped += 1
+                outcome[case.id] = None
                 rows.append({**row, "passed": True})
                 continue
             if first_bad is not None:

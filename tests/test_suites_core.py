@@ -1,0 +1,245 @@
+"""Suites: specs, generation, runner, cache, comparison, CLI contract, pytest helper."""
+
+from __future__ import annotations
+
+import json
+import warnings
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from nlperr import Example, Span
+from nlperr.cli import main
+from nlperr.engine import Predictor
+from nlperr.errors import InputError
+from nlperr.suites import (DIR, INV, MFT, Suite, compare_results, generate_cases, load_cases, load_suite,
+                           mcnemar_exact, run_suite, save_cases, save_suite)
+from nlperr.testing import SuiteFailed, assert_suite_passes
+
+from _suites_helpers import FakeNER, FakeSentiment, lexicon_sentiment
+
+pytestmark = pytest.mark.filterwarnings("ignore::nlperr.errors.NlperrWarning")
+
+DATA = ["The food was great.", "The flight was terrible!", "I don't like the seat.",
+        "Maria said it is good.", "We flew from Paris, it was nice."]
+
+
+def small_suite(**kw):
+    return Suite("small", [
+        MFT("pos", templates=["The {thing} was {adj}."], lexicons={"thing": ["food", "seat"],
+                                                                    "adj": ["good", "great"]},
+            expect={"label": "positive"}),
+        MFT("neg not", templates=["The {thing} was not bad."], lexicons={"thing": ["food"]},
+            expect={"not_label": "negative"}),
+        INV("typos", perturbation="typo", params={"rate": 0.3}, min_pass_rate=0.5),
+        INV("upper", perturbation="case", params={"mode": "upper"}),
+        DIR("negation", perturbation="negation",
+            expect={"label": "positive", "direction": "decrease", "tolerance": 0.05,
+                    "only_if_pred_not": ["negative"]}),
+    ], data=DATA, labels=["negative", "neutral", "positive"], **kw)
+
+
+def test_run_mft_inv_dir_with_callable():
+    res = run_suite(small_suite(), lexicon_sentiment, cache=False)
+    s = res.summary().set_index("name")
+    assert s.loc["pos", "n"] == 4 and s.loc["pos", "pass_rate"] == 1.0
+    assert s.loc["upper", "pass_rate"] == 1.0
+    assert s.loc["negation", "passed"]
+    assert set(res.cases.columns) >= {"test", "original", "text", "original_pred", "pred", "passed"}
+    sl = res.by_slice("length")
+    assert set(sl.columns) == {"test", "slice", "n", "failed", "fail_rate"}
+
+
+def test_one_deduplicated_pass_and_warm_cache(tmp_path):
+    suite = small_suite()
+    cases = generate_cases(suite)
+    model = FakeSentiment(1)
+    with Predictor(model, cache_dir=tmp_path) as p:
+        r1 = run_suite(suite, p, cases=cases)
+    texts = cases.texts()
+    assert r1.prediction_stats["requested"] == len(texts)
+    assert r1.prediction_stats["unique"] == len(set(texts)) < len(texts)
+    assert r1.prediction_stats["forward_passes"] >= 1
+    calls = model.calls
+    with Predictor(model, cache_dir=tmp_path) as p:
+        r2 = run_suite(suite, p, cases=cases)
+    assert r2.prediction_stats["forward_passes"] == 0 and model.calls == calls
+    assert r2.summary().equals(r1.summary())
+    # a new checkpoint recomputes only its own predictions
+    m2 = FakeSentiment(2, bias=0.5)
+    with Predictor(m2, cache_dir=tmp_path) as p:
+        r3 = run_suite(suite, p, cases=cases)
+    assert r3.prediction_stats["computed"] == len(set(texts))
+    with Predictor(model, cache_dir=tmp_path) as p:
+        assert run_suite(suite, p, cases=cases).prediction_stats["forward_passes"] == 0
+
+
+def test_seeds_are_per_case():
+    s1 = small_suite()
+    c1 = {(c.test, c.id): c.variants[0].text for c in generate_cases(s1).cases if c.variants}
+    s2 = small_suite()
+    s2.tests.insert(0, INV("extra", perturbation="typo"))
+    c2 = {(c.test, c.id): c.variants[0].text for c in generate_cases(s2).cases if c.variants}
+    assert all(c2[k] == v for k, v in c1.items())
+    c3 = {(c.test, c.id): c.variants[0].text for c in generate_cases(s1, seed=7).cases if c.variants}
+    assert any(c3[k] != v for k, v in c1.items() if k[0] == "typos")
+
+
+def test_yaml_json_roundtrip_and_cases_jsonl(tmp_path):
+    suite = small_suite()
+    for ext in ("yaml", "json"):
+        save_suite(suite, tmp_path / f"s.{ext}")
+        back = load_suite(tmp_path / f"s.{ext}")
+        assert back.to_dict() == suite.to_dict()
+    cs = generate_cases(suite)
+    save_cases(cs, tmp_path / "c.jsonl")
+    cs2 = load_cases(tmp_path / "c.jsonl")
+    assert [c.to_dict() for c in cs2.cases] == [c.to_dict() for c in cs.cases]
+    r1 = run_suite(suite, lexicon_sentiment, cases=cs, cache=False)
+    r2 = run_suite(suite, lexicon_sentiment, cases=cs2, cache=False)
+    assert r1.cases.equals(r2.cases)
+
+
+def test_bad_suites(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("name: x\ntests:\n  - {name: a, type: FOO}\n")
+    with pytest.raises(InputError, match="E607"):
+        load_suite(p)
+    p.write_text("name: x\ntests:\n  - {name: a, type: INV, perturbation: nope}\n")
+    with pytest.raises(InputError, match="E603"):
+        load_suite(p)
+    p.write_text("name: x\ntests:\n  - {name: a, type: INV, perturbation: typo, min_pass_rate: 3}\n")
+    with pytest.raises(InputError, match="E614"):
+        load_suite(p)
+    p.write_text("name: x\ntests: [\n")
+    with pytest.raises(InputError, match="E605"):
+        load_suite(p)
+    with pytest.raises(InputError, match="E608"):
+        load_suite("no-such-suite")
+    with pytest.raises(InputError, match="E613"):
+        generate_cases(Suite("x", [INV("a", perturbation="typo")]))
+    with pytest.raises(InputError, match="E609"):
+        generate_cases(Suite("x", [MFT("a", templates=["{nope}"], expect={"label": "x"})]))
+
+
+def test_ner_inv_flip_table_and_mft_entities():
+    data = [Example("We met Maria in Paris.", spans=(Span(7, 12, "PER"), Span(16, 21, "LOC"))),
+            Example("and John went to London.", spans=(Span(4, 8, "PER"), Span(17, 23, "LOC")))]
+    suite = Suite("ner", [
+        MFT("cities", templates=["I live in {city}."], lexicons={"city": ["Paris", "Berlin", "Lima"]},
+            expect={"entities": {"city": "LOC"}}, min_pass_rate=0.5),
+        INV("cities swap", perturbation="city", params={"names": ["Paris", "London", "Springfield"]}),
+        INV("lower", perturbation="case", params={"mode": "lower"}),
+    ], task="ner", data=data)
+    res = run_suite(suite, FakeNER(), cache=False)
+    s = res.summary().set_index("name")
+    assert s.loc["cities", "pass_rate"] == 1.0
+    assert s.loc["lower", "pass_rate"] == 0.0  # lowercase kills the capitalisation heuristic
+    ft = res.flip_table("lower")
+    assert ft.loc["PER", "O"] >= 2 and ft.loc["LOC", "O"] >= 2
+    ft = res.flip_table("cities swap")
+    assert "flipped" in set(res.entities["outcome"]) or "kept" in set(res.entities["outcome"])
+    # Springfield is not a known city to the fake model: LOC flips to PER
+    swapped = res.entities[(res.entities["test"] == "cities swap") & (res.entities["new_text"] == "Springfield")]
+    assert (swapped["flipped_to"] == "PER").all()
+    assert set(res.by_slice("entity_type")["slice"]) <= {"PER", "LOC", "O"}
+
+
+def test_mcnemar_against_binomial():
+    from math import comb
+    assert mcnemar_exact(0, 0) == 1.0
+    assert mcnemar_exact(3, 3) == 1.0
+    p = mcnemar_exact(8, 1)
+    assert abs(p - 2 * sum(comb(9, k) for k in range(2)) / 2 ** 9) < 1e-12
+    try:
+        from scipy.stats import binomtest
+    except ImportError:
+        return
+    for b, c in [(8, 1), (20, 9), (5, 0), (13, 13)]:
+        assert abs(mcnemar_exact(b, c) - binomtest(min(b, c), b + c, 0.5).pvalue) < 1e-9
+
+
+def test_compare_regressions():
+    suite = small_suite()
+    cases = generate_cases(suite)
+    base = run_suite(suite, FakeSentiment(1), cases=cases, cache=False)
+    worse = run_suite(suite, FakeSentiment(3, bias=-2.0), cases=cases, cache=False)
+    comp = compare_results(base, worse)
+    row = comp.set_index("name").loc["pos"]
+    assert row["regressions"] == 4 and row["fixes"] == 0 and row["p_value"] == mcnemar_exact(4, 0)
+    same = compare_results(base, base)
+    assert (same["regressions"] == 0).all() and not same["significant_regression"].any()
+
+
+def _write_suite(tmp_path, min_rate):
+    suite = small_suite()
+    for t in suite.tests:
+        t.min_pass_rate = min_rate
+    path = tmp_path / f"suite{min_rate}.yaml"
+    save_suite(suite, path)
+    return path
+
+
+def test_cli_contract(tmp_path, monkeypatch):
+    import sys
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "sentmodel.py").write_text(
+        "import sys\nsys.path.insert(0, %r)\nfrom _suites_helpers import lexicon_sentiment as predict\n"
+        "from _suites_helpers import sentiment_probs\n"
+        "def bad(texts):\n    return [sentiment_probs(t, bias=-3.0) for t in texts]\n"
+        % str(__import__("pathlib").Path(__file__).parent))
+    monkeypatch.setenv("NLPERR_CACHE_DIR", str(tmp_path / "cache"))
+    ok = _write_suite(tmp_path, 0.0)
+    js, xml = tmp_path / "r.json", tmp_path / "r.xml"
+    assert main(["suite", "run", str(ok), "--model", "callable:sentmodel:predict", "--json", str(js),
+                 "--junit", str(xml), "--seed", "3", "--quiet"]) == 0
+    rep = json.loads(js.read_text())
+    assert rep["passed"] is True
+    assert set(rep["tests"][0]) >= {"name", "type", "n", "pass_rate", "min_pass_rate", "passed"}
+    root = ET.parse(xml).getroot()
+    assert root.tag == "testsuites" and len(root.find("testsuite").findall("testcase")) == 5
+    strict = _write_suite(tmp_path, 1.0)
+    assert main(["suite", "run", str(strict), "--model", "callable:sentmodel:bad", "--json", str(js),
+                 "--junit", str(xml), "--quiet"]) == 1
+    rep = json.loads(js.read_text())
+    assert rep["passed"] is False and any(not t["passed"] for t in rep["tests"])
+    assert ET.parse(xml).getroot().find("testsuite").get("failures") != "0"
+    # significant regression against a baseline -> 1 even with min_pass_rate 0
+    assert main(["suite", "run", str(ok), "--model", "callable:sentmodel:bad",
+                 "--baseline", "callable:sentmodel:predict", "--json", str(js), "--quiet"]) in (0, 1)
+    rep = json.loads(js.read_text())
+    assert rep["passed"] == (not any(t.get("significant_regression") for t in rep["tests"]))
+    # usage / input errors -> 2
+    assert main(["suite", "run", "no-such-suite", "--model", "callable:sentmodel:predict"]) == 2
+    with pytest.raises(SystemExit) as e:
+        main(["suite", "run", str(ok)])
+    assert e.value.code == 2
+    assert main(["suite", "list"]) == 0
+    out = tmp_path / "cases.jsonl"
+    assert main(["suite", "generate", str(ok), "--out", str(out)]) == 0
+    assert main(["suite", "run", str(ok), "--model", "callable:sentmodel:predict", "--cases", str(out),
+                 "--quiet"]) == 0
+
+
+def test_pytest_helper():
+    res = assert_suite_passes(small_suite(), lexicon_sentiment, cache=False, tests=["pos", "upper"])
+    assert [t.name for t in res.tests] == ["pos", "upper"]
+    with pytest.raises(SuiteFailed, match="pos"):
+        assert_suite_passes(small_suite(), FakeSentiment(9, bias=-3.0), cache=False)
+
+
+def test_shipped_suites_generate():
+    for name in ("ner-en", "sentiment-en"):
+        s = load_suite(name)
+        cs = generate_cases(s)
+        assert len(cs) > 50
+        assert set(cs.by_test()) == {t.name for t in s.tests}
+
+
+def test_core_import_stays_light():
+    import subprocess
+    import sys
+    code = ("import nlperr.suites, nlperr.perturb, sys; "
+            "print([m for m in ('torch','spacy','transformers','datasets') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
