@@ -47,7 +47,9 @@ def test_errors_share_one_base():
 
     for name in errors.__all__:
         obj = getattr(errors, name)
-        if isinstance(obj, type) and issubclass(obj, Exception):
+        if isinstance(obj, type) and issubclass(obj, Warning):
+            assert issubclass(obj, errors.NlperrWarning)
+        elif isinstance(obj, type) and issubclass(obj, Exception):
             assert issubclass(obj, errors.NlperrError)
 
 
