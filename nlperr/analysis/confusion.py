@@ -437,23 +437,25 @@ def _finding(group, name, merge, cues, by_cue, pattern) -> str:
             parts.append(f"{words} mark {lab}")
     s2 = ("In the gold data, the context words " + "; ".join(parts) + ".") if parts else \
         "No context word separates the labels in the gold data."
-    bc = by_cue.dropna(subset=["accuracy"])
-    s3 = ""
-    if len(bc):
-        acc = bc.groupby("cue_present").apply(
-            lambda d: d["correct"].sum() / max(d["support"].sum(), 1), include_groups=False)
-        if True in acc.index and False in acc.index:
-            a_t, a_f = float(acc[True]), float(acc[False])
-            if a_t - a_f >= 0.1:
-                s3 = (f" The model gets {_fmt(a_t)} of the entities right when such a cue is in "
-                      f"the window and {_fmt(a_f)} when it is not: it relies on the cues and "
-                      f"fails without them.")
-            elif a_f - a_t >= 0.1:
-                s3 = (f" The model does worse when a cue is present ({_fmt(a_t)} vs "
-                      f"{_fmt(a_f)} correct): it does not use the cues that separate the labels.")
-            else:
-                s3 = (f" Accuracy is similar with and without a cue ({_fmt(a_t)} vs "
-                      f"{_fmt(a_f)}): the cues do not explain the model's errors.")
-        elif True in acc.index:
-            s3 = f" Every entity has a cue in its window; accuracy is {_fmt(float(acc[True]))}."
+    notes = []
+    for lab in group:
+        d = by_cue[by_cue["label"] == lab].set_index("cue_present")
+        n_t = int(d.loc[True, "support"]) if True in d.index else 0
+        n_f = int(d.loc[False, "support"]) if False in d.index else 0
+        if n_t + n_f == 0:
+            continue
+        a_t = float(d.loc[True, "accuracy"]) if n_t else float("nan")
+        a_f = float(d.loc[False, "accuracy"]) if n_f else float("nan")
+        share = n_t / (n_t + n_f)
+        if n_t and a_t < 0.8:
+            notes.append(f"{lab} is right only {_fmt(a_t)} of the time even with a cue in the "
+                         f"window ({share:.0%} of its entities have one): the model does not "
+                         f"use the cues")
+        elif n_t and n_f and a_t - a_f >= 0.1:
+            notes.append(f"{lab} is right {_fmt(a_t)} of the time with a cue and {_fmt(a_f)} "
+                         f"without: the model relies on the cues and fails without them")
+        elif n_f and a_f < 0.8:
+            notes.append(f"{lab} is right {_fmt(a_f)} of the time without a cue "
+                         f"({1 - share:.0%} of its entities)")
+    s3 = (" " + "; ".join(notes) + ".") if notes else ""
     return f"{s1} {s2}{s3}"
