@@ -101,6 +101,12 @@ class CaseSet:
     seed: int
     cases: list[Case]
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tests: list[str] = field(default_factory=list)
+    """Names of the tests the cases were generated for (a test may have no case)."""
+
+    def __post_init__(self) -> None:
+        if not self.tests:
+            self.tests = list(dict.fromkeys(c.test for c in self.cases))
 
     def by_test(self) -> dict[str, list[Case]]:
         out: dict[str, list[Case]] = {}
@@ -391,23 +397,25 @@ def generate_cases(suite: Suite, *, data: Any = None, seed: int | None = None,
     examples: list[Example] | None = None
     cases: list[Case] = []
     stats: dict[str, dict[str, Any]] = {}
+    names: list[str] = []
     for t in suite.tests:
         if wanted is not None and t.name not in wanted:
             continue
+        names.append(t.name)
         if isinstance(t, MFT):
             cases += _mft_cases(suite, t)
         else:
             if examples is None and not t.cases:
                 examples = suite_data(suite, data, data_format=data_format)
             cases += _pair_cases(suite, t, examples or [], stats)
-    return CaseSet(suite.name, suite.seed, cases, stats)
+    return CaseSet(suite.name, suite.seed, cases, stats, names)
 
 
 def save_cases(caseset: CaseSet, path: str | Path) -> None:
     """Write *caseset* as JSONL: a header line, then one case per line."""
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(json.dumps({"nlperr_cases": 1, "suite": caseset.suite, "seed": caseset.seed,
-                             "stats": caseset.stats}, ensure_ascii=False) + "\n")
+                             "stats": caseset.stats, "tests": caseset.tests}, ensure_ascii=False) + "\n")
         for c in caseset.cases:
             fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
 
@@ -436,4 +444,5 @@ def load_cases(path: str | Path) -> CaseSet:
             cases.append(Case.from_dict(d, where=where))
     if header is None:
         raise InputError(Errors.E003.format(where=str(path)))
-    return CaseSet(header.get("suite", ""), int(header.get("seed", 0)), cases, header.get("stats", {}))
+    return CaseSet(header.get("suite", ""), int(header.get("seed", 0)), cases, header.get("stats", {}),
+                   list(header.get("tests") or []))

@@ -461,7 +461,7 @@ def run_suite(suite: Any, model: Any, *, data: Any = None, cases: CaseSet | None
     by_test = caseset.by_test()
     tests, rows, ent_rows, outcomes = [], [], [], {}
     for spec in suite.tests:
-        if spec.name not in by_test and cases is not None:
+        if spec.name not in caseset.tests:
             continue
         tr, r, er, oc = _evaluate(suite, spec, by_test.get(spec.name, []), preds)
         tests.append(tr)
