@@ -171,13 +171,19 @@ def _context(examples: Sequence[Example], ex: np.ndarray, a: np.ndarray, b: np.n
             left.append(" ".join(lw))
             right.append(" ".join(rw))
             continue
-        if i not in cache:
-            cache[i] = ([t.start for t in toks], [t.end for t in toks])
-        starts, ends = cache[i]
-        k0 = bisect.bisect_right(ends, s)       # first token ending after s
-        k1 = bisect.bisect_left(starts, e)      # first token starting at/after e
-        left.append(" ".join(t.text for t in toks[max(0, k0 - window):k0]))
-        right.append(" ".join(t.text for t in toks[k1:k1 + window]))
+        c = cache.get(i)
+        if c is None:
+            c = cache[i] = ([t.start for t in toks], [t.end for t in toks])
+        starts, ends = c
+        t = exa.text
+        n = len(starts)
+        k0 = bisect.bisect_right(ends, s)       # tokens [0, k0) end at or before s
+        k1 = bisect.bisect_left(starts, e)      # tokens [k1, n) start at or after e
+        # the text between the window's first and last token (keeps the original spacing)
+        left.append(t[starts[max(0, k0 - window)]:ends[k0 - 1]].replace("\n", " ")
+                    if k0 > 0 and window else "")
+        right.append(t[starts[k1]:ends[min(n, k1 + window) - 1]].replace("\n", " ")
+                     if k1 < n and window else "")
     return left, right
 
 

@@ -1,0 +1,142 @@
+"""Benchmark: nlperr's NER analysis vs seqeval's classification_report on ~1M tokens.
+
+Data: the WNUT-17 test set (../shared/data) replicated to about 1M tokens, with
+synthetic predictions (each gold entity kept, retyped, cut or dropped at random,
+plus spurious entities), or purely synthetic sentences when the data is absent.
+
+Timed in the same process:
+* reference: ``seqeval.metrics.classification_report(y_true, y_pred)`` on IOB2 tags;
+* nlperr "core": strict scores + SemEval (4 schemas) + taxonomy counts + confusion
+  matrices + confused pairs, from the Example lists;
+* nlperr "full table": the above plus the per-entity error table with texts and context.
+
+Prints the ratios (goal: core >= 10x faster than seqeval).
+
+    python benchmarks/bench_analysis.py [--tokens 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+import warnings
+from pathlib import Path
+
+from nlperr.data import Example, Span
+
+ROOT = Path(__file__).resolve().parents[1]
+WNUT = ROOT.parent / "shared" / "data" / "wnut17" / "emerging.test.annotated"
+
+
+def load_gold() -> list[Example]:
+    if WNUT.exists():
+        from nlperr.io import read_conll
+        return read_conll(WNUT, scheme="IOB2")
+    rng = random.Random(0)
+    out = []
+    for i in range(1300):
+        n = rng.randint(5, 30)
+        words = [f"w{rng.randint(0, 5000)}" for _ in range(n)]
+        tags, k = [], 0
+        while k < n:
+            if rng.random() < 0.1:
+                lab = rng.choice(["PER", "LOC", "ORG", "MISC"])
+                ln = min(rng.randint(1, 3), n - k)
+                tags += [f"B-{lab}"] + [f"I-{lab}"] * (ln - 1)
+                k += ln
+            else:
+                tags.append("O")
+                k += 1
+        out.append(Example.from_tokens(words, tags, id=str(i)))
+    return out
+
+
+def perturb(gold: list[Example], seed: int = 0) -> list[Example]:
+    rng = random.Random(seed)
+    labels = sorted({s.label for e in gold for s in e.spans})
+    pred = []
+    for e in gold:
+        spans = []
+        for s in e.spans:
+            r = rng.random()
+            if r < 0.65:
+                spans.append(Span(s.start, s.end, s.label, rng.random()))
+            elif r < 0.8:
+                spans.append(Span(s.start, s.end, rng.choice(labels), rng.random()))
+            elif r < 0.9:
+                toks = [t for t in e.tokens if t.start >= s.start and t.end <= s.end]
+                spans.append(Span(toks[0].start, toks[0].end, s.label, rng.random()))
+        used = {(t.start, t.end) for s in spans for t in e.tokens
+                if t.start < s.end and s.start < t.end}
+        used |= {(t.start, t.end) for s in e.spans for t in e.tokens
+                 if t.start < s.end and s.start < t.end}
+        free = [t for t in e.tokens if (t.start, t.end) not in used]
+        if free and rng.random() < 0.1:
+            t = rng.choice(free)
+            spans.append(Span(t.start, t.end, rng.choice(labels), rng.random()))
+        pred.append(e.copy(spans=tuple(sorted(spans, key=lambda s: s.start)), missing=()))
+    return pred
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tokens", type=int, default=1_000_000)
+    args = ap.parse_args()
+    base_gold = load_gold()
+    base_pred = perturb(base_gold)
+    n_tok = sum(len(e.tokens) for e in base_gold)
+    reps = max(1, round(args.tokens / n_tok))
+    gold = [e.copy(id=f"{r}:{e.id}") for r in range(reps) for e in base_gold]
+    pred = [e.copy(id=f"{r}:{e.id}") for r in range(reps) for e in base_pred]
+    y_true = [e.tags() for e in gold]
+    y_pred = [e.tags() for e in pred]
+    print(f"{len(gold)} sentences, {reps * n_tok} tokens, "
+          f"{sum(len(e.spans) for e in gold)} gold / {sum(len(e.spans) for e in pred)} "
+          f"predicted entities")
+
+    from seqeval.metrics import classification_report
+    from nlperr.analysis._arrays import flatten_pair
+    from nlperr.analysis.confusion import confusion_from_taxonomy, pairs_from_taxonomy
+    from nlperr.analysis.matching import counts_from_taxonomy, taxonomy, taxonomy_frame
+    from nlperr.analysis.metrics import scores_from_flat, semeval_from_flat
+    from nlperr.analysis import ner_scores
+
+    warnings.simplefilter("ignore")
+    t0 = time.perf_counter()
+    ref = classification_report(y_true, y_pred, digits=4, output_dict=True)
+    t_seq = time.perf_counter() - t0
+
+    def core():
+        flat = flatten_pair(gold, pred)
+        tax = taxonomy(flat)
+        scores = scores_from_flat(flat, tax.pairs)
+        semeval_from_flat(flat, gold)
+        counts_from_taxonomy(tax)
+        confusion_from_taxonomy(tax, "overlap")
+        confusion_from_taxonomy(tax, "exact")
+        pairs_from_taxonomy(tax, gold)
+        return flat, tax, scores
+
+    t0 = time.perf_counter()
+    flat, tax, scores = core()
+    t_core = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    taxonomy_frame(tax, gold)
+    t_table = time.perf_counter() - t0
+
+    ours = scores.set_index("label")
+    assert abs(ours.loc["micro avg", "f1"] - ref["micro avg"]["f1-score"]) < 1e-12
+    print(f"seqeval classification_report:           {t_seq:8.3f} s")
+    print(f"nlperr core (scores+SemEval+taxonomy+confusion): {t_core:8.3f} s  "
+          f"ratio {t_seq / t_core:6.1f}x")
+    print(f"nlperr core + per-entity error table:    {t_core + t_table:8.3f} s  "
+          f"ratio {t_seq / (t_core + t_table):6.1f}x")
+    t0 = time.perf_counter()
+    ner_scores(gold, pred)
+    t_s = time.perf_counter() - t0
+    print(f"nlperr ner_scores alone:                 {t_s:8.3f} s  ratio {t_seq / t_s:6.1f}x")
+
+
+if __name__ == "__main__":
+    main()
