@@ -20,7 +20,7 @@ from __future__ import annotations
 from ._align import levenshtein, opcodes
 from .compare import Comparison, cer, compare, compare_pairs, error_rates, wer
 from .garbage import (GarbageRule, TypeBlock, garbage_flags, garbage_rules, get_garbage_rules,
-                      is_garbage, register_garbage_rule)
+                      is_garbage, register_garbage_rule, unregister_garbage_rule)
 from .noise import NoiseModel, apply_edits, get_noise_model, noise_models, register_noise_model
 from .lexicon import CharTrigramModel, Lexicon
 from .nearmiss import near_miss, near_miss_clusters
@@ -40,5 +40,5 @@ __all__ = [
     "apply_edits", "cer", "compare", "compare_pairs", "detect_pair_format", "error_rates",
     "garbage_flags", "garbage_rules", "get_garbage_rules", "get_noise_model", "is_garbage",
     "iter_folder_pairs", "iter_pairs", "iter_texts", "levenshtein", "noise_models", "opcodes",
-    "read_icdar2019", "read_line_pairs", "register_garbage_rule", "register_noise_model", "wer",
+    "read_icdar2019", "read_line_pairs", "register_garbage_rule", "register_noise_model", "unregister_garbage_rule", "wer",
 ]

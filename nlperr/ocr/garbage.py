@@ -43,6 +43,7 @@ __all__ = [
     "GarbageRule",
     "TypeBlock",
     "register_garbage_rule",
+    "unregister_garbage_rule",
     "garbage_rules",
     "get_garbage_rules",
     "garbage_flags",
@@ -156,6 +157,7 @@ def register_garbage_rule(name: str, fn: Callable[[TypeBlock], Any], *, descript
     ...     description="mixes digits and letters", source="example", overwrite=True)
     >>> garbage_flags(["th3", "the"], rules=["has_digit_and_letter"])["has_digit_and_letter"].tolist()
     [True, False]
+    >>> unregister_garbage_rule("has_digit_and_letter")
     """
     if name in _RULES and not overwrite:
         raise InputError(Errors.E207.format(value=name, option="garbage rule name",
@@ -163,6 +165,11 @@ def register_garbage_rule(name: str, fn: Callable[[TypeBlock], Any], *, descript
     rule = GarbageRule(name, fn, description, source, note)
     _RULES[name] = rule
     return rule
+
+
+def unregister_garbage_rule(name: str) -> None:
+    """Remove a registered garbage rule (no error if absent)."""
+    _RULES.pop(name, None)
 
 
 def garbage_rules() -> pd.DataFrame:
