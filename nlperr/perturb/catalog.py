@@ -453,8 +453,17 @@ def _case(example, rng, *, mode):
                "title": w[:1].upper() + w[1:].lower()}[mode]
         if len(new) != len(w):  # e.g. German sharp s: keep offsets simple, skip
             continue
-        if new != w:
-            edits.append(Edit(m.start(), m.end(), new))
+        # one edit per run of changed characters, so "Paris." -> "PARIS." edits only "aris"
+        i = 0
+        while i < len(w):
+            if new[i] == w[i]:
+                i += 1
+                continue
+            j = i
+            while j < len(w) and new[j] != w[j]:
+                j += 1
+            edits.append(Edit(m.start() + i, m.start() + j, new[i:j]))
+            i = j
     return edits
 
 
