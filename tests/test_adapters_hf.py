@@ -293,3 +293,17 @@ def test_real_minilm_token_classifier_windowed(tmp_path, tok):
     short = Example("Word1 antidisestablishmentarianism in Paris")
     np.testing.assert_allclose(a.predict_words([short])[0][1], full.predict_words([short])[0][1],
                                rtol=1e-4, atol=1e-5)
+
+
+def test_device_choices(token_path):
+    import torch
+
+    if torch.cuda.is_available():
+        assert load_model("hf:" + token_path).device == "cuda"
+        return
+    assert load_model("hf:" + token_path, device="cpu").device == "cpu"
+    with pytest.raises(ModelError, match=r"\[E215\]"):
+        load_model("hf:" + token_path, device="cuda")
+    if not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        with pytest.warns(UserWarning, match=r"\[W008\]"):
+            assert load_model("hf:" + token_path, device="gpu").device == "cpu"
