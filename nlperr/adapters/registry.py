@@ -77,7 +77,7 @@ register_adapter("callable", _callable_factory)
 def load_model(spec_or_object: Any, *, task: str | None = None,
                label_map: "LabelMap | Mapping[str, str | None] | str | None" = None,
                unmapped: str = "keep", device: str | None = None,
-               batch_size: int | None = None, **options: Any) -> Adapter:
+               batch_size: int | None = None, lazy: bool = False, **options: Any) -> Adapter:
     """Load a model as an :class:`~nlperr.adapters.Adapter`.
 
     Parameters
@@ -99,6 +99,13 @@ def load_model(spec_or_object: Any, *, task: str | None = None,
         ``"cuda"``, ``"cuda:N"``, ``"mps"``.
     batch_size : int, optional
         Examples per forward pass (adapter default when omitted).
+    lazy : bool, default False
+        For ``spacy:`` and local ``hf:`` specs: return a
+        :class:`~nlperr.adapters.deferred.DeferredAdapter` that hashes the model
+        files now and loads the weights only when a prediction is not in the
+        cache (so a fully cached run imports no framework).  Errors that need
+        the loaded model (e.g. a slow tokenizer) then surface at the first
+        prediction.  Other specs load eagerly.
     **options
         Adapter options, e.g. ``aggregation="max"``, ``stride=64``,
         ``max_length=256``, ``trust_remote_code=True``, ``attn_implementation="eager"``
@@ -136,7 +143,16 @@ def load_model(spec_or_object: Any, *, task: str | None = None,
         factory = _REGISTRY.get(kind) if sep else None
         if factory is None:
             raise InputError(Errors.E201.format(spec=obj, available=available_adapters()))
-        adapter = factory(rest, task=task, device=device, batch_size=batch_size, **options)
+        def load(factory=factory, rest=rest) -> Adapter:
+            return factory(rest, task=task, device=device, batch_size=batch_size, **options)
+
+        deferred = None
+        if lazy:
+            from .deferred import defer_spec
+
+            deferred = defer_spec(obj, task=task, device=device, batch_size=batch_size,
+                                  options=options, load=load)
+        adapter = deferred if deferred is not None else load()
     else:
         from .hf_adapter import is_hf_pair
         from .spacy_adapter import is_spacy_language

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     examples = io.load(args.input, format=fmt, **_reader_options(fmt, args))
     model = load_model(args.model, task=args.task, label_map=args.label_map,
-                       unmapped=args.unmapped, device=args.device)
+                       unmapped=args.unmapped, device=args.device, lazy=True)
     predictor = Predictor(model, cache=not args.no_cache, cache_dir=args.cache_dir,
                           batch_size=args.batch_size, progress=False if args.no_progress else None)
     preds = predictor.predict(examples)
