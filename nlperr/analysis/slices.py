@@ -642,7 +642,10 @@ def worst_slices(gold: Sequence[Example], pred: Sequence[Example], *,
     DataFrame
         Every slice row of every attribute (as :func:`slice_table`) plus
         ``q_value`` (Benjamini-Hochberg over the tested slices) and
-        ``significant`` (``q_value <= alpha`` and delta < 0), sorted by ``delta``.
+        ``significant`` (``q_value <= alpha`` and delta < 0).  Sorted so that what
+        deserves a look comes first: significant slices, then the other tested
+        slices, then the untested ones (support below *min_support*, e.g. slices
+        holding only predictions), each group by ``delta`` (worst first).
     """
     gold = list(gold)
     pred = list(pred)
@@ -673,4 +676,7 @@ def worst_slices(gold: Sequence[Example], pred: Sequence[Example], *,
     q[tested.to_numpy()] = benjamini_hochberg(df.loc[tested, "p_worse"].to_numpy())
     df["q_value"] = q
     df["significant"] = (df["q_value"] <= alpha) & (df["delta"] < 0)
-    return df.sort_values(["delta", "attribute", "value"], kind="mergesort").reset_index(drop=True)
+    rank = np.where(df["significant"], 0, np.where(tested, 1, 2))
+    return (df.assign(_rank=rank)
+              .sort_values(["_rank", "delta", "attribute", "value"], kind="mergesort")
+              .drop(columns="_rank").reset_index(drop=True))

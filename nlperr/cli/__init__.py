@@ -13,10 +13,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
 
 from ..about import __version__
-from ..errors import NlperrError
+from ..errors import NlperrError, NlperrWarning
 
 __all__ = ["main", "build_parser"]
 
@@ -45,12 +46,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warnings(command: str) -> None:
+    """Print nlperr's warnings as ``nlperr CMD: warning: ...`` (no source line);
+    other warnings keep Python's format."""
+    default = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+        if issubclass(category, NlperrWarning):
+            print(f"nlperr {command}: warning: {message}", file=file or sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    previous = warnings.showwarning
+    _show_warnings(args.command)
     try:
         return int(args.func(args) or 0)
     except NlperrError as e:
@@ -62,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # pragma: no cover
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.showwarning = previous
 
 
 if __name__ == "__main__":  # pragma: no cover
