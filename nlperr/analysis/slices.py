@@ -35,6 +35,9 @@ Names starting with ``meta:`` (``"meta:source"``) read ``Example.meta``;
 
 from __future__ import annotations
 
+import bisect
+import math
+
 import inspect
 import re
 from collections import Counter, defaultdict
@@ -389,6 +392,23 @@ def _call(att: SliceAttribute, args: tuple, ctx: SliceContext):
     return att.fn(*args)
 
 
+def bucket_label(value: float, edges: Sequence[float]) -> str:
+    """Name of the bucket of *value* between consecutive *edges*.
+
+    Buckets are left-closed ``[a, b)``, the last one closed ``[a, b]``; values
+    outside ``[edges[0], edges[-1]]`` (and NaN) get ``"n/a"``.
+
+    >>> [bucket_label(v, [0, 1e-9, 0.1, 1]) for v in (0.0, 0.05, 0.1, 1.0, 2.0)]
+    ['[0, 1e-09)', '[1e-09, 0.1)', '[0.1, 1]', '[0.1, 1]', 'n/a']
+    """
+    e = [float(x) for x in edges]
+    v = float(value)
+    if math.isnan(v) or v < e[0] or v > e[-1]:
+        return NA
+    k = min(bisect.bisect_right(e, v) - 1, len(e) - 2)
+    return f"[{e[k]:g}, {e[k + 1]:g}{']' if k == len(e) - 2 else ')'}"
+
+
 def _binned(values: list, bins: Any) -> np.ndarray:
     """Values to slice names (strings); numeric values bucketed when *bins* is given or
     when there are many distinct values."""
@@ -402,9 +422,9 @@ def _binned(values: list, bins: Any) -> np.ndarray:
         b = bins if bins is not None else 4
         if isinstance(b, int):
             cut = pd.qcut(num, q=b, duplicates="drop")
+            out.loc[num.index] = cut.astype(str).replace("nan", NA)
         else:
-            cut = pd.cut(num, bins=list(b), include_lowest=True)
-        out.loc[num.index] = cut.astype(str).replace("nan", NA)
+            out.loc[num.index] = [bucket_label(v, b) for v in num.to_numpy()]
     return out.to_numpy(dtype=object)
 
 
@@ -443,7 +463,7 @@ def _example_values(att: SliceAttribute, gold, pred, ctx: SliceContext, bins: An
 
 def _order_values(names: Sequence[str]) -> list[str]:
     def key(s: str):
-        m = re.match(r"[\(\[<>=]*\s*(-?\d+(\.\d+)?)", s)
+        m = re.match(r"[\(\[<>=]*\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)", s)
         return (s == NA, 0 if m else 1, float(m.group(1)) if m else 0.0, s)
     return sorted(names, key=key)
 

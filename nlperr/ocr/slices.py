@@ -101,11 +101,10 @@ def _edges(bins: Any, default: Sequence[float]) -> list[float]:
 
 
 def _label(x: float | None, edges: list[float]) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    k = int(np.searchsorted(edges, x, side="right")) - 1
-    k = min(max(k, 0), len(edges) - 2)
-    return f"[{edges[k]:g}, {edges[k + 1]:g}{']' if k == len(edges) - 2 else ')'}"
+    # the same buckets as nlperr.analysis slice tables, so both paths agree
+    from ..analysis.slices import bucket_label
+
+    return "n/a" if x is None else bucket_label(x, edges)
 
 
 def _standalone(gold: Sequence[Any], pred: Sequence[Any], attribute: str, edges: list[float],
