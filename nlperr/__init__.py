@@ -10,6 +10,11 @@ Quick start::
     gold = nlperr.load("data/test.conll")
     model = nlperr.load_model("spacy:en_core_web_sm")
     pred = nlperr.predict(model, gold)
+    report = nlperr.analyze_ner(gold, pred)
+
+The full APIs live in the subpackages: ``nlperr.data``, ``nlperr.io``,
+``nlperr.adapters``, ``nlperr.engine``, ``nlperr.analysis``, ``nlperr.suites``,
+``nlperr.perturb`` and ``nlperr.ocr``.
 """
 
 from __future__ import annotations
@@ -45,6 +50,11 @@ _LAZY = {
     "LabelMap": "nlperr.adapters",
     "predict": "nlperr.engine",
     "PredictionCache": "nlperr.engine",
+    "analyze_ner": "nlperr.analysis",
+    "analyze_classification": "nlperr.analysis",
+    "load_suite": "nlperr.suites",
+    "run_suite": "nlperr.suites",
+    "compare_models": "nlperr.suites",
 }
 
 __all__ = [
@@ -76,7 +86,9 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from .adapters import Adapter, LabelMap, load_model
+    from .analysis import analyze_classification, analyze_ner
     from .engine import PredictionCache, predict
+    from .suites import compare_models, load_suite, run_suite
     from .io import (
         from_dataframe, from_hf_dataset, load, read_conll, read_csv, read_docbin, read_hipe,
         read_jsonl, save, to_dataframe, to_hf_dataset, write_conll, write_csv, write_docbin,

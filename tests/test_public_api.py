@@ -12,7 +12,8 @@ EXPECTED = {
     "spans_to_tags", "tags_to_spans", "load", "save", "read_conll", "write_conll", "read_hipe",
     "write_hipe", "read_jsonl", "write_jsonl", "read_docbin", "write_docbin", "from_hf_dataset",
     "to_hf_dataset", "read_csv", "write_csv", "from_dataframe", "to_dataframe", "load_model",
-    "Adapter", "LabelMap", "predict", "PredictionCache",
+    "Adapter", "LabelMap", "predict", "PredictionCache", "analyze_ner", "analyze_classification",
+    "load_suite", "run_suite", "compare_models",
 }
 
 
@@ -27,7 +28,8 @@ def test_every_public_name_resolves():
 
 def test_import_is_light():
     code = (
-        "import sys, nlperr, nlperr.io, nlperr.engine, nlperr.adapters, nlperr.cli;"
+        "import sys, nlperr, nlperr.io, nlperr.engine, nlperr.adapters, nlperr.cli,"
+        " nlperr.analysis, nlperr.suites, nlperr.perturb, nlperr.ocr;"
         "heavy = [m for m in ('torch', 'transformers', 'spacy', 'datasets', 'tensorflow')"
         " if m in sys.modules];"
         "print(','.join(heavy))"
