@@ -25,8 +25,9 @@ def test_python_blocks_run(page, tmp_path):
     code = "\n".join(_blocks(page))
     assert code.strip()
     env = dict(os.environ, NLPERR_CACHE_DIR=str(tmp_path / "cache"))
+    (tmp_path / "examples").symlink_to(REPO / "examples")  # paths as seen from the repo root
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=REPO, env=env, timeout=300)
+                         cwd=tmp_path, env=env, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
 
 
