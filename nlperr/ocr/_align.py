@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import Errors, InputError
 
-__all__ = ["levenshtein", "opcodes", "BACKENDS"]
+__all__ = ["levenshtein", "opcodes", "distance_function", "BACKENDS"]
 
 BACKENDS = ("auto", "rapidfuzz", "python")
 
@@ -108,6 +108,12 @@ def levenshtein(a: Sequence[Hashable], b: Sequence[Hashable], *, backend: str = 
     if rf is not None:
         return int(rf.distance(a, b))
     return _bitparallel(a, b)
+
+
+def distance_function(backend: str = "auto"):
+    """The bare ``f(a, b) -> int`` Levenshtein function of *backend* (no per-call checks)."""
+    rf = _backend(backend)
+    return rf.distance if rf is not None else _bitparallel
 
 
 def _as_codes(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[np.ndarray, np.ndarray]:

@@ -2,7 +2,8 @@
 
 * A **token** is a maximal run of non-whitespace characters (``\\S+``), the unit of
   the garbage rules (Taghva et al. work on whitespace-delimited strings).
-* A token is **word-like** when it contains a letter; its **word form** is the token
+* A token is **word-like** when it contains a letter (``str.isalpha``); its
+  **word form** is the token
   with leading/trailing non-alphanumeric characters stripped, lowercased
   (``'"Tbe,'`` -> ``'tbe'``).  Word forms are what lexicons, the character-trigram
   model and near-miss clusters look at.
@@ -15,11 +16,12 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["TOKEN", "tokenize", "word_form", "VOWELS", "char_classes"]
+__all__ = ["TOKEN", "tokenize", "word_form", "word_forms", "VOWELS", "char_classes"]
 
 TOKEN = re.compile(r"\S+")
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
-_LETTER = re.compile(r"[^\W\d_]")
+# the same edges on newline-joined tokens (a newline is never stripped)
+_EDGE_LINES = re.compile(r"^(?:_|[^\w\n])+|(?:_|[^\w\n])+$", re.MULTILINE)
 
 #: Vowels (lowercase) for the vowel/consonant rules: Latin vowels with common
 #: diacritics; ``y`` counts as a vowel.
@@ -42,10 +44,26 @@ def word_form(token: str) -> str | None:
     >>> word_form("1815.") is None
     True
     """
-    if _LETTER.search(token) is None:
+    if not any(map(str.isalpha, token)):
         return None
     w = _EDGE.sub("", token).lower()
     return w or None
+
+
+def word_forms(tokens: list[str], has_letter: "np.ndarray | None" = None) -> list[str | None]:
+    """:func:`word_form` of many whitespace-free tokens at once (two regex passes).
+
+    *has_letter* (bool per token) may be passed when already known.
+
+    >>> word_forms(['"Tbe,', "1815.", "--"])
+    ['tbe', None, None]
+    """
+    if not tokens:
+        return []
+    if has_letter is None:
+        has_letter = [any(map(str.isalpha, t)) for t in tokens]
+    forms = _EDGE_LINES.sub("", "\n".join(tokens)).lower().split("\n")
+    return [f if ok and f else None for f, ok in zip(forms, has_letter)]
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from ._align import levenshtein
+from ._align import distance_function
 
 __all__ = ["near_miss", "near_miss_clusters", "NEAR_MISS_COLUMNS", "CLUSTER_COLUMNS"]
 
@@ -22,14 +22,15 @@ CLUSTER_COLUMNS = ["word", "word_count", "variants", "variant_count", "top_varia
 
 
 def _deletes(word: str, d: int) -> set[str]:
-    one = {word[:i] + word[i + 1:] for i in range(len(word))}
-    if d < 2:
-        one.add(word)
-        return one
-    two = {w[:i] + w[i + 1:] for w in one for i in range(len(w))}
-    two |= one
-    two.add(word)
-    return two
+    """*word* and every string obtained by deleting 1..d (d <= 2) of its characters."""
+    n = len(word)
+    one = [word[:i] + word[i + 1:] for i in range(n)]
+    out = set(one)
+    out.add(word)
+    if d >= 2:
+        for i, s in enumerate(one):  # delete a second character after position i
+            out.update([s[:j] + s[j + 1:] for j in range(i, n - 1)])
+    return out
 
 
 def _max_d(word: str, max_distance: int) -> int:
@@ -76,13 +77,15 @@ def near_miss(variants: Mapping[str, int], targets: Mapping[str, int], *,
             for dl in _deletes(w, _max_d(w, max_distance)):
                 index.setdefault(dl, []).append(w)
     rows = []
+    get = index.get
+    levenshtein = distance_function()
     for v, n in variants.items():
         if len(v) < min_length or v in targets or (exclude is not None and v in exclude):
             continue
         best = None
         seen = set()
-        for dl in _deletes(v, _max_d(v, max_distance)):
-            for w in index.get(dl, ()):
+        for ws in filter(None, map(get, _deletes(v, _max_d(v, max_distance)))):
+            for w in ws:
                 if w in seen:
                     continue
                 seen.add(w)

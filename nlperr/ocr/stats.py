@@ -1,9 +1,21 @@
 """Corpus statistics without ground truth (streaming).
 
-Documents are processed one at a time; per-token work is done by a compiled regex
-and ``Counter`` updates, every other property is computed once per distinct token
-*type* (cached), so memory grows with the vocabulary, never with the number of
-tokens or documents.
+How the work is split (see ``benchmarks/bench_ocr.py`` for the measured rates):
+
+* **per token** -- only C-level work: one compiled regex ``findall`` per document
+  and a ``Counter`` over its token list;
+* **per document** -- the document's distinct types are looked up in a dict of
+  type ids (new ones get the next id), two ``numpy.fromiter`` calls give
+  ``(type ids, counts)``; documents are buffered and their numbers computed in
+  batches (one gather + ``add.reduceat`` over a per-type feature matrix);
+* **per new type** (memoised, in batches) -- the garbage rules, the word form,
+  the lexicon lookup and the character-trigram score (the last two once per new
+  *word form*);
+* **at the end** -- near-miss search over the word-form vocabulary.
+
+Memory is bounded by the vocabulary (types, word forms) plus one row of numbers
+per document for the per-document table; it does not grow with the number of
+tokens.
 
 Per token type we compute: the garbage rules that fire (:mod:`nlperr.ocr.garbage`),
 its word form, whether the form is out of the lexicon (OOV), and its character
@@ -22,6 +34,7 @@ implausible = 0.  A text's / span's score is the mean over its tokens, in [0, 1]
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -31,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Errors, InputError, MissingDependencyError
-from ._text import TOKEN, word_form
+from ._text import ALPHA, TOKEN, word_form, word_forms
 from .garbage import TypeBlock, _apply, get_garbage_rules
 from .lexicon import CharTrigramModel, Lexicon
 from .nearmiss import near_miss, near_miss_clusters
@@ -39,19 +52,27 @@ from .nearmiss import near_miss, near_miss_clusters
 __all__ = ["Reference", "CorpusStats", "StatsResult", "OcrNoiseScorer", "corpus_stats",
            "subword_fragmentation", "DOCUMENT_STATS_COLUMNS"]
 
+_findall = TOKEN.findall
 
-def _growth_update(counter: Counter, toks: list[str], state: dict, step: int,
+
+def _growth_points(toks: list[str], new_pos: list[int], before_tokens: int,
+                   before_types: int, state: dict, step: int,
                    rows: list[tuple[int, int]]) -> None:
-    pos = 0
-    while state["tokens"] + (len(toks) - pos) >= state["next"]:
-        cut = pos + (state["next"] - state["tokens"])
-        counter.update(toks[pos:cut])
-        state["tokens"] += cut - pos
-        pos = cut
-        rows.append((state["tokens"], len(counter)))
+    """Append (tokens, types) rows for every multiple of *step* inside this document.
+
+    *new_pos* are the positions (in *toks*) of the first occurrences of the types
+    that are new in this document, ascending.
+    """
+    end = before_tokens + len(toks)
+    while state["next"] <= end:
+        cut = state["next"] - before_tokens
+        rows.append((state["next"], before_types + bisect_left(new_pos, cut)))
         state["next"] += step
-    counter.update(toks[pos:])
-    state["tokens"] += len(toks) - pos
+
+
+def _first_positions(toks: list[str], new: list[str]) -> list[int]:
+    first = dict(zip(reversed(toks), range(len(toks) - 1, -1, -1)))
+    return [first[t] for t in new]
 
 
 class Reference:
@@ -69,10 +90,21 @@ class Reference:
         self._state = {"tokens": 0, "next": growth_step}
         self._words: Counter | None = None
         self._model: CharTrigramModel | None = None
+        self._thresholds: dict[float, float] = {}
 
     def add(self, text: str) -> None:
-        _growth_update(self.counts, TOKEN.findall(text), self._state, self.growth_step, self.growth)
+        toks = _findall(text)
+        counts = self.counts
+        before_tokens, before_types = self._state["tokens"], len(counts)
+        counts.update(toks)
+        self._state["tokens"] += len(toks)
+        if self._state["next"] <= self._state["tokens"]:
+            k = len(counts) - before_types
+            new = [t for t, _ in zip(reversed(counts), range(k))][::-1]
+            _growth_points(toks, _first_positions(toks, new), before_tokens, before_types,
+                           self._state, self.growth_step, self.growth)
         self._words = self._model = None
+        self._thresholds = {}
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], *, growth_step: int = 10_000) -> "Reference":
@@ -103,9 +135,20 @@ class Reference:
 
     @property
     def model(self) -> CharTrigramModel:
+        """Character trigram model of the reference's word forms (built once)."""
         if self._model is None:
             self._model = CharTrigramModel.from_word_counts(self.words)
         return self._model
+
+    def threshold(self, quantile: float = 0.05) -> float:
+        """The *quantile* of the token-weighted trigram scores of the reference's words."""
+        if quantile not in self._thresholds:
+            words = self.words
+            ws = list(words)
+            lps = self.model.logprobs(ws)
+            wts = np.fromiter(words.values(), dtype=float, count=len(ws))
+            self._thresholds[quantile] = _weighted_quantile(lps, wts, quantile)
+        return self._thresholds[quantile]
 
 
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -116,8 +159,20 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> flo
     return float(values[order][np.searchsorted(cw, q * cw[-1])])
 
 
-class _TypeCache:
-    """Per-type properties: (garbage bits, word form, oov, implausible, logprob)."""
+# columns of the per-type feature matrix (summed per document, weighted by counts)
+_F_TOK, _F_WORD, _F_OOV, _F_GARB, _F_IMP, _F_HASLP, _F_LP, _F_NOISE = range(8)
+_NF = 8
+
+
+class _TypeTable:
+    """Per-type properties, computed once per new type and memoised.
+
+    ``ids`` maps a token type to its row; ``feat[row]`` holds the per-type
+    feature vector (columns ``_F_*`` then one column per garbage rule); ``bits``
+    the rule bits; ``form_id`` the word-form id (-1: not word-like).  Types get
+    an id at once (:meth:`intern`); their properties are computed in batches
+    (:meth:`ensure`).
+    """
 
     def __init__(self, rules: Iterable[str] | None, lexicon: Any, model: CharTrigramModel | None,
                  threshold: float):
@@ -125,54 +180,135 @@ class _TypeCache:
         self.lexicon = lexicon
         self.model = model
         self.threshold = threshold
-        self.bits = 1 << np.arange(len(self.rules), dtype=np.int64)
-        self.cache: dict[str, tuple[int, str | None, bool, bool, float]] = {}
         self.components = 1 + (lexicon is not None) + (model is not None)
+        self.ids: dict[str, int] = {}
+        self.types: list[str] = []
+        self.done = 0
+        ncol = _NF + len(self.rules)
+        self.feat = np.zeros((1024, ncol), dtype=np.float64)
+        self.bits = np.zeros(1024, dtype=np.int64)
+        self.form_id = np.full(1024, -1, dtype=np.int64)
+        self.forms: dict[str, int] = {}
+        self.form_list: list[str] = []
+        self._rule_bits = 1 << np.arange(len(self.rules), dtype=np.int64)
+        self._form_oov = np.zeros(0, dtype=bool)
+        self._form_imp = np.zeros(0, dtype=bool)
+        self._form_lp = np.zeros(0, dtype=np.float64)
 
-    def ensure(self, types: Iterable[str]) -> None:
-        cache = self.cache
-        new = [t for t in types if t not in cache]
-        if not new:
+    def intern(self, doc: Iterable[str]) -> list[str]:
+        """Give ids to the types of *doc* not seen before; returns them in order."""
+        ids = self.ids
+        new = [t for t in doc if t not in ids]
+        if new:
+            n0 = len(self.types)
+            ids.update(zip(new, range(n0, n0 + len(new))))
+            self.types.extend(new)
+        return new
+
+    def _grow(self, size: int) -> None:
+        cap = len(self.bits)
+        if size <= cap:
             return
-        flags = _apply(TypeBlock(new), self.rules) @ self.bits if self.rules else np.zeros(len(new), dtype=np.int64)
-        lex, model, thr = self.lexicon, self.model, self.threshold
-        forms = [word_form(t) for t in new]
-        lps = [math.nan] * len(new)
+        while cap < size:
+            cap *= 2
+        feat = np.zeros((cap, self.feat.shape[1]), dtype=np.float64)
+        feat[: len(self.feat)] = self.feat
+        self.feat = feat
+        self.bits = np.concatenate([self.bits, np.zeros(cap - len(self.bits), dtype=np.int64)])
+        self.form_id = np.concatenate([self.form_id,
+                                       np.full(cap - len(self.form_id), -1, dtype=np.int64)])
+
+    def ensure(self) -> None:
+        """Compute the properties of every type interned since the last call."""
+        lo, hi = self.done, len(self.types)
+        if lo == hi:
+            return
+        self._grow(hi)
+        new = self.types[lo:hi]
+        nr = len(self.rules)
+        block = TypeBlock(new)
+        if nr:
+            flags = _apply(block, self.rules)
+            bits = flags @ self._rule_bits
+        else:
+            flags = np.zeros((len(new), 0), dtype=bool)
+            bits = np.zeros(len(new), dtype=np.int64)
+        forms = self.forms
+        form_of = word_forms(new, (block.count(ALPHA) > 0).tolist())
+        fresh = list(dict.fromkeys(f for f in form_of if f is not None and f not in forms))
+        if fresh:
+            f0 = len(self.form_list)
+            forms.update(zip(fresh, range(f0, f0 + len(fresh))))
+            self.form_list.extend(fresh)
+            self._form_props(fresh)
+        fid = np.fromiter((forms[f] if f is not None else -1 for f in form_of),
+                          dtype=np.int64, count=len(new))
+        word = fid >= 0
+        f = np.zeros((len(new), _NF + nr), dtype=np.float64)
+        f[:, _F_TOK] = 1.0
+        f[:, _F_WORD] = word
+        wf = fid[word]
+        oov = np.zeros(len(new), dtype=bool)
+        imp = np.zeros(len(new), dtype=bool)
+        lp = np.full(len(new), math.nan)
+        oov[word] = self._form_oov[wf]
+        imp[word] = self._form_imp[wf]
+        lp[word] = self._form_lp[wf]
+        garbage = bits != 0
+        f[:, _F_OOV] = oov
+        f[:, _F_GARB] = garbage
+        f[:, _F_IMP] = imp
+        has = ~np.isnan(lp)
+        f[:, _F_HASLP] = has
+        f[:, _F_LP] = np.where(has, lp, 0.0)
+        f[:, _F_NOISE] = (garbage.astype(float) + oov + imp) / self.components
+        f[:, _NF:] = flags
+        self.feat[lo:hi] = f
+        self.bits[lo:hi] = bits
+        self.form_id[lo:hi] = fid
+        self.done = hi
+
+    def _form_props(self, fresh: list[str]) -> None:
+        lex, model = self.lexicon, self.model
+        oov = (np.fromiter((w not in lex for w in fresh), dtype=bool, count=len(fresh))
+               if lex is not None else np.zeros(len(fresh), dtype=bool))
         if model is not None:
-            idx = [i for i, f in enumerate(forms) if f is not None]
-            for i, v in zip(idx, model.logprobs([forms[i] for i in idx]).tolist()):
-                lps[i] = v
-        for t, b, f, lp in zip(new, flags.tolist(), forms, lps):
-            oov = bool(f is not None and lex is not None and f not in lex)
-            cache[t] = (b, f, oov, lp < thr, lp)
+            lp = model.logprobs(fresh)
+            imp = lp < self.threshold
+        else:
+            lp = np.full(len(fresh), math.nan)
+            imp = np.zeros(len(fresh), dtype=bool)
+        self._form_oov = np.concatenate([self._form_oov, oov])
+        self._form_imp = np.concatenate([self._form_imp, imp])
+        self._form_lp = np.concatenate([self._form_lp, lp])
+
+    def id_array(self, tokens: Iterable[str], n: int) -> np.ndarray:
+        return np.fromiter(map(self.ids.__getitem__, tokens), dtype=np.intp, count=n)
 
     def token_noise(self, tokens: list[str]) -> np.ndarray:
-        self.ensure(tokens)
-        c = self.cache
-        k = self.components
-        return np.array([((c[t][0] != 0) + c[t][2] + c[t][3]) / k for t in tokens], dtype=float)
+        self.intern(tokens)
+        self.ensure()
+        return self.feat[self.id_array(tokens, len(tokens)), _F_NOISE]
 
 
 def _model_and_threshold(reference: Reference | None, lexicon: Any,
                          quantile: float) -> tuple[CharTrigramModel | None, float]:
     if reference is not None and reference.tokens:
-        counts: Mapping[str, int] = reference.words
-    elif lexicon is not None and len(lexicon):
+        return reference.model, reference.threshold(quantile)
+    if lexicon is not None and len(lexicon):
         counts = dict.fromkeys(lexicon, 1)
-    else:
-        return None, -math.inf
-    model = CharTrigramModel.from_word_counts(counts)
-    words = list(counts)
-    lps = model.logprobs(words)
-    wts = np.array([counts[w] for w in words], dtype=float)
-    return model, _weighted_quantile(lps, wts, quantile)
+        model = CharTrigramModel.from_word_counts(counts)
+        lps = model.logprobs(list(counts))
+        return model, _weighted_quantile(lps, np.ones(len(lps)), quantile)
+    return None, -math.inf
 
 
 class OcrNoiseScorer:
     """Scores text, tokens or character spans for OCR noise (no ground truth).
 
     See the module docstring for the score.  Build it with the same reference /
-    lexicon you would give :func:`corpus_stats`.
+    lexicon you would give :func:`corpus_stats`.  Per-type results are memoised,
+    so scoring many spans of one corpus costs little more than tokenising them.
 
     >>> scorer = OcrNoiseScorer(lexicon=Lexicon.from_words("the cat sat on mat".split()))
     >>> scorer.score("the cat sat"), scorer.score("tbe c@t s;a,t")
@@ -182,7 +318,7 @@ class OcrNoiseScorer:
     def __init__(self, *, reference: Reference | None = None, lexicon: Any = None,
                  rules: Iterable[str] | None = None, quantile: float = 0.05):
         model, thr = _model_and_threshold(reference, lexicon, quantile)
-        self._types = _TypeCache(rules, lexicon, model, thr)
+        self._types = _TypeTable(rules, lexicon, model, thr)
 
     def token_scores(self, tokens: list[str]) -> np.ndarray:
         """Per-token noise scores in [0, 1]."""
@@ -190,7 +326,7 @@ class OcrNoiseScorer:
 
     def score(self, text: str) -> float:
         """Mean token noise of *text* (NaN when it has no token)."""
-        toks = TOKEN.findall(text)
+        toks = _findall(text)
         return float(self.token_scores(toks).mean()) if toks else math.nan
 
     def score_span(self, text: str, start: int, end: int) -> float:
@@ -240,92 +376,144 @@ class StatsResult:
 
 
 class CorpusStats:
-    """Streaming accumulator behind :func:`corpus_stats` (``add`` documents, then
-    ``result()``)."""
+    """Streaming accumulator behind :func:`corpus_stats`: :meth:`add` documents one
+    at a time, then call :meth:`result`.
+
+    Documents are buffered and scored in batches of about *batch_tokens* tokens
+    (new types of a batch are analysed together), so per-document numbers exist
+    only once :meth:`result` (or :meth:`flush`) has run.
+    """
 
     def __init__(self, *, reference: Reference | None = None, lexicon: Any = None,
                  rules: Iterable[str] | None = None, growth_step: int = 10_000,
-                 quantile: float = 0.05):
-        if not isinstance(growth_step, int) or growth_step < 1:
+                 quantile: float = 0.05, batch_tokens: int = 200_000):
+        if isinstance(growth_step, bool) or not isinstance(growth_step, int) or growth_step < 1:
             raise InputError(Errors.E207.format(value=growth_step, option="growth_step",
                                                 allowed="a positive integer"))
         self.reference = reference
         self.lexicon = lexicon
         model, thr = _model_and_threshold(reference, lexicon, quantile)
-        self.types = _TypeCache(rules, lexicon, model, thr)
+        self.types = _TypeTable(rules, lexicon, model, thr)
+        self.rule_names = [r.name for r in self.types.rules]
         self.step = growth_step
-        self.counts: Counter = Counter()
         self.growth: list[tuple[int, int]] = []
         self._state = {"tokens": 0, "next": growth_step}
-        self.rows: list[dict[str, Any]] = []
-        self.rule_names = [r.name for r in self.types.rules]
+        self.batch_tokens = batch_tokens
+        self._doc_ids: list[str] = []
+        self._doc_types: list[int] = []
+        self._sums: list[np.ndarray] = []      # per flushed batch: (docs, features)
+        self._buf_ids: list[np.ndarray] = []
+        self._buf_n: list[np.ndarray] = []
+        self._buf_tokens = 0
+        self._counts = np.zeros(0, dtype=np.int64)
 
-    def add(self, text: str, *, id: str | None = None) -> dict[str, Any]:
-        toks = TOKEN.findall(text)
-        _growth_update(self.counts, toks, self._state, self.step, self.growth)
+    @property
+    def tokens(self) -> int:
+        """Tokens added so far."""
+        return self._state["tokens"]
+
+    def add(self, text: str, *, id: str | None = None) -> None:
+        """Add one document (its statistics are computed in the next batch)."""
+        toks = _findall(text)
         doc = Counter(toks)
-        tc = self.types
-        tc.ensure(doc)
-        cache = tc.cache
-        infos = [cache[t] for t in doc]
-        n = np.fromiter(doc.values(), dtype=np.int64, count=len(doc))
-        bits = np.fromiter((i[0] for i in infos), dtype=np.int64, count=len(doc))
-        is_word = np.fromiter((i[1] is not None for i in infos), dtype=bool, count=len(doc))
-        oov = np.fromiter((i[2] for i in infos), dtype=bool, count=len(doc))
-        imp = np.fromiter((i[3] for i in infos), dtype=bool, count=len(doc))
-        lp = np.fromiter((i[4] for i in infos), dtype=float, count=len(doc))
-        ntok = int(n.sum())
-        nword = int(n[is_word].sum())
-        garbage = bits != 0
-        row: dict[str, Any] = {
-            "document": id if id is not None else str(len(self.rows)),
-            "tokens": ntok, "types": len(doc), "word_tokens": nword,
-            "oov_tokens": int(n[oov].sum()) if self.lexicon is not None else math.nan,
-            "garbage_tokens": int(n[garbage].sum()),
+        tt = self.types
+        before_types = len(tt.types)
+        new = tt.intern(doc)
+        state = self._state
+        before_tokens = state["tokens"]
+        state["tokens"] = before_tokens + len(toks)
+        if state["next"] <= state["tokens"]:
+            _growth_points(toks, _first_positions(toks, new), before_tokens, before_types,
+                           state, self.step, self.growth)
+        k = len(doc)
+        self._buf_ids.append(tt.id_array(doc, k))
+        self._buf_n.append(np.fromiter(doc.values(), dtype=np.int64, count=k))
+        self._doc_ids.append(id if id is not None else str(len(self._doc_ids)))
+        self._doc_types.append(k)
+        self._buf_tokens += len(toks)
+        if self._buf_tokens >= self.batch_tokens:
+            self.flush()
+
+    def flush(self) -> None:
+        """Score the buffered documents (new types first)."""
+        if not self._buf_ids:
+            return
+        tt = self.types
+        tt.ensure()
+        ids = np.concatenate(self._buf_ids)
+        n = np.concatenate(self._buf_n)
+        lens = np.fromiter(map(len, self._buf_ids), dtype=np.int64, count=len(self._buf_ids))
+        sums = np.zeros((len(lens), tt.feat.shape[1]), dtype=np.float64)
+        nonempty = lens > 0
+        if len(ids):
+            weighted = tt.feat[ids] * n[:, None].astype(np.float64)
+            starts = np.concatenate([[0], np.cumsum(lens)[:-1]])[nonempty]
+            sums[nonempty] = np.add.reduceat(weighted, starts, axis=0)
+            if len(self._counts) < len(tt.types):
+                self._counts = np.concatenate(
+                    [self._counts, np.zeros(len(tt.types) - len(self._counts), dtype=np.int64)])
+            np.add.at(self._counts, ids, n)
+        self._sums.append(sums)
+        self._buf_ids, self._buf_n, self._buf_tokens = [], [], 0
+
+    def _documents(self) -> pd.DataFrame:
+        self.flush()
+        nr = len(self.rule_names)
+        s = (np.concatenate(self._sums) if self._sums
+             else np.zeros((0, _NF + nr), dtype=np.float64))
+        ntok, nword = s[:, _F_TOK], s[:, _F_WORD]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            oov_rate = np.where(nword > 0, s[:, _F_OOV] / nword, math.nan)
+            garb_rate = np.where(ntok > 0, s[:, _F_GARB] / ntok, math.nan)
+            has_model = self.types.model is not None
+            lp = np.where(has_model & (s[:, _F_HASLP] > 0), s[:, _F_LP] / s[:, _F_HASLP], math.nan)
+            imp = np.where(has_model & (nword > 0), s[:, _F_IMP] / nword, math.nan)
+            noise = np.where(ntok > 0, s[:, _F_NOISE] / ntok, math.nan)
+        has_lex = self.lexicon is not None
+        data = {
+            "document": self._doc_ids,
+            "tokens": ntok.astype(np.int64),
+            "types": np.asarray(self._doc_types, dtype=np.int64),
+            "word_tokens": nword.astype(np.int64),
+            "oov_tokens": s[:, _F_OOV].astype(np.int64) if has_lex else np.full(len(s), math.nan),
+            "oov_rate": oov_rate if has_lex else np.full(len(s), math.nan),
+            "garbage_tokens": s[:, _F_GARB].astype(np.int64),
+            "garbage_rate": garb_rate,
+            "trigram_logprob": lp,
+            "implausible_rate": imp,
+            "ocr_noise": noise,
         }
-        row["oov_rate"] = row["oov_tokens"] / nword if nword else math.nan
-        row["garbage_rate"] = row["garbage_tokens"] / ntok if ntok else math.nan
-        has_lp = ~np.isnan(lp)
-        if tc.model is not None and n[has_lp].sum():
-            row["trigram_logprob"] = float((lp[has_lp] * n[has_lp]).sum() / n[has_lp].sum())
-            row["implausible_rate"] = int(n[imp].sum()) / nword if nword else math.nan
-        else:
-            row["trigram_logprob"] = row["implausible_rate"] = math.nan
-        noise = (garbage.astype(float) + oov + imp) / tc.components
-        row["ocr_noise"] = float((noise * n).sum() / ntok) if ntok else math.nan
         for k, name in enumerate(self.rule_names):
-            row[f"garbage_{name}"] = int(n[(bits >> k) & 1 == 1].sum())
-        self.rows.append(row)
-        return row
+            data[f"garbage_{name}"] = s[:, _NF + k].astype(np.int64)
+        return pd.DataFrame(data, columns=DOCUMENT_STATS_COLUMNS
+                            + [f"garbage_{r}" for r in self.rule_names])
 
     def result(self, *, tokenizer: Any = None, max_distance: int = 2,
                min_word_count: int = 5) -> StatsResult:
-        cols = DOCUMENT_STATS_COLUMNS + [f"garbage_{r}" for r in self.rule_names]
-        docs = pd.DataFrame(self.rows, columns=cols)
-        cache = self.types.cache
+        docs = self._documents()
+        tt = self.types
         tokens = self._state["tokens"]
-        # per-rule table and word forms
-        types = list(self.counts)
-        n = np.fromiter(self.counts.values(), dtype=np.int64, count=len(types))
-        bits = np.fromiter((cache[t][0] for t in types), dtype=np.int64, count=len(types))
-        forms: Counter = Counter()
-        for t, c in self.counts.items():
-            f = cache[t][1]
-            if f is not None:
-                forms[f] += c
+        ntypes = len(tt.types)
+        n = self._counts[:ntypes]
+        bits = tt.bits[:ntypes]
+        # word-form counts: one bincount over the types' form ids
+        fid = tt.form_id[:ntypes]
+        word = fid >= 0
+        fc = np.bincount(fid[word], weights=n[word], minlength=len(tt.form_list))
+        forms: dict[str, int] = dict(zip(tt.form_list, fc.astype(np.int64).tolist()))
         grows = []
-        for k, rule in enumerate(self.types.rules):
-            hit = (bits >> k) & 1 == 1
-            idx = np.nonzero(hit)[0]
-            top = idx[np.argsort(-n[idx], kind="stable")[:5]]
-            grows.append({"rule": rule.name, "tokens": int(n[hit].sum()),
-                          "rate": float(n[hit].sum() / tokens) if tokens else math.nan,
-                          "types": int(hit.sum()), "examples": " ".join(types[i] for i in top),
+        for k, rule in enumerate(tt.rules):
+            idx = np.nonzero((bits >> k) & 1)[0]
+            top = idx[np.lexsort((idx, -n[idx]))[:5]]
+            hit = int(n[idx].sum())
+            grows.append({"rule": rule.name, "tokens": hit,
+                          "rate": hit / tokens if tokens else math.nan,
+                          "types": len(idx), "examples": " ".join(tt.types[i] for i in top),
                           "description": rule.description, "source": rule.source,
                           "note": rule.note})
         garbage = pd.DataFrame(grows, columns=["rule", "tokens", "rate", "types", "examples",
                                                "description", "source", "note"])
-        growth = self._growth_table()
+        growth = self._growth_table(ntypes)
         # near misses against the reference (or the corpus's own frequent in-lexicon words)
         if self.reference is not None and self.reference.tokens:
             targets: Mapping[str, int] = self.reference.words
@@ -342,17 +530,17 @@ class CorpusStats:
             frag, summary_frag = subword_fragmentation(
                 forms, tokenizer=tokenizer,
                 reference=self.reference.words if self.reference is not None else None)
-        s = docs[[c for c in cols if c not in ("document",) and not c.endswith("_rate")
-                  and c not in ("trigram_logprob", "ocr_noise", "types")]].sum()
-        nword = int(s.get("word_tokens", 0))
+        nword = int(docs["word_tokens"].sum())
+        has_lex = self.lexicon is not None
+        oov = int(docs["oov_tokens"].sum()) if has_lex else None
+        gtok = int(docs["garbage_tokens"].sum())
         summary: dict[str, Any] = {
-            "documents": len(docs), "tokens": tokens, "types": len(self.counts),
+            "documents": len(docs), "tokens": tokens, "types": ntypes,
             "word_tokens": nword, "word_types": len(forms),
-            "oov_tokens": int(s["oov_tokens"]) if self.lexicon is not None else None,
-            "oov_rate": (float(s["oov_tokens"]) / nword if nword and self.lexicon is not None
-                         else None),
-            "garbage_tokens": int(s["garbage_tokens"]) if len(docs) else 0,
-            "garbage_rate": float(s["garbage_tokens"]) / tokens if tokens else None,
+            "oov_tokens": oov,
+            "oov_rate": oov / nword if has_lex and nword else None,
+            "garbage_tokens": gtok,
+            "garbage_rate": gtok / tokens if tokens else None,
             "trigram_logprob": _wmean(docs["trigram_logprob"], docs["word_tokens"]),
             "implausible_rate": _wmean(docs["implausible_rate"], docs["word_tokens"]),
             "ocr_noise": _wmean(docs["ocr_noise"], docs["tokens"]),
@@ -366,10 +554,10 @@ class CorpusStats:
         }
         return StatsResult(summary, docs, garbage, growth, nm, clusters, frag)
 
-    def _growth_table(self) -> pd.DataFrame:
+    def _growth_table(self, ntypes: int) -> pd.DataFrame:
         rows = list(self.growth)
         if not rows or rows[-1][0] != self._state["tokens"]:
-            rows.append((self._state["tokens"], len(self.counts)))
+            rows.append((self._state["tokens"], ntypes))
         df = pd.DataFrame(rows, columns=["tokens", "types"])
         ref = self.reference
         if ref is not None and ref.tokens:
