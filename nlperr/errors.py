@@ -279,6 +279,8 @@ class Errors(metaclass=_Catalogue):
             "{{\"confusions\": [[source, target, weight], ...]}} or a NoiseModel.")
     E617 = ("{where}: the model returned {got} for a {task} suite. Load the model with "
             "task={task!r} (CLI: --task).")
+    E618 = ("The case set does not match suite {suite!r}: {reason}. Regenerate the cases "
+            "(`nlperr suite generate`) from this suite, or select tests with tests=[...].")
     # (suites: add E601-E699 above this line)
 
     # --- OCR diagnostics (E7xx) -----------------------------------------------
@@ -343,6 +345,9 @@ class Warnings(metaclass=_Catalogue):
             "were ignored.")
     W503 = ("Example {index} (id {id!r}) has no class probabilities; confidence-based "
             "tables skip {count} example(s) without them.")
+    W504 = ("Some scores of this report are undefined and set to {value}: {details}. "
+            "Pass zero_division=0, 1 or numpy.nan (CLI: --zero-division) to choose the "
+            "value and silence this warning.")
     # (analysis: add W501-W599 above this line)
     W601 = ("Perturbation {name!r} changed nothing in {count} of {total} example(s) of test "
             "{test!r}; those examples are left out of the test (see the perturbation stats).")
@@ -351,6 +356,9 @@ class Warnings(metaclass=_Catalogue):
             "{mapped}. Check the converted suite.")
     W604 = ("{where}: the templates expand to {total} cases; {kept} were sampled "
             "(max_cases={kept}).")
+    W605 = ("Test {test!r} evaluated no case and is reported as skipped (it cannot fail): "
+            "{reason}. Give it data that exercises it, or set min_cases (CLI: --min-cases) "
+            "to make such a test fail.")
     # (suites: add W601-W699 above this line)
     W701 = ("{where}: {count} unit(s) have an empty gold text after normalization; "
             "their OCR characters/words are counted as insertions and their own error "
