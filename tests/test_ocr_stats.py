@@ -15,20 +15,35 @@ from nlperr.data import Example, Span
 
 from _ocr_helpers import ICDAR, need
 
-# rule -> (positives, negatives)
+# rule -> (positives, negatives); thresholds tested on both sides of the boundary
 RULE_CASES = {
+    # L: longer than 40 characters
     "taghva_length": (["a" * 20 + "b" * 21], ["a" * 20 + "b" * 20, "internationalisation"]),
-    "taghva_alnum": (["a*&^%", "(1)!?", "(1)"], ["cat,", "(12)"]),
-    "taghva_repeat": (["aaaab", "x!!!!"], ["aaab", "coffee", "1000"]),
-    "taghva_inner_punct": (["x;k,m", "5,000.00"], ["e.g.", "d'Anjou", "(word),"]),
-    "taghva_vowel_consonant": (["strngth", "aeiouaeiouaeioub"[:0] + "bcdfghjklmnpq"],
-                               ["the", "Mr", "TTC", "rhythm"]),
-    "taghva_case": (["tHe", "wOrd"], ["The", "d'Anjou", "THE"]),
+    # A: alphanumerics < 50% of the characters
+    "taghva_alnum": (["a*&^%", "(1)", "1%%"], ["cat,", "(12)", "a+b", "1%", ";"]),
+    # R: 4 identical characters in a row
+    "taghva_repeat": (["aaaab", "x!!!!", "10000"], ["aaab", "coffee", "1000"]),
+    # V: all letters, one of vowels/consonants < 10% of the other
+    "taghva_vowel_consonant": (["strngth", "bcdfghjklmna", "nth"],
+                               ["the", "Mr", "TTC", "rhythm", "a", "bcdfghjkla"]),
+    # P: first/last stripped, two distinct punctuation characters
+    "taghva_inner_punct": (["x;k,m", "5,000.00", "a.b-c"], ["e.g.", "d'Anjou", "(word),",
+                                                           "a..b"]),
+    # C: lowercase first and last, an uppercase letter in between
+    "taghva_case": (["tHe", "wOrd", "iPhone"], ["The", "d'Anjou", "l\u2019Europe", "THE", "thE"]),
+    # Kulp: longer than 20
     "kulp_length": (["a" * 21], ["a" * 20]),
-    "kulp_alnum_ratio": (["a+-*", "1%%"], ["a+b", "1%"]),
-    "kulp_upper_majority": (["HeLLO", "tHE"], ["Hello", "USA.", "1ER"]),
-    "kulp_consonant_run": (["lkjhgfd", "bcdfgh"], ["strength", "bcdfg"]),
-    "kulp_vowel_run": (["aeiou", "iiiii"], ["queue", "aeio"]),
+    # Kulp: more punctuation than alphanumerics
+    "kulp_punct": (["a+-*", "(1)", "§§1"], ["a+b", "1%", "(12)", "cat,"]),
+    # Kulp: 3 identical characters in a row
+    "kulp_repeat": (["aaab", "1000", "III"], ["aab", "coffee", "100"]),
+    # Kulp: all letters, consonants > 8 x vowels or vowels > 8 x consonants
+    "kulp_vowel_consonant": (["strngth", "bcdfghjkla"], ["bcdfghjkae", "the", "TTC", "Mr"]),
+    # Kulp: more upper- than lowercase letters, not all uppercase
+    "kulp_upper": (["HeLLO", "tHE", "1ER", "A4"], ["Hello", "USA.", "(NATO)", "NATO", "Ab"]),
+    # Kulp: 4+ vowels or 5+ consonants in a row
+    "kulp_run": (["aeiou", "queue", "lkjhg", "Deutschland"], ["aeio"[:3] + "b", "strength",
+                                                             "bcdf", "the"]),
 }
 
 
@@ -36,6 +51,10 @@ def test_every_rule_has_cases_and_source():
     rules = garbage_rules()
     assert set(RULE_CASES) <= set(rules["rule"])
     assert rules["source"].str.contains("2001|2007").all()
+    taghva = rules[rules["rule"].str.startswith("taghva")]
+    # Taghva's rules carry the paper's letter and its sentence
+    assert taghva["source"].str.contains(r"rule [LARVPC]\b").all()
+    assert taghva["description"].str.contains("garbage").all()
 
 
 @pytest.mark.parametrize("rule", sorted(RULE_CASES))
@@ -48,6 +67,7 @@ def test_garbage_rule(rule):
 def test_punctuation_tokens_exempt_and_unknown_rule():
     assert not is_garbage(";") and not is_garbage("...")
     assert is_garbage("....")  # 4 identical characters
+    assert garbage_flags(["..."])["garbage"].tolist() == [False]
     with pytest.raises(InputError, match="E712"):
         garbage_flags(["x"], rules=["nope"])
 
