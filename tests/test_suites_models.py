@@ -87,7 +87,7 @@ def test_sentiment_suite_with_hf_classifier(minilm_classifier, tmp_path):
         res = run_suite(suite, p, cases=cases)
     s = res.summary()
     assert len(s) == len(suite.tests) and (s[s["type"] == "MFT"]["n"] == 20).all()
-    assert (s[s["type"] == "DIR"]["n"] + s[s["type"] == "DIR"]["skipped"] > 0).all()
+    assert (s[s["type"] == "DIR"]["n"] + s[s["type"] == "DIR"]["skipped_cases"] > 0).all()
     assert res.prediction_stats["forward_passes"] >= 1
     # DIR tests read probabilities: the untrained head still yields valid ones
     assert res.cases[res.cases["type"] == "DIR"]["original_pred"].str.contains("positive=").all()

@@ -1,8 +1,9 @@
 """``nlperr suite``: run, list, generate and import behavioral test suites.
 
-Exit codes of ``nlperr suite run``: 0 when every test meets its minimum pass
-rate and (with ``--baseline``) no regression is significant, 1 otherwise,
-2 on usage or input errors.
+Exit codes of ``nlperr suite run``: 0 when no test failed (every test meets its
+minimum pass rate and ``min_cases``, or evaluated no case and is reported as
+skipped) and (with ``--baseline``) no regression is significant; 1 otherwise;
+2 on usage or input errors.  ``--min-cases 1`` turns skipped tests into failures.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def add_parser(subparsers: Any) -> None:
     r.add_argument("--data-format", default=None, help="format of --data when the extension is ambiguous")
     r.add_argument("--cases", metavar="FILE", help="re-run a case file from `nlperr suite generate`")
     r.add_argument("--alpha", type=float, default=0.05, help="significance level of McNemar's test")
+    r.add_argument("--min-cases", type=int, default=0, metavar="N",
+                   help="a test (without its own min_cases) that evaluates fewer than N cases fails "
+                        "(default 0: a test that evaluates no case is reported as skipped; "
+                        "--min-cases 1 makes such tests fail)")
     r.add_argument("--task", default=None, help="model task (default: the suite's)")
     r.add_argument("--label-map", default=None, help="JSON object or file mapping model labels")
     r.add_argument("--batch-size", type=int, default=None)
@@ -74,11 +79,15 @@ def _run(args: argparse.Namespace) -> int:
     if args.alpha is not None and not 0 < args.alpha < 1:
         raise InputError(Errors.E606.format(where="--alpha", field="alpha", expected="a number in (0, 1)",
                                             got=args.alpha))
+    if args.min_cases < 0:
+        raise InputError(Errors.E606.format(where="--min-cases", field="min_cases",
+                                            expected="a non-negative integer", got=args.min_cases))
     suite = load_suite(args.suite)
     cases = load_cases(args.cases) if args.cases else generate_cases(
         suite, data=args.data, seed=args.seed, data_format=args.data_format)
     task = args.task or suite.task
-    opts = dict(cache=not args.no_cache, cache_dir=args.cache_dir, batch_size=args.batch_size)
+    opts = dict(cache=not args.no_cache, cache_dir=args.cache_dir, batch_size=args.batch_size,
+                min_cases=args.min_cases)
     result = run_suite(suite, _load_model(args.model, task, args.label_map), cases=cases, **opts)
     comparison = None
     if args.baseline:
@@ -93,18 +102,25 @@ def _run(args: argparse.Namespace) -> int:
         result.failures().to_csv(args.failures, index=False)
     if not args.quiet:
         _print_report(result, comparison)
-    print(f"suite {suite.name}: {'PASSED' if report['passed'] else 'FAILED'}")
+    counts = report["counts"]
+    detail = ", ".join(f"{counts[k]} {k}" for k in ("passed", "failed", "skipped") if counts[k])
+    print(f"suite {suite.name}: {'PASSED' if report['passed'] else 'FAILED'} ({detail})")
     return 0 if report["passed"] else 1
 
 
 def _print_report(result: Any, comparison: Any) -> None:
     import pandas as pd
-    df = result.summary()[["name", "type", "n", "pass_rate", "min_pass_rate", "passed"]]
+    df = result.summary()[["name", "type", "n", "pass_rate", "min_pass_rate", "status"]]
     if comparison is not None:
         df = df.merge(comparison[["name", "baseline_pass_rate", "regressions", "fixes", "p_value",
                                   "significant_regression"]], on="name", how="left")
     with pd.option_context("display.max_rows", 500, "display.width", 200, "display.max_colwidth", 50):
-        print(df.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+        print(df.to_string(index=False, float_format=lambda x: f"{x:.3f}", na_rep="-"))
+        notes = [t for t in result.tests if t.status != "passed"]
+        if notes:
+            print()
+            for t in notes:
+                print(f"{t.status.upper()} {t.name}: {t.message}")
         ft = result.flip_table()
         if not ft.empty:
             print("\nNER entity outcomes under INV perturbations (rows: original type):")

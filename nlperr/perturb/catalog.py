@@ -121,6 +121,7 @@ def _swap_lexicon(example: Example, rng: random.Random, entries: list, *, group_
 
 @register_perturbation("first_name", defaults={"keep_gender": True, "keep_origin": False, "gender": None,
                                                "origin": None, "names": None, "max_swaps": None},
+                       requires='a first name from its name list',
                        description="swap first names for other first names (lists with gender and origin)")
 def _first_name(example, rng, *, keep_gender, keep_origin, gender, origin, names, max_swaps):
     entries = lexicon("first_name")
@@ -141,6 +142,7 @@ def _first_name(example, rng, *, keep_gender, keep_origin, gender, origin, names
 
 @register_perturbation("last_name", defaults={"origin": None, "keep_origin": False, "names": None,
                                               "max_swaps": None},
+                       requires='a last name from its name list',
                        description="swap last names for other last names (lists with origin)")
 def _last_name(example, rng, *, origin, keep_origin, names, max_swaps):
     return _swap_lexicon(example, rng, lexicon("last_name"), group_key="origin" if keep_origin else None,
@@ -149,6 +151,7 @@ def _last_name(example, rng, *, origin, keep_origin, names, max_swaps):
 
 @register_perturbation("city", defaults={"region": None, "same_region": False, "names": None,
                                          "max_swaps": None},
+                       requires='a city name from its list',
                        description="swap city names (list with country and region)")
 def _city(example, rng, *, region, same_region, names, max_swaps):
     return _swap_lexicon(example, rng, lexicon("city"), group_key="region" if same_region else None,
@@ -157,6 +160,7 @@ def _city(example, rng, *, region, same_region, names, max_swaps):
 
 @register_perturbation("country", defaults={"region": None, "same_region": False, "names": None,
                                             "max_swaps": None},
+                       requires='a country name from its list',
                        description="swap country names (list with region)")
 def _country(example, rng, *, region, same_region, names, max_swaps):
     return _swap_lexicon(example, rng, lexicon("country"), group_key="region" if same_region else None,
@@ -169,6 +173,7 @@ _NUMBER = re.compile(r"(?<![\w./:-])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\w/:-]|\
 
 
 @register_perturbation("number", defaults={"max_relative": 0.5, "keep_digits": True, "max_changes": None},
+                       requires='a number',
                        description="change numbers by up to max_relative (keeps the digit count)")
 def _number(example, rng, *, max_relative, keep_digits, max_changes):
     max_relative = float(max_relative)
@@ -229,6 +234,7 @@ def _format_date(d: _dt.date, fmt: str, order: str) -> str:
 
 
 @register_perturbation("date", defaults={"to_format": "swap", "shift_days": 0, "numeric_order": "mdy"},
+                       requires="a date it recognises ('March 3, 2021', '03/03/2021', '2021-03-03')",
                        description="reformat dates ('March 3, 2021' <-> '03/03/2021', ISO) and/or "
                                    "shift them by up to shift_days")
 def _date(example, rng, *, to_format, shift_days, numeric_order):
@@ -318,6 +324,7 @@ def _typo_in_word(word: str, offset: int, rng: random.Random, kinds: Sequence[st
 
 
 @register_perturbation("typo", defaults={"rate": 0.05, "min_typos": 1, "kinds": _TYPO_KINDS},
+                       requires='a word of two or more letters',
                        description="keyboard typos (neighbour-key substitution, deletion, insertion, "
                                    "transposition) in a fraction `rate` of the words")
 def _typo(example, rng, *, rate, min_typos, kinds):
@@ -397,6 +404,7 @@ def _model_edits(model: Any, text: str, cer: float, seed: int) -> list[Edit]:
 
 @register_perturbation("ocr", defaults={"cer": 0.05, "table": None, "model": None, "merge_rate": 0.02,
                                         "split_rate": 0.02},
+                       requires='characters its confusion table can change',
                        description="OCR noise: confusions such as rn->m, cl->d, li->h, l->1, O->0 "
                                    "(built-in or learned table / NoiseModel) plus word merges/splits")
 def _ocr(example, rng, *, cer, table, model, merge_rate, split_rate):
@@ -442,6 +450,7 @@ def _ocr(example, rng, *, cer, table, model, merge_rate, split_rate):
 
 
 @register_perturbation("case", defaults={"mode": "lower"},
+                       requires='letters whose case the mode changes',
                        description="lower-, upper- or title-case the text")
 def _case(example, rng, *, mode):
     _check_choice("case", "mode", mode, ("lower", "upper", "title"))
@@ -471,6 +480,7 @@ _TRAIL_PUNCT = re.compile(r"[.!?,;:]+(?=\s*$)")
 
 
 @register_perturbation("punctuation", defaults={"mode": "strip", "marks": (".", "!", "?")},
+                       requires='final punctuation to strip (mode strip) or a text to add a mark to',
                        description="strip the final punctuation or add a mark at the end")
 def _punctuation(example, rng, *, mode, marks):
     _check_choice("punctuation", "mode", mode, ("strip", "add"))
@@ -515,6 +525,7 @@ def _recase(src: str, new: str) -> str:
 
 
 @register_perturbation("contraction", defaults={"mode": "expand"},
+                       requires='a contraction to expand (mode expand) or an expandable phrase (mode contract)',
                        description="expand contractions (don't -> do not) or contract (do not -> don't)")
 def _contraction(example, rng, *, mode):
     _check_choice("contraction", "mode", mode, ("expand", "contract"))
@@ -527,6 +538,7 @@ def _contraction(example, rng, *, mode):
 
 
 @register_perturbation("whitespace", defaults={"rate": 0.1, "newline": 0.3},
+                       requires='two or more words',
                        description="add extra spaces / newlines between words at `rate`")
 def _whitespace(example, rng, *, rate, newline):
     _check_rate("whitespace", "rate", rate)
@@ -559,6 +571,7 @@ def _random_handle(rng: random.Random) -> str:
 
 
 @register_perturbation("add_irrelevant", defaults={"position": "suffix", "kinds": ("url", "handle")},
+                       requires='nothing (it always adds text)',
                        description="add an irrelevant URL or @handle as prefix and/or suffix")
 def _add_irrelevant(example, rng, *, position, kinds):
     _check_choice("add_irrelevant", "position", position, ("prefix", "suffix", "both"))
@@ -584,6 +597,7 @@ _VERB_3RD = re.compile(r"\b(he|she|it|He|She|It|[A-Z][a-z]+)\s+(likes|loves|hate
 
 
 @register_perturbation("negation", defaults={},
+                       requires="an auxiliary or verb it can negate ('is', 'was', 'I like' ...)",
                        description="negate the first auxiliary or verb: 'is' -> 'is not', "
                                    "'I like' -> 'I don't like' (for DIR tests)")
 def _negation(example, rng):
@@ -605,6 +619,7 @@ def _negation(example, rng):
 
 
 @register_perturbation("add_phrase", defaults={"phrases": (), "position": "suffix"},
+                       requires='nothing, given non-empty phrases',
                        description="add one of `phrases` at the start or end (e.g. for DIR tests)")
 def _add_phrase(example, rng, *, phrases, position):
     _check_choice("add_phrase", "position", position, ("prefix", "suffix"))
@@ -632,6 +647,7 @@ def _entity_pool(examples: Sequence[Example], params: dict) -> dict:
 
 @register_perturbation("entity_swap", defaults={"pool": None, "labels": None, "max_swaps": None},
                        prepare=_entity_pool,
+                       requires='a gold entity with another entity of the same type in the pool',
                        description="replace gold entities by other entities of the same type "
                                    "(pool from the test's data by default)")
 def _entity_swap(example, rng, *, pool, labels, max_swaps):

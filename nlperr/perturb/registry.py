@@ -64,6 +64,9 @@ class Perturbation:
     prepare : callable or None
         ``prepare(examples, params) -> params``: derive data-dependent parameters
         once per test (e.g. the entity pool of ``entity_swap``).
+    requires : str
+        What a text must contain for the perturbation to change it (``"a date"``);
+        named in the warning when a test is skipped because nothing changed.
     """
 
     name: str
@@ -71,6 +74,7 @@ class Perturbation:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     prepare: Callable[[Sequence[Example], dict], dict] | None = None
+    requires: str = ""
 
     def params(self, params: Mapping[str, Any] | None = None, *, where: str = "perturbation") -> dict:
         """Defaults merged with *params*; unknown names are an error."""
@@ -88,8 +92,12 @@ _REGISTRY: dict[str, Perturbation] = {}
 
 
 def register_perturbation(name: str, fn: PerturbFn | None = None, *, defaults: Mapping[str, Any] | None = None,
-                          description: str = "", prepare: Callable | None = None, overwrite: bool = False):
+                          description: str = "", prepare: Callable | None = None, requires: str = "",
+                          overwrite: bool = False):
     """Register *fn* under *name* (usable as a decorator).
+
+    *requires* says what a text must contain for *fn* to change it (``"a date"``);
+    it is quoted when a test evaluates no case because nothing changed.
 
     >>> @register_perturbation("shout", description="append '!!!'", overwrite=True)
     ... def shout(example, rng):
@@ -102,7 +110,9 @@ def register_perturbation(name: str, fn: PerturbFn | None = None, *, defaults: M
             raise InputError(Errors.E606.format(where="register_perturbation", field="name",
                                                 expected="a name not registered yet (or overwrite=True)",
                                                 got=repr(name)))
-        _REGISTRY[name] = Perturbation(name, f, dict(defaults or {}), description or (f.__doc__ or "").strip().split("\n")[0], prepare)
+        _REGISTRY[name] = Perturbation(name, f, dict(defaults or {}),
+                                       description or (f.__doc__ or "").strip().split("\n")[0], prepare,
+                                       requires)
         return f
     return deco(fn) if fn is not None else deco
 

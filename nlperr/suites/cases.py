@@ -103,6 +103,8 @@ class CaseSet:
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     tests: list[str] = field(default_factory=list)
     """Names of the tests the cases were generated for (a test may have no case)."""
+    source: str | None = None
+    """The case file it was read from (:func:`load_cases`), if any."""
 
     def __post_init__(self) -> None:
         if not self.tests:
@@ -445,4 +447,4 @@ def load_cases(path: str | Path) -> CaseSet:
     if header is None:
         raise InputError(Errors.E003.format(where=str(path)))
     return CaseSet(header.get("suite", ""), int(header.get("seed", 0)), cases, header.get("stats", {}),
-                   list(header.get("tests") or []))
+                   list(header.get("tests") or []), str(path))

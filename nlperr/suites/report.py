@@ -12,22 +12,20 @@ import pandas as pd
 
 from .runner import SuiteResult
 
-__all__ = ["to_junit", "write_junit", "write_json"]
+__all__ = ["to_junit", "write_junit", "to_json", "write_json", "report_dict"]
 
 
 def to_junit(result: SuiteResult, comparison: pd.DataFrame | None = None) -> str:
     """JUnit XML: one ``<testcase>`` per test; a ``<failure>`` when it is below its
-    minimum pass rate or (with *comparison*) has a significant regression."""
+    minimum pass rate or its ``min_cases``, or (with *comparison*) has a significant
+    regression; ``<skipped message=...>`` when it evaluated no case."""
     comp = {} if comparison is None else {r["name"]: r for r in comparison.to_dict("records")}
-    failures = 0
+    failures = skipped = 0
     suite_el = ET.Element("testsuite", name=result.suite.name, tests=str(len(result.tests)))
     for t in result.tests:
         tc = ET.SubElement(suite_el, "testcase", classname=f"{result.suite.name}.{t.type}", name=t.name)
         pr = t.pass_rate
-        msgs = []
-        if not t.passed:
-            msgs.append(f"pass rate {pr:.3f} < min_pass_rate {t.min_pass_rate:.3f} "
-                        f"({t.failed} of {t.n} cases failed)")
+        msgs = [t.message] if t.status == "failed" else []
         c = comp.get(t.name)
         if c is not None and c["significant_regression"]:
             msgs.append(f"significant regression: {c['regressions']} newly failing vs {c['fixes']} newly "
@@ -38,11 +36,16 @@ def to_junit(result: SuiteResult, comparison: pd.DataFrame | None = None) -> str
             fails = result.failures(t.name).head(5)
             f.text = "\n".join(f"{r.original!r} -> {r.text!r}: {r.original_pred} -> {r.pred} "
                                f"(expected {r.expected})" for r in fails.itertuples())
+        elif t.skipped:
+            skipped += 1
+            ET.SubElement(tc, "skipped", message=t.message)
         out = ET.SubElement(tc, "system-out")
-        out.text = (f"n={t.n} failed={t.failed} skipped={t.skipped} "
-                    f"pass_rate={'nan' if math.isnan(pr) else f'{pr:.4f}'} min_pass_rate={t.min_pass_rate}")
+        out.text = (f"status={t.status} n={t.n} failed={t.failed} skipped_cases={t.skipped_cases} "
+                    f"pass_rate={'n/a' if math.isnan(pr) else f'{pr:.4f}'} min_pass_rate={t.min_pass_rate} "
+                    f"min_cases={t.min_cases}")
     suite_el.set("failures", str(failures))
     suite_el.set("errors", "0")
+    suite_el.set("skipped", str(skipped))
     root = ET.Element("testsuites")
     root.append(suite_el)
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
@@ -52,9 +55,24 @@ def write_junit(result: SuiteResult, path: str | Path, comparison: pd.DataFrame 
     Path(path).write_text(to_junit(result, comparison), encoding="utf-8")
 
 
+def _no_nan(value: Any) -> Any:
+    """NaN / infinity -> None, numpy scalars -> Python, recursively (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_nan(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def report_dict(result: SuiteResult, comparison: pd.DataFrame | None = None) -> dict[str, Any]:
-    """The JSON report; with *comparison*, tests gain baseline fields and ``passed``
-    also requires no significant regression."""
+    """The JSON report (:meth:`SuiteResult.to_json`); with *comparison*, tests gain
+    ``baseline_pass_rate``, ``regressions``, ``fixes``, ``p_value`` and
+    ``significant_regression``, and ``passed`` also requires no significant
+    regression.  Undefined numbers are ``None``, never NaN."""
     d = result.to_json()
     if comparison is not None:
         comp = {r["name"]: r for r in comparison.to_dict("records")}
@@ -62,13 +80,21 @@ def report_dict(result: SuiteResult, comparison: pd.DataFrame | None = None) -> 
             c = comp.get(t["name"])
             if c is None:
                 continue
-            bpr = c["baseline_pass_rate"]
-            t.update(baseline_pass_rate=None if bpr != bpr else bpr, regressions=int(c["regressions"]),
+            t.update(baseline_pass_rate=c["baseline_pass_rate"], regressions=int(c["regressions"]),
                      fixes=int(c["fixes"]), p_value=float(c["p_value"]),
                      significant_regression=bool(c["significant_regression"]))
+            if t["significant_regression"]:
+                t["passed"] = False
+                t["status"] = "failed"
         d["passed"] = bool(d["passed"] and not comparison["significant_regression"].any())
-    return d
+        d["counts"] = {k: sum(t["status"] == k for t in d["tests"]) for k in d["counts"]}
+    return _no_nan(d)
+
+
+def to_json(result: SuiteResult, comparison: pd.DataFrame | None = None) -> str:
+    """The JSON report as strict JSON text (no NaN)."""
+    return json.dumps(report_dict(result, comparison), indent=1, allow_nan=False)
 
 
 def write_json(result: SuiteResult, path: str | Path, comparison: pd.DataFrame | None = None) -> None:
-    Path(path).write_text(json.dumps(report_dict(result, comparison), indent=1), encoding="utf-8")
+    Path(path).write_text(to_json(result, comparison), encoding="utf-8")

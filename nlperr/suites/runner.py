@@ -10,7 +10,7 @@ DataFrames (see the column lists in its docstring).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,9 @@ def length_bucket(text: str) -> str:
     return "41+"
 
 
+TEST_STATUSES = ("passed", "failed", "skipped")
+
+
 @dataclass
 class TestResult:
     """Outcome of one test.
@@ -46,12 +49,20 @@ class TestResult:
     n : int
         Evaluated cases (skipped cases excluded).
     failed : int
-    skipped : int
-    pass_rate : float
-        ``(n - failed) / n`` (NaN when ``n == 0``).
+        Evaluated cases that failed.
+    skipped_cases : int
+        Cases left out of the evaluation (DIR ``only_if_pred_not``).
     min_pass_rate : float
-    passed : bool
-        ``pass_rate >= min_pass_rate`` (a test without evaluated cases passes).
+    min_cases : int
+        Fewer evaluated cases than this fail the test (0: no minimum).
+    reason : str
+        Why no case was evaluated (empty when ``n > 0``).
+
+    The verdict (:attr:`status`) is, in this order: ``"failed"`` when
+    ``n < min_cases``; ``"skipped"`` when ``n == 0`` (nothing was evaluated, so
+    there is no pass rate: the test is neither passed nor failed, and
+    :attr:`passed` is true so that it does not fail the suite); ``"passed"``
+    when ``pass_rate >= min_pass_rate``; else ``"failed"``.
     """
 
     __test__ = False
@@ -61,22 +72,56 @@ class TestResult:
     capability: str
     n: int
     failed: int
-    skipped: int
+    skipped_cases: int
     min_pass_rate: float
+    min_cases: int = 0
+    reason: str = ""
 
     @property
     def pass_rate(self) -> float:
+        """``(n - failed) / n``; NaN when ``n == 0`` (written as ``null`` in JSON)."""
         return (self.n - self.failed) / self.n if self.n else float("nan")
 
     @property
+    def status(self) -> str:
+        """``"passed"``, ``"failed"`` or ``"skipped"`` (see the class docstring)."""
+        if self.n < self.min_cases:
+            return "failed"
+        if self.n == 0:
+            return "skipped"
+        return "passed" if self.pass_rate >= self.min_pass_rate - 1e-12 else "failed"
+
+    @property
     def passed(self) -> bool:
-        return self.n == 0 or self.pass_rate >= self.min_pass_rate - 1e-12
+        """The test does not fail the suite (status ``passed`` or ``skipped``)."""
+        return self.status != "failed"
+
+    @property
+    def skipped(self) -> bool:
+        return self.status == "skipped"
+
+    @property
+    def message(self) -> str:
+        """Why the test failed or was skipped; empty when it passed."""
+        msgs = []
+        if self.n < self.min_cases:
+            msgs.append(f"only {self.n} evaluated case(s), fewer than min_cases={self.min_cases}"
+                        + (f" ({self.reason})" if self.n == 0 and self.reason else ""))
+        elif self.n == 0:
+            return f"no case evaluated: {self.reason}" if self.reason else "no case evaluated"
+        if self.n and self.pass_rate < self.min_pass_rate - 1e-12:
+            msgs.append(f"pass rate {self.pass_rate:.3f} < min_pass_rate {self.min_pass_rate:.3f} "
+                        f"({self.failed} of {self.n} cases failed)")
+        return "; ".join(msgs)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``name, type, n, pass_rate`` (``None`` when ``n == 0``), ``min_pass_rate,
+        passed, skipped, status, failed, skipped_cases, min_cases, message``."""
         pr = self.pass_rate
         return {"name": self.name, "type": self.type, "n": self.n,
                 "pass_rate": None if math.isnan(pr) else pr, "min_pass_rate": self.min_pass_rate,
-                "passed": self.passed}
+                "passed": self.passed, "skipped": self.skipped, "status": self.status, "failed": self.failed,
+                "skipped_cases": self.skipped_cases, "min_cases": self.min_cases, "message": self.message}
 
 
 @dataclass
@@ -121,17 +166,22 @@ class SuiteResult:
 
     @property
     def passed(self) -> bool:
-        """Every test meets its minimum pass rate."""
+        """No test failed (every test passed or was skipped)."""
         return all(t.passed for t in self.tests)
 
+    @property
+    def skipped(self) -> list[str]:
+        """Names of the tests that evaluated no case."""
+        return [t.name for t in self.tests if t.skipped]
+
     def summary(self) -> pd.DataFrame:
-        """Columns: ``name``, ``type``, ``capability``, ``n``, ``failed``, ``skipped``,
-        ``pass_rate``, ``min_pass_rate``, ``passed``."""
-        rows = [{"name": t.name, "type": t.type, "capability": t.capability, "n": t.n, "failed": t.failed,
-                 "skipped": t.skipped, "pass_rate": t.pass_rate, "min_pass_rate": t.min_pass_rate,
-                 "passed": t.passed} for t in self.tests]
-        return pd.DataFrame(rows, columns=["name", "type", "capability", "n", "failed", "skipped",
-                                           "pass_rate", "min_pass_rate", "passed"])
+        """Columns: ``name``, ``type``, ``capability``, ``n``, ``failed``, ``skipped_cases``,
+        ``pass_rate`` (NaN when ``n == 0``), ``min_pass_rate``, ``min_cases``, ``status``
+        (passed / failed / skipped), ``passed``, ``message``."""
+        cols = ["name", "type", "capability", "n", "failed", "skipped_cases", "pass_rate", "min_pass_rate",
+                "min_cases", "status", "passed", "message"]
+        rows = [{c: getattr(t, c) for c in cols} for t in self.tests]
+        return pd.DataFrame(rows, columns=cols)
 
     def failures(self, test: str | None = None) -> pd.DataFrame:
         """Failing cases (columns of :attr:`cases`), optionally of one test."""
@@ -172,9 +222,10 @@ class SuiteResult:
         return pd.crosstab(df["entity_type"], col).rename_axis(index="entity_type", columns="outcome")
 
     def to_json(self) -> dict[str, Any]:
-        """The CI report: ``{"passed": bool, "tests": [{"name", "type", "n", "pass_rate",
-        "min_pass_rate", "passed"}]}`` (plus ``suite`` and ``model``)."""
-        return {"passed": self.passed, "suite": self.suite.name, "model": self.model,
+        """The CI report: ``{"passed": bool, "suite", "model", "counts": {"passed", "failed",
+        "skipped"}, "tests": [TestResult.to_dict(), ...]}``; no NaN (``None`` instead)."""
+        counts = {k: sum(t.status == k for t in self.tests) for k in TEST_STATUSES}
+        return {"passed": self.passed, "suite": self.suite.name, "model": self.model, "counts": counts,
                 "tests": [t.to_dict() for t in self.tests]}
 
 
@@ -302,8 +353,38 @@ def _dir_score(target: Any, ex: Example, orig_label: str | None) -> float:
     return float(probs.get(key, 0.0))
 
 
-def _evaluate(suite: Suite, spec: TestSpec, cases: list[Case], preds: Mapping[str, Example]
-              ) -> tuple[TestResult, list[dict], list[dict], dict[str, bool]]:
+def _check_caseset(suite: Suite, caseset: CaseSet, names: Sequence[str]) -> None:
+    """Every selected test must be in the case set, and every test of the case set in the suite."""
+    missing = [n for n in names if n not in caseset.tests]
+    unknown = [n for n in caseset.tests if n not in {t.name for t in suite.tests}]
+    if unknown:
+        raise InputError(Errors.E618.format(suite=suite.name, reason=f"its test(s) {unknown} are not in the suite"))
+    if missing:
+        raise InputError(Errors.E618.format(suite=suite.name, reason=f"it was generated without the test(s) "
+                                            f"{missing}" + (f" (case file {caseset.source})" if caseset.source else "")))
+
+
+def _no_case_reason(spec: TestSpec, caseset: CaseSet) -> str:
+    """Why *spec* has no case in *caseset*."""
+    st = caseset.stats.get(spec.name) or {}
+    if st.get("n") and st.get("unchanged") == st.get("n"):
+        name = st.get("perturbation", getattr(spec, "perturbation", ""))
+        try:
+            from ..perturb import get_perturbation
+            needs = get_perturbation(name).requires
+        except InputError:
+            needs = ""
+        return (f"perturbation {name!r} changed none of the {st['n']} example(s)"
+                + (f" (it needs {needs})" if needs else ""))
+    if caseset.source:
+        return f"the case file {caseset.source} holds no case for it"
+    if isinstance(spec, MFT):
+        return "its templates expanded to no text (check the lexicons and tag filters)"
+    return "no input example produced a case"
+
+
+def _evaluate(suite: Suite, spec: TestSpec, cases: list[Case], preds: Mapping[str, Example], *,
+              min_cases: int, reason: str) -> tuple[TestResult, list[dict], list[dict], dict[str, bool]]:
     task = suite.task
     aliases = _alias_map(suite)
     rows: list[dict] = []
@@ -393,11 +474,17 @@ def _evaluate(suite: Suite, spec: TestSpec, cases: list[Case], preds: Mapping[st
         failed += not ok
         outcome[case.id] = ok
         rows.append({**row, "passed": ok})
-    if skipped:
+    if skipped and skipped == len(cases):
+        cond = getattr(spec, "expect", {}).get("only_if_pred_not")
+        reason = (f"only_if_pred_not {cond} excluded all {skipped} case(s): the model predicted one of these "
+                  "labels on every original")
+    elif skipped:
         warn(Warnings.W602.format(test=spec.name, count=skipped, total=len(cases),
                                   reason="the condition only_if_pred_not excluded them"))
     res = TestResult(spec.name, spec.type, spec.capability, len(cases) - skipped, failed, skipped,
-                     spec.min_pass_rate)
+                     spec.min_pass_rate, min_cases, reason if len(cases) == skipped else "")
+    if res.skipped:
+        warn(Warnings.W605.format(test=spec.name, reason=res.reason or "no case"))
     return res, rows, ent_rows, outcome
 
 
@@ -408,9 +495,9 @@ _ENT_COLS = ["test", "case_id", "variant", "entity_type", "text", "new_text", "o
 
 
 def run_suite(suite: Any, model: Any, *, data: Any = None, cases: CaseSet | None = None,
-              seed: int | None = None, data_format: str | None = None, cache: Any = True,
-              cache_dir: Any = None, batch_size: int | None = None, progress: bool | None = None,
-              label_map: Any = None) -> SuiteResult:
+              tests: Iterable[str] | None = None, seed: int | None = None, data_format: str | None = None,
+              min_cases: int = 0, cache: Any = True, cache_dir: Any = None, batch_size: int | None = None,
+              progress: bool | None = None, label_map: Any = None) -> SuiteResult:
     """Run *suite* on *model* with one batched, deduplicated, cached prediction pass.
 
     Parameters
@@ -424,8 +511,15 @@ def run_suite(suite: Any, model: Any, *, data: Any = None, cases: CaseSet | None
         Inputs for INV/DIR tests, overriding the suite's ``data``.
     cases : CaseSet, optional
         Pre-generated cases (:func:`generate_cases` / :func:`load_cases`) to re-run exactly.
+        They must hold every selected test (error E618 otherwise).
+    tests : iterable of str, optional
+        Run only these tests (default: all).
     seed : int, optional
         Overrides the suite seed.
+    min_cases : int
+        Minimum number of evaluated cases for tests that set no ``min_cases`` of
+        their own; a test below it fails.  Default 0: a test that evaluates no
+        case is reported as skipped (warning W605) and does not fail the suite.
     cache, cache_dir, batch_size, progress, label_map :
         Passed to :class:`~nlperr.engine.Predictor`.
 
@@ -448,8 +542,13 @@ def run_suite(suite: Any, model: Any, *, data: Any = None, cases: CaseSet | None
     [['good', 2, 1.0, True], ['upper', 1, 1.0, True]]
     """
     suite = load_suite(suite)
+    if isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 0:
+        raise InputError(Errors.E606.format(where="run_suite", field="min_cases",
+                                            expected="a non-negative integer", got=repr(min_cases)))
+    names = [t.name for t in suite.tests] if tests is None else [suite.test(n).name for n in tests]
     caseset = cases if cases is not None else generate_cases(suite, data=data, seed=seed,
-                                                             data_format=data_format)
+                                                             data_format=data_format, tests=names)
+    _check_caseset(suite, caseset, names)
     predictor, owned = _make_predictor(model, cache=cache, cache_dir=cache_dir, batch_size=batch_size,
                                        progress=progress, label_map=label_map, task=suite.task)
     try:
@@ -459,18 +558,21 @@ def run_suite(suite: Any, model: Any, *, data: Any = None, cases: CaseSet | None
         if owned:
             predictor.close()
     by_test = caseset.by_test()
-    tests, rows, ent_rows, outcomes = [], [], [], {}
+    results, rows, ent_rows, outcomes = [], [], [], {}
     for spec in suite.tests:
-        if spec.name not in caseset.tests:
+        if spec.name not in names:
             continue
-        tr, r, er, oc = _evaluate(suite, spec, by_test.get(spec.name, []), preds)
-        tests.append(tr)
+        tcases = by_test.get(spec.name, [])
+        tr, r, er, oc = _evaluate(suite, spec, tcases, preds,
+                                  min_cases=spec.min_cases if spec.min_cases is not None else min_cases,
+                                  reason="" if tcases else _no_case_reason(spec, caseset))
+        results.append(tr)
         rows += r
         ent_rows += er
         outcomes[spec.name] = oc
     pstats = pd.DataFrame(list(caseset.stats.values()),
                           columns=["test", "perturbation", "n", "unchanged", "unchanged_rate",
                                    "touched_entity", "touched_entity_rate"])
-    return SuiteResult(suite, tests, pd.DataFrame(rows, columns=_CASE_COLS),
+    return SuiteResult(suite, results, pd.DataFrame(rows, columns=_CASE_COLS),
                        pd.DataFrame(ent_rows, columns=_ENT_COLS), pstats, stats, caseset, outcomes,
                        model_name)

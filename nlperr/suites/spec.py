@@ -46,6 +46,12 @@ class TestSpec:
         "variants": [texts]}`` dicts (or plain lists ``[original, variant, ...]``).
     max_cases : int or None
         Upper bound on generated cases (sampled with the suite seed).
+    min_cases : int or None
+        The test fails when fewer cases than this were evaluated, whatever their
+        pass rate (``0`` evaluated cases included).  ``None`` (default): the
+        run's ``min_cases`` (``run_suite(min_cases=...)``, CLI ``--min-cases``,
+        default 0), i.e. no minimum: a test that evaluates no case at all is
+        reported as *skipped* (with a warning saying why) rather than failed.
     """
 
     __test__ = False  # not a pytest class
@@ -56,6 +62,7 @@ class TestSpec:
     description: str = ""
     cases: list | None = None
     max_cases: int | None = None
+    min_cases: int | None = None
     type: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
@@ -63,9 +70,14 @@ class TestSpec:
             raise InputError(Errors.E606.format(where="test", field="name", expected="a non-empty string",
                                                 got=repr(self.name)))
         self.min_pass_rate = _check_rate(self.min_pass_rate, f"test {self.name!r}")
-        if self.max_cases is not None and (not isinstance(self.max_cases, int) or self.max_cases < 1):
+        if self.max_cases is not None and (isinstance(self.max_cases, bool) or not isinstance(self.max_cases, int)
+                                           or self.max_cases < 1):
             raise InputError(Errors.E606.format(where=f"test {self.name!r}", field="max_cases",
                                                 expected="a positive integer", got=repr(self.max_cases)))
+        if self.min_cases is not None and (isinstance(self.min_cases, bool) or not isinstance(self.min_cases, int)
+                                           or self.min_cases < 0):
+            raise InputError(Errors.E606.format(where=f"test {self.name!r}", field="min_cases",
+                                                expected="a non-negative integer", got=repr(self.min_cases)))
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "type": self.type}
