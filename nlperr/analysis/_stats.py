@@ -6,7 +6,8 @@ Only numpy and the standard library: scipy is optional for nlperr.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -36,6 +37,42 @@ def _fill(zero_division: object) -> float:
     return float(zero_division)  # 0, 1 or nan
 
 
+_COLLECTORS: list[list[tuple[str, str, list[str]]]] = []
+
+
+@contextmanager
+def collect_undefined() -> Iterator[list[tuple[str, str, list[str]]]]:
+    """Inside this block, undefined-value warnings (W501) are collected, not emitted.
+
+    Yields the list receiving ``(metric, what, names)`` tuples; the caller
+    reports them once (e.g. as W504).
+    """
+    bucket: list[tuple[str, str, list[str]]] = []
+    _COLLECTORS.append(bucket)
+    try:
+        yield bucket
+    finally:
+        _COLLECTORS.remove(bucket)
+
+
+def describe_undefined(items: Sequence[tuple[str, str, list[str]]], limit: int = 8) -> str:
+    """One line such as ``precision of work (no predicted entities); recall of ...``."""
+    merged: dict[tuple[str, str], list[str]] = {}
+    for metric, what, names in items:
+        lst = merged.setdefault((metric.lower(), what), [])
+        for n in names:  # SemEval rows are named "LABEL/schema": one mention per label
+            base, _, schema = n.rpartition("/")
+            n = base if base and schema in ("strict", "exact", "partial", "type") else n
+            if n not in lst:
+                lst.append(n)
+    parts = []
+    for (metric, what), names in merged.items():
+        shown = ", ".join(names[:limit]) + (f" and {len(names) - limit} more"
+                                            if len(names) > limit else "")
+        parts.append(f"{metric} of {shown or 'overall'} (no {what})")
+    return "; ".join(parts)
+
+
 def safe_divide(num: np.ndarray, den: np.ndarray, zero_division: object, *, metric: str = "",
                 what: str = "", names: Sequence[str] | None = None,
                 warn_undefined: bool = True) -> np.ndarray:
@@ -48,6 +85,9 @@ def safe_divide(num: np.ndarray, den: np.ndarray, zero_division: object, *, metr
         out = np.where(mask, _fill(zero_division), out)
         if zero_division == "warn" and warn_undefined:
             bad = [names[i] for i in np.flatnonzero(np.atleast_1d(mask))] if names else []
+            if _COLLECTORS:
+                _COLLECTORS[-1].append((metric, what, [str(b) for b in bad]))
+                return out
             warn(Warnings.W501.format(metric=metric, count=int(np.sum(mask)), what=what,
                                       labels=", ".join(map(str, bad[:5])) or "overall",
                                       value=0.0), stacklevel=3)
@@ -106,6 +146,34 @@ def bootstrap_weights(n: int, n_boot: int, seed: int | None, chunk: int = 64):
         w = np.bincount(idx.ravel(), minlength=b * n).reshape(b, n).astype(np.float32)
         done += b
         yield w
+
+
+def binom_cdf(k: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
+    """``P(X <= k)`` for ``X ~ Binomial(n, p)``, elementwise (exact sum of pmf terms).
+
+    NaN where ``n <= 0``.
+    """
+    k = np.atleast_1d(np.asarray(k, dtype=np.int64))
+    n = np.atleast_1d(np.asarray(n, dtype=np.int64))
+    out = np.full(k.shape, np.nan)
+    p = float(p)
+    if not len(n) or math.isnan(p):
+        return out
+    logfact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, max(int(n.max()), 1) + 1)))])
+    for i, (ki, ni) in enumerate(zip(k.tolist(), n.tolist())):
+        if ni <= 0:
+            continue
+        if ki >= ni or p <= 0.0:
+            out[i] = 1.0
+        elif p >= 1.0 or ki < 0:
+            out[i] = 0.0
+        else:
+            ks = np.arange(0, ki + 1)
+            logpmf = (logfact[ni] - logfact[ks] - logfact[ni - ks] + ks * math.log(p)
+                      + (ni - ks) * math.log1p(-p))
+            mx = logpmf.max()
+            out[i] = min(1.0, math.exp(mx) * float(np.exp(logpmf - mx).sum()))
+    return out
 
 
 def benjamini_hochberg(pvalues: np.ndarray) -> np.ndarray:

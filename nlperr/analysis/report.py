@@ -24,6 +24,7 @@ given).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Sequence
@@ -35,8 +36,9 @@ import numpy as np
 import pandas as pd
 
 from ..data import Example
+from ..errors import Warnings, warn
 from ._arrays import flatten_pair
-from ._stats import check_zero_division
+from ._stats import check_zero_division, collect_undefined, describe_undefined
 from .cases import classification_cases, ner_cases
 from .classification import (calibration_from_arrays, class_arrays, confusion_from_arrays,
                              outcomes_from_arrays, scores_from_arrays)
@@ -65,13 +67,24 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def _md_table(df: pd.DataFrame, max_rows: int = 20, floatfmt: str = ".3f") -> str:
+def _md_table(df: pd.DataFrame, max_rows: int = 20, floatfmt: str = ".3f",
+              more: str = "in the CSV file") -> str:
     if df is None or len(df) == 0:
         return "_(empty)_\n"
+    if df.index.name is not None or df.columns.name is not None:
+        name = df.index.name or ""
+        if df.columns.name:
+            name = f"{name} \\ {df.columns.name}" if name else df.columns.name
+        df = df.reset_index()
+        df.columns = [name or "", *[str(c) for c in df.columns[1:]]]
+    else:
+        df = df.reset_index(drop=True)
     d = df.head(max_rows)
     cols = [str(c) for c in d.columns]
 
     def cell(v):
+        if isinstance(v, (bool, np.bool_)):
+            return "yes" if v else ""
         if isinstance(v, (float, np.floating)):
             return "" if math.isnan(v) else format(v, floatfmt)
         s = str(v).replace("|", "\\|").replace("\n", " ")
@@ -80,8 +93,62 @@ def _md_table(df: pd.DataFrame, max_rows: int = 20, floatfmt: str = ".3f") -> st
     for row in d.itertuples(index=False):
         lines.append("| " + " | ".join(cell(v) for v in row) + " |")
     if len(df) > max_rows:
-        lines.append(f"\n_{len(df) - max_rows} more rows in the CSV file._")
+        lines.append(f"\n_{len(df) - max_rows} more rows {more}._")
     return "\n".join(lines) + "\n"
+
+
+def _main_errors(row: pd.Series, k: int = 2) -> str:
+    errs = [(c, int(row[c])) for c in CATEGORIES[1:] if c in row and int(row[c]) > 0]
+    errs.sort(key=lambda t: -t[1])
+    return ", ".join(f"{c} {n}" for c, n in errs[:k])
+
+
+_LEGEND = {
+    "scores": "Strict matching (exact boundaries and type), as seqeval / conlleval. Per type, "
+              "recall is charged to the gold type and precision to the predicted type; "
+              "`support` = gold entities, `predicted` = predicted entities, `correct` = exact "
+              "matches.",
+    "scores_cls": "Per class, as scikit-learn's classification_report; the `accuracy` row "
+                  "holds accuracy in the `f1` column.",
+    "errors": "Every gold and every predicted entity is in exactly one row of "
+              "`entity_errors.csv`. `rows` counts those rows; `gold` / `pred` count the "
+              "entities of each side in the category (they sum to the gold / predicted "
+              "totals). `merged`: one prediction covers several gold entities; `split`: "
+              "several predictions cover one gold entity.",
+    "semeval": "SemEval-2013 schemas, counts as nervaluate: `strict` exact boundaries and "
+               "type, `exact` exact boundaries, `partial` any overlap (counts half), `type` "
+               "any overlap with the right type.",
+    "confused_pairs": "Gold type predicted as another type (maximum-overlap matching, so "
+                      "boundary errors with a wrong type count too); `share_of_gold` = count "
+                      "/ gold entities of that type; `examples` = gold texts.",
+    "worst_slices": "Slices whose score is significantly below overall (bootstrap over "
+                    "examples and an exact binomial check, Benjamini-Hochberg q <= 0.05), "
+                    "then the other tested slices (support >= 10), worst first. `delta` = "
+                    "slice - overall, 95% CI `ci_low`..`ci_high`. Every slice is in "
+                    "`worst_slices.csv`.",
+    "worst_slices_ner": " `main_errors`: the slice's most frequent error categories (all "
+                        "counts in the CSV).",
+    "confusion": "Rows gold types, columns predicted types (maximum-overlap matching); row "
+                 "`∅` = spurious predictions, column `∅` = missed gold entities. "
+                 "`confusion_exact.csv` pairs exact boundaries only, "
+                 "`confusion_normalized.csv` is row-normalised.",
+    "confusion_cls": "Rows gold classes, columns predicted classes.",
+    "calibration": "Equal-width confidence bins; `gap` = accuracy - confidence (negative: "
+                   "over-confident).",
+    "high_confidence_wrong": "Wrong predictions with the highest scores.",
+    "low_confidence_correct": "Correct predictions with the lowest scores.",
+    "easy_wrong": "Misclassified short examples made of frequent words.",
+    "disagreements": "Examples where the model and the baseline disagree most.",
+    "baseline_per_type": "Model minus baseline with paired bootstrap 95% CIs.",
+    "baseline_wins": "Rows where the baseline is significantly better.",
+}
+
+
+def _section(out: list[str], title: str, body: str, legend: str | None = None) -> None:
+    out.append(f"## {title}\n")
+    if legend:
+        out.append(f"{legend}\n")
+    out.append(body)
 
 
 @dataclass
@@ -103,37 +170,101 @@ class Report:
         return _clean(self.summary)
 
     def to_markdown(self, *, max_rows: int = 20) -> str:
-        """A readable Markdown report."""
+        """A readable Markdown report: overview and findings first, then the main tables
+        (each with a one-line legend); every table is complete in its CSV file."""
         s = self.summary
+        t = self.tables
         out = [f"# nlperr analysis ({self.task})\n"]
-        if self.task == "ner":
+        ner = self.task == "ner"
+        if ner:
             o = s["overall"]
             out.append(f"{s['n_examples']} examples, {s['n_gold']} gold and {s['n_pred']} "
-                       f"predicted entities. Strict micro P/R/F1: {o['precision']:.3f} / "
-                       f"{o['recall']:.3f} / {o['f1']:.3f}.\n")
+                       f"predicted entities. Strict micro precision / recall / F1: "
+                       f"**{o['precision']:.3f} / {o['recall']:.3f} / {o['f1']:.3f}**.\n")
         else:
-            out.append(f"{s['n_examples']} examples. Accuracy {s['accuracy']:.3f}, macro F1 "
-                       f"{s['overall']['f1']:.3f}.\n")
+            out.append(f"{s['n_examples']} examples. Accuracy **{s['accuracy']:.3f}**, macro "
+                       f"F1 **{s['overall']['f1']:.3f}**.\n")
+        if s.get("undefined"):
+            out.append(f"_Undefined scores ({s['undefined']}) are shown as "
+                       f"{s.get('zero_division', 0.0)}._\n")
         if self.findings:
-            out.append("## Findings\n")
-            out.extend(f"- {f}" for f in self.findings)
-            out.append("")
-        order = ["scores", "errors", "semeval", "confused_pairs", "worst_slices", "calibration",
-                 "baseline_per_type", "baseline_wins", "high_confidence_wrong",
-                 "low_confidence_correct", "disagreements", "easy_wrong"]
-        names = [n for n in order if n in self.tables] + \
-                [n for n in self.tables if n not in order and not n.startswith("entity_errors")
-                 and n not in ("outcomes", "examples", "baseline_outcomes")]
-        for name in names:
-            df = self.tables[name]
-            if name in ("high_confidence_wrong", "low_confidence_correct") and self.task == "ner":
-                df = df[[c for c in ("id", "gold_text", "gold_label", "pred_text", "pred_label",
-                                     "pred_score", "category", "left_context", "right_context")
+            _section(out, "Findings", "\n".join(f"- {f}" for f in self.findings) + "\n")
+        if "scores" in t:
+            _section(out, "Scores", _md_table(t["scores"], 40),
+                     _LEGEND["scores" if ner else "scores_cls"])
+        if ner and "errors" in t:
+            _section(out, "Error categories", _md_table(t["errors"]), _LEGEND["errors"])
+        if ner and "semeval" in t:
+            sem = t["semeval"]
+            ov = sem[sem["label"] == "overall"].drop(columns="label")
+            body = _md_table(ov)
+            per = sem[sem["label"] != "overall"]
+            if len(per):
+                piv = per.pivot(index="label", columns="schema", values="f1")
+                piv = piv[[c for c in ("strict", "exact", "partial", "type") if c in piv]]
+                piv.columns = [f"f1 {c}" for c in piv.columns]
+                piv.columns.name = None
+                body += "\nF1 per type (counts per type in `semeval.csv`):\n\n" + \
+                    _md_table(piv, 40)
+            _section(out, "SemEval-2013 schemas", body, _LEGEND["semeval"])
+        if "confused_pairs" in t and ner:
+            _section(out, "Most confused types", _md_table(t["confused_pairs"], 10),
+                     _LEGEND["confused_pairs"])
+        for key in [k for k in t if k.startswith("group_") and k.endswith("_merge")]:
+            i = key.split("_")[1]
+            name = list(s.get("groups", {}))[int(i)] if s.get("groups") else i
+            finding = s["groups"][name]["finding"] if s.get("groups") else ""
+            body = f"{finding}\n\n" + _md_table(t[key]) + "\nTop context cues:\n\n" + \
+                _md_table(t[f"group_{i}_cues"]) + "\nErrors by cue presence:\n\n" + \
+                _md_table(t[f"group_{i}_by_cue"])
+            _section(out, f"Label group {name}", body)
+        if "worst_slices" in t and len(t["worst_slices"]):
+            ws = t["worst_slices"]
+            shown = ws[ws["q_value"].notna()].copy()
+            score = "f1" if ner else "accuracy"
+            cols = ["attribute", "value", "support"] + (["predicted"] if ner else []) + \
+                [score, "delta", "ci_low", "ci_high", "q_value", "significant"]
+            if ner:
+                shown["main_errors"] = [_main_errors(r) for _, r in shown.iterrows()]
+                cols.append("main_errors")
+            _section(out, "Worst slices", _md_table(shown[cols], 15),
+                     _LEGEND["worst_slices"] + (_LEGEND["worst_slices_ner"] if ner else ""))
+        if "confusion" in t:
+            _section(out, "Confusion matrix", _md_table(t["confusion"], 30),
+                     _LEGEND["confusion" if ner else "confusion_cls"])
+        if "calibration" in t:
+            cal = t["calibration"]
+            _section(out, "Calibration", _md_table(cal[cal["count"] > 0]),
+                     _LEGEND["calibration"] + f" ECE = {s['calibration']['ece']:.3f}.")
+        cases = [k for k in ("high_confidence_wrong", "low_confidence_correct", "easy_wrong",
+                             "disagreements") if k in t]
+        no_scores = []
+        for name in cases:
+            df = t[name]
+            if not len(df):
+                if name in ("high_confidence_wrong", "low_confidence_correct"):
+                    no_scores.append(name)
+                continue
+            if ner and name != "disagreements":
+                df = df[[c for c in ("id", "category", "gold_text", "gold_label", "pred_text",
+                                     "pred_label", "pred_score", "left_context",
+                                     "right_context") if c in df]]
+            elif not ner and name != "disagreements":
+                df = df[[c for c in ("id", "text", "gold", "pred", "confidence", "margin")
                          if c in df]]
-            if name == "worst_slices":
-                df = df[[c for c in df.columns if c not in CATEGORIES]]
-            out.append(f"## {name.replace('_', ' ').capitalize()}\n")
-            out.append(_md_table(df, max_rows))
+            _section(out, name.replace("_", " ").capitalize(), _md_table(df, 10),
+                     _LEGEND.get(name))
+        if no_scores:
+            out.append(f"_No {' / '.join(n.replace('_', ' ') for n in no_scores)} table: the "
+                       f"predictions carry no scores._\n")
+        if "baseline" in s:
+            for name in ("baseline_per_type", "baseline_wins"):
+                if name in t:
+                    _section(out, name.replace("_", " ").capitalize(), _md_table(t[name]),
+                             _LEGEND.get(name))
+        out.append("## Files\n")
+        out.append("`summary.json` (this summary as data) and one CSV per table: " +
+                   ", ".join(f"`{n}`" for n in t) + ".\n")
         return "\n".join(out)
 
     def save(self, directory: str | Path, *, parquet: bool | None = None) -> list[Path]:
@@ -174,11 +305,56 @@ class Report:
         return written
 
 
+def _one_undefined_warning(fn):
+    """Collect the undefined-score warnings of a whole report into one W504 (and into
+    ``summary["undefined"]``) instead of one W501 per table, label and schema."""
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> "Report":
+        with collect_undefined() as items:
+            report = fn(*args, **kwargs)
+        if items:
+            text = describe_undefined(items)
+            report.summary["undefined"] = text
+            report.summary["zero_division"] = 0.0
+            warn(Warnings.W504.format(value=0.0, details=text), stacklevel=2)
+        return report
+    return run
+
+
+def _ner_overview(counts: pd.DataFrame, scores: pd.DataFrame, n_gold: int,
+                  n_pred: int) -> list[str]:
+    """Findings: where the errors are (largest categories) and the weakest type."""
+    out = []
+    c = counts.set_index("category")
+    errs = []
+    for cat in CATEGORIES[1:]:
+        g, p = int(c.loc[cat, "gold"]), int(c.loc[cat, "pred"])
+        if cat == "spurious":
+            n, base, what = p, n_pred, "predictions"
+        else:
+            n, base, what = g, n_gold, "gold entities"
+        if n:
+            errs.append((n / base if base else 0.0, cat, n, base, what))
+    errs.sort(reverse=True)
+    if errs:
+        parts = [f"{cat} ({n} of {base} {what}, {share:.0%})"
+                 for share, cat, n, base, what in errs[:3]]
+        out.append("Largest error categories: " + ", ".join(parts) + ".")
+    per = scores[~scores["label"].str.endswith(" avg") & (scores["support"] >= 10)]
+    if len(per) >= 2:
+        w = per.sort_values(["f1", "support"], ascending=[True, False], kind="mergesort").iloc[0]
+        out.append(f"Weakest type with at least 10 gold entities: {w['label']} (F1 "
+                   f"{w['f1']:.2f}, precision {w['precision']:.2f}, recall {w['recall']:.2f}, "
+                   f"{int(w['support'])} gold / {int(w['predicted'])} predicted).")
+    return out
+
+
 def _prf_dict(row) -> dict:
     return {"precision": float(row["precision"]), "recall": float(row["recall"]),
             "f1": float(row["f1"])}
 
 
+@_one_undefined_warning
 def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
                 train: Sequence[Example] | None = None,
                 baseline: Sequence[Example] | None = None,
@@ -260,7 +436,8 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
         "confused_pairs": [{"gold": r.gold, "pred": r.pred, "count": int(r.count)}
                            for r in pairs.head(top).itertuples(index=False)],
     }
-    findings: list[str] = []
+    findings: list[str] = _ner_overview(counts, scores, len(flat.gold), len(flat.pred))
+    n_slice_findings = 0
     if slices is None or len(slices):
         ws = worst_slices(gold, pred, attributes=slices, train=train, task="ner",
                           n_boot=n_boot, seed=seed)
@@ -272,6 +449,7 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
                  "f1": float(r.f1), "delta": float(r.delta), "q_value": float(r.q_value)}
                 for r in sig.head(top).itertuples(index=False)]
             for r in sig.head(3).itertuples(index=False):
+                n_slice_findings += 1
                 findings.append(f"F1 is {r.f1:.2f} for {r.attribute} = {r.value} "
                                 f"({r.support} entities), {-r.delta:.2f} below overall "
                                 f"(95% CI of the difference {r.ci_low:.2f} to {r.ci_high:.2f}).")
@@ -279,8 +457,12 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
     tables.update(cases)
     if len(pairs):
         r = pairs.iloc[0]
-        findings.insert(0, f"Most frequent type confusion: gold {r['gold']} predicted as "
-                           f"{r['pred']} ({int(r['count'])} times).")
+        ex = r["examples"].split(" | ")[:2] if r["examples"] else []
+        findings.insert(len(findings) - n_slice_findings,
+                        f"Most frequent type confusion: gold {r['gold']} predicted as "
+                        f"{r['pred']} ({int(r['count'])} times, {r['share_of_gold']:.0%} of the "
+                        f"gold {r['gold']} entities" +
+                        (f"; e.g. {', '.join(repr(x) for x in ex)}" if ex else "") + ").")
     summary["groups"] = {}
     for i, grp in enumerate(groups):
         res = label_group_analysis(gold, pred, grp)
@@ -312,6 +494,7 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
     return Report("ner", summary, tables, findings)
 
 
+@_one_undefined_warning
 def analyze_classification(gold: Sequence[Example], pred: Sequence[Example], *,
                            train: Sequence[Example] | None = None,
                            baseline: Sequence[Example] | None = None,
@@ -359,11 +542,32 @@ def analyze_classification(gold: Sequence[Example], pred: Sequence[Example], *,
                            for (g, p), c in off.head(top).items()],
     }
     findings: list[str] = []
+    per = scores[~scores["label"].isin(["accuracy", "macro avg", "weighted avg"])]
+    if len(per) >= 2:
+        w = per.sort_values(["f1", "support"], ascending=[True, False], kind="mergesort").iloc[0]
+        findings.append(f"Weakest class: {w['label']} (F1 {w['f1']:.2f}, precision "
+                        f"{w['precision']:.2f}, recall {w['recall']:.2f}, {int(w['support'])} "
+                        f"examples).")
+    if len(off):
+        (g0, p0), c0 = next(iter(off.items()))
+        ng0 = int(conf.loc[g0].sum())
+        findings.append(f"Most frequent confusion: gold {g0} predicted as {p0} ({int(c0)} "
+                        f"times, {c0 / ng0:.0%} of the gold {g0} examples).")
     if ca.probs is not None:
         cal, ece = calibration_from_arrays(ca, n_bins)
         tables["calibration"] = cal
         summary["calibration"] = {"ece": ece, "n_bins": n_bins}
-        findings.append(f"Expected calibration error: {ece:.3f} over {n_bins} bins.")
+        ok = cal["count"] > 0
+        gap = float((cal.loc[ok, "gap"] * cal.loc[ok, "count"]).sum() / cal.loc[ok, "count"].sum()) \
+            if ok.any() else float("nan")
+        direction = ("over-confident (confidence above accuracy)" if gap < 0 else
+                     "under-confident (accuracy above confidence)")
+        findings.append(f"Expected calibration error {ece:.3f} over {n_bins} bins; on average the "
+                        f"model is {direction} by {abs(gap):.2f}.")
+        n_hcw = int(((outcomes["confidence"] >= 0.9) & ~outcomes["correct"]).sum())
+        if n_hcw:
+            findings.append(f"{n_hcw} wrong prediction(s) with confidence >= 0.9 (see "
+                            f"high_confidence_wrong).")
     if slices is None or len(slices):
         ws = worst_slices(gold, pred, attributes=slices, train=train, task="classification",
                           n_boot=n_boot, seed=seed)

@@ -23,11 +23,17 @@ slices report accuracy.
 
 Uncertainty: ``delta`` = slice score - overall score, with a 95% percentile
 bootstrap CI from resampling examples (``n_boot`` replicates, ``seed``), all
-replicates at once as a matrix product.  ``p_worse`` is the one-sided
-bootstrap p-value ``(#{delta* >= 0} + 1) / (B + 1)``; a slice is ``worse``
-when its CI lies below 0.  :func:`worst_slices` applies Benjamini-Hochberg
-over every slice of every attribute (``q_value``, ``significant`` at
-``alpha``).
+replicates at once as a matrix product.  The bootstrap alone is degenerate
+for small slices (a slice with no correct entity scores 0 in every replicate,
+so its CI looks certain), hence an exact check too: ``p_exact`` is the
+one-sided binomial p-value of the slice's hits -- NER: correct gold plus
+correct predicted entities out of gold plus predicted entities (for strict
+matching F1 equals that ratio); classification: correct out of examples --
+against the overall F1 / accuracy.  ``p_worse`` is the larger of ``p_exact``
+and the one-sided bootstrap p-value ``(#{delta* >= 0} + 1) / (B + 1)``; a
+slice is ``worse`` when its CI lies below 0 and ``p_exact < 0.025``.
+:func:`worst_slices` applies Benjamini-Hochberg to ``p_worse`` over every
+tested slice of every attribute (``q_value``, ``significant`` at ``alpha``).
 
 Names starting with ``meta:`` (``"meta:source"``) read ``Example.meta``;
 ``span_meta:`` (``"span_meta:LED"``) read ``Span.meta``.
@@ -51,7 +57,7 @@ import pandas as pd
 from ..data import Example, Span
 from ..errors import Errors, InputError
 from ._arrays import flatten_pair
-from ._stats import benjamini_hochberg, bootstrap_weights, f1_from, safe_divide
+from ._stats import benjamini_hochberg, binom_cdf, bootstrap_weights, f1_from, safe_divide
 from .classification import class_arrays
 from .matching import CATEGORIES, Taxonomy, taxonomy
 
@@ -512,18 +518,35 @@ def ner_slice_table(gold, pred, tax: Taxonomy, att: SliceAttribute, ctx: SliceCo
                   pc[np.maximum(tax.row_p, 0)] if len(pc) else 0)
     cnt = np.zeros((K, len(CATEGORIES)), dtype=np.int64)
     np.add.at(cnt, (rv, tax.row_cat), 1)
+    # exact check: with strict matching F1 = (tp_gold + tp_pred) / (n_gold + n_pred)
+    p_exact = binom_cdf((tot[:K, 0] + tot[:K, 2]).round().astype(np.int64),
+                        (tot[:K, 1] + tot[:K, 3]).round().astype(np.int64), f1[K])
     df = pd.DataFrame({
         "attribute": att.name, "value": names,
         "support": tot[:K, 1].astype(np.int64), "predicted": tot[:K, 3].astype(np.int64),
         "precision": prec[:K], "recall": rec[:K], "f1": f1[:K],
-        "delta": f1[:K] - f1[K], "ci_low": lo, "ci_high": hi, "p_worse": pw,
+        "delta": f1[:K] - f1[K], "ci_low": lo, "ci_high": hi, "p_exact": p_exact,
+        "p_worse": _combine(pw, p_exact),
     })
     for c, name in enumerate(CATEGORIES):
         df[name] = cnt[:, c]
-    df["worse"] = df["ci_high"] < 0
+    df["worse"] = (df["ci_high"] < 0) & (df["p_exact"] < 0.025)
     df.attrs["overall"] = {"precision": float(prec[K]), "recall": float(rec[K]),
                            "f1": float(f1[K])}
     return df
+
+
+def _combine(p_boot: np.ndarray, p_exact: np.ndarray) -> np.ndarray:
+    """The larger (more conservative) of the bootstrap and the exact one-sided p-values.
+
+    The bootstrap accounts for items clustered in examples; the exact binomial
+    test protects small slices, where every replicate of a slice with no hit
+    scores 0 and the bootstrap alone would call the slice certainly worse.
+    Without bootstrap replicates the exact p-value is used alone.
+    """
+    p_boot = np.asarray(p_boot, dtype=np.float64)
+    p_exact = np.asarray(p_exact, dtype=np.float64)
+    return np.where(np.isnan(p_boot), p_exact, np.fmax(p_boot, p_exact))
 
 
 def _summarize(D: np.ndarray):
@@ -564,11 +587,14 @@ def cls_slice_table(gold, pred, ca, att: SliceAttribute, ctx: SliceContext, *, b
                 A = T[..., 0] / T[..., 1]
             ds.append(A[:, :K] - A[:, K:K + 1])
         lo, hi, pw = _summarize(np.concatenate(ds, axis=0))
+    p_exact = binom_cdf(tot[:K, 0].round().astype(np.int64), tot[:K, 1].round().astype(np.int64),
+                        acc[K])
     df = pd.DataFrame({"attribute": att.name, "value": names,
                        "support": tot[:K, 1].astype(np.int64),
                        "accuracy": acc[:K], "errors": (tot[:K, 1] - tot[:K, 0]).astype(np.int64),
-                       "delta": acc[:K] - acc[K], "ci_low": lo, "ci_high": hi, "p_worse": pw})
-    df["worse"] = df["ci_high"] < 0
+                       "delta": acc[:K] - acc[K], "ci_low": lo, "ci_high": hi,
+                       "p_exact": p_exact, "p_worse": _combine(pw, p_exact)})
+    df["worse"] = (df["ci_high"] < 0) & (df["p_exact"] < 0.025)
     df.attrs["overall"] = {"accuracy": float(acc[K])}
     return df
 
@@ -609,9 +635,11 @@ def slice_table(gold: Sequence[Example], pred: Sequence[Example], attribute: str
     DataFrame
         NER: ``attribute``, ``value``, ``support`` (gold entities), ``predicted``,
         ``precision``, ``recall``, ``f1``, ``delta`` (f1 - overall f1), ``ci_low``,
-        ``ci_high``, ``p_worse``, one count column per taxonomy category, ``worse``.
+        ``ci_high``, ``p_exact``, ``p_worse``, one count column per taxonomy
+        category, ``worse`` (see the module docs).
         Classification: ``attribute``, ``value``, ``support``, ``accuracy``,
-        ``errors``, ``delta``, ``ci_low``, ``ci_high``, ``p_worse``, ``worse``.
+        ``errors``, ``delta``, ``ci_low``, ``ci_high``, ``p_exact``, ``p_worse``,
+        ``worse``.
         Overall scores are in ``df.attrs["overall"]``.
 
     Examples
@@ -641,7 +669,7 @@ def slice_table(gold: Sequence[Example], pred: Sequence[Example], attribute: str
 def worst_slices(gold: Sequence[Example], pred: Sequence[Example], *,
                  attributes: Sequence[str] | None = None,
                  train: Sequence[Example] | TrainStats | None = None, task: str | None = None,
-                 n_boot: int = 1000, seed: int = 0, alpha: float = 0.05, min_support: int = 5,
+                 n_boot: int = 1000, seed: int = 0, alpha: float = 0.05, min_support: int = 10,
                  tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Search all attributes for slices worse than overall, with BH control.
 
@@ -650,7 +678,7 @@ def worst_slices(gold: Sequence[Example], pred: Sequence[Example], *,
     attributes : sequence of str, optional
         Default: every registered attribute for the task (train-based ones only
         when *train* is given).
-    min_support : int, default 5
+    min_support : int, default 10
         Slices with fewer gold items are not tested (``q_value`` NaN).
     alpha : float, default 0.05
         False discovery rate for ``significant``.

@@ -65,6 +65,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         t.add_argument("--slices", default=None, metavar="NAMES",
                        help="comma-separated slice attributes (default: all that apply; "
                             "'none' to skip)")
+        t.add_argument("--label-map", metavar="JSON_OR_FILE", default=None,
+                       help="with --model: rename the model's labels to the gold labels, e.g. "
+                            "'{\"PERSON\": \"person\"}' or a JSON file")
+        t.add_argument("--unmapped", choices=("keep", "drop", "error"), default="keep",
+                       help="with --model and --label-map: what to do with model labels the "
+                            "map does not list (default: keep)")
+        t.add_argument("--zero-division", default="warn", choices=("warn", "0", "1", "nan"),
+                       help="value of undefined precision / recall (no predictions or no gold "
+                            "entities of a type); 'warn' (default) uses 0 and says so once")
         t.add_argument("--batch-size", type=int, default=None, metavar="N",
                        help="batch size with --model")
         t.add_argument("--no-cache", action="store_true", help="no prediction cache (--model)")
@@ -120,12 +129,26 @@ def _slices(value: str | None):
     return tuple(s.strip() for s in value.split(",") if s.strip())
 
 
-def _predict(args, gold):
+def _predict(args, gold, task: str):
+    from ..adapters import load_model
     from ..engine import predict
     if args.batch_size is not None and args.batch_size < 1:
         raise InputError(Errors.E301.format(value=args.batch_size))
-    return predict(args.model, gold, batch_size=args.batch_size, cache=not args.no_cache,
-                   progress=False)
+    model = load_model(args.model, task=task, label_map=args.label_map, unmapped=args.unmapped,
+                       lazy=True)
+    return predict(model, gold, batch_size=args.batch_size, cache=not args.no_cache,
+                   progress=None)
+
+
+def _zero_division(value: str) -> object:
+    return {"warn": "warn", "0": 0, "1": 1, "nan": float("nan")}[value]
+
+
+def _check_model_options(args, where: str) -> None:
+    if args.model is None and args.label_map is not None:
+        raise InputError(Errors.E401.format(where=where, message="--label-map applies to "
+                                            "--model predictions; rename labels in the "
+                                            "prediction file instead, or pass --model SPEC"))
 
 
 def _load_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool):
@@ -143,6 +166,7 @@ def run_ner(args: argparse.Namespace) -> int:
     if args.pred is not None and args.model is not None:
         raise InputError(Errors.E401.format(where="nlperr analyze ner",
                                             message="pass --pred or --model, not both"))
+    _check_model_options(args, "nlperr analyze ner")
     fmt = _fmt(args.gold, args.format)
     single = args.pred is None and args.model is None
     if single and fmt != "conll":
@@ -158,7 +182,7 @@ def run_ner(args: argparse.Namespace) -> int:
         pred = _load_ner(args.pred, _fmt(args.pred, args.format), args, column=args.pred_column,
                          lenient=True)
     else:
-        pred = _predict(args, gold)
+        pred = _predict(args, gold, "ner")
     train = None
     if args.train is not None:
         train = _load_ner(args.train, _fmt(args.train, args.format), args, column=-1,
@@ -173,7 +197,8 @@ def run_ner(args: argparse.Namespace) -> int:
         groups.append(parts[0] if len(parts) == 1 else parts)
     report = analyze_ner(gold, pred, train=train, baseline=baseline, groups=groups,
                          slices=_slices(args.slices), n_boot=args.n_boot, seed=args.seed,
-                         context=args.context, top=args.top)
+                         context=args.context, top=args.top,
+                         zero_division=_zero_division(args.zero_division))
     report.save(args.out, parquet=False if args.no_parquet else None)
     o = report.summary["overall"]
     print(f"nlperr analyze ner: {report.summary['n_examples']} examples, strict F1 "
@@ -224,12 +249,13 @@ def run_classification(args: argparse.Namespace) -> int:
     if args.pred is not None and args.model is not None:
         raise InputError(Errors.E401.format(where="nlperr analyze classification",
                                             message="pass --pred or --model, not both"))
+    _check_model_options(args, "nlperr analyze classification")
     fmt = _fmt(args.gold, args.format)
     gold = _load_cls(args.gold, fmt, args, pred=False)
     if args.pred is not None:
         pred = _load_cls(args.pred, _fmt(args.pred, args.format), args, pred=True)
     elif args.model is not None:
-        pred = _predict(args, gold)
+        pred = _predict(args, gold, "classification")
     else:
         if fmt != "csv":
             raise InputError(Errors.E401.format(
@@ -243,7 +269,8 @@ def run_classification(args: argparse.Namespace) -> int:
         if args.baseline is not None else None
     report = analyze_classification(gold, pred, train=train, baseline=baseline,
                                     slices=_slices(args.slices), n_bins=args.n_bins,
-                                    n_boot=args.n_boot, seed=args.seed, top=args.top)
+                                    n_boot=args.n_boot, seed=args.seed, top=args.top,
+                                    zero_division=_zero_division(args.zero_division))
     report.save(args.out, parquet=False if args.no_parquet else None)
     print(f"nlperr analyze classification: {report.summary['n_examples']} examples, accuracy "
           f"{report.summary['accuracy']:.4f} -> {args.out}", file=sys.stderr)
