@@ -26,6 +26,23 @@ def test_levenshtein_backends_agree(backend):
         assert cost == d
 
 
+def test_python_alignment_splits_large_tables(monkeypatch):
+    # Hirschberg split (linear memory) still gives an optimal alignment
+    from nlperr.ocr import _align
+    monkeypatch.setattr(_align, "MAX_CELLS", 40)
+    rng = random.Random(2)
+    for _ in range(200):
+        a = "".join(rng.choice("abc ") for _ in range(rng.randint(0, 60)))
+        b = "".join(rng.choice("abd ") for _ in range(rng.randint(0, 60)))
+        ops = opcodes(a, b, backend="python")
+        assert "".join(b[j1:j2] for _, _, _, j1, j2 in ops) == b
+        assert "".join(a[i1:i2] for _, i1, i2, _, _ in ops) == a
+        cost = sum(i2 - i1 if t in ("replace", "delete") else j2 - j1 if t == "insert" else 0
+                   for t, i1, i2, j1, j2 in ops)
+        assert cost == levenshtein(a, b, backend="rapidfuzz")
+        assert all(a[i1:i2] == b[j1:j2] for t, i1, i2, j1, j2 in ops if t == "equal")
+
+
 def test_cer_wer_match_jiwer_random():
     rng = random.Random(0)
     gold = [" ".join(rng.choice(["the", "cat", "sat", "on", "mat"]) for _ in range(rng.randint(1, 9)))

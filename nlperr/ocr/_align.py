@@ -8,7 +8,8 @@ Two backends:
   Hyyro 2001) on Python integers for the distance, O(n * ceil(m / 64)) word
   operations; and a numpy dynamic programme (each row is one vectorised step: the
   insertion recurrence ``D[i, j] = min_k (T[k] + j - k)`` is a running minimum) with a
-  backtrace for the alignment, O(n * m) time and O(n * m) bytes of memory.
+  backtrace for the alignment, O(n * m) time; tables above ``MAX_CELLS`` cells are
+  split Hirschberg-style, so memory stays O(MAX_CELLS + n + m).
 
 Both give the same distance (the Levenshtein distance is unique); alignments may
 differ where several optimal alignments exist.
@@ -61,6 +62,16 @@ def _backend(backend: str) -> Any:
 
 def _bitparallel(a: Sequence[Hashable], b: Sequence[Hashable]) -> int:
     """Levenshtein distance, Myers/Hyyro bit-vector algorithm, pattern = longer."""
+    # a common prefix/suffix never changes the distance
+    n = min(len(a), len(b))
+    k = 0
+    while k < n and a[k] == b[k]:
+        k += 1
+    e = 0
+    while e < n - k and a[len(a) - 1 - e] == b[len(b) - 1 - e]:
+        e += 1
+    if k or e:
+        a, b = a[k:len(a) - e], b[k:len(b) - e]
     if len(a) < len(b):
         a, b = b, a
     m = len(a)
@@ -126,6 +137,38 @@ def _as_codes(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[np.ndarray,
     return ca, cb
 
 
+#: Largest DP table (cells) built at once by the python backend; bigger problems are
+#: split in two Hirschberg-style (linear memory, about twice the time).
+MAX_CELLS = 4_000_000
+
+
+def _last_row(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
+    """``D[len(ca), j]`` for every ``j`` (Levenshtein DP, one numpy step per row)."""
+    m = len(cb)
+    jj = np.arange(m + 1, dtype=np.int64)
+    prev = jj.copy()
+    t = np.empty(m + 1, dtype=np.int64)
+    for i in range(1, len(ca) + 1):
+        t[0] = i
+        np.minimum(prev[:-1] + (cb != ca[i - 1]), prev[1:] + 1, out=t[1:])
+        prev = np.minimum.accumulate(t - jj) + jj
+    return prev
+
+
+def _dp_ops(ca: np.ndarray, cb: np.ndarray) -> list[str]:
+    """Per-column edit operations of an optimal alignment of code arrays."""
+    n, m = len(ca), len(cb)
+    if n == 0 or m == 0:
+        return ["insert"] * m if n == 0 else ["delete"] * n
+    if n * m > MAX_CELLS and n > 1:
+        mid = n // 2
+        f = _last_row(ca[:mid], cb)
+        r = _last_row(ca[mid:][::-1], cb[::-1])[::-1]
+        j = int(np.argmin(f + r))
+        return _dp_ops(ca[:mid], cb[:j]) + _dp_ops(ca[mid:], cb[j:])
+    return _dp_table_ops(ca, cb)
+
+
 def _dp_opcodes(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[str, int, int, int, int]]:
     n, m = len(a), len(b)
     if n == 0 or m == 0:
@@ -133,6 +176,11 @@ def _dp_opcodes(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[str,
             return []
         return [("insert", 0, 0, 0, m)] if n == 0 else [("delete", 0, n, 0, 0)]
     ca, cb = _as_codes(a, b)
+    return _merge(_dp_ops(ca, cb))
+
+
+def _dp_table_ops(ca: np.ndarray, cb: np.ndarray) -> list[str]:
+    n, m = len(ca), len(cb)
     dtype = np.uint16 if max(n, m) < 65000 else np.uint32
     table = np.empty((n + 1, m + 1), dtype=dtype)
     jj = np.arange(m + 1, dtype=np.int64)
@@ -164,6 +212,10 @@ def _dp_opcodes(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[str,
             ops.append("insert")
             j -= 1
     ops.reverse()
+    return ops
+
+
+def _merge(ops: list[str]) -> list[tuple[str, int, int, int, int]]:
     out: list[tuple[str, int, int, int, int]] = []
     i = j = 0
     for op in ops:
