@@ -145,3 +145,57 @@ def test_wnut17_spacy_equals_seqeval_and_nervaluate(wnut_pair):
     assert_equal_seqeval(gold, pred)
     assert_equal_nervaluate(gold, pred, ["person", "location", "corporation", "group",
                                          "product", "creative-work"])
+
+
+# --- nervaluate's min_overlap_percentage (long gold entities) -------------------------
+def _long_tags(rng: random.Random, n: int, p_long: float) -> list[str]:
+    out: list[str] = []
+    while len(out) < n:
+        r = rng.random()
+        lab = rng.choice("AB")
+        if r < p_long:
+            k = rng.randint(90, 250)
+        elif r < 0.4:
+            k = rng.randint(1, 4)
+        else:
+            out.append("O")
+            continue
+        out += [f"B-{lab}"] + [f"I-{lab}"] * (k - 1)
+    return out[:n]
+
+
+def _pair_from_tags(gt, pt):
+    words = [f"w{i}" for i in range(len(gt))]
+    return [Example.from_tokens(words, gt)], [Example.from_tokens(words, pt)]
+
+
+def test_small_overlap_with_long_gold_entity_is_no_overlap_as_in_nervaluate():
+    # a 150-token gold A; the prediction shares 1 token (0.67% < 1%) with it
+    n = 160
+    gt = ["B-A"] + ["I-A"] * 149 + ["O", "B-B", "I-B"] + ["O"] * (n - 153)
+    pt = ["O"] * 149 + ["B-A"] + ["O"] * (n - 150)
+    gold, pred = _pair_from_tags(gt, pt)
+    df = semeval_scores(gold, pred, per_type=False, zero_division=0).set_index("schema")
+    assert df.loc["type", ["correct", "missed", "spurious"]].tolist() == [0, 2, 1]
+    assert_equal_nervaluate(gold, pred, ["A", "B"])
+    # a prediction sharing 2 of the 150 tokens (1.33%) overlaps at 1% but not at 2%
+    pt2 = ["O"] * 148 + ["B-A", "I-A"] + ["O"] * (n - 150)
+    gold, pred = _pair_from_tags(gt, pt2)
+    at = {m: int(semeval_scores(gold, pred, per_type=False, zero_division=0,
+                                min_overlap_percentage=m).set_index("schema")
+                 .loc["type", "correct"]) for m in (1, 2)}
+    assert at == {1: 1, 2: 0}
+    with pytest.raises(InputError, match="min_overlap_percentage"):
+        semeval_scores(gold, pred, min_overlap_percentage=0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6))
+def test_semeval_equal_nervaluate_with_long_gold_entities(seed):
+    rng = random.Random(seed)
+    n = rng.randint(100, 400)
+    gt, pt = _long_tags(rng, n, 0.05), _long_tags(rng, n, 0.0)
+    if all(t == "O" for t in gt) or all(t == "O" for t in pt):
+        return
+    gold, pred = _pair_from_tags(gt, pt)
+    assert_equal_nervaluate(gold, pred, ["A", "B"])

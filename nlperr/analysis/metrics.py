@@ -16,9 +16,11 @@ SemEval-2013 schemas
 (overlap and same type) with the counts correct / incorrect / partial /
 missed / spurious, computed exactly like nervaluate 1.x (its greedy matching:
 predictions in order take the first still unmatched overlapping gold entity;
-``type`` prefers a same-type gold entity with the closest boundaries).  Any
-overlap counts (nervaluate's ``min_overlap_percentage=1`` default differs only
-for gold entities longer than 100 tokens).  Per-type SemEval rows evaluate
+``type`` prefers a same-type gold entity with the closest boundaries).  An
+overlap counts when the shared tokens are at least ``min_overlap_percentage``
+(default 1, as nervaluate) percent of the gold entity's tokens (characters for
+untokenized examples); with the default this only excludes a small overlap
+with a gold entity longer than 100 tokens.  Per-type SemEval rows evaluate
 gold and predictions restricted to that type, as nervaluate does.
 
 Undefined values
@@ -177,16 +179,74 @@ def _resolve(choice_free: np.ndarray, choice_taken: np.ndarray, lo: np.ndarray, 
     return choice  # pragma: no cover
 
 
-def semeval_counts_arrays(gold: SpanArrays, pred: SpanArrays, examples=None) -> dict[str, dict]:
+def _token_count(ex, a: int, b: int) -> int:
+    """Tokens of *ex* inside [a, b) (characters when the example has no tokens)."""
+    toks = ex.tokens if ex is not None else None
+    if not toks:
+        return b - a
+    import bisect
+    starts = [t.start for t in toks]
+    return bisect.bisect_left(starts, b) - bisect.bisect_left(starts, a)
+
+
+def _sufficient_overlap(pairs: Pairs, gold: SpanArrays, pred: SpanArrays, examples,
+                        min_overlap_percentage: float) -> np.ndarray:
+    """nervaluate's overlap threshold: shared tokens >= ``min_overlap_percentage`` % of the
+    gold entity's tokens (characters for untokenized examples).
+
+    Any overlap is at least one token, so only gold entities longer than
+    ``100 / min_overlap_percentage`` tokens (hence characters) can fail; only those
+    pairs are counted token by token.
+    """
+    ok = np.ones(len(pairs.g), dtype=bool)
+    if not len(pairs.g):
+        return ok
+    glen = gold.end[pairs.g] - gold.start[pairs.g]
+    limit = 100.0 / min_overlap_percentage
+    for k in np.flatnonzero(glen * min_overlap_percentage > 100.0).tolist():
+        gi, pi = int(pairs.g[k]), int(pairs.p[k])
+        ex = examples[int(gold.ex[gi])] if examples is not None else None
+        gs, ge = int(gold.start[gi]), int(gold.end[gi])
+        n_gold = _token_count(ex, gs, ge)
+        if n_gold <= limit:
+            continue
+        shared = _token_count(ex, max(gs, int(pred.start[pi])), min(ge, int(pred.end[pi])))
+        ok[k] = shared * 100.0 >= min_overlap_percentage * n_gold
+    return ok
+
+
+def _filter_pairs(pairs: Pairs, keep: np.ndarray, n_pred: int) -> Pairs:
+    """Pairs restricted to *keep*; ``lo`` / ``hi`` become the first / past-last kept gold."""
+    g, p = pairs.g[keep], pairs.p[keep]
+    cnt = np.bincount(p, minlength=n_pred)
+    first = np.cumsum(cnt) - cnt
+    lo = np.where(cnt > 0, g[np.minimum(first, max(len(g) - 1, 0))] if len(g) else 0, 0)
+    # candidates of one prediction are consecutive gold indices except where a long gold
+    # in the middle was dropped; only lo and the next candidate are used below
+    hi = lo + cnt
+    return Pairs(g, p, pairs.overlap[keep], pairs.same_bounds[keep], pairs.same_label[keep],
+                 lo.astype(np.int64), hi.astype(np.int64))
+
+
+def semeval_counts_arrays(gold: SpanArrays, pred: SpanArrays, examples=None, *,
+                          min_overlap_percentage: float = 1.0) -> dict[str, dict]:
     """Counts of the four SemEval schemas for flat span arrays."""
     ng, npr = len(gold), len(pred)
     out: dict[str, dict] = {}
     pairs = overlap_pairs(gold, pred)
+    second = None
+    keep = _sufficient_overlap(pairs, gold, pred, examples, min_overlap_percentage)
+    if not keep.all():
+        pairs = _filter_pairs(pairs, keep, npr)
+        cnt = pairs.hi - pairs.lo
+        first = np.cumsum(cnt) - cnt
+        second = np.where(cnt >= 2, pairs.g[np.minimum(first + 1, max(len(pairs.g) - 1, 0))]
+                          if len(pairs.g) else -1, -1)
     lo, hi = pairs.lo, pairs.hi
     has = hi > lo
     # first-candidate strategies (strict, exact, partial)
     free = np.where(has, lo, -1)
-    taken = np.where(hi - lo >= 2, lo + 1, -1)
+    taken = np.where(hi - lo >= 2, lo + 1, -1) if second is None else second
     choice = _resolve(free, taken, lo, has, ng)
     ch = np.maximum(choice, 0)
     hit = choice >= 0
@@ -255,7 +315,8 @@ def _semeval_prf(c: dict, schema: str, zero_division: object, name: str) -> tupl
 
 
 def semeval_from_flat(flat: Flat, examples=None, *, per_type: bool = True,
-                      zero_division: object = "warn") -> pd.DataFrame:
+                      zero_division: object = "warn",
+                      min_overlap_percentage: float = 1.0) -> pd.DataFrame:
     rows = []
 
     def add(label: str, counts: dict) -> None:
@@ -266,7 +327,9 @@ def semeval_from_flat(flat: Flat, examples=None, *, per_type: bool = True,
             rows.append((label, schema, *(c[k] for k in SEMEVAL_COUNTS), actual, possible,
                          p, r, f))
 
-    add("overall", semeval_counts_arrays(flat.gold, flat.pred, examples))
+    mo = min_overlap_percentage
+    add("overall", semeval_counts_arrays(flat.gold, flat.pred, examples,
+                                         min_overlap_percentage=mo))
     if per_type:
         present = sorted({flat.labels[i] for i in
                           np.unique(np.concatenate([flat.gold.label, flat.pred.label]))})
@@ -274,13 +337,14 @@ def semeval_from_flat(flat: Flat, examples=None, *, per_type: bool = True,
             c = flat.code[lab]
             gsub = flat.gold.take(np.flatnonzero(flat.gold.label == c))
             psub = flat.pred.take(np.flatnonzero(flat.pred.label == c))
-            add(lab, semeval_counts_arrays(gsub, psub, examples))
+            add(lab, semeval_counts_arrays(gsub, psub, examples, min_overlap_percentage=mo))
     return pd.DataFrame(rows, columns=["label", "schema", *SEMEVAL_COUNTS, "actual", "possible",
                                        "precision", "recall", "f1"])
 
 
 def semeval_scores(gold: Sequence[Example], pred: Sequence[Example], *, per_type: bool = True,
-                   zero_division: object = "warn") -> pd.DataFrame:
+                   zero_division: object = "warn", min_overlap_percentage: float = 1.0
+                   ) -> pd.DataFrame:
     """SemEval-2013 counts and scores for the four schemas (as nervaluate 1.x).
 
     Parameters
@@ -291,6 +355,9 @@ def semeval_scores(gold: Sequence[Example], pred: Sequence[Example], *, per_type
         Add rows per entity type (gold and predictions restricted to that type).
     zero_division : "warn", 0, 1 or numpy.nan, default "warn"
         Value of precision / recall with a zero denominator.
+    min_overlap_percentage : float, default 1.0
+        Smallest overlap, in percent of the gold entity's tokens, that counts as
+        an overlap (nervaluate's option of the same name; 1 to 100).
 
     Returns
     -------
@@ -311,6 +378,13 @@ def semeval_scores(gold: Sequence[Example], pred: Sequence[Example], *, per_type
     (1, 0.5)
     """
     zero_division = check_zero_division(zero_division)
+    if isinstance(min_overlap_percentage, bool) or not isinstance(
+            min_overlap_percentage, (int, float)) or not 1 <= min_overlap_percentage <= 100:
+        from ..errors import Errors, InputError
+        raise InputError(Errors.E207.format(value=min_overlap_percentage,
+                                            option="min_overlap_percentage",
+                                            allowed="a number from 1 to 100"))
     gold = list(gold)
     flat = flatten_pair(gold, pred)
-    return semeval_from_flat(flat, gold, per_type=per_type, zero_division=zero_division)
+    return semeval_from_flat(flat, gold, per_type=per_type, zero_division=zero_division,
+                             min_overlap_percentage=float(min_overlap_percentage))
