@@ -216,6 +216,9 @@ class Errors(metaclass=_Catalogue):
     E217 = ("Cannot build a Prediction from {got!r}: {reason}.")
     E218 = ("The model spec {spec!r} is incomplete: expected {expected}.")
     E219 = ("Could not hash the model files at {path!r}: {error}.")
+    E220 = ("The Hugging Face model at {path!r} has no usable tokenizer: {reason}. Save "
+            "the tokenizer next to the weights (tokenizer.save_pretrained(FOLDER)), so "
+            "the folder holds tokenizer.json (or the vocabulary files).")
     E303 = ("The cache at {path!r} holds an unreadable entry for key {key}: {error}. "
             "Delete the cache folder or pass cache=False (CLI: --no-cache).")
     E304 = ("progress must be True, False or None (auto), got {value!r}.")
