@@ -114,11 +114,21 @@ def _exists(path: Path | None, option: str) -> None:
         raise InputError(Errors.E011.format(where=option, path=str(path)))
 
 
-def _fmt(path: Path, explicit: str | None) -> str:
+def _fmt(path: Path, explicit: str | None, allowed: tuple[str, ...] = NER_FORMATS) -> str:
     if explicit:
         return explicit
     from ..io import guess_format
-    return guess_format(path)
+    try:
+        fmt = guess_format(path)
+    except InputError:
+        fmt = None
+    if fmt not in allowed:
+        raise InputError(Errors.E401.format(
+            where="nlperr analyze",
+            message=f"cannot tell the format of {str(path)!r} from its name"
+                    + (f" (looks like {fmt})" if fmt else "")
+                    + f"; pass --format {'|'.join(allowed)}"))
+    return fmt
 
 
 def _slices(value: str | None):
@@ -250,10 +260,10 @@ def run_classification(args: argparse.Namespace) -> int:
         raise InputError(Errors.E401.format(where="nlperr analyze classification",
                                             message="pass --pred or --model, not both"))
     _check_model_options(args, "nlperr analyze classification")
-    fmt = _fmt(args.gold, args.format)
+    fmt = _fmt(args.gold, args.format, CLS_FORMATS)
     gold = _load_cls(args.gold, fmt, args, pred=False)
     if args.pred is not None:
-        pred = _load_cls(args.pred, _fmt(args.pred, args.format), args, pred=True)
+        pred = _load_cls(args.pred, _fmt(args.pred, args.format, CLS_FORMATS), args, pred=True)
     elif args.model is not None:
         pred = _predict(args, gold, "classification")
     else:
@@ -263,9 +273,10 @@ def run_classification(args: argparse.Namespace) -> int:
                 message="pass --pred FILE or --model SPEC (only a CSV gold file can also "
                         "hold the predictions)"))
         pred = _load_cls(args.gold, fmt, args, pred=True)
-    train = _load_cls(args.train, _fmt(args.train, args.format), args, pred=False) \
+    train = _load_cls(args.train, _fmt(args.train, args.format, CLS_FORMATS), args, pred=False) \
         if args.train is not None else None
-    baseline = _load_cls(args.baseline, _fmt(args.baseline, args.format), args, pred=True) \
+    baseline = _load_cls(args.baseline, _fmt(args.baseline, args.format, CLS_FORMATS), args,
+                          pred=True) \
         if args.baseline is not None else None
     report = analyze_classification(gold, pred, train=train, baseline=baseline,
                                     slices=_slices(args.slices), n_bins=args.n_bins,
