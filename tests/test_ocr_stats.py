@@ -13,7 +13,7 @@ from nlperr.ocr import (CharTrigramModel, Lexicon, OcrNoiseScorer, Reference, co
                         near_miss_clusters)
 from nlperr.data import Example, Span
 
-from _ocr_helpers import ICDAR, need
+from _ocr_helpers import HIPE_AJMC_EN, ICDAR, need
 
 # rule -> (positives, negatives); thresholds tested on both sides of the boundary
 RULE_CASES = {
@@ -25,7 +25,8 @@ RULE_CASES = {
     "taghva_repeat": (["aaaab", "x!!!!", "10000"], ["aaab", "coffee", "1000"]),
     # V: all letters, one of vowels/consonants < 10% of the other
     "taghva_vowel_consonant": (["strngth", "bcdfghjklmna", "nth"],
-                               ["the", "Mr", "TTC", "rhythm", "a", "bcdfghjkla"]),
+                               ["the", "Mr", "TTC", "rhythm", "a", "bcdfghjkla",
+                                "φιλτάτησ", "ждать", "שלום"]),
     # P: first/last stripped, two distinct punctuation characters
     "taghva_inner_punct": (["x;k,m", "5,000.00", "a.b-c"], ["e.g.", "d'Anjou", "(word),",
                                                            "a..b"]),
@@ -42,8 +43,8 @@ RULE_CASES = {
     # Kulp: more upper- than lowercase letters, not all uppercase
     "kulp_upper": (["HeLLO", "tHE", "1ER", "A4"], ["Hello", "USA.", "(NATO)", "NATO", "Ab"]),
     # Kulp: 4+ vowels or 5+ consonants in a row
-    "kulp_run": (["aeiou", "queue", "lkjhg", "Deutschland"], ["aeio"[:3] + "b", "strength",
-                                                             "bcdf", "the"]),
+    "kulp_run": (["aeiou", "queue", "lkjhg", "Deutschland", "ΣΤΡΓΘ"],
+                 ["aeib", "strength", "bcdf", "the", "φιλτάτησ", "εἰωθότωσ"]),
 }
 
 
@@ -87,6 +88,30 @@ def test_near_miss_distance_two_for_long_words_only():
                    {"harbour": 9, "international": 9})
     assert df.set_index("variant")["word"].to_dict() == {"internatoinal": "international"}
     assert near_miss_clusters(df)["variant_count"].tolist() == [2]
+
+
+def test_near_miss_equals_brute_force():
+    import random
+
+    from rapidfuzz.distance import Levenshtein
+    rng = random.Random(3)
+    words = ["".join(rng.choice("abcde") for _ in range(rng.randint(3, 10))) for _ in range(80)]
+    targets = {w: rng.randint(1, 20) for w in words[:40]}
+    variants = {w: rng.randint(1, 5) for w in words[40:]}
+    got = near_miss(variants, targets)
+    want = {}
+    for v in variants:
+        if v in targets:
+            continue
+        best = None
+        for w, n in targets.items():
+            limit = 1 if len(w) < 8 else 2
+            d = Levenshtein.distance(v, w)
+            if n >= 5 and d <= limit and (best is None or (d, -n, w) < best):
+                best = (d, -n, w)
+        if best:
+            want[v] = (best[2], best[0])
+    assert {v: (w, d) for w, v, d in got[["word", "variant", "distance"]].values} == want
 
 
 def test_stats_counts_oov_growth_and_documents():
@@ -193,6 +218,23 @@ def test_cli_compare_icdar(tmp_path):
     assert main(["ocr", "compare", "--pairs", str(d), "--out", str(tmp_path), "--no-progress"]) == 0
     s = json.loads((tmp_path / "summary.json").read_text())
     assert s["documents"] == 49 and 0.3 < s["cer"] < 0.35
+
+
+@pytest.mark.shared_data
+def test_cli_stats_reads_hipe_tsv_and_icdar(tmp_path):
+    d = need(HIPE_AJMC_EN)
+    assert main(["ocr", "stats", str(d), "--out", str(tmp_path / "h"), "--no-progress"]) == 0
+    s = json.loads((tmp_path / "h" / "summary.json").read_text())
+    # ajmc en: 87 documents over train/dev/test; Greek words are not vowel-less garbage
+    assert s["documents"] == 87 and s["tokens"] > 30_000
+    assert s["garbage_rules"]["taghva_vowel_consonant"] < 0.01 * s["tokens"]
+    docs = (tmp_path / "h" / "documents.csv").read_text().splitlines()
+    assert docs[1].split(",")[0].startswith("HIPE-2022-v2.1-ajmc-")
+    nl1 = need(ICDAR / "NL1")
+    assert main(["ocr", "stats", str(nl1), "--reference", str(nl1), "--out", str(tmp_path / "i"),
+                 "--no-progress"]) == 0
+    s = json.loads((tmp_path / "i" / "summary.json").read_text())
+    assert s["documents"] == 49 and s["near_miss_variants"] > 0 and 0 < s["garbage_rate"] < 0.3
 
 
 @pytest.mark.slow

@@ -22,9 +22,11 @@ def add_parser(subparsers: Any) -> None:
     sub = p.add_subparsers(dest="ocr_command", metavar="OCR_COMMAND")
     st = sub.add_parser("stats", help="statistics without ground truth")
     st.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR",
-                    help="OCR text files or folders of *.txt (ICDAR 2019 files give their raw OCR)")
+                    help="OCR text files, or folders of *.txt / HIPE *.tsv files (ICDAR 2019 "
+                         "files give their raw OCR, HIPE files one text per document)")
     st.add_argument("--reference", nargs="+", metavar="CLEAN_FILE_OR_DIR",
-                    help="clean text of the same kind (growth baseline, near-miss targets, trigram model)")
+                    help="clean text of the same kind (growth baseline, near-miss targets, "
+                         "trigram model); ICDAR 2019 files given here give their gold text")
     st.add_argument("--lexicon", metavar="FILE", help="word list, one word per line")
     st.add_argument("--spacy-vocab", metavar="NAME", help="use a spaCy pipeline's vocabulary as lexicon")
     st.add_argument("--tokenizer", metavar="PATH", help="Hugging Face tokenizer for subword fragmentation")
@@ -74,9 +76,12 @@ def _stats(args: argparse.Namespace) -> int:
                                             allowed="one of --lexicon, --spacy-vocab"))
     lexicon = (Lexicon.from_file(args.lexicon) if args.lexicon else
                Lexicon.from_spacy(args.spacy_vocab) if args.spacy_vocab else None)
-    reference = (Reference.from_texts((t for _, t in iter_texts(args.reference)),
+    reference = (Reference.from_texts((t for _, t in iter_texts(args.reference, icdar_side="gold")),
                                       growth_step=args.growth_step)
                  if args.reference else None)
+    if lexicon is None and reference is not None and reference.tokens:
+        # no word list given: the clean reference's vocabulary is the lexicon
+        lexicon = Lexicon.from_words(reference.words, source="reference vocabulary")
     res = corpus_stats(iter_texts(args.inputs), reference=reference, lexicon=lexicon,
                        tokenizer=args.tokenizer, growth_step=args.growth_step,
                        progress=False if args.no_progress else None)
@@ -85,8 +90,12 @@ def _stats(args: argparse.Namespace) -> int:
                               "vocab_growth": res.growth, "near_miss": res.near_miss,
                               "near_miss_clusters": res.clusters,
                               "fragmentation": res.fragmentation})
-    print(f"nlperr ocr stats: {res.summary['documents']} documents, {res.summary['tokens']} tokens, "
-          f"garbage rate {res.summary['garbage_rate'] or 0:.4f} -> {out}")
+    s = res.summary
+    oov = (f"OOV rate {s['oov_rate']:.4f} (lexicon: {s['lexicon']})" if s["oov_rate"] is not None
+           else "no OOV rate (pass --lexicon, --spacy-vocab or --reference)")
+    print(f"nlperr ocr stats: {s['documents']} documents, {s['tokens']} tokens, "
+          f"garbage rate {s['garbage_rate'] or 0:.4f}, {oov}, "
+          f"{s['near_miss_variants']} near-miss variants -> {out}/summary.json and CSV tables")
     return 0
 
 
@@ -113,5 +122,6 @@ def _compare(args: argparse.Namespace) -> int:
     if args.noise_model:
         res.noise_model.to_json(args.noise_model)
     print(f"nlperr ocr compare: {res.summary['documents']} documents, CER {res.summary['cer']:.4f}, "
-          f"WER {res.summary['wer']:.4f} -> {out}")
+          f"WER {res.summary['wer']:.4f} -> {out}/summary.json and CSV tables"
+          + (f"; noise model -> {args.noise_model}" if args.noise_model else ""))
     return 0

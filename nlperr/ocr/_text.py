@@ -12,20 +12,38 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["TOKEN", "tokenize", "word_form", "word_forms", "VOWELS", "char_classes"]
+__all__ = ["TOKEN", "tokenize", "word_form", "word_forms", "VOWELS", "CONSONANTS", "char_classes"]
 
 TOKEN = re.compile(r"\S+")
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
 # the same edges on newline-joined tokens (a newline is never stripped)
 _EDGE_LINES = re.compile(r"^(?:_|[^\w\n])+|(?:_|[^\w\n])+$", re.MULTILINE)
 
-#: Vowels (lowercase) for the vowel/consonant rules: Latin vowels with common
-#: diacritics; ``y`` counts as a vowel.
-VOWELS = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøœùúûüýÿāēīōūąęėįųőű")
+_BASE_VOWELS = frozenset("aeiouyæœøı" "αεηιουω" "аеёиоуыэюяіїє")
+_SCRIPTS = ((0x41, 0x250), (0x370, 0x530), (0x1E00, 0x2000))  # Latin, Greek, Cyrillic
+
+
+def _letters() -> tuple[frozenset, frozenset]:
+    vowels, consonants = set(), set()
+    for lo, hi in _SCRIPTS:
+        for cp in range(lo, hi):
+            ch = chr(cp)
+            if ch.isalpha():
+                base = unicodedata.normalize("NFD", ch.lower())[:1]
+                (vowels if base in _BASE_VOWELS else consonants).add(ch)
+    return frozenset(vowels), frozenset(consonants)
+
+
+#: Vowels and consonants for the vowel/consonant rules: letters of the Latin,
+#: Greek and Cyrillic scripts (both cases, any diacritics) whose base letter is a
+#: vowel (``y`` counts as a vowel) / is not.  Letters of other scripts are neither,
+#: so the vowel/consonant rules never fire on them.
+VOWELS, CONSONANTS = _letters()
 
 # bit flags of the per-code-point class table
 ALNUM, ALPHA, UPPER, LOWER, VOWEL, SPACE, PUNCT, CONSONANT = (1 << k for k in range(8))
@@ -76,7 +94,7 @@ def _bmp_table() -> np.ndarray:
             f |= ALNUM
         if ch.isalpha():
             f |= ALPHA
-            f |= VOWEL if ch.lower() in VOWELS else CONSONANT
+            f |= VOWEL if ch in VOWELS else CONSONANT if ch in CONSONANTS else 0
         if ch.isupper():
             f |= UPPER
         if ch.islower():
@@ -94,7 +112,7 @@ def _class_of(ch: str) -> int:
     if ch.isalnum():
         f |= ALNUM
     if ch.isalpha():
-        f |= ALPHA | (VOWEL if ch.lower() in VOWELS else CONSONANT)
+        f |= ALPHA | (VOWEL if ch in VOWELS else CONSONANT if ch in CONSONANTS else 0)
     if ch.isupper():
         f |= UPPER
     if ch.islower():

@@ -37,7 +37,9 @@ Our additions, each stated in the rule's ``note`` and in ``docs/ocr.md``:
 * "punctuation" is every character that is neither alphanumeric nor whitespace
   (symbols such as ``§`` or ``©`` included); letters, upper/lowercase and
   alphanumerics follow Unicode (``str.isalpha`` etc.), so accented letters count;
-  vowels are ``aeiouy`` and their accented forms (``y`` is a vowel);
+  vowels are the Latin, Greek and Cyrillic vowel letters with any diacritics
+  (``y`` is a vowel), consonants the other letters of these scripts; letters of
+  other scripts are neither (the vowel/consonant rules never fire on them);
 * the vowel/consonant ratio rules apply only to strings of 3 or more letters
   with a lowercase letter (the literal rule flags ``a``, ``I``, ``Mr`` and every
   acronym: a string without vowels has fewer than 10 % of them);
@@ -63,7 +65,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Errors, InputError
-from ._text import ALNUM, ALPHA, CONSONANT, LOWER, PUNCT, UPPER, VOWEL, VOWELS, char_classes
+from ._text import (ALNUM, ALPHA, CONSONANT, CONSONANTS, LOWER, PUNCT, UPPER, VOWEL, VOWELS,
+                    char_classes)
 
 __all__ = [
     "GarbageRule",
@@ -254,11 +257,12 @@ def is_garbage(token: str, *, rules: Iterable[str] | None = None) -> bool:
 
 
 # --------------------------------------------------------------------- rules
-_V = "".join(sorted(VOWELS))
+_V = re.escape("".join(sorted(VOWELS)))
+_C = re.escape("".join(sorted(CONSONANTS)))
 _REPEAT4 = re.compile(r"(.)\1{3,}")
 _REPEAT3 = re.compile(r"(.)\1{2,}")
-# 4+ vowels in a row, or 5+ consonants (letters that are not vowels) in a row
-_KULP_RUN = re.compile(rf"[{_V}]{{4,}}|(?:(?![{_V}])[^\W\d_]){{5,}}", re.IGNORECASE)
+# 4+ vowels in a row, or 5+ consonants in a row
+_KULP_RUN = re.compile(rf"[{_V}]{{4,}}|[{_C}]{{5,}}")
 _APOSTROPHES = np.array([ord("'"), ord("\u2019"), ord("\u02bc")], dtype=np.int64)
 
 
@@ -342,7 +346,8 @@ def _register_builtin() -> None:
                     "of consonants and vowels. If the number of one is less than 10% of the "
                     "number of the other, then the string is garbage.",
         note="applied only to strings of >= 3 letters with a lowercase letter, so 'a', 'I', "
-             "'Mr' and acronyms ('TTC') do not fire; vowels are aeiouy and accented forms")
+             "'Mr' and acronyms ('TTC') do not fire; vowels are the Latin/Greek/Cyrillic "
+             "vowel letters (y included) with any diacritics; other scripts never fire")
     reg("taghva_inner_punct", _inner_punct, source=f"{TAGHVA}, rule P (kept by {KULP})",
         description="Strip off the first and last characters of a string. If there are two "
                     "distinct punctuation characters in the result, then the string is "
@@ -369,7 +374,7 @@ def _register_builtin() -> None:
                     "vowels, or more than 8 times as many vowels as consonants (Taghva's rule "
                     "V with factor 8)",
         note="as taghva_vowel_consonant: >= 3 letters with a lowercase letter; vowels are "
-             "aeiouy and accented forms")
+             "Latin/Greek/Cyrillic vowels (y included) with any diacritics")
     reg("kulp_upper", _upper_majority, source=KULP,
         description="more uppercase than lowercase letters, but fewer uppercase letters than "
                     "characters (the string is not all uppercase), e.g. 'HeLLO', '1ER'",
@@ -377,7 +382,7 @@ def _register_builtin() -> None:
              "'(NATO)' count as all uppercase and do not fire")
     reg("kulp_run", _regex(_KULP_RUN), source=KULP,
         description="4 or more consecutive vowels, or 5 or more consecutive consonants",
-        note="'y' counts as a vowel; consonants are the other letters, accented included")
+        note="'y' counts as a vowel; Latin, Greek and Cyrillic letters with any diacritics")
 
 
 _register_builtin()

@@ -23,7 +23,8 @@ Formats
 ``text``
     Plain OCR text files (``*.txt``), no gold.
 ``hipe``
-    HIPE TSV via :func:`nlperr.io.read_hipe` (one example per document/sentence).
+    HIPE TSV via :func:`nlperr.io.read_hipe` (one example per document/sentence);
+    :func:`iter_texts` reads them too (one text per HIPE document).
 """
 
 from __future__ import annotations
@@ -175,28 +176,38 @@ def detect_pair_format(path: PathLike) -> str:
     raise FormatError(Errors.E003.format(where=str(path)))
 
 
-def iter_files(paths: Iterable[PathLike] | PathLike, *, pattern: str = "*.txt",
-               what: str = "files") -> Iterator[tuple[str, Path]]:
+def iter_files(paths: Iterable[PathLike] | PathLike, *, pattern: str | tuple[str, ...] = "*.txt",
+               what: str = "files", accept=None) -> Iterator[tuple[str, Path]]:
     """``(id, path)`` for files and for *pattern* files under folders (sorted, recursive).
 
     The id is the path relative to the folder given (the path itself for files).
+    *pattern* may be a tuple of glob patterns; *accept* (``path -> bool``), when
+    given, filters the files found in folders.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
+    paths = [Path(p) for p in paths]
+    patterns = (pattern,) if isinstance(pattern, str) else tuple(pattern)
     found = False
-    for p in map(Path, paths):
+    for p in paths:
         _exists(p)
         if p.is_dir():
-            for f in sorted(p.rglob(pattern), key=lambda x: _natural(str(x.relative_to(p)))):
-                if f.is_file():
+            files = {f for pat in patterns for f in p.rglob(pat) if f.is_file()}
+            for f in sorted(files, key=lambda x: _natural(str(x.relative_to(p)))):
+                if accept is None or accept(f):
                     found = True
                     yield str(f.relative_to(p)), f
         else:
             found = True
             yield str(p), p
     if not found:
-        raise InputError(Errors.E705.format(what=what, paths=[str(p) for p in map(Path, paths)],
-                                            pattern=pattern))
+        raise InputError(Errors.E705.format(what=what, paths=[str(p) for p in paths],
+                                            pattern=" or ".join(patterns)))
+
+
+def _is_hipe(path: Path) -> bool:
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.readline().startswith("TOKEN\t")
 
 
 def _natural(s: str) -> list:
@@ -221,15 +232,37 @@ def iter_pairs(paths: Iterable[PathLike] | PathLike, *, format: str = "auto") ->
             yield read_line_pairs(path, id=doc_id)
 
 
-def iter_texts(paths: Iterable[PathLike] | PathLike) -> Iterator[tuple[str, str]]:
-    """Stream ``(id, text)`` from plain text files / folders of ``*.txt``.
+def iter_texts(paths: Iterable[PathLike] | PathLike, *,
+               icdar_side: str = "ocr") -> Iterator[tuple[str, str]]:
+    """Stream ``(id, text)`` from text files and folders (``*.txt``, HIPE ``*.tsv``).
 
-    ICDAR 2019 files are recognised and give their raw OCR line (``OCR_toInput``).
+    * ICDAR 2019 files are recognised and give their raw OCR line (``OCR_toInput``),
+      or with ``icdar_side="gold"`` their gold text (use that for a clean
+      reference);
+    * HIPE-2022 TSV files (first line ``TOKEN<TAB>...``; in folders, ``*.tsv`` files
+      other than HIPE are skipped) give one text per HIPE document, with id
+      ``FILE#DOCUMENT_ID``, read with :func:`nlperr.io.read_hipe`;
+    * any other file is plain UTF-8 text, one document per file.
     """
-    for doc_id, path in iter_files(paths, what="text files"):
+    if icdar_side not in ("ocr", "gold"):
+        raise InputError(Errors.E207.format(value=icdar_side, option="icdar_side",
+                                            allowed="ocr, gold"))
+
+    def accept(f: Path) -> bool:
+        return f.suffix != ".tsv" or _is_hipe(f)
+
+    for doc_id, path in iter_files(paths, pattern=("*.txt", "*.tsv"),
+                                   what="text files (or HIPE TSV files)", accept=accept):
+        if _is_hipe(path):
+            from ..io import read_hipe
+            for k, ex in enumerate(read_hipe(path, strict=False)):
+                meta = (ex.meta or {}).get("document") or {}
+                yield f"{doc_id}#{meta.get('document_id', k)}", ex.text
+            continue
         text = _read_text(path)
         if text.startswith(_P_RAW):
-            text = _lines(text)[0][len(_P_RAW):]
+            text = (read_icdar2019(path).gold[0] if icdar_side == "gold"
+                    else _lines(text)[0][len(_P_RAW):])
         yield doc_id, text
 
 
