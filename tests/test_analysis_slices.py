@@ -138,3 +138,39 @@ def test_compare_classification_and_mismatch():
     assert res.mcnemar["p_value"] == pytest.approx(2 * 0.5 ** 15)
     with pytest.raises(InputError, match="E509"):
         compare_classification(gold, model, base[:-1])
+
+
+def test_tiny_slice_with_no_hit_is_not_called_significant():
+    """A 4-entity slice with F1 0 is degenerate for the bootstrap (every replicate scores 0);
+    the exact binomial check keeps it from being flagged, a large bad slice still is."""
+    rng = random.Random(3)
+    gold, pred = [], []
+    for i in range(200):
+        words = ["Visit", "Paris", "with", "Anna", "today"]
+        tags = ["O", "B-LOC", "O", "B-PER", "O"]
+        kind = "rare" if i < 2 else ("bad" if i < 60 else "ok")
+        g = Example.from_tokens(words, tags, id=f"e{i}", meta={"kind": kind})
+        if kind == "rare" or kind == "bad":
+            keep = [] if kind == "rare" else [s for s in g.spans if rng.random() < 0.05]
+        else:
+            keep = [s for s in g.spans if rng.random() < 0.4]
+        gold.append(g)
+        pred.append(g.copy(spans=tuple(keep)))
+    ws = worst_slices(gold, pred, attributes=["meta:kind"], n_boot=300, seed=0,
+                      min_support=1).set_index("value")
+    assert ws.loc["rare", "f1"] == 0.0 and ws.loc["rare", "ci_high"] < 0  # degenerate CI
+    assert ws.loc["rare", "p_exact"] > 0.05
+    assert not ws.loc["rare", "worse"] and not ws.loc["rare", "significant"]
+    assert ws.loc["bad", "worse"] and ws.loc["bad", "significant"]
+    assert ws.loc["bad", "p_worse"] >= ws.loc["bad", "p_exact"]
+    # default min_support (10) leaves the 4-entity slice untested
+    ws = worst_slices(gold, pred, attributes=["meta:kind"], n_boot=100, seed=0).set_index("value")
+    assert np.isnan(ws.loc["rare", "q_value"])
+
+
+def test_exact_p_value_equals_binomial_tail():
+    from nlperr.analysis._stats import binom_cdf
+    scipy_stats = pytest.importorskip("scipy.stats")
+    k = np.array([0, 3, 10, 50, 4000, 7])
+    n = np.array([9, 20, 30, 200, 20000, 7])
+    assert np.allclose(binom_cdf(k, n, 0.2), scipy_stats.binom.cdf(k, n, 0.2), atol=1e-9)

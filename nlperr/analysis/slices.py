@@ -508,9 +508,12 @@ def ner_slice_table(gold, pred, tax: Taxonomy, att: SliceAttribute, ctx: SliceCo
         for W in bootstrap_weights(n_, n_boot, seed):
             T = (W @ flatS).reshape(W.shape[0], K + 1, 4).astype(np.float64)
             with np.errstate(invalid="ignore", divide="ignore"):
-                P = T[..., 2] / T[..., 3]
-                R = T[..., 0] / T[..., 1]
+                # as the point estimate (zero_division 0): an undefined precision or
+                # recall counts 0; F1 is undefined only for a slice empty in the replicate
+                P = np.where(T[..., 3] > 0, T[..., 2] / T[..., 3], 0.0)
+                R = np.where(T[..., 1] > 0, T[..., 0] / T[..., 1], 0.0)
                 F = np.where((P + R) == 0, 0.0, 2 * P * R / (P + R))
+                F = np.where(T[..., 1] + T[..., 3] > 0, F, np.nan)
             ds.append(F[:, :K] - F[:, K:K + 1])
         lo, hi, pw = _summarize(np.concatenate(ds, axis=0))
     # error counts per category: rows attributed to the gold value, else the pred value
