@@ -213,3 +213,16 @@ def test_noise_model_bad_input(tmp_path):
     with pytest.raises(InputError, match="E707"):
         NoiseModel.from_json(bad)
     assert NoiseModel.default().apply("abc", cer=0.0) == ("abc", [])
+
+
+def test_docs_ocr_examples_run(tmp_path, monkeypatch):
+    import re
+    from pathlib import Path
+    monkeypatch.chdir(tmp_path)  # the noise-model example writes noise.json
+    text = (Path(__file__).resolve().parents[1] / "docs" / "ocr.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 4
+    ns: dict = {}
+    for block in blocks:
+        exec(block, ns)  # noqa: S102 - our own documentation
+    assert (tmp_path / "noise.json").exists()
