@@ -226,3 +226,13 @@ def test_docs_ocr_examples_run(tmp_path, monkeypatch):
     for block in blocks:
         exec(block, ns)  # noqa: S102 - our own documentation
     assert (tmp_path / "noise.json").exists()
+
+
+def test_exported_noise_model_is_a_perturbation_table(tmp_path):
+    from nlperr.perturb.catalog import _load_table
+    res = compare(["the modern harbour is good"] * 3, ["tbe rnodern harbour is goal"] * 3)
+    path = tmp_path / "nm.json"
+    res.noise_model.to_json(path)
+    rows = _load_table(str(path))
+    assert ("m", "rn", 1.0) in rows and ("h", "b", 0.5) in rows
+    assert NoiseModel.from_json(path).substitutions == res.noise_model.substitutions

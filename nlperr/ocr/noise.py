@@ -15,7 +15,13 @@ JSON format (``format = "nlperr.ocr.noise_model"``, ``version = 1``)::
      "substitutions": [{"gold": "m", "ocr": "rn", "prob": 0.004, "count": 12}, ...],
      "deletions":     [{"gold": "e", "prob": 0.001, "count": 3}, ...],
      "insertions":    [{"ocr": " ", "prob": 0.4, "count": 40}, ...],
-     "insertion_rate": 0.002, "deletion_rate": 0.001, "substitution_rate": 0.01}
+     "insertion_rate": 0.002, "deletion_rate": 0.001, "substitution_rate": 0.01,
+     "confusions": [["m", "rn", 0.004], ["e", "", 0.001], ...]}
+
+``confusions`` repeats substitutions and deletions as ``[gold, ocr, prob]`` rows,
+the table format of the suites' ``ocr`` perturbation, so the file can be passed as
+its ``table=`` (which samples at about the requested rate); for sampling at a
+target CER, load the model and pass ``model=NoiseModel.from_json(path)``.
 
 ``prob`` of a substitution/deletion is P(OCR string | gold string occurrence);
 ``prob`` of an insertion is its share among inserted characters and
@@ -161,6 +167,7 @@ class NoiseModel:
             "insertion_rate": self.insertion_rate,
             "deletion_rate": (sum(r.get("count", 0) * len(r["gold"]) for r in dels) / n) if n else None,
             "substitution_rate": (sum(r.get("count", 0) for r in subs) / n) if n else None,
+            "confusions": [[r["gold"], r.get("ocr", ""), r["prob"]] for r in subs + dels],
         }
 
     def to_json(self, path: str | os.PathLike | None = None) -> str:
