@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import Errors, InputError, MissingDependencyError, ModelError, Warnings, warn
 
-__all__ = ["require", "resolve_torch_device", "hash_path", "hash_code", "check_choice"]
+__all__ = ["require", "resolve_torch_device", "check_device_name", "hash_path", "hash_code", "check_choice"]
 
 
 def require(module: str, *, extra: str, what: str) -> Any:
@@ -30,6 +30,18 @@ def check_choice(option: str, value: Any, allowed: tuple[Any, ...]) -> Any:
     if value not in allowed:
         raise InputError(Errors.E207.format(value=value, option=option, allowed=list(allowed)))
     return value
+
+
+DEVICE_NAMES = [None, "auto", "cpu", "gpu", "cuda", "cuda:N", "mps"]
+
+
+def check_device_name(device: Any) -> None:
+    """E207 unless *device* is a device name nlperr knows (checked without torch)."""
+    if device is None or device in ("auto", "cpu", "gpu", "cuda", "mps"):
+        return
+    if isinstance(device, str) and device.startswith("cuda:") and device[5:].isdigit():
+        return
+    raise InputError(Errors.E207.format(value=device, option="device", allowed=DEVICE_NAMES))
 
 
 def resolve_torch_device(device: str | None, *, path: str = "") -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..data import Example
 from ..errors import Errors, MissingDependencyError, ModelNotFoundError
-from ._util import hash_path
+from ._util import check_device_name, hash_path
 from .base import TASKS, Adapter, Prediction
 
 __all__ = ["DeferredAdapter", "defer_spec"]
@@ -133,16 +133,24 @@ def _spacy_folder(name: str) -> Path | None:
     return Path(next(iter(found.submodule_search_locations)))
 
 
-def _spacy_task(folder: Path) -> str | None:
+def spacy_factories(folder: Path) -> set[str]:
+    """The component factories named in the pipeline's config.cfg (empty when none)."""
     configs = [folder / "config.cfg", *sorted(folder.glob("*/config.cfg"))]
     for cfg in configs:
         if cfg.is_file():
-            factories = set(_FACTORY.findall(cfg.read_text(encoding="utf-8")))
-            if factories & _SPACY_NER:
-                return "ner"
-            if factories & _SPACY_CAT:
-                return "classification"
-            return None
+            try:
+                return set(_FACTORY.findall(cfg.read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError):
+                return set()
+    return set()
+
+
+def _spacy_task(folder: Path) -> str | None:
+    factories = spacy_factories(folder)
+    if factories & _SPACY_NER:
+        return "ner"
+    if factories & _SPACY_CAT:
+        return "classification"
     return None
 
 
@@ -151,6 +159,8 @@ def defer_spec(spec: str, *, task: str | None, device: str | None, batch_size: i
     """A :class:`DeferredAdapter` for *spec*, or ``None`` when it cannot be deferred
     (unknown kind, remote model, task not readable): the caller then loads eagerly."""
     kind, _, rest = spec.partition(":")
+    if kind in ("spacy", "hf"):
+        check_device_name(device)  # a bad name fails now, even when every prediction is cached
     opts = dict(options, device=device)
     if kind == "spacy":
         _require_installed("spacy", "spacy", "The spaCy adapter")
@@ -171,7 +181,10 @@ def defer_spec(spec: str, *, task: str | None, device: str | None, batch_size: i
         folder = Path(rest).expanduser()
         if not (folder / "config.json").is_file():
             return None  # a Hub id or a broken folder: the eager loader reports it
-        from .hf_adapter import _task_from
+        from .hf_adapter import _task_from, has_tokenizer_files
+
+        if not has_tokenizer_files(folder):
+            return None  # the eager loader reports E220
 
         try:
             config = json.loads((folder / "config.json").read_text(encoding="utf-8"))

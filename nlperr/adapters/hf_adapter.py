@@ -554,9 +554,38 @@ def load_hf(path: str, *, task: str | None = None, device: str | None = None,
     finally:
         if bars:
             tlog.enable_progress_bar()
+    _check_tokenizer(tokenizer, config, local if local.is_dir() else None, path)
     files_hash = hash_path(local) if local.is_dir() else None
     return _make(task, model, tokenizer, path=path, device=device, batch_size=batch_size,
                  files_hash=files_hash, **options)
+
+
+_TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "spiece.model",
+                    "sentencepiece.bpe.model", "tokenizer.model", "sentencepiece.model")
+
+
+def has_tokenizer_files(folder: Path) -> bool:
+    """Whether *folder* holds a tokenizer's vocabulary (tokenizer.json, vocab.txt...)."""
+    return any((folder / f).is_file() for f in _TOKENIZER_FILES) or \
+        any(folder.glob("*.model"))
+
+
+def _check_tokenizer(tokenizer: Any, config: Any, folder: Path | None, path: str) -> None:
+    """E220 for a tokenizer that cannot tokenize words: transformers builds an (empty)
+    tokenizer from tokenizer_config.json alone when the vocabulary files are missing,
+    which would silently map every word to [UNK]."""
+    if folder is not None and not has_tokenizer_files(folder):
+        raise ModelError(Errors.E220.format(
+            path=path, reason=f"the folder holds none of {list(_TOKENIZER_FILES)}"))
+    try:
+        n_special = len(set(tokenizer.all_special_ids))
+        size = len(tokenizer)
+    except (TypeError, AttributeError):  # pragma: no cover - exotic tokenizers
+        return
+    if size <= n_special + 1:
+        raise ModelError(Errors.E220.format(
+            path=path, reason=f"its vocabulary holds {size} entries (only special tokens); "
+                              f"the model expects {getattr(config, 'vocab_size', '?')}"))
 
 
 def hf_from_objects(model: Any, tokenizer: Any, *, task: str | None = None,
@@ -573,5 +602,10 @@ def hf_from_objects(model: Any, tokenizer: Any, *, task: str | None = None,
         task = found
     check_choice("task", task, TASKS)
     path = getattr(config, "_name_or_path", "") or type(model).__name__
+    if device is None:
+        # a model the caller already placed on an accelerator stays where it is
+        param = next(iter(model.parameters()), None)
+        if param is not None and param.device.type != "cpu":
+            device = "mps" if param.device.type == "mps" else str(param.device)
     return _make(task, model, tokenizer, path=path, device=device, batch_size=batch_size,
                  **options)

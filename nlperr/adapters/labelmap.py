@@ -78,12 +78,19 @@ class LabelMap:
             raise InputError(Errors.E210.format(source=spec, error=f"got {type(spec).__name__}"))
         text = spec.strip()
         source = spec
-        if not text.startswith("{"):
+        if text[:1] not in ("{", "[", '"'):
             path = Path(spec).expanduser()
-            try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as e:
-                raise InputError(Errors.E210.format(source=spec, error=e)) from e
+            if path.is_file():
+                try:
+                    text = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as e:
+                    raise InputError(Errors.E210.format(source=spec, error=e)) from e
+            else:
+                try:
+                    json.loads(text)
+                except json.JSONDecodeError:
+                    raise InputError(Errors.E210.format(
+                        source=spec, error="it is neither JSON nor an existing file")) from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:

@@ -119,10 +119,14 @@ class SpacyAdapter(Adapter):
 
     @property
     def device(self) -> str:
-        from thinc.api import get_current_ops
-
-        return "cpu" if type(get_current_ops()).__name__ in ("NumpyOps", "AppleOps") \
-            else "gpu"
+        """``"gpu"`` when the pipeline's models run on CuPy ops, else ``"cpu"``
+        (read from the loaded components, not from thinc's process-wide setting)."""
+        for name in self.nlp.pipe_names:
+            model = getattr(self.nlp.get_pipe(name), "model", None)
+            ops = getattr(model, "ops", None)
+            if ops is not None:
+                return "gpu" if type(ops).__name__ == "CupyOps" else "cpu"
+        return "cpu"
 
     def predict_batch(self, examples: Sequence[Example]) -> list[Prediction]:
         from spacy.tokens import Doc
@@ -164,9 +168,30 @@ class SpacyAdapter(Adapter):
                 f"disabled={self.disabled})")
 
 
-def _apply_device(spacy: Any, device: str | None) -> None:
+_GPU_FACTORIES = {"transformer", "curated_transformer"}
+
+
+def _wants_gpu(name: str) -> bool:
+    """Whether an auto device should put *name* on the GPU: only transformer-based
+    pipelines (read from config.cfg), where the GPU pays off."""
+    from .deferred import _spacy_folder, spacy_factories
+
+    folder = _spacy_folder(name)
+    return folder is not None and bool(spacy_factories(folder) & _GPU_FACTORIES)
+
+
+def _apply_device(spacy: Any, device: str | None, name: str = "") -> None:
+    """Set spaCy's device before loading.
+
+    spaCy's GPU switch (``spacy.prefer_gpu`` / ``require_gpu``) is process-wide:
+    it changes thinc's current ops for every pipeline loaded afterwards.  So the
+    auto device (``None``) switches only for transformer pipelines when a GPU is
+    present, and CNN pipelines (``en_core_web_sm``...) stay on CPU, where they are
+    about as fast; ``device="gpu"``/``"cuda"`` always asks for the GPU.
+    """
     if device in (None, "auto"):
-        spacy.prefer_gpu()
+        if _wants_gpu(name):
+            spacy.prefer_gpu()
     elif device == "cpu":
         return
     elif device in ("gpu", "cuda") or (isinstance(device, str) and device.startswith("cuda:")):
@@ -187,7 +212,7 @@ def load_spacy(name: str, *, task: str | None = None, device: str | None = None,
     spacy = require("spacy", extra="spacy", what="The spaCy adapter")
     if not name:
         raise InputError(Errors.E218.format(spec="spacy:", expected="'spacy:NAME_OR_PATH'"))
-    _apply_device(spacy, device)
+    _apply_device(spacy, device, name)
     try:
         nlp = spacy.load(name)
     except OSError as e:

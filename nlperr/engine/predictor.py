@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..adapters.base import Adapter, Prediction, stable_hash
@@ -30,8 +31,10 @@ class Predictor:
 
     Parameters
     ----------
-    adapter : Adapter or str
-        A loaded adapter, or a spec for :func:`nlperr.adapters.load_model`.
+    adapter : Adapter, str or callable
+        A loaded adapter, a spec for :func:`nlperr.adapters.load_model` (loaded
+        with ``lazy=True``: the weights load at the first prediction that is not
+        cached), or a callable.
     cache : bool or PredictionCache, default True
         ``True``: the on-disk cache in *cache_dir*; ``False``: no cache (identical
         inputs are still predicted once per call); or a :class:`PredictionCache`
@@ -77,7 +80,9 @@ class Predictor:
         if not isinstance(adapter, Adapter):
             from ..adapters import load_model
 
-            adapter = load_model(adapter)
+            # lazy: a spec whose predictions are all cached loads no weights, and shares
+            # its cache entries with `nlperr predict`
+            adapter = load_model(adapter, lazy=True)
         self.adapter = adapter
         if batch_size is not None and (isinstance(batch_size, bool)
                                        or not isinstance(batch_size, int) or batch_size <= 0):
@@ -121,81 +126,61 @@ class Predictor:
     def predict(self, examples: Iterable[Example]) -> list[Example]:
         """Copies of *examples* carrying the model's predictions, in the same order."""
         examples = list(examples)
-        adapter = self.adapter
-        adapter.check_examples(examples)
-        stats = self._zero()
-        stats["requested"] = len(examples)
-        model_key = self.model_key() if self.cache is not None else ""
-        # deduplicate ------------------------------------------------------------------
-        slot_of: list[int] = []
-        unique_keys: list[str] = []
-        first_example: list[Example] = []
-        index: dict[str, int] = {}
-        for ex in examples:
-            h = _input_hash(adapter.input_key(ex))
-            slot = index.get(h)
-            if slot is None:
-                slot = index[h] = len(unique_keys)
-                unique_keys.append(hashlib.sha256((model_key + h).encode()).hexdigest())
-                first_example.append(ex)
-            slot_of.append(slot)
-        stats["unique"] = len(unique_keys)
-        raw: list[Prediction | None] = [None] * len(unique_keys)
-        # cache lookup -------------------------------------------------------------------
-        if self.cache is not None and unique_keys:
-            found = self.cache.get_many(unique_keys)
-            for i, k in enumerate(unique_keys):
-                if k in found:
-                    raw[i] = found[k]
-            stats["cache_hits"] = len(found)
-        todo = [i for i, p in enumerate(raw) if p is None]
-        todo.sort(key=lambda i: adapter.length(first_example[i]), reverse=True)
-        # compute ------------------------------------------------------------------------
-        if todo:
-            bar = self._bar(len(todo))
-            adapter.start_run()
-            try:
-                for s in range(0, len(todo), self.batch_size):
-                    chunk = todo[s:s + self.batch_size]
-                    preds = adapter.predict_batch([first_example[i] for i in chunk])
-                    stats["forward_passes"] += 1
-                    stats["batches"] += 1
-                    if not isinstance(preds, list) or len(preds) != len(chunk) or not all(
-                            isinstance(p, Prediction) for p in preds):
-                        raise ModelError(Errors.E208.format(
-                            name=repr(adapter),
-                            got=len(preds) if isinstance(preds, list) else type(preds).__name__,
-                            expected=len(chunk)))
-                    for i, p in zip(chunk, preds):
-                        raw[i] = p
-                    stats["computed"] += len(chunk)
-                    if self.cache is not None:
-                        self.cache.put_many((unique_keys[i], model_key, p)
-                                            for i, p in zip(chunk, preds))
-                    if bar is not None:
-                        bar.update(len(chunk))
-            finally:
-                if bar is not None:
-                    bar.close()
-                adapter.finish_run()
-        # label map (after the cache) ------------------------------------------------------
-        final: list[Prediction] = raw  # type: ignore[assignment]
-        if self.label_map is not None:
-            dropped: Counter[str] = Counter()
-            final = []
-            for p in raw:
-                mapped, gone = self.label_map.apply(p)  # type: ignore[arg-type]
-                dropped.update(gone)
-                final.append(mapped)
-            stats["dropped_labels"] = dict(dropped)
-            warn_dropped(dropped)
-        self.stats = stats
-        for k in STAT_KEYS:
-            self.total_stats[k] += stats[k]
-        for lab, n in stats["dropped_labels"].items():
-            self.total_stats["dropped_labels"][lab] = \
-                self.total_stats["dropped_labels"].get(lab, 0) + n
-        return [final[slot].apply(ex) for ex, slot in zip(examples, slot_of)]
+        self.adapter.check_examples(examples)
+        run = _Run(self)
+        try:
+            out = run.chunk(examples)
+        finally:
+            run.finish()
+        return out
+
+    def predict_iter(self, examples: Iterable[Example], *,
+                     chunk_size: int = 10_000) -> Iterator[Example]:
+        """Stream predictions: read *examples* lazily, *chunk_size* at a time.
+
+        Yields the predicted copies in input order, so a corpus that does not fit
+        in memory can be predicted from an iterator (``nlperr.io.iter_conll``, a
+        streaming Hugging Face dataset through ``from_hf_dataset``) and written
+        as it goes.  Within a chunk, inputs are deduplicated and length-sorted as
+        in :meth:`predict`; across chunks, repeated inputs are read from the cache
+        (with ``cache=False`` they are predicted again).  :attr:`stats` covers the
+        whole stream once it is exhausted (or closed); summary warnings (dropped
+        labels, invalid tag sequences) are emitted once, at the end.
+
+        Parameters
+        ----------
+        examples : iterable of Example
+        chunk_size : int, default 10000
+            Examples held in memory at a time (a multiple of the batch size keeps
+            every batch full).
+
+        Examples
+        --------
+        >>> from nlperr import Example
+        >>> from nlperr.engine import Predictor
+        >>> p = Predictor(lambda texts: [t.upper() for t in texts], cache=False)
+        >>> stream = (Example(f"text {i}") for i in range(5))
+        >>> [ex.label for ex in p.predict_iter(stream, chunk_size=2)]
+        ['TEXT 0', 'TEXT 1', 'TEXT 2', 'TEXT 3', 'TEXT 4']
+        >>> p.stats["requested"], p.stats["forward_passes"]
+        (5, 3)
+        """
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size <= 0:
+            raise InputError(Errors.E207.format(value=chunk_size, option="chunk_size",
+                                                allowed="positive integers"))
+        return self._stream(iter(examples), chunk_size)
+
+    def _stream(self, examples: Iterator[Example], chunk_size: int) -> Iterator[Example]:
+        run = _Run(self)
+        try:
+            while True:
+                chunk = list(itertools.islice(examples, chunk_size))
+                if not chunk:
+                    break
+                self.adapter.check_examples(chunk)
+                yield from run.chunk(chunk)
+        finally:
+            run.finish()
 
     def _bar(self, total: int) -> Any:
         show = self.progress
@@ -224,6 +209,104 @@ class Predictor:
     def __repr__(self) -> str:
         return f"Predictor({self.adapter!r}, cache={self.cache!r})"
 
+
+class _Run:
+    """One prediction run of a :class:`Predictor` (one :meth:`~Predictor.predict`
+    call, or a whole :meth:`~Predictor.predict_iter` stream): counts, the adapter's
+    start/finish hooks and the dropped-label summary."""
+
+    def __init__(self, predictor: Predictor) -> None:
+        self.p = predictor
+        self.stats = predictor._zero()
+        self.dropped: Counter[str] = Counter()
+        self.started = False
+        self.model_key: str | None = None
+
+    def chunk(self, examples: list[Example]) -> list[Example]:
+        p = self.p
+        adapter = p.adapter
+        stats = self.stats
+        stats["requested"] += len(examples)
+        if self.model_key is None:
+            self.model_key = p.model_key() if p.cache is not None else ""
+        model_key = self.model_key
+        # deduplicate ------------------------------------------------------------------
+        slot_of: list[int] = []
+        unique_keys: list[str] = []
+        first_example: list[Example] = []
+        index: dict[str, int] = {}
+        for ex in examples:
+            h = _input_hash(adapter.input_key(ex))
+            slot = index.get(h)
+            if slot is None:
+                slot = index[h] = len(unique_keys)
+                unique_keys.append(hashlib.sha256((model_key + h).encode()).hexdigest())
+                first_example.append(ex)
+            slot_of.append(slot)
+        stats["unique"] += len(unique_keys)
+        raw: list[Prediction | None] = [None] * len(unique_keys)
+        # cache lookup -------------------------------------------------------------------
+        if p.cache is not None and unique_keys:
+            found = p.cache.get_many(unique_keys)
+            for i, k in enumerate(unique_keys):
+                if k in found:
+                    raw[i] = found[k]
+            stats["cache_hits"] += len(found)
+        todo = [i for i, r in enumerate(raw) if r is None]
+        # compute ------------------------------------------------------------------------
+        if todo:
+            todo.sort(key=lambda i: adapter.length(first_example[i]), reverse=True)
+            if not self.started:
+                adapter.start_run()
+                self.started = True
+            bar = p._bar(len(todo))
+            try:
+                for s in range(0, len(todo), p.batch_size):
+                    chunk = todo[s:s + p.batch_size]
+                    preds = adapter.predict_batch([first_example[i] for i in chunk])
+                    stats["forward_passes"] += 1
+                    stats["batches"] += 1
+                    if not isinstance(preds, list) or len(preds) != len(chunk) or not all(
+                            isinstance(x, Prediction) for x in preds):
+                        raise ModelError(Errors.E208.format(
+                            name=repr(adapter),
+                            got=len(preds) if isinstance(preds, list) else type(preds).__name__,
+                            expected=len(chunk)))
+                    for i, pred in zip(chunk, preds):
+                        raw[i] = pred
+                    stats["computed"] += len(chunk)
+                    if p.cache is not None:
+                        p.cache.put_many((unique_keys[i], model_key, pred)
+                                         for i, pred in zip(chunk, preds))
+                    if bar is not None:
+                        bar.update(len(chunk))
+            finally:
+                if bar is not None:
+                    bar.close()
+        # label map (after the cache) ------------------------------------------------------
+        final: list[Prediction] = raw  # type: ignore[assignment]
+        if p.label_map is not None:
+            final = []
+            for r in raw:
+                mapped, gone = p.label_map.apply(r)  # type: ignore[arg-type]
+                self.dropped.update(gone)
+                final.append(mapped)
+        return [final[slot].apply(ex) for ex, slot in zip(examples, slot_of)]
+
+    def finish(self) -> None:
+        p = self.p
+        try:
+            if self.started:
+                p.adapter.finish_run()
+        finally:
+            self.stats["dropped_labels"] = dict(self.dropped)
+            warn_dropped(self.dropped)
+            p.stats = self.stats
+            for k in STAT_KEYS:
+                p.total_stats[k] += self.stats[k]
+            for lab, n in self.dropped.items():
+                p.total_stats["dropped_labels"][lab] = \
+                    p.total_stats["dropped_labels"].get(lab, 0) + n
 
 def predict(model: Adapter | str | Any, examples: Iterable[Example], *,
             batch_size: int | None = None, cache: bool | PredictionCache = True,
