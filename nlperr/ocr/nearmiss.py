@@ -77,15 +77,15 @@ def near_miss(variants: Mapping[str, int], targets: Mapping[str, int], *,
             for dl in _deletes(w, _max_d(w, max_distance)):
                 index.setdefault(dl, []).append(w)
     rows = []
-    get = index.get
+    keys = set(index)
     levenshtein = distance_function()
     for v, n in variants.items():
         if len(v) < min_length or v in targets or (exclude is not None and v in exclude):
             continue
         best = None
         seen = set()
-        for ws in filter(None, map(get, _deletes(v, _max_d(v, max_distance)))):
-            for w in ws:
+        for dl in _deletes(v, _max_d(v, max_distance)) & keys:
+            for w in index[dl]:
                 if w in seen:
                     continue
                 seen.add(w)
