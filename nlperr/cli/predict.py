@@ -2,16 +2,27 @@
 
 The output keeps the input's format: CoNLL in -> CoNLL out (tokens, gold tags
 when present, predicted tags last, IOB2); JSONL in -> JSONL out with the
-predictions in ``spans`` (gold kept as ``gold_spans``); CSV in -> CSV out with
-``pred_label`` and ``prob_<label>`` columns; HIPE in -> HIPE system output;
-``.spacy`` in -> ``.spacy`` out holding the predicted docs.
+predictions in ``spans`` / ``label`` + ``probs`` (gold kept as ``gold_spans`` /
+``gold_label``); CSV in -> CSV out with ``pred_label`` and ``prob_<label>``
+columns last; HIPE in -> HIPE system output (predicted tags in --tag-column, the
+other NE/NEL columns ``_``, MISC kept); ``.spacy`` in -> ``.spacy`` out with the
+predictions in ``doc.ents`` / ``doc.cats`` and the gold in ``doc.spans["gold"]``.
+
+CoNLL and JSONL inputs are streamed (--chunk-size examples in memory at a
+time).  The output file is replaced only when the run succeeds.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
+import itertools
+import os
 import sys
+import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import Errors, InputError
@@ -48,8 +59,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: best available)")
     p.add_argument("--scheme", default=None,
                    help="tagging scheme of the input's tags (CoNLL; default: detected)")
-    p.add_argument("--tag-column", type=int, default=-1,
-                   help="CoNLL column holding the gold tags (default: last)")
+    p.add_argument("--tag-column", default=None, metavar="COLUMN",
+                   help="column of the gold tags: CoNLL an index (default -1, the last); "
+                        "HIPE a column name, also the one predictions are written to "
+                        "(default NE-COARSE-LIT)")
+    p.add_argument("--chunk-size", type=int, default=10_000, metavar="N",
+                   help="CoNLL/JSONL are streamed: examples held in memory at a time "
+                        "(default 10000)")
     p.add_argument("--text-column", default="text", help="CSV column holding the text")
     p.add_argument("--label-column", default="label", help="CSV column holding the gold label")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -64,12 +80,68 @@ def _detect_format(path: Path, explicit: str | None) -> str:
     return guess_format(path)
 
 
-def _reader_options(fmt: str, args: argparse.Namespace) -> dict:
+def _tag_column(fmt: str, value: str | None) -> int | str | None:
     if fmt == "conll":
-        return {"tag_column": args.tag_column, "scheme": args.scheme}
+        if value is None:
+            return -1
+        try:
+            return int(value)
+        except ValueError:
+            raise InputError(Errors.E207.format(value=value, option="--tag-column",
+                                                allowed="a column index for CoNLL, e.g. 1 or "
+                                                        "-1")) from None
+    if fmt == "hipe":
+        from ..io import NE_COLUMNS
+
+        if value is None:
+            return "NE-COARSE-LIT"
+        if value not in NE_COLUMNS:
+            raise InputError(Errors.E207.format(value=value, option="--tag-column",
+                                                allowed=list(NE_COLUMNS)))
+        return value
+    if value is not None:
+        raise InputError(Errors.E207.format(value=value, option="--tag-column",
+                                            allowed="nothing: only CoNLL and HIPE input have "
+                                                    "tag columns"))
+    return None
+
+
+def _reader_options(fmt: str, args: argparse.Namespace, column: int | str | None) -> dict:
+    if fmt == "conll":
+        return {"tag_column": column, "scheme": args.scheme}
+    if fmt == "hipe":
+        return {"column": column}
     if fmt == "csv":
         return {"text_column": args.text_column, "label_column": args.label_column}
     return {}
+
+
+@contextlib.contextmanager
+def _atomic_output(path: Path) -> Iterator[Path]:
+    """A temporary file next to *path*, moved onto it only when writing succeeded
+    (a failed or interrupted run leaves no half-written output)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _streamed_pairs(predictor, source: Iterable, chunk_size: int) -> Iterator[tuple]:
+    """``(gold, predicted)`` pairs in input order, reading *source* lazily."""
+    pending: collections.deque = collections.deque()
+
+    def feed():
+        for ex in source:
+            pending.append(ex)
+            yield ex
+
+    for pred in predictor.predict_iter(feed(), chunk_size=chunk_size):
+        yield pending.popleft(), pred
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,23 +151,36 @@ def run(args: argparse.Namespace) -> int:
 
     if args.batch_size is not None and args.batch_size < 1:
         raise InputError(Errors.E301.format(value=args.batch_size))
+    if args.chunk_size < 1:
+        raise InputError(Errors.E207.format(value=args.chunk_size, option="--chunk-size",
+                                            allowed="positive integers"))
     if not args.input.exists():
         raise InputError(Errors.E011.format(where="--input", path=str(args.input)))
     fmt = _detect_format(args.input, args.format)
+    column = _tag_column(fmt, args.tag_column)
+    options = _reader_options(fmt, args, column)
     started = time.perf_counter()
-    examples = io.load(args.input, format=fmt, **_reader_options(fmt, args))
+    streamed = fmt in ("conll", "jsonl")
+    if streamed:  # checks the file now; reads it as the predictions are written
+        source = (io.iter_conll if fmt == "conll" else io.iter_jsonl)(args.input, **options)
+    else:
+        source = io.load(args.input, format=fmt, **options)
     model = load_model(args.model, task=args.task, label_map=args.label_map,
                        unmapped=args.unmapped, device=args.device, lazy=True)
-    predictor = Predictor(model, cache=not args.no_cache, cache_dir=args.cache_dir,
-                          batch_size=args.batch_size, progress=False if args.no_progress else None)
-    preds = predictor.predict(examples)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    if fmt in ("conll", "jsonl", "csv"):
-        io.save(examples, args.output, format=fmt, predictions=preds)
-    else:  # hipe system output, spaCy DocBin of predicted docs
-        io.save(preds, args.output, format=fmt)
-    s = predictor.stats
-    print(f"nlperr predict: {len(examples)} examples ({s['unique']} unique, "
+    with Predictor(model, cache=not args.no_cache, cache_dir=args.cache_dir,
+                   batch_size=args.batch_size,
+                   progress=False if args.no_progress else None) as predictor:
+        with _atomic_output(args.output) as tmp:
+            if streamed:
+                pairs = _streamed_pairs(predictor, source, args.chunk_size)
+                a, b = itertools.tee(pairs)
+                io.save((g for g, _ in a), tmp, format=fmt, predictions=(p for _, p in b))
+            else:
+                preds = predictor.predict(source)
+                extra = {"column": column, "keep_columns": False} if fmt == "hipe" else {}
+                io.save(source, tmp, format=fmt, predictions=preds, **extra)
+        s = predictor.stats
+    print(f"nlperr predict: {s['requested']} examples ({s['unique']} unique, "
           f"{s['cache_hits']} from cache, {s['computed']} computed) in "
           f"{time.perf_counter() - started:.2f}s -> {args.output}", file=sys.stderr)
     return 0

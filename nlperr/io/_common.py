@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from ..data import Example
 from ..errors import Errors, FormatError, InputError, MissingDependencyError
 
 __all__ = ["DataFileNotFoundError", "as_path", "check_file", "open_lines", "label_from_cats",
-           "check_predictions", "require"]
+           "check_predictions", "paired", "require"]
 
 PathLike = str | os.PathLike
 
@@ -87,6 +87,33 @@ def check_predictions(examples: Sequence[Example], predictions: Sequence[Example
                 and tuple(pred.tokens) != tuple(gold.tokens):
             raise InputError(Errors.E017.format(where=w, what="tokens",
                                                 gold=len(gold.tokens), pred=len(pred.tokens)))
+
+
+def paired(examples: Iterable[Example], predictions: Iterable[Example] | None, *, where: str,
+           tokens: bool = False) -> Iterator[tuple[int, Example, Example | None]]:
+    """Yield ``(index, example, prediction)`` lazily, with the checks of
+    :func:`check_predictions` made pair by pair (so writers can stream)."""
+    if predictions is None:
+        for i, ex in enumerate(examples):
+            yield i, ex, None
+        return
+    it_g, it_p = iter(examples), iter(predictions)
+    n = 0
+    while True:
+        gold = next(it_g, _END)
+        pred = next(it_p, _END)
+        if gold is _END or pred is _END:
+            if gold is _END and pred is _END:
+                return
+            rest = 1 + sum(1 for _ in (it_p if gold is _END else it_g))
+            got, expected = (n + rest, n) if gold is _END else (n, n + rest)
+            raise InputError(Errors.E016.format(where=where, got=got, expected=expected))
+        check_predictions([gold], [pred], where=where, tokens=tokens)  # type: ignore[list-item]
+        yield n, gold, pred  # type: ignore[misc]
+        n += 1
+
+
+_END = object()
 
 
 def _short(text: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,8 +11,8 @@ from ..data import tokens_from_words
 from ..data.schemes import MISSING
 from ..errors import Errors, FormatError, InputError, RepairWarning, SchemeError, Warnings
 from ..errors import shorten, warn
-from ._common import PathLike, check_file, check_predictions, empty_error, locate_scheme_error
-from ._common import open_lines
+from ._common import PathLike, check_file, empty_error, locate_scheme_error, open_lines
+from ._common import paired
 
 __all__ = ["read_conll", "iter_conll", "write_conll"]
 
@@ -297,7 +297,7 @@ def write_conll(
     path: PathLike,
     *,
     scheme: str | None = None,
-    predictions: Sequence[Example] | None = None,
+    predictions: Iterable[Example] | None = None,
     pred_scheme: str = "IOB2",
     columns: bool = True,
     sep: str | None = None,
@@ -321,9 +321,10 @@ def write_conll(
         Output file (overwritten).
     scheme : str, optional
         Scheme of the gold tags.  Default: each example's ``meta["scheme"]``, else IOB2.
-    predictions : sequence of Example, optional
+    predictions : iterable of Example, optional
         Predicted examples, one per example and with the same tokens; their spans
-        are written as the last column in *pred_scheme*.
+        are written as the last column in *pred_scheme*.  *examples* and
+        *predictions* are read in step, so both may be iterators (streaming).
     pred_scheme : str, default "IOB2"
     columns : bool, default True
         Write the extra columns kept in ``meta["columns"]``.
@@ -341,14 +342,12 @@ def write_conll(
     >>> p.read_text(encoding="utf-8")
     'Anna\\tB-PER\\nsmiled\\tO\\n\\n'
     """
-    examples = list(examples)
     name = str(path)
-    check_predictions(examples, predictions, where=name, tokens=True)
     if scheme is not None:
         scheme = normalize_scheme(scheme)
     pred_scheme = normalize_scheme(pred_scheme)
     with open(path, "w", encoding=encoding, newline="\n") as fh:
-        for i, ex in enumerate(examples):
+        for i, ex, pred in paired(examples, predictions, where=name, tokens=True):
             where = f"{name}, example {ex.id if ex.id is not None else i!r}"
             if ex.tokens is None:
                 raise InputError(Errors.E109.format(where=where))
@@ -365,8 +364,7 @@ def write_conll(
                 cols.extend([str(row[k]) for row in extras] for k in range(width))
             if ex.spans is not None:
                 cols.append(ex.tags(scheme or meta.get("scheme") or "IOB2"))
-            if predictions is not None:
-                pred = predictions[i]
+            if pred is not None:
                 if pred.spans is None:
                     raise InputError(Errors.E023.format(where=f"{where} (prediction)",
                                                         what="spans"))

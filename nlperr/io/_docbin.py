@@ -8,18 +8,22 @@ from typing import Any
 
 from ..data import Example, Span, Token
 from ..errors import Errors, InputError
-from ._common import PathLike, check_file, empty_error, label_from_cats, require
+from ._common import PathLike, check_file, check_predictions, empty_error, label_from_cats
+from ._common import label_to_json, require
 
 __all__ = ["read_docbin", "write_docbin"]
 
 _USER_KEY = "nlperr"
+#: span group holding the gold entities in the output of ``nlperr predict``
+GOLD_KEY = "gold"
 
 
 def _spacy() -> Any:
     return require("spacy", what="Reading and writing spaCy DocBin files", extra="spacy")
 
 
-def read_docbin(path: PathLike, *, nlp: Any = None, lang: str = "en") -> list[Example]:
+def read_docbin(path: PathLike, *, nlp: Any = None, lang: str = "en",
+                gold: bool = False) -> list[Example]:
     """Read a spaCy DocBin (``.spacy``) file.
 
     Parameters
@@ -27,6 +31,11 @@ def read_docbin(path: PathLike, *, nlp: Any = None, lang: str = "en") -> list[Ex
     nlp : spacy.Language, optional
         Pipeline whose vocab is used; default a blank pipeline for *lang*.
     lang : str, default "en"
+    gold : bool, default False
+        In a file written with ``write_docbin(..., predictions=...)`` (the output
+        of ``nlperr predict``), read the gold annotation kept there (span group
+        ``doc.spans["gold"]`` and the stored gold label) instead of the
+        predictions in ``doc.ents`` / ``doc.cats``.
 
     Returns
     -------
@@ -56,13 +65,13 @@ def read_docbin(path: PathLike, *, nlp: Any = None, lang: str = "en") -> list[Ex
         raise empty_error(p)
     vocab = nlp.vocab if nlp is not None else spacy.blank(lang).vocab
     db = DocBin().from_disk(p)
-    out = [_example(doc, f"{p.name}:{i}") for i, doc in enumerate(db.get_docs(vocab))]
+    out = [_example(doc, f"{p.name}:{i}", gold) for i, doc in enumerate(db.get_docs(vocab))]
     if not out:
         raise empty_error(p)
     return out
 
 
-def _example(doc: Any, default_id: str) -> Example:
+def _example(doc: Any, default_id: str, gold: bool = False) -> Example:
     stored: dict[str, Any] = {}
     raw = doc.user_data.get(_USER_KEY) if doc.user_data else None
     if isinstance(raw, str):
@@ -71,6 +80,15 @@ def _example(doc: Any, default_id: str) -> Example:
         except json.JSONDecodeError:
             stored = {}
     tokens = tuple(Token(t.text, t.idx, t.idx + len(t.text)) for t in doc if not t.is_space)
+    if gold:
+        group = doc.spans[GOLD_KEY] if GOLD_KEY in doc.spans else None
+        spans_g = None if group is None else tuple(
+            Span(sp.start_char, sp.end_char, sp.label_) for sp in group)
+        glabel = stored.get("gold_label")
+        return Example(text=doc.text, tokens=tokens, spans=spans_g,
+                       label=tuple(glabel) if isinstance(glabel, list) else glabel,
+                       missing=tuple(tuple(m) for m in stored.get("gold_missing") or ()),
+                       meta=dict(stored.get("meta") or {}), id=stored.get("id", default_id))
     spans = None
     missing: tuple[tuple[int, int], ...] = ()
     if doc.has_annotation("ENT_IOB"):
@@ -126,7 +144,7 @@ def _doc(nlp: Any, ex: Example, where: str) -> Any:
 
 
 def write_docbin(examples: Iterable[Example], path: PathLike, *, lang: str = "en",
-                 nlp: Any = None) -> None:
+                 nlp: Any = None, predictions: Iterable[Example] | None = None) -> None:
     """Write examples to a spaCy DocBin (``.spacy``) file.
 
     Docs are built from the example tokens (whitespace between tokens becomes
@@ -136,6 +154,12 @@ def write_docbin(examples: Iterable[Example], path: PathLike, *, lang: str = "en
     the Doc without NER annotation), ``label`` / ``probs`` become ``doc.cats``.  The
     id, meta, span scores and span meta are stored in ``doc.user_data`` (as JSON
     text) so :func:`read_docbin` restores them.
+
+    With *predictions* (one per example, same text: the output of ``nlperr
+    predict``), ``doc.ents`` / ``doc.cats`` hold the **predictions** and the gold
+    annotation is kept: gold entities in the span group ``doc.spans["gold"]``,
+    the gold label in ``doc.user_data`` (read them back with
+    ``read_docbin(path, gold=True)``).
 
     Examples
     --------
@@ -150,13 +174,32 @@ def write_docbin(examples: Iterable[Example], path: PathLike, *, lang: str = "en
     from spacy.tokens import DocBin
 
     examples = list(examples)
+    preds: list[Example] | None = None
+    if predictions is not None:
+        preds = list(predictions)
+        check_predictions(examples, preds, where=str(path))
     nlp = nlp if nlp is not None else spacy.blank(lang)
-    labels = sorted({lab for ex in examples if ex.label is not None
+    labels = sorted({lab for ex in (preds if preds is not None else examples)
+                     if ex.label is not None
                      for lab in ((ex.label,) if isinstance(ex.label, str) else ex.label)})
     db = DocBin(store_user_data=True)
-    for i, ex in enumerate(examples):
-        where = f"{path}, example {ex.id if ex.id is not None else i!r}"
-        doc = _doc(nlp, ex, where)
+    for i, gold_ex in enumerate(examples):
+        where = f"{path}, example {gold_ex.id if gold_ex.id is not None else i!r}"
+        doc = _doc(nlp, gold_ex, where)
+        ex = gold_ex
+        if preds is not None:  # annotations from the prediction, gold kept aside
+            p = preds[i]
+            ex = Example(text=gold_ex.text, tokens=gold_ex.tokens, spans=p.spans,
+                         label=p.label, probs=p.probs, id=gold_ex.id, meta=gold_ex.meta)
+            if gold_ex.spans is not None:
+                group = []
+                for s in gold_ex.spans:
+                    span = doc.char_span(s.start, s.end, label=s.label)
+                    if span is None:
+                        raise InputError(Errors.E020.format(
+                            where=where, span=s.key, tokens=[t.text for t in doc][:20]))
+                    group.append(span)
+                doc.spans[GOLD_KEY] = group
         if ex.spans is not None:
             ents = []
             for s in ex.spans:
@@ -187,6 +230,11 @@ def write_docbin(examples: Iterable[Example], path: PathLike, *, lang: str = "en
             stored["label"] = list(ex.label) if isinstance(ex.label, tuple) else ex.label
         if any(s.score is not None or s.meta for s in ex.spans or ()):
             stored["spans"] = [s.to_dict() for s in ex.spans or ()]
+        if preds is not None:
+            if gold_ex.label is not None:
+                stored["gold_label"] = label_to_json(gold_ex.label)
+            if gold_ex.missing:
+                stored["gold_missing"] = [list(m) for m in gold_ex.missing]
         if stored:
             doc.user_data[_USER_KEY] = json.dumps(stored, ensure_ascii=False, default=str)
         db.add(doc)

@@ -327,7 +327,9 @@ def write_hipe(
                 if stored is not None:
                     for j, idx in enumerate(kept):
                         row[idx] = stored[t][j]
-                if tags is not None and not (tags[t] == "O" and row[col] == "_"):
+                # a gold "_" (column not applicable) stays; otherwise O is written as O
+                if tags is not None and not (tags[t] == "O" and stored is not None
+                                             and row[col] == "_"):
                     row[col] = tags[t]
                 elif stored is None:
                     row[col] = "_"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..data import Example, Span, Token, validate_spans
 from ..errors import Errors, FormatError, SpanError
-from ._common import PathLike, check_file, check_predictions, empty_error, label_from_cats
+from ._common import PathLike, check_file, empty_error, label_from_cats, paired
 from ._common import label_to_json, open_lines
 
 __all__ = ["read_jsonl", "iter_jsonl", "write_jsonl", "example_from_record"]
@@ -268,7 +268,7 @@ def record_from_example(ex: Example, pred: Example | None = None) -> dict[str, A
 
 
 def write_jsonl(examples: Iterable[Example], path: PathLike, *,
-                predictions: Sequence[Example] | None = None, encoding: str = "utf-8") -> None:
+                predictions: Iterable[Example] | None = None, encoding: str = "utf-8") -> None:
     """Write examples as JSONL, one object per line (the format :func:`read_jsonl` reads).
 
     Spans are written with ``token_start`` / ``token_end`` (inclusive, Prodigy style)
@@ -278,7 +278,8 @@ def write_jsonl(examples: Iterable[Example], path: PathLike, *,
     holds the **predicted** spans (with scores) and the gold spans move to
     ``"gold_spans"``; for classification ``"label"`` / ``"probs"`` hold the
     prediction and ``"gold_label"`` the gold label.  This is the output of
-    ``nlperr predict``.
+    ``nlperr predict``.  *examples* and *predictions* are read in step, so both
+    may be iterators (streaming).
 
     Examples
     --------
@@ -292,11 +293,9 @@ def write_jsonl(examples: Iterable[Example], path: PathLike, *,
     >>> rec["spans"][0]["label"], rec["gold_spans"][0]["label"]
     ('ORG', 'PER')
     """
-    examples = list(examples)
-    check_predictions(examples, predictions, where=str(path))
     with open(path, "w", encoding=encoding, newline="\n") as fh:
-        for i, ex in enumerate(examples):
-            rec = record_from_example(ex, None if predictions is None else predictions[i])
+        for _, ex, pred in paired(examples, predictions, where=str(path)):
+            rec = record_from_example(ex, pred)
             fh.write(json.dumps(rec, ensure_ascii=False, default=_json_default) + "\n")
 
 

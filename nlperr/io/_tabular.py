@@ -141,8 +141,10 @@ def to_dataframe(examples: Iterable[Example], *,
 
     Columns: ``id``, ``text``, ``label`` (when any example has one; multi-label as a
     tuple), ``spans`` (list of ``(start, end, label)`` when any example has spans),
-    then one column per scalar ``meta`` key.  With *predictions*: ``pred_label``
-    and ``prob_<label>`` (one per class seen in the predictions' ``probs``).
+    then one column per scalar ``meta`` key (e.g. the other columns of a CSV file).
+    With *predictions*, the last columns are ``pred_label`` and ``prob_<label>``
+    (one per class seen in the predictions' ``probs``); a ``meta`` key of the same
+    name (an older prediction) is replaced.
 
     Examples
     --------
@@ -165,23 +167,26 @@ def to_dataframe(examples: Iterable[Example], *,
     if any(ex.spans is not None for ex in examples):
         data["spans"] = [None if ex.spans is None else [s.key for s in ex.spans]
                          for ex in examples]
+    pred_data: dict[str, list[Any]] = {}
     if predictions is not None:
-        data["pred_label"] = [p.label for p in predictions]
+        pred_data["pred_label"] = [p.label for p in predictions]
         classes: list[str] = []
         for p in predictions:
             for k in p.probs or {}:
                 if k not in classes:
                     classes.append(k)
         for c in sorted(classes):
-            data[f"prob_{c}"] = [(p.probs or {}).get(c, float("nan")) for p in predictions]
+            pred_data[f"prob_{c}"] = [(p.probs or {}).get(c, float("nan"))
+                                      for p in predictions]
     keys: list[str] = []
     for ex in examples:
         for k, v in (ex.meta or {}).items():
-            if k not in keys and k not in data and (v is None or isinstance(v, (str, int, float,
-                                                                                bool))):
+            if k not in keys and k not in data and k not in pred_data and \
+                    (v is None or isinstance(v, (str, int, float, bool))):
                 keys.append(k)
     for k in keys:
         data[k] = [(ex.meta or {}).get(k) for ex in examples]
+    data.update(pred_data)  # predictions last (a stale pred_label/prob_ column is replaced)
     return pd.DataFrame(data)
 
 
