@@ -63,6 +63,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="column of the gold tags: CoNLL an index (default -1, the last); "
                         "HIPE a column name, also the one predictions are written to "
                         "(default NE-COARSE-LIT)")
+    p.add_argument("--lenient", action="store_true",
+                   help="read invalid tag sequences the conlleval way and drop overlapping "
+                        "spans, with a warning (CoNLL, HIPE, JSONL; default: error)")
     p.add_argument("--chunk-size", type=int, default=10_000, metavar="N",
                    help="CoNLL/JSONL are streamed: examples held in memory at a time "
                         "(default 10000)")
@@ -108,9 +111,11 @@ def _tag_column(fmt: str, value: str | None) -> int | str | None:
 
 def _reader_options(fmt: str, args: argparse.Namespace, column: int | str | None) -> dict:
     if fmt == "conll":
-        return {"tag_column": column, "scheme": args.scheme}
+        return {"tag_column": column, "scheme": args.scheme, "strict": not args.lenient}
     if fmt == "hipe":
-        return {"column": column}
+        return {"column": column, "strict": not args.lenient}
+    if fmt == "jsonl":
+        return {"strict": not args.lenient}
     if fmt == "csv":
         return {"text_column": args.text_column, "label_column": args.label_column}
     return {}
