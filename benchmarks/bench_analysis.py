@@ -8,7 +8,9 @@ Timed in the same process:
 * reference: ``seqeval.metrics.classification_report(y_true, y_pred)`` on IOB2 tags;
 * nlperr "core": strict scores + SemEval (4 schemas) + taxonomy counts + confusion
   matrices + confused pairs, from the Example lists;
-* nlperr "full table": the above plus the per-entity error table with texts and context.
+* nlperr "full table": the above plus the per-entity error table with texts and context;
+* the whole ``analyze_ner`` report: all of it plus every slice attribute (Python
+  functions per entity) with bootstrap CIs and the worst-slice search, and the cases.
 
 Prints the ratios (goal: core >= 10x faster than seqeval).
 
@@ -136,6 +138,13 @@ def main() -> None:
     ner_scores(gold, pred)
     t_s = time.perf_counter() - t0
     print(f"nlperr ner_scores alone:                 {t_s:8.3f} s  ratio {t_seq / t_s:6.1f}x")
+    from nlperr.analysis import analyze_ner
+    t0 = time.perf_counter()
+    analyze_ner(gold, pred, n_boot=1000)
+    t_all = time.perf_counter() - t0
+    print(f"nlperr analyze_ner, everything (9 slice attributes, 1000 bootstrap replicates, "
+          f"cases):\n                                         {t_all:8.3f} s  "
+          f"ratio {t_seq / t_all:6.1f}x")
 
 
 if __name__ == "__main__":

@@ -84,11 +84,13 @@ def _paired_ci(Sm: np.ndarray, Sb: np.ndarray, score, n_boot: int, seed: int | N
     if not n_boot or n < 2 or K == 0:
         nan = np.full(K, np.nan)
         return nan, nan
-    cat = np.concatenate([Sm.reshape(n, -1), Sb.reshape(n, -1)], axis=1).astype(np.float32)
+    # (width, n) row-major times W.T: far faster and steadier with BLAS than W @ (n, width)
+    cat_t = np.ascontiguousarray(np.concatenate([Sm.reshape(n, -1), Sb.reshape(n, -1)],
+                                                axis=1).T, dtype=np.float32)
     half = Sm.reshape(n, -1).shape[1]
     ds = []
     for W in bootstrap_weights(n, n_boot, seed):
-        T = (W @ cat).astype(np.float64)
+        T = (cat_t @ W.T).T.astype(np.float64)
         tm = T[:, :half].reshape(W.shape[0], K, -1)
         tb = T[:, half:].reshape(W.shape[0], K, -1)
         ds.append(score(tm) - score(tb))
