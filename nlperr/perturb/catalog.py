@@ -90,15 +90,34 @@ def _phrase_regex(phrases: tuple[str, ...]) -> re.Pattern:
     return re.compile(r"(?<![\w-])(" + "|".join(re.escape(a) for a in alts) + r")(?![\w-])")
 
 
-def _swap_lexicon(example: Example, rng: random.Random, entries: list, *, group_key: str | None,
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, (list, set)) else value
+
+
+@functools.lru_cache(maxsize=256)
+def _lexicon_index(name: str, filters: tuple, group_key: str | None) -> tuple[dict, list, dict]:
+    """``(known: text -> tags, candidate texts, text -> values of group_key)`` of a shipped
+    lexicon, computed once per (lexicon, filters, group key)."""
+    entries = lexicon(name)
+    known = {e.text: e.tags for e in entries}
+    pool_all = [e.text for e in entries if e.matches(**dict(filters))]
+    groups: dict[str, set] = {}  # a name may be listed twice (e.g. under two origins)
+    if group_key is not None:
+        for e in entries:
+            groups.setdefault(e.text, set()).add(e.tags.get(group_key))
+    return known, pool_all, groups
+
+
+def _swap_lexicon(example: Example, rng: random.Random, lexicon_name: str, *, group_key: str | None,
                   candidates_filter: Mapping[str, Any], names: Sequence[str] | None,
                   max_swaps: int | None) -> list[Edit]:
     if names is not None:
-        known = {n: {} for n in names}
+        known: dict = {n: {} for n in names}
         pool_all = list(names)
+        groups: dict[str, set] = {}
     else:
-        known = {e.text: e.tags for e in entries}
-        pool_all = [e.text for e in entries if e.matches(**candidates_filter)]
+        filters = tuple(sorted((k, _hashable(v)) for k, v in candidates_filter.items()))
+        known, pool_all, groups = _lexicon_index(lexicon_name, filters, group_key)
     if not known:
         return []
     edits: list[Edit] = []
@@ -107,9 +126,8 @@ def _swap_lexicon(example: Example, rng: random.Random, entries: list, *, group_
         tags = known[src]
         pool = pool_all
         if group_key is not None and tags.get(group_key) is not None:
-            pool = [p for p in pool if known.get(p, {}).get(group_key) == tags[group_key]
-                    or (names is None and any(e.text == p and e.tags.get(group_key) == tags[group_key]
-                                              for e in entries))]
+            want = tags[group_key]
+            pool = [p for p in pool if known.get(p, {}).get(group_key) == want or want in groups.get(p, ())]
         pool = [p for p in pool if p != src]
         if not pool:
             continue
@@ -124,12 +142,12 @@ def _swap_lexicon(example: Example, rng: random.Random, entries: list, *, group_
                        requires='a first name from its name list',
                        description="swap first names for other first names (lists with gender and origin)")
 def _first_name(example, rng, *, keep_gender, keep_origin, gender, origin, names, max_swaps):
-    entries = lexicon("first_name")
     group = "gender" if keep_gender else ("origin" if keep_origin else None)
-    edits = _swap_lexicon(example, rng, entries, group_key=group,
+    edits = _swap_lexicon(example, rng, "first_name", group_key=group,
                           candidates_filter={"gender": gender, "origin": origin},
                           names=names, max_swaps=max_swaps)
     if keep_gender and keep_origin and names is None:  # both: filter again on origin
+        entries = lexicon("first_name")
         by_text = {e.text: e.tags for e in entries}
         out = []
         for ed in edits:
@@ -145,7 +163,7 @@ def _first_name(example, rng, *, keep_gender, keep_origin, gender, origin, names
                        requires='a last name from its name list',
                        description="swap last names for other last names (lists with origin)")
 def _last_name(example, rng, *, origin, keep_origin, names, max_swaps):
-    return _swap_lexicon(example, rng, lexicon("last_name"), group_key="origin" if keep_origin else None,
+    return _swap_lexicon(example, rng, "last_name", group_key="origin" if keep_origin else None,
                          candidates_filter={"origin": origin}, names=names, max_swaps=max_swaps)
 
 
@@ -154,7 +172,7 @@ def _last_name(example, rng, *, origin, keep_origin, names, max_swaps):
                        requires='a city name from its list',
                        description="swap city names (list with country and region)")
 def _city(example, rng, *, region, same_region, names, max_swaps):
-    return _swap_lexicon(example, rng, lexicon("city"), group_key="region" if same_region else None,
+    return _swap_lexicon(example, rng, "city", group_key="region" if same_region else None,
                          candidates_filter={"region": region}, names=names, max_swaps=max_swaps)
 
 
@@ -163,7 +181,7 @@ def _city(example, rng, *, region, same_region, names, max_swaps):
                        requires='a country name from its list',
                        description="swap country names (list with region)")
 def _country(example, rng, *, region, same_region, names, max_swaps):
-    return _swap_lexicon(example, rng, lexicon("country"), group_key="region" if same_region else None,
+    return _swap_lexicon(example, rng, "country", group_key="region" if same_region else None,
                          candidates_filter={"region": region}, names=names, max_swaps=max_swaps)
 
 

@@ -76,6 +76,8 @@ def lexicon(name: str, **filters: Any) -> list[Entry]:
     if name not in table:
         raise InputError(Errors.E207.format(value=name, option="lexicon",
                                             allowed=", ".join(sorted(table))))
+    if all(v is None for v in filters.values()):
+        return list(table[name])
     return [e for e in table[name] if e.matches(**filters)]
 
 

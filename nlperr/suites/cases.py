@@ -225,8 +225,12 @@ def expand_templates(templates: Sequence[str], lexicons: Mapping[str, Sequence],
             if name not in slots:
                 slots[name] = _lexicon_values(m.group(1), m.group(3), lexicons, where)
         names = list(slots)
-        combos = [c for c in itertools.product(*(slots[n] for n in names))
-                  if len({(n.rstrip(string.digits), v) for n, v in zip(names, c)}) == len(names)]
+        bases = [n.rstrip(string.digits) for n in names]
+        # {city} and {city2} must take different values
+        same = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names)) if bases[i] == bases[j]]
+        combos = itertools.product(*(slots[n] for n in names))
+        if same:
+            combos = (c for c in combos if all(c[i] != c[j] for i, j in same))
         per_template.append([(tpl, names, c) for c in combos])
     flat = [x for lst in per_template for x in lst]
     if max_cases is not None and len(flat) > max_cases:
