@@ -17,7 +17,8 @@ import numpy as np
 from ..data import Example
 from ..errors import Errors, InputError, Warnings, shorten, warn
 
-__all__ = ["SpanArrays", "Pairs", "flatten_pair", "overlap_pairs", "check_aligned"]
+__all__ = ["SpanArrays", "Pairs", "flatten_pair", "overlap_pairs", "check_aligned",
+           "TokenArrays", "token_arrays", "joined_text"]
 
 
 def _ex_id(ex: Example, index: int) -> str:
@@ -117,6 +118,7 @@ class Flat:
     n_examples: int
     n_ignored: int = 0
     code: dict[str, int] = field(default_factory=dict)
+    cache: dict = field(default_factory=dict, repr=False)  # derived arrays (token_arrays, ...)
 
 
 def _collect(examples: Sequence[Example], base: np.ndarray, code: dict[str, int], side: str,
@@ -259,3 +261,88 @@ def overlap_pairs(gold: SpanArrays, pred: SpanArrays) -> Pairs:
     sb = (gold.gstart[g] == pred.gstart[p]) & (gold.gend[g] == pred.gend[p])
     sl = gold.label[g] == pred.label[p]
     return Pairs(g, p, ov, sb, sl, lo, hi)
+
+
+def joined_text(flat: Flat, examples: Sequence[Example]) -> str:
+    """The texts of *examples* joined by ``"\\n"``: ``flat.base[i]`` is where example *i*
+    starts, so ``joined[span.gstart:span.gend]`` is a span's text (cached on *flat*)."""
+    s = flat.cache.get("joined")
+    if s is None:
+        s = flat.cache["joined"] = "\n".join([e.text for e in examples])
+    return s
+
+
+@dataclass
+class TokenArrays:
+    """Token offsets in the global coordinates of a :class:`Flat`.
+
+    Holds the tokens of the examples that have a gold or predicted span and
+    *usable* tokens: tokens given, start and end offsets non-decreasing,
+    ``0 <= start <= end <= len(text)``.  Then ``start`` and ``end`` are sorted
+    over all examples, and a token-count or a token-window question about a
+    span is a ``searchsorted``.
+
+    Attributes
+    ----------
+    start, end : int64 arrays
+        Global offsets of the included tokens, in order.
+    first : int64 array (n_examples,)
+        Index of each example's first token in ``start`` / ``end``.
+    count : int64 array (n_examples,)
+        Number of tokens of each example (``-1`` when ``tokens`` is None).
+    usable : bool array (n_examples,)
+        Whether the example's tokens are in ``start`` / ``end``.
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    first: np.ndarray
+    count: np.ndarray
+    usable: np.ndarray
+
+
+def token_arrays(flat: Flat, examples: Sequence[Example]) -> TokenArrays:
+    """:class:`TokenArrays` of *examples* (the gold side of *flat*; cached on *flat*)."""
+    ta = flat.cache.get("tokens")
+    if ta is not None:
+        return ta
+    from itertools import chain
+    from operator import itemgetter
+    n = len(examples)
+    count = np.fromiter((-1 if e.tokens is None else len(e.tokens) for e in examples),
+                        dtype=np.int64, count=n)
+    used = np.zeros(n, dtype=bool)
+    used[flat.gold.ex] = True
+    used[flat.pred.ex] = True
+    usable = used & (count >= 0)
+    take = np.flatnonzero(usable & (count > 0))
+    toks = list(chain.from_iterable([examples[i].tokens for i in take.tolist()]))
+    k = len(toks)
+    st = np.fromiter(map(itemgetter(1), toks), dtype=np.int64, count=k)
+    en = np.fromiter(map(itemgetter(2), toks), dtype=np.int64, count=k)
+    del toks
+    # example of each token, without np.repeat: a step at each example's first token
+    step = np.zeros(k, dtype=np.int64)
+    if len(take) > 1:
+        step[np.cumsum(count[take])[:-1]] = 1
+    ex = take[np.cumsum(step)] if k else np.zeros(0, dtype=np.int64)
+    lens = np.fromiter((len(examples[i].text) for i in take.tolist()), dtype=np.int64,
+                       count=len(take))
+    full_len = np.zeros(n, dtype=np.int64)
+    full_len[take] = lens
+    bad = (st < 0) | (st > en) | (en > full_len[ex])
+    if k > 1:
+        same = ex[1:] == ex[:-1]
+        bad[1:] |= same & ((st[1:] < st[:-1]) | (en[1:] < en[:-1]))
+    if bad.any():
+        usable[np.unique(ex[bad])] = False
+        keep = usable[ex]
+        st, en, ex = st[keep], en[keep], ex[keep]
+    st += flat.base[ex]
+    en += flat.base[ex]
+    c = np.where(usable, np.maximum(count, 0), 0)
+    first = np.zeros(n, dtype=np.int64)
+    if n > 1:
+        np.cumsum(c[:-1], out=first[1:])
+    ta = flat.cache["tokens"] = TokenArrays(st, en, first, count, usable)
+    return ta

@@ -45,7 +45,8 @@ import numpy as np
 import pandas as pd
 
 from ..data import Example
-from ._arrays import Flat, Pairs, SpanArrays, flatten_pair, overlap_pairs
+from ._arrays import (Flat, Pairs, SpanArrays, flatten_pair, joined_text, overlap_pairs,
+                      token_arrays)
 
 __all__ = ["CATEGORIES", "BOUNDARY_KINDS", "entity_errors", "error_counts", "match_spans"]
 
@@ -194,6 +195,49 @@ def _check_unit(unit: str) -> None:
                                             allowed="'chars', 'tokens'"))
 
 
+def _context_arrays(flat: Flat, examples: Sequence[Example], ex: np.ndarray, a: np.ndarray,
+                    b: np.ndarray, window: int) -> tuple[list[str], list[str]]:
+    """Token-window context of rows ``[a, b)`` (as :func:`_context`), by ``searchsorted`` on
+    the global token arrays; rows of examples without usable tokens go through
+    :func:`_context`."""
+    n = len(ex)
+    if n == 0:
+        return [], []
+    ta = token_arrays(flat, examples)
+    text = joined_text(flat, examples)
+    if "\n" in text:  # same length: global offsets stay valid
+        text = text.replace("\n", " ")
+    ok = ta.usable[ex]
+    ga = a + flat.base[ex]
+    gb = b + flat.base[ex]
+    first = ta.first[ex]
+    last = first + np.where(ok, np.maximum(ta.count[ex], 0), 0)   # one past the last token
+    k0 = np.searchsorted(ta.end, ga, side="right")                 # tokens before the row
+    k1 = np.searchsorted(ta.start, gb, side="left")                # tokens after the row
+    k0 = np.minimum(np.maximum(k0, first), last)
+    k1 = np.minimum(np.maximum(k1, first), last)
+    zero = np.zeros(n, dtype=np.int64)
+    if window and len(ta.start):
+        has_l = ok & (k0 > first)
+        has_r = ok & (k1 < last)
+        top = max(len(ta.start) - 1, 0)
+        ls = np.where(has_l, ta.start[np.clip(np.maximum(first, k0 - window), 0, top)], 0)
+        le = np.where(has_l, ta.end[np.clip(k0 - 1, 0, top)], 0)
+        rs = np.where(has_r, ta.start[np.clip(k1, 0, top)], 0)
+        re_ = np.where(has_r, ta.end[np.clip(np.minimum(last, k1 + window) - 1, 0, top)], 0)
+    else:
+        ls = le = rs = re_ = zero
+    left = [text[x:y] for x, y in zip(ls.tolist(), le.tolist())]
+    right = [text[x:y] for x, y in zip(rs.tolist(), re_.tolist())]
+    if not ok.all():
+        idx = np.flatnonzero(~ok)
+        lo, ro = _context(examples, ex[idx], a[idx], b[idx], window, "tokens")
+        for j, i in enumerate(idx.tolist()):
+            left[i] = lo[j]
+            right[i] = ro[j]
+    return left, right
+
+
 def taxonomy_frame(tax: Taxonomy, gold: Sequence[Example], *, context: int = 5,
                    context_unit: str = "tokens") -> pd.DataFrame:
     """Build the per-entity error table from a :class:`Taxonomy` (see :func:`entity_errors`)."""
@@ -218,14 +262,22 @@ def taxonomy_frame(tax: Taxonomy, gold: Sequence[Example], *, context: int = 5,
     ge = col(g.end, sg, hg, -1)
     ps = col(p.start, sp, hp, -1)
     pe = col(p.end, sp, hp, -1)
-    texts = [e.text for e in gold]
-    ex_l = ex.tolist()
-    gtext = [texts[i][a:b] if a >= 0 else "" for i, a, b in zip(ex_l, gs.tolist(), ge.tolist())]
-    ptext = [texts[i][a:b] if a >= 0 else "" for i, a, b in zip(ex_l, ps.tolist(), pe.tolist())]
+    text = joined_text(flat, gold)
+    base = flat.base[ex] if n else np.zeros(0, dtype=np.int64)
+    # absent side: the empty slice [0, 0)
+    gtext = [text[x:y] for x, y in zip(np.where(hg, gs + base, 0).tolist(),
+                                        np.where(hg, ge + base, 0).tolist())]
+    ptext = [text[x:y] for x, y in zip(np.where(hp, ps + base, 0).tolist(),
+                                        np.where(hp, pe + base, 0).tolist())]
     a = np.where(hg & hp, np.minimum(gs, ps), np.where(hg, gs, ps))
     b = np.where(hg & hp, np.maximum(ge, pe), np.where(hg, ge, pe))
-    left, right = _context(gold, ex, a, b, context, context_unit)
-    ids = [gold[i].id if gold[i].id is not None else str(i) for i in ex_l]
+    if context_unit == "tokens":
+        left, right = _context_arrays(flat, gold, ex, a, b, context)
+    else:
+        left, right = _context(gold, ex, a, b, context, context_unit)
+    id_of = np.asarray([e.id if e.id is not None else str(i) for i, e in enumerate(gold)] + [""],
+                       dtype=object)
+    ids = id_of[ex] if n else np.zeros(0, dtype=object)
     ov = np.zeros(n, dtype=np.int64)
     both = hg & hp
     if both.any():
@@ -233,8 +285,7 @@ def taxonomy_frame(tax: Taxonomy, gold: Sequence[Example], *, context: int = 5,
     df = pd.DataFrame({
         "example": ex,
         "id": ids,
-        "category": pd.Categorical(np.asarray(CATEGORIES, dtype=object)[tax.row_cat],
-                                   categories=CATEGORIES),
+        "category": pd.Categorical.from_codes(tax.row_cat, categories=list(CATEGORIES)),
         "boundary_kind": np.asarray(BOUNDARY_KINDS, dtype=object)[tax.row_kind],
         "gold_label": gl, "gold_start": gs, "gold_end": ge, "gold_text": gtext,
         "pred_label": pl, "pred_start": ps, "pred_end": pe, "pred_text": ptext,
