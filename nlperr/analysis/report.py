@@ -46,7 +46,7 @@ from .compare import compare_classification, compare_ner
 from .confusion import confusion_from_taxonomy, label_group_analysis, pairs_from_taxonomy
 from .matching import CATEGORIES, counts_from_taxonomy, taxonomy, taxonomy_frame
 from .metrics import SEMEVAL_COUNTS, SEMEVAL_SCHEMAS, scores_from_flat, semeval_from_flat
-from .slices import worst_slices
+from .slices import _rank_slices, _worst_tables, worst_slices
 
 __all__ = ["Report", "analyze_ner", "analyze_classification"]
 
@@ -439,8 +439,8 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
     findings: list[str] = _ner_overview(counts, scores, len(flat.gold), len(flat.pred))
     n_slice_findings = 0
     if slices is None or len(slices):
-        ws = worst_slices(gold, pred, attributes=slices, train=train, task="ner",
-                          n_boot=n_boot, seed=seed)
+        ws = _rank_slices(_worst_tables(gold, pred, "ner", slices, train, n_boot, seed,
+                                        tax=tax), 0.05, 10)
         tables["worst_slices"] = ws
         if len(ws):
             sig = ws[ws["significant"]]

@@ -42,10 +42,10 @@ Names starting with ``meta:`` (``"meta:source"``) read ``Example.meta``;
 from __future__ import annotations
 
 import bisect
-import math
-
 import inspect
+import math
 import re
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -56,8 +56,8 @@ import pandas as pd
 
 from ..data import Example, Span
 from ..errors import Errors, InputError
-from ._arrays import flatten_pair
-from ._stats import benjamini_hochberg, binom_cdf, bootstrap_weights, f1_from, safe_divide
+from ._arrays import SpanArrays, flatten_pair, joined_text, token_arrays
+from ._stats import benjamini_hochberg, binom_cdf, f1_from, safe_divide
 from .classification import class_arrays
 from .matching import CATEGORIES, Taxonomy, taxonomy
 
@@ -78,6 +78,7 @@ class SliceAttribute:
     needs_train: bool = False
     description: str = ""
     nargs: int = 0
+    vectorized: Callable | None = None  # built-ins: all values at once (see _SliceData)
 
 
 _REGISTRY: dict[str, SliceAttribute] = {}
@@ -474,42 +475,438 @@ def _order_values(names: Sequence[str]) -> list[str]:
     return sorted(names, key=key)
 
 
-def _ner_table(gold, pred, tax: Taxonomy, att: SliceAttribute, ctx: SliceContext, *,
-               bins=None, zero_division=0.0) -> tuple[pd.DataFrame, np.ndarray]:
-    """Slice table without CIs, and the per-example statistics S (n, K + 1, 4)."""
-    flat = tax.flat
-    g, p = flat.gold, flat.pred
-    if att.level == "entity":
-        gv, pv = _entity_values(att, gold, pred, tax, ctx, bins if bins is not None else att.bins)
+# --------------------------------------------------------------------------
+# vectorized built-ins: every value at once from flat arrays
+# --------------------------------------------------------------------------
+#
+# A built-in attribute keeps its per-entity function above (the reference,
+# also what a user sees and can re-register) and gets a vectorized twin that
+# computes the same values for all entities / examples at once.  String
+# properties are computed once per *distinct* entity string.  The twins
+# return ``(names, gold_codes, pred_codes)`` (entity level) or ``(names,
+# codes)`` (example level), codes indexing ``names``, -1 for None.
+
+class _SliceData:
+    """What the vectorized built-ins read, computed once per analysis (lazily)."""
+
+    def __init__(self, gold: Sequence[Example], pred: Sequence[Example], tax: Taxonomy | None,
+                 ctx: SliceContext):
+        self.gold, self.pred, self.tax, self.ctx = gold, pred, tax, ctx
+        self.flat = tax.flat if tax is not None else None
+        self._cache: dict[str, Any] = {}
+
+    def get(self, key: str, make: Callable):
+        v = self._cache.get(key)
+        if v is None:
+            v = self._cache[key] = make()
+        return v
+
+    @property
+    def base(self) -> np.ndarray:
+        if self.flat is not None:
+            return self.flat.base
+
+        def make():
+            lens = np.fromiter((len(e.text) + 1 for e in self.gold), dtype=np.int64,
+                               count=len(self.gold))
+            b = np.zeros(len(self.gold), dtype=np.int64)
+            if len(b) > 1:
+                np.cumsum(lens[:-1], out=b[1:])
+            return b
+        return self.get("base", make)
+
+    @property
+    def text(self) -> str:
+        if self.flat is not None:
+            return joined_text(self.flat, self.gold)
+        return self.get("text", lambda: "\n".join([e.text for e in self.gold]))
+
+    @property
+    def strings(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Distinct entity strings and the code of every gold / predicted entity."""
+        def make():
+            t = self.text
+            g, p = self.flat.gold, self.flat.pred
+            code: dict[str, int] = {}
+            sd = code.setdefault
+            gc = [sd(t[a:b], len(code)) for a, b in zip(g.gstart.tolist(), g.gend.tolist())]
+            pc = [sd(t[a:b], len(code)) for a, b in zip(p.gstart.tolist(), p.gend.tolist())]
+            return (list(code), np.asarray(gc, dtype=np.int64).reshape(-1),
+                    np.asarray(pc, dtype=np.int64).reshape(-1))
+        return self.get("strings", make)
+
+    @property
+    def chars(self) -> dict[str, np.ndarray]:
+        """Per character of the distinct entity strings: string id, position, classes."""
+        def make():
+            uniq = self.strings[0]
+            lens = np.fromiter(map(len, uniq), dtype=np.int64, count=len(uniq))
+            joined = "".join(uniq)
+            cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            ucp, inv = np.unique(cps, return_inverse=True)
+            chars = [chr(c) for c in ucp.tolist()]
+            flags = {name: np.fromiter((getattr(c, name)() for c in chars), dtype=bool,
+                                       count=len(chars))[inv]
+                     for name in ("isalpha", "isupper", "islower", "isspace", "isdigit")}
+            sid = np.repeat(np.arange(len(uniq)), lens)
+            start = np.zeros(len(uniq), dtype=np.int64)
+            if len(uniq) > 1:
+                np.cumsum(lens[:-1], out=start[1:])
+            flags["sid"] = sid
+            flags["pos"] = np.arange(len(cps)) - start[sid]
+            flags["n"] = np.int64(len(uniq))
+            return flags
+        return self.get("chars", make)
+
+    @property
+    def n_tokens(self) -> np.ndarray:
+        """Per example: ``len(tokens)``, or the number of whitespace words without tokens."""
+        def make():
+            return np.fromiter((len(e.tokens) if e.tokens is not None else len(e.text.split())
+                                for e in self.gold), dtype=np.int64, count=len(self.gold))
+        return self.get("n_tokens", make)
+
+    @property
+    def lowered(self) -> tuple[str, np.ndarray, np.ndarray]:
+        """Lower-cased joined text, each example's start in it, and the examples whose
+        text holds U+0130 (whose lower case is longer and splits words)."""
+        def make():
+            t = self.text
+            low = t.lower()
+            special = np.zeros(len(self.gold), dtype=bool)
+            if len(low) == len(t):
+                return low, self.base, special
+            lows = [e.text.lower() for e in self.gold]
+            lens = np.fromiter((len(x) + 1 for x in lows), dtype=np.int64, count=len(lows))
+            b = np.zeros(len(lows), dtype=np.int64)
+            if len(b) > 1:
+                np.cumsum(lens[:-1], out=b[1:])
+            special[[i for i, e in enumerate(self.gold) if "\u0130" in e.text]] = True
+            return "\n".join(lows), b, special
+        return self.get("lowered", make)
+
+
+def _bucket_codes(x: np.ndarray, edges: Sequence[tuple[float, str]]) -> tuple[list[str], np.ndarray]:
+    """:func:`_bucket` for an array: first edge with ``x <= hi``, else the last."""
+    his = np.asarray([hi for hi, _ in edges], dtype=np.float64)
+    c = np.minimum(np.searchsorted(his, np.asarray(x, dtype=np.float64), side="left"),
+                   len(edges) - 1)
+    return [name for _, name in edges], c.astype(np.int64)
+
+
+def _per_string(d: _SliceData, fn: Callable[[str], Any]):
+    """Apply *fn* to each distinct entity string; codes for gold and predicted entities."""
+    uniq, gs, ps = d.strings
+    vals = [fn(s) for s in uniq]
+    return _codes_of(vals, gs, ps)
+
+
+def _codes_of(vals: list, gs: np.ndarray, ps: np.ndarray):
+    names: dict[Any, int] = {}
+    m = np.asarray([-1 if v is None else names.setdefault(v, len(names)) for v in vals] + [-1],
+                   dtype=np.int64)
+    return list(names), m[gs], m[ps]
+
+
+def _v_len_tokens(d: _SliceData):
+    flat = d.flat
+    ta = token_arrays(flat, d.gold)
+
+    def side(sa: SpanArrays, examples: Sequence[Example]) -> np.ndarray:
+        n = (np.searchsorted(ta.end, sa.gend, side="right")
+             - np.searchsorted(ta.start, sa.gstart, side="left"))
+        n = np.maximum(n, 0)
+        slow = np.flatnonzero(~ta.usable[sa.ex])
+        for j in slow.tolist():
+            ex = d.gold[int(sa.ex[j])]
+            n[j] = len(_span_tokens(ex, Span(int(sa.start[j]), int(sa.end[j]), "_")))
+        return np.minimum(n, 4)
+    return ["0", "1", "2", "3", "4+"], side(flat.gold, d.gold), side(flat.pred, d.gold)
+
+
+_CHAR_EDGES = [(3, "1-3"), (6, "4-6"), (10, "7-10"), (20, "11-20"), (float("inf"), "21+")]
+
+
+def _v_len_chars(d: _SliceData):
+    g, p = d.flat.gold, d.flat.pred
+    names, gc = _bucket_codes(g.end - g.start, _CHAR_EDGES)
+    _, pc = _bucket_codes(p.end - p.start, _CHAR_EDGES)
+    return names, gc, pc
+
+
+_CAPS = ["no_letters", "all_upper", "lower", "title", "mixed"]
+
+
+def _v_caps(d: _SliceData):
+    uniq, gs, ps = d.strings
+    c = d.chars
+    U = len(uniq)
+    sid, alpha, upper, lower, space = c["sid"], c["isalpha"], c["isupper"], c["islower"], \
+        c["isspace"]
+    n_alpha = np.bincount(sid, weights=alpha, minlength=U)
+    n_up = np.bincount(sid, weights=alpha & upper, minlength=U)
+    n_low = np.bincount(sid, weights=alpha & lower, minlength=U)
+    # words = whitespace-separated runs; a word starting with a letter must be Title-like
+    prev_space = np.ones(len(sid), dtype=bool)
+    prev_space[1:] = space[:-1]
+    wstart = ~space & ((c["pos"] == 0) | prev_space)
+    idx = np.arange(len(sid))
+    wfirst = np.maximum.accumulate(np.where(wstart, idx, 0)) if len(sid) else idx
+    viol = ~space & alpha[wfirst] & np.where(wstart, ~upper, upper) if len(sid) else space
+    n_viol = np.bincount(sid, weights=viol, minlength=U)
+    code = np.where(n_alpha == 0, 0, np.where(n_up == n_alpha, 1, np.where(
+        n_low == n_alpha, 2, np.where(n_viol == 0, 3, 4)))).astype(np.int64)
+    m = np.append(code, -1)
+    return list(_CAPS), m[gs], m[ps]
+
+
+def _v_shape(d: _SliceData):
+    uniq, gs, ps = d.strings
+    c = d.chars
+    has_digit = np.bincount(c["sid"], weights=c["isdigit"], minlength=len(uniq)) > 0
+    code = has_digit.astype(np.int64)          # 0 no_digit, 1 has_digit, 2 date_like
+    # every alternative of _DATE needs a decimal digit, so only strings with digits are searched
+    for i in np.flatnonzero(has_digit).tolist():
+        if _DATE.search(uniq[i]):
+            code[i] = 2
+    m = np.append(code, -1)
+    return ["no_digit", "has_digit", "date_like"], m[gs], m[ps]
+
+
+def _v_position(d: _SliceData):
+    flat = d.flat
+    used = np.unique(np.concatenate([flat.gold.ex, flat.pred.ex]))
+    fs = np.zeros(len(d.gold), dtype=np.int64)
+    le = np.zeros(len(d.gold), dtype=np.int64)
+    for i in used.tolist():
+        e = d.gold[i]
+        if e.tokens:
+            fs[i] = e.tokens[0].start
+            le[i] = e.tokens[-1].end
+        else:
+            t = e.text
+            fs[i] = len(t) - len(t.lstrip())
+            le[i] = len(t.rstrip())
+
+    def side(sa: SpanArrays) -> np.ndarray:
+        first = sa.start <= fs[sa.ex]
+        last = sa.end >= le[sa.ex]
+        return np.where(first & last, 0, np.where(first, 1, np.where(last, 2, 3)))
+    return ["whole", "first", "last", "middle"], side(flat.gold), side(flat.pred)
+
+
+def _v_seen(d: _SliceData):
+    el = d.ctx.train.entity_labels
+    return _per_string(d, lambda s: "seen" if s.lower() in el else "unseen")
+
+
+_FREQ_EDGES = [(0, "0"), (1, "1"), (5, "2-5"), (float("inf"), "6+")]
+
+
+def _v_train_freq(d: _SliceData):
+    el = d.ctx.train.entity_labels
+
+    def f(s):
+        c = el.get(s.lower())
+        return _bucket(sum(c.values()) if c else 0, _FREQ_EDGES)
+    return _per_string(d, f)
+
+
+def _v_consistency(d: _SliceData):
+    el = d.ctx.train.entity_labels
+    uniq, gs, ps = d.strings
+    labels = d.flat.labels
+    L = len(labels)
+    keys = np.concatenate([gs * L + d.flat.gold.label, ps * L + d.flat.pred.label])
+    ukeys, inv = np.unique(keys, return_inverse=True)
+    vals = []
+    for k in ukeys.tolist():
+        c = el.get(uniq[k // L].lower())
+        if not c:
+            vals.append("unseen")
+            continue
+        share = c.get(labels[k % L], 0) / sum(c.values())
+        vals.append("consistent" if share == 1 else "never_this_label" if share == 0
+                    else "ambiguous")
+    names, m, _ = _codes_of(vals, np.arange(len(vals)), np.zeros(0, dtype=np.int64))
+    codes = m[inv]
+    ng = len(gs)
+    return names, codes[:ng], codes[ng:]
+
+
+def _v_oov_share(d: _SliceData):
+    vocab = d.ctx.train.vocab
+
+    def f(s):
+        w = _words(s)
+        if not w:
+            return None
+        sh = sum(vocab.get(x, 0) == 0 for x in w) / len(w)
+        return "0%" if sh == 0 else "100%" if sh == 1 else "1-99%"
+    return _per_string(d, f)
+
+
+_SENT_EDGES = [(10, "1-10"), (20, "11-20"), (40, "21-40"), (float("inf"), "41+")]
+_DENS_EDGES = [(0, "0"), (0.1, "(0, 0.1]"), (0.2, "(0.1, 0.2]"), (float("inf"), ">0.2")]
+
+
+def _v_sent_len(d: _SliceData):
+    return _bucket_codes(d.n_tokens, _SENT_EDGES)
+
+
+def _v_density(d: _SliceData):
+    n = d.n_tokens
+    if d.flat is not None:
+        k = np.bincount(d.flat.gold.ex, minlength=len(d.gold))
     else:
-        ev = _example_values(att, gold, pred, ctx, bins if bins is not None else att.bins)
+        k = np.fromiter((len(e.spans or ()) for e in d.gold), dtype=np.int64, count=len(d.gold))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dens = np.where(n > 0, k / np.where(n > 0, n, 1), 0.0)
+    return _bucket_codes(dens, _DENS_EDGES)
+
+
+def _word_regexes(words: Sequence[str]) -> list[re.Pattern]:
+    """One regex per group of words sharing their first two letters (a literal prefix lets
+    ``re`` scan fast); each match still needs a non-word character before it."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for w in sorted(words, key=len, reverse=True):
+        groups[w[:2]].append(w)
+    return [re.compile(re.escape(k) + "(?:" + "|".join(re.escape(w[2:]) for w in ws) + r")(?!\w)")
+            for k, ws in groups.items()]
+
+
+_NEG_RX = _word_regexes(sorted(_NEG))
+_CON_RX = _word_regexes(sorted(_CONTRAST))
+_NT_RX = [re.compile("n't"), re.compile("n’t")]
+_WORDCHAR = re.compile(r"\w")
+
+
+def _examples_with(d: _SliceData, regexes: Sequence[re.Pattern], boundary: bool) -> np.ndarray:
+    low, base, _ = d.lowered
+    hit = []
+    for rx in regexes:
+        for m in rx.finditer(low):
+            s = m.start()
+            if boundary and s and _WORDCHAR.match(low, s - 1):
+                continue
+            hit.append(s)
+    out = np.zeros(len(d.gold), dtype=bool)
+    if hit:
+        out[np.searchsorted(base, np.asarray(hit, dtype=np.int64), side="right") - 1] = True
+    return out
+
+
+def _v_negation(d: _SliceData):
+    yes = _examples_with(d, _NEG_RX, True) | _examples_with(d, _NT_RX, False)
+    return ["no", "yes"], yes.astype(np.int64)
+
+
+def _v_contrast(d: _SliceData):
+    yes = _examples_with(d, _CON_RX, True)
+    special = d.lowered[2]
+    for i in np.flatnonzero(special).tolist():   # words of the original text differ there
+        yes[i] = _contrast(d.gold[i]) == "yes"
+    return ["no", "yes"], yes.astype(np.int64)
+
+
+_VECTORIZED = {
+    "entity_length_tokens": _v_len_tokens, "entity_length_chars": _v_len_chars,
+    "capitalization": _v_caps, "position": _v_position, "seen_in_train": _v_seen,
+    "train_frequency": _v_train_freq, "label_consistency": _v_consistency,
+    "oov_share": _v_oov_share, "shape": _v_shape, "sentence_length": _v_sent_len,
+    "entity_density": _v_density, "negation": _v_negation, "contrast": _v_contrast,
+}
+for _name, _fn in _VECTORIZED.items():
+    _REGISTRY[_name].vectorized = _fn
+del _name, _fn
+
+
+# --------------------------------------------------------------------------
+# slice codes, tables and the bootstrap
+# --------------------------------------------------------------------------
+
+def _unify(raw: list, gc: np.ndarray, pc: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Codes into *raw* values (-1: None, shown as ``"n/a"``) to codes into the ordered
+    slice names actually used (names as :func:`_binned` writes them)."""
+    raw = [NA if v is None else v for v in raw] + [NA]
+    na = len(raw) - 1
+    gc = np.where(gc < 0, na, gc)
+    pc = np.where(pc < 0, na, pc)
+    used = np.flatnonzero(np.bincount(np.concatenate([gc, pc]), minlength=len(raw)))
+    names = _order_values({str(raw[u]) for u in used.tolist()})
+    pos = {v: i for i, v in enumerate(names)}
+    remap = np.full(len(raw), -1, dtype=np.int64)
+    for u in used.tolist():
+        remap[u] = pos[str(raw[u])]
+    return names, remap[gc], remap[pc]
+
+
+def _factorize(values: np.ndarray) -> tuple[list, np.ndarray]:
+    code: dict[Any, int] = {}
+    sd = code.setdefault
+    c = np.fromiter((sd(v, len(code)) for v in values.tolist()), dtype=np.int64,
+                    count=len(values))
+    return list(code), c
+
+
+def _check_train(att: SliceAttribute, ctx: SliceContext) -> None:
+    if att.needs_train and ctx.train is None:
+        raise InputError(Errors.E506.format(name=att.name, what="training data",
+                                            hint="pass train=... (CLI: --train)."))
+
+
+def _ner_codes(att: SliceAttribute, d: _SliceData, bins: Any, *, reference: bool = False
+               ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Ordered slice names and the slice code of every gold / predicted entity.
+
+    Built-ins use their vectorized twins; user functions (and ``reference=True``)
+    are called per entity / example.
+    """
+    _check_train(att, d.ctx)
+    g, p = d.flat.gold, d.flat.pred
+    if att.vectorized is not None and not reference:
+        if att.level == "entity":
+            raw, gc, pc = att.vectorized(d)
+            pm = d.tax.pred_match
+            fix = (pc < 0) & (pm >= 0)
+            if fix.any():   # None for a prediction: the matched gold entity's value
+                pc = pc.copy()
+                pc[fix] = gc[pm[fix]]
+        else:
+            raw, ev = att.vectorized(d)
+            gc, pc = ev[g.ex], ev[p.ex]
+        return _unify(raw, gc, pc)
+    b = bins if bins is not None else att.bins
+    if att.level == "entity":
+        gv, pv = _entity_values(att, d.gold, d.pred, d.tax, d.ctx, b)
+    else:
+        ev = _example_values(att, d.gold, d.pred, d.ctx, b)
         gv, pv = ev[g.ex], ev[p.ex]
-    names = _order_values(set(gv.tolist()) | set(pv.tolist()))
-    code = {v: i for i, v in enumerate(names)}
+    raw, c = _factorize(np.concatenate([gv, pv]))
+    return _unify(raw, c[:len(gv)], c[len(gv):])
+
+
+def _ner_table(d: _SliceData, att: SliceAttribute, names: list[str], gc: np.ndarray,
+               pc: np.ndarray, *, zero_division=0.0) -> pd.DataFrame:
+    """Slice table without CIs from the slice codes of the gold / predicted entities."""
+    tax = d.tax
     K = len(names)
-    gc = np.fromiter((code[v] for v in gv), dtype=np.int64, count=len(gv))
-    pc = np.fromiter((code[v] for v in pv), dtype=np.int64, count=len(pv))
-    n = flat.n_examples
-    # per-example sufficient stats: [tp_gold, n_gold, tp_pred, n_pred]
-    size = n * (K + 1) * 4
-    acc = np.zeros(size, dtype=np.float64)
-    for slot_g, slot_p in ((gc, pc), (np.full(len(gc), K), np.full(len(pc), K))):
-        base_g = (g.ex * (K + 1) + slot_g) * 4
-        base_p = (p.ex * (K + 1) + slot_p) * 4
-        acc += np.bincount(base_g, weights=tax.exact_gold.astype(float), minlength=size)
-        acc += np.bincount(base_g + 1, minlength=size)
-        acc += np.bincount(base_p + 2, weights=tax.exact_pred.astype(float), minlength=size)
-        acc += np.bincount(base_p + 3, minlength=size)
-    S = acc.reshape(n, K + 1, 4)
-    tot = S.sum(axis=0)
+    eg = tax.exact_gold.astype(np.float64)
+    ep = tax.exact_pred.astype(np.float64)
+    tot = np.zeros((K + 1, 4))
+    tot[:K, 0] = np.bincount(gc, weights=eg, minlength=K)
+    tot[:K, 1] = np.bincount(gc, minlength=K)
+    tot[:K, 2] = np.bincount(pc, weights=ep, minlength=K)
+    tot[:K, 3] = np.bincount(pc, minlength=K)
+    tot[K] = [eg.sum(), len(gc), ep.sum(), len(pc)]
     prec = safe_divide(tot[:, 2], tot[:, 3], zero_division, warn_undefined=False)
     rec = safe_divide(tot[:, 0], tot[:, 1], zero_division, warn_undefined=False)
     f1 = f1_from(prec, rec)
     # error counts per category: rows attributed to the gold value, else the pred value
     rv = np.where(tax.row_g >= 0, gc[np.maximum(tax.row_g, 0)] if len(gc) else 0,
                   pc[np.maximum(tax.row_p, 0)] if len(pc) else 0)
-    cnt = np.zeros((K, len(CATEGORIES)), dtype=np.int64)
-    np.add.at(cnt, (rv, tax.row_cat), 1)
+    cnt = np.bincount(rv * len(CATEGORIES) + tax.row_cat,
+                      minlength=K * len(CATEGORIES)).reshape(K, len(CATEGORIES))
     # exact check: with strict matching F1 = (tp_gold + tp_pred) / (n_gold + n_pred)
     p_exact = binom_cdf((tot[:K, 0] + tot[:K, 2]).round().astype(np.int64),
                         (tot[:K, 1] + tot[:K, 3]).round().astype(np.int64), f1[K])
@@ -525,7 +922,7 @@ def _ner_table(gold, pred, tax: Taxonomy, att: SliceAttribute, ctx: SliceContext
     df["worse"] = False
     df.attrs["overall"] = {"precision": float(prec[K]), "recall": float(rec[K]),
                            "f1": float(f1[K])}
-    return df, S
+    return df
 
 
 def _ner_f1(T: np.ndarray) -> np.ndarray:
@@ -543,38 +940,103 @@ def _accuracy(T: np.ndarray) -> np.ndarray:
         return T[..., 0] / T[..., 1]
 
 
-def _joint_bootstrap(blocks: list[tuple[np.ndarray, Callable]], n: int, n_boot: int,
-                     seed: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Bootstrap deltas (slice - overall) of several slice tables with one set of replicates.
+def _rng(seed: int | None, name: str) -> np.random.Generator:
+    """The bootstrap stream of one attribute: the same in :func:`slice_table` and
+    :func:`worst_slices`, whatever the other attributes."""
+    if seed is None:
+        return np.random.default_rng()
+    return np.random.default_rng([int(seed), zlib.crc32(name.encode("utf-8"))])
 
-    Each block is ``(S, score)`` with ``S`` of shape (n, K + 1, c) -- per-example
-    statistics of K slices and, last, of everything -- and ``score`` mapping
-    summed statistics (..., K + 1, c) to scores (..., K + 1).  One matrix product
-    per chunk of replicates serves every block (the weights are the costly part).
+
+_MAX_CELLS = 1 << 22   # dense per-example statistics up to this size, else the sparse path
+
+
+def _group_rows(M: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct rows of the integer matrix *M*: (first index, inverse, counts).
+
+    Rows are hashed (random multipliers, arithmetic mod 2**64) and the grouping is
+    checked row by row; on a collision ``np.unique(axis=0)`` decides.
     """
-    empty = [(np.full(S.shape[1] - 1, np.nan),) * 3 for S, _ in blocks]
-    if not blocks or not n_boot or n <= 1:
-        return empty
-    live = [i for i, (S, _) in enumerate(blocks) if S.shape[1] > 1]
-    if not live:
-        return empty
-    # (width, n) row-major times W.T: measured far faster and steadier than W @ (n, width)
-    big_t = np.ascontiguousarray(np.concatenate([blocks[i][0].reshape(n, -1) for i in live],
-                                                axis=1).T, dtype=np.float32)
-    ds: dict[int, list[np.ndarray]] = {i: [] for i in live}
-    for W in bootstrap_weights(n, n_boot, seed):
-        T_all = (big_t @ W.T).T.astype(np.float64)
-        off = 0
-        for i in live:
-            S, score = blocks[i]
-            k1, c = S.shape[1], S.shape[2]
-            F = score(T_all[:, off:off + k1 * c].reshape(-1, k1, c))
-            off += k1 * c
-            ds[i].append(F[:, :k1 - 1] - F[:, k1 - 1:k1])
-    out = list(empty)
-    for i in live:
-        out[i] = _summarize(np.concatenate(ds[i], axis=0))
-    return out
+    r = np.random.default_rng(0x5EED).integers(1, 2 ** 63, size=M.shape[1],
+                                               dtype=np.uint64) | np.uint64(1)
+    keys = M.astype(np.uint64) @ r
+    _, first, inv, cnt = np.unique(keys, return_index=True, return_inverse=True,
+                                   return_counts=True)
+    if not np.array_equal(M[first][inv], M):
+        _, first, inv, cnt = np.unique(M, axis=0, return_index=True, return_inverse=True,
+                                       return_counts=True)
+    return first, inv.reshape(-1), cnt
+
+
+def _boot_grouped(ex: list[np.ndarray], code: list[np.ndarray], w: list[np.ndarray], K: int,
+                  m: int, score: Callable, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap deltas (slice - overall), shape (n_boot, K), with Poisson(1) weights per
+    example, drawn per group of examples with identical statistics.
+
+    Statistic *s* of slice *k* in example *i* is the sum of ``w[s]`` over the items
+    with ``ex[s] == i`` and ``code[s] == k`` (*m* examples, compact indices).  The
+    weights of a group of ``c`` examples with equal statistics add up to a
+    Poisson(``c``) variable, so drawing one per group is exactly the Poisson
+    bootstrap over examples -- and costs ``n_boot x groups``, not ``n_boot x examples``.
+    """
+    c = len(ex)
+    if m * K * c <= _MAX_CELLS:
+        M = np.zeros((m, K, c), dtype=np.int64)
+        for s in range(c):
+            M[:, :, s] = np.bincount(ex[s] * K + code[s], weights=w[s],
+                                     minlength=m * K).reshape(m, K).round()
+        M = M.reshape(m, K * c)
+        first, _, cnt = _group_rows(M)
+        P = M[first].astype(np.float64)
+        G = len(first)
+        step = max(1, min(n_boot, (1 << 22) // max(G, 1)))
+        out = []
+        done = 0
+        while done < n_boot:
+            b = min(step, n_boot - done)
+            Wg = rng.poisson(cnt, size=(b, G)).astype(np.float64)
+            T = (Wg @ P).reshape(b, K, c)
+            out.append(T)
+            done += b
+        T = np.concatenate(out, axis=0)
+    else:
+        # many slices: per-example weights, sums per slice by sorting items by slice
+        T = np.zeros((n_boot, K, c))
+        step = max(1, min(n_boot, (1 << 22) // max(m, 1)))
+        orders = [np.argsort(code[s], kind="stable") for s in range(c)]
+        done = 0
+        while done < n_boot:
+            b = min(step, n_boot - done)
+            W = rng.poisson(1.0, size=(b, m)).astype(np.float64)
+            for s in range(c):
+                o = orders[s]
+                cs = code[s][o]
+                if not len(cs):
+                    continue
+                starts = np.flatnonzero(np.r_[True, cs[1:] != cs[:-1]])
+                vals = W[:, ex[s][o]] * w[s][o]
+                T[done:done + b, cs[starts], s] = np.add.reduceat(vals, starts, axis=1)
+            done += b
+    full = np.concatenate([T, T.sum(axis=1, keepdims=True)], axis=1)
+    F = score(full)
+    return F[:, :K] - F[:, K:K + 1]
+
+
+def _ner_ci(d: _SliceData, gc: np.ndarray, pc: np.ndarray, K: int, n_boot: int,
+            rng: np.random.Generator):
+    n = len(d.gold)
+    nan = (np.full(K, np.nan),) * 3
+    if not n_boot or n <= 1 or K == 0:
+        return nan
+    g, p = d.flat.gold, d.flat.pred
+    used = d.get("used", lambda: np.unique(np.concatenate([g.ex, p.ex])))
+    m = len(used)
+    cg = np.searchsorted(used, g.ex)
+    cp = np.searchsorted(used, p.ex)
+    eg, ep = d.tax.exact_gold.astype(np.float64), d.tax.exact_pred.astype(np.float64)
+    D = _boot_grouped([cg, cg, cp, cp], [gc, gc, pc, pc],
+                      [eg, np.ones(len(gc)), ep, np.ones(len(pc))], K, m, _ner_f1, n_boot, rng)
+    return _summarize(D)
 
 
 def _fill_ci(df: pd.DataFrame, ci: tuple[np.ndarray, np.ndarray, np.ndarray]) -> pd.DataFrame:
@@ -584,12 +1046,6 @@ def _fill_ci(df: pd.DataFrame, ci: tuple[np.ndarray, np.ndarray, np.ndarray]) ->
     df["p_worse"] = _combine(pw, df["p_exact"].to_numpy())
     df["worse"] = (df["ci_high"] < 0) & (df["p_exact"] < 0.025)
     return df
-
-
-def ner_slice_table(gold, pred, tax: Taxonomy, att: SliceAttribute, ctx: SliceContext, *,
-                    bins=None, n_boot=1000, seed=0, zero_division=0.0) -> pd.DataFrame:
-    df, S = _ner_table(gold, pred, tax, att, ctx, bins=bins, zero_division=zero_division)
-    return _fill_ci(df, _joint_bootstrap([(S, _ner_f1)], S.shape[0], n_boot, seed)[0])
 
 
 def _combine(p_boot: np.ndarray, p_exact: np.ndarray) -> np.ndarray:
@@ -606,31 +1062,39 @@ def _combine(p_boot: np.ndarray, p_exact: np.ndarray) -> np.ndarray:
 
 
 def _summarize(D: np.ndarray):
-    import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        lo = np.nanpercentile(D, 2.5, axis=0)
-        hi = np.nanpercentile(D, 97.5, axis=0)
-    valid = (~np.isnan(D)).sum(axis=0)
-    pw = ((np.nan_to_num(D, nan=-np.inf) >= 0).sum(axis=0) + 1) / (valid + 1)
-    return lo, hi, np.where(valid > 0, pw, np.nan)
+    """Percentile CI and one-sided p-value per column of the deltas *D* (NaN ignored)."""
+    valid = ~np.isnan(D)
+    nv = valid.sum(axis=0)
+    # NaN sorts last: the valid values of each column come first, in order
+    S = np.sort(D, axis=0)
+    lo = np.full(D.shape[1], np.nan)
+    hi = np.full(D.shape[1], np.nan)
+    for j in np.flatnonzero(nv).tolist():
+        col = S[:nv[j], j]
+        lo[j], hi[j] = np.percentile(col, [2.5, 97.5])
+    pw = ((np.nan_to_num(D, nan=-np.inf) >= 0).sum(axis=0) + 1) / (nv + 1)
+    return lo, hi, np.where(nv > 0, pw, np.nan)
 
 
-def _cls_table(gold, pred, ca, att: SliceAttribute, ctx: SliceContext, *, bins=None
-               ) -> tuple[pd.DataFrame, np.ndarray]:
-    ev = _example_values(att, gold, pred, ctx, bins if bins is not None else att.bins)
-    names = _order_values(set(ev.tolist()))
-    code = {v: i for i, v in enumerate(names)}
+def _cls_codes(att: SliceAttribute, d: _SliceData, bins: Any, *, reference: bool = False
+               ) -> tuple[list[str], np.ndarray]:
+    _check_train(att, d.ctx)
+    if att.vectorized is not None and att.level == "example" and not reference:
+        raw, ev = att.vectorized(d)
+    else:
+        vals = _example_values(att, d.gold, d.pred, d.ctx, bins if bins is not None else att.bins)
+        raw, ev = _factorize(vals)
+    names, c, _ = _unify(raw, ev, np.zeros(0, dtype=np.int64))
+    return names, c
+
+
+def _cls_table(att: SliceAttribute, ca, names: list[str], c: np.ndarray) -> pd.DataFrame:
     K = len(names)
-    c = np.fromiter((code[v] for v in ev), dtype=np.int64, count=len(ev))
-    n = len(ev)
-    S = np.zeros((n, K + 1, 2))
-    corr = ca.correct.astype(float)
-    S[np.arange(n), c, 0] = corr
-    S[np.arange(n), c, 1] = 1
-    S[:, K, 0] = corr
-    S[:, K, 1] = 1
-    tot = S.sum(axis=0)
+    corr = ca.correct.astype(np.float64)
+    tot = np.zeros((K + 1, 2))
+    tot[:K, 0] = np.bincount(c, weights=corr, minlength=K)
+    tot[:K, 1] = np.bincount(c, minlength=K)
+    tot[K] = [corr.sum(), len(c)]
     acc = _accuracy(tot)
     p_exact = binom_cdf(tot[:K, 0].round().astype(np.int64), tot[:K, 1].round().astype(np.int64),
                         acc[K])
@@ -641,13 +1105,43 @@ def _cls_table(gold, pred, ca, att: SliceAttribute, ctx: SliceContext, *, bins=N
                        "p_exact": p_exact, "p_worse": np.nan})
     df["worse"] = False
     df.attrs["overall"] = {"accuracy": float(acc[K])}
-    return df, S
+    return df
 
 
-def cls_slice_table(gold, pred, ca, att: SliceAttribute, ctx: SliceContext, *, bins=None,
-                    n_boot=1000, seed=0) -> pd.DataFrame:
-    df, S = _cls_table(gold, pred, ca, att, ctx, bins=bins)
-    return _fill_ci(df, _joint_bootstrap([(S, _accuracy)], S.shape[0], n_boot, seed)[0])
+def _cls_ci(ca, c: np.ndarray, K: int, n_boot: int, rng: np.random.Generator):
+    n = len(c)
+    if not n_boot or n <= 1 or K == 0:
+        return (np.full(K, np.nan),) * 3
+    ex = np.arange(n)
+    D = _boot_grouped([ex, ex], [c, c], [ca.correct.astype(np.float64), np.ones(n)], K, n,
+                      _accuracy, n_boot, rng)
+    return _summarize(D)
+
+
+def _tables(gold: list, pred: list, task: str, attributes: Sequence[str], st: TrainStats | None,
+            *, bins: Any = None, n_boot: int = 1000, seed: int | None = 0,
+            tax: Taxonomy | None = None, reference: bool = False) -> dict[str, pd.DataFrame]:
+    """Slice tables with CIs of several attributes (computed data shared between them)."""
+    ctx = SliceContext(train=st)
+    out: dict[str, pd.DataFrame] = {}
+    if task == "ner":
+        if tax is None:
+            tax = taxonomy(flatten_pair(gold, pred))
+        d = _SliceData(gold, pred, tax, ctx)
+        for a in attributes:
+            att = _get_attribute(a)
+            names, gc, pc = _ner_codes(att, d, bins, reference=reference)
+            df = _ner_table(d, att, names, gc, pc)
+            out[a] = _fill_ci(df, _ner_ci(d, gc, pc, len(names), n_boot, _rng(seed, a)))
+    else:
+        ca = class_arrays(gold, pred)
+        d = _SliceData(gold, pred, None, ctx)
+        for a in attributes:
+            att = _get_attribute(a)
+            names, c = _cls_codes(att, d, bins, reference=reference)
+            df = _cls_table(att, ca, names, c)
+            out[a] = _fill_ci(df, _cls_ci(ca, c, len(names), n_boot, _rng(seed, a)))
+    return out
 
 
 def _task_of(gold: Sequence[Example], task: str | None) -> str:
@@ -709,12 +1203,8 @@ def slice_table(gold: Sequence[Example], pred: Sequence[Example], attribute: str
         raise InputError(Errors.E506.format(name=attribute, what=f"task {att.task!r}",
                                             hint=f"it does not apply to {task} data."))
     st = train_stats(train) if train is not None and not isinstance(train, TrainStats) else train
-    ctx = SliceContext(train=st)
-    if task == "classification":
-        ca = class_arrays(gold, pred)
-        return cls_slice_table(gold, pred, ca, att, ctx, bins=bins, n_boot=n_boot, seed=seed)
-    tax = taxonomy(flatten_pair(gold, pred))
-    return ner_slice_table(gold, pred, tax, att, ctx, bins=bins, n_boot=n_boot, seed=seed)
+    return _tables(gold, pred, task, [attribute], st, bins=bins, n_boot=n_boot,
+                   seed=seed)[attribute]
 
 
 def worst_slices(gold: Sequence[Example], pred: Sequence[Example], *,
@@ -750,28 +1240,22 @@ def worst_slices(gold: Sequence[Example], pred: Sequence[Example], *,
     pred = list(pred)
     task = _task_of(gold, task)
     if tables is None:
-        if attributes is None:
-            attributes = [k for k, a in _REGISTRY.items() if a.task in (task, "any")
-                          and (train is not None or not a.needs_train)]
-        st = train_stats(train) if train is not None and not isinstance(train, TrainStats) \
-            else train
-        tables = {}
-        blocks = []
-        if task == "ner":
-            tax = taxonomy(flatten_pair(gold, pred))
-            for a in attributes:
-                tables[a], S = _ner_table(gold, pred, tax, _get_attribute(a),
-                                          SliceContext(train=st))
-                blocks.append((S, _ner_f1))
-        else:
-            ca = class_arrays(gold, pred)
-            for a in attributes:
-                tables[a], S = _cls_table(gold, pred, ca, _get_attribute(a),
-                                          SliceContext(train=st))
-                blocks.append((S, _accuracy))
-        # one set of bootstrap replicates for every attribute (same seed as slice_table)
-        for a, ci in zip(attributes, _joint_bootstrap(blocks, len(gold), n_boot, seed)):
-            _fill_ci(tables[a], ci)
+        tables = _worst_tables(gold, pred, task, attributes, train, n_boot, seed)
+    return _rank_slices(tables, alpha, min_support)
+
+
+def _worst_tables(gold: list, pred: list, task: str, attributes: Sequence[str] | None,
+                  train: Sequence[Example] | TrainStats | None, n_boot: int, seed: int | None,
+                  tax: Taxonomy | None = None) -> dict[str, pd.DataFrame]:
+    if attributes is None:
+        attributes = [k for k, a in _REGISTRY.items() if a.task in (task, "any")
+                      and (train is not None or not a.needs_train)]
+    st = train_stats(train) if train is not None and not isinstance(train, TrainStats) else train
+    return _tables(gold, pred, task, attributes, st, n_boot=n_boot, seed=seed, tax=tax)
+
+
+def _rank_slices(tables: dict[str, pd.DataFrame], alpha: float, min_support: int
+                 ) -> pd.DataFrame:
     frames = [t for t in tables.values() if len(t)]
     if not frames:
         return pd.DataFrame()
