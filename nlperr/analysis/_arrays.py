@@ -123,36 +123,33 @@ class Flat:
 
 def _collect(examples: Sequence[Example], base: np.ndarray, code: dict[str, int], side: str,
              where_side: str) -> SpanArrays:
-    ex_l: list[int] = []
-    st: list[int] = []
-    en: list[int] = []
-    lab: list[int] = []
-    sc: list[float] = []
-    pos: list[int] = []
-    nan = float("nan")
-    for i, e in enumerate(examples):
-        spans = e.spans
-        if spans is None:
-            raise InputError(Errors.E503.format(
-                index=i, id=_ex_id(e, i), side=where_side, field="span annotation (spans=None)",
-                task="NER", hint="Use spans=() for an annotated example without entities."))
-        for k, s in enumerate(spans):
-            ex_l.append(i)
-            st.append(s.start)
-            en.append(s.end)
-            c = code.get(s.label)
-            if c is None:
-                c = code[s.label] = len(code)
-            lab.append(c)
-            sc.append(nan if s.score is None else s.score)
-            pos.append(k)
-    exa = np.asarray(ex_l, dtype=np.int64)
-    sa = np.asarray(st, dtype=np.int64)
-    ea = np.asarray(en, dtype=np.int64)
+    from itertools import chain
+    from operator import attrgetter
+    n = len(examples)
+    counts = np.fromiter((-1 if e.spans is None else len(e.spans) for e in examples),
+                         dtype=np.int64, count=n)
+    if n and counts.min() < 0:
+        i = int(np.flatnonzero(counts < 0)[0])
+        raise InputError(Errors.E503.format(
+            index=i, id=_ex_id(examples[i], i), side=where_side,
+            field="span annotation (spans=None)", task="NER",
+            hint="Use spans=() for an annotated example without entities."))
+    spans = list(chain.from_iterable([e.spans for e in examples]))
+    k = len(spans)
+    sa = np.fromiter(map(attrgetter("start"), spans), dtype=np.int64, count=k)
+    ea = np.fromiter(map(attrgetter("end"), spans), dtype=np.int64, count=k)
+    sd = code.setdefault
+    lab = np.fromiter((sd(x, len(code)) for x in map(attrgetter("label"), spans)),
+                      dtype=np.int64, count=k)
+    sc = np.array(list(map(attrgetter("score"), spans)), dtype=np.float64).reshape(-1)
+    exa = np.repeat(np.arange(n, dtype=np.int64), counts)
+    first = np.zeros(n, dtype=np.int64)
+    if n > 1:
+        np.cumsum(counts[:-1], out=first[1:])
+    pos = np.arange(k, dtype=np.int64) - first[exa]
     gs = sa + base[exa] if len(exa) else sa
     ge = ea + base[exa] if len(exa) else ea
-    arr = SpanArrays(exa, sa, ea, gs, ge, np.asarray(lab, dtype=np.int64),
-                     np.asarray(sc, dtype=np.float64), np.asarray(pos, dtype=np.int64))
+    arr = SpanArrays(exa, sa, ea, gs, ge, lab, sc, pos)
     if len(arr) > 1:
         order = np.lexsort((ge, gs))
         if np.any(order[1:] < order[:-1]):

@@ -72,13 +72,18 @@ def ner_cases(gold: Sequence[Example], pred: Sequence[Example], *,
     """
     gold, pred = list(gold), list(pred)
     df = errors if errors is not None else entity_errors(gold, pred, context=context)
-    scored = df[df["pred_label"].ne("") & df["pred_score"].notna()]
+    # rank on arrays, then take only the k rows (filtering the whole table is slow)
+    score = df["pred_score"].to_numpy(dtype=np.float64, na_value=np.nan)
+    scored = (df["pred_label"].to_numpy(dtype=object) != "") & ~np.isnan(score)
+    correct = (df["category"] == "correct").to_numpy(dtype=bool)
+
+    def top(mask: np.ndarray, sign: float) -> pd.DataFrame:
+        idx = np.flatnonzero(mask)
+        idx = idx[np.argsort(sign * score[idx], kind="stable")[:k]]  # ties: table order
+        return df.iloc[idx].reset_index(drop=True)
     out = {
-        "low_confidence_correct": scored[scored["category"] == "correct"]
-        .sort_values("pred_score", kind="mergesort").head(k).reset_index(drop=True),
-        "high_confidence_wrong": scored[scored["category"] != "correct"]
-        .sort_values("pred_score", ascending=False, kind="mergesort").head(k)
-        .reset_index(drop=True),
+        "low_confidence_correct": top(scored & correct, 1.0),
+        "high_confidence_wrong": top(scored & ~correct, -1.0),
     }
     if baseline is not None:
         baseline = list(baseline)

@@ -46,6 +46,7 @@ import inspect
 import math
 import re
 import zlib
+from contextlib import nullcontext
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -567,22 +568,36 @@ class _SliceData:
         return self.get("n_tokens", make)
 
     @property
-    def lowered(self) -> tuple[str, np.ndarray, np.ndarray]:
-        """Lower-cased joined text, each example's start in it, and the examples whose
-        text holds U+0130 (whose lower case is longer and splits words)."""
+    def used(self) -> np.ndarray:
+        """Indices of the examples whose values matter: NER, examples with a gold or
+        predicted entity; classification, every example."""
         def make():
-            t = self.text
-            low = t.lower()
-            special = np.zeros(len(self.gold), dtype=bool)
-            if len(low) == len(t):
-                return low, self.base, special
-            lows = [e.text.lower() for e in self.gold]
-            lens = np.fromiter((len(x) + 1 for x in lows), dtype=np.int64, count=len(lows))
-            b = np.zeros(len(lows), dtype=np.int64)
+            if self.flat is None:
+                return np.arange(len(self.gold))
+            return np.unique(np.concatenate([self.flat.gold.ex, self.flat.pred.ex]))
+        return self.get("used", make)
+
+    @property
+    def lowered(self) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
+        """The used examples' texts, lower-cased and joined by newlines; each one's start in
+        it; their example indices; and which of them hold U+0130 (the one character whose
+        lower case is longer, and splits a word)."""
+        def make():
+            idx = self.used
+            texts = [self.gold[i].text for i in idx.tolist()]
+            joined = "\n".join(texts)
+            low = joined.lower()
+            lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+            special = np.zeros(len(texts), dtype=bool)
+            if len(low) != len(joined):
+                special = np.fromiter(("\u0130" in t for t in texts), dtype=bool,
+                                      count=len(texts))
+                texts = [t.lower() for t in texts]
+                lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+            b = np.zeros(len(texts), dtype=np.int64)
             if len(b) > 1:
-                np.cumsum(lens[:-1], out=b[1:])
-            special[[i for i, e in enumerate(self.gold) if "\u0130" in e.text]] = True
-            return "\n".join(lows), b, special
+                np.cumsum(lens[:-1] + 1, out=b[1:])
+            return low, b, idx, special
         return self.get("lowered", make)
 
 
@@ -675,10 +690,17 @@ def _v_shape(d: _SliceData):
 
 def _v_position(d: _SliceData):
     flat = d.flat
-    used = np.unique(np.concatenate([flat.gold.ex, flat.pred.ex]))
-    fs = np.zeros(len(d.gold), dtype=np.int64)
-    le = np.zeros(len(d.gold), dtype=np.int64)
-    for i in used.tolist():
+    ta = token_arrays(flat, d.gold)
+    n = len(d.gold)
+    fs = np.zeros(n, dtype=np.int64)
+    le = np.zeros(n, dtype=np.int64)
+    fast = ta.usable & (ta.count > 0)
+    if len(ta.start):
+        f = ta.first[fast]
+        fs[fast] = ta.start[f] - flat.base[fast]
+        le[fast] = ta.end[f + ta.count[fast] - 1] - flat.base[fast]
+    used = d.used
+    for i in used[~fast[used]].tolist():
         e = d.gold[i]
         if e.tokens:
             fs[i] = e.tokens[0].start
@@ -782,7 +804,7 @@ _WORDCHAR = re.compile(r"\w")
 
 
 def _examples_with(d: _SliceData, regexes: Sequence[re.Pattern], boundary: bool) -> np.ndarray:
-    low, base, _ = d.lowered
+    low, base, idx, _ = d.lowered
     hit = []
     for rx in regexes:
         for m in rx.finditer(low):
@@ -792,7 +814,7 @@ def _examples_with(d: _SliceData, regexes: Sequence[re.Pattern], boundary: bool)
             hit.append(s)
     out = np.zeros(len(d.gold), dtype=bool)
     if hit:
-        out[np.searchsorted(base, np.asarray(hit, dtype=np.int64), side="right") - 1] = True
+        out[idx[np.searchsorted(base, np.asarray(hit, dtype=np.int64), side="right") - 1]] = True
     return out
 
 
@@ -803,8 +825,8 @@ def _v_negation(d: _SliceData):
 
 def _v_contrast(d: _SliceData):
     yes = _examples_with(d, _CON_RX, True)
-    special = d.lowered[2]
-    for i in np.flatnonzero(special).tolist():   # words of the original text differ there
+    _, _, idx, special = d.lowered
+    for i in idx[special].tolist():   # words of the original text differ there
         yes[i] = _contrast(d.gold[i]) == "yes"
     return ["no", "yes"], yes.astype(np.int64)
 
@@ -910,16 +932,17 @@ def _ner_table(d: _SliceData, att: SliceAttribute, names: list[str], gc: np.ndar
     # exact check: with strict matching F1 = (tp_gold + tp_pred) / (n_gold + n_pred)
     p_exact = binom_cdf((tot[:K, 0] + tot[:K, 2]).round().astype(np.int64),
                         (tot[:K, 1] + tot[:K, 3]).round().astype(np.int64), f1[K])
-    df = pd.DataFrame({
+    cols = {
         "attribute": att.name, "value": names,
         "support": tot[:K, 1].astype(np.int64), "predicted": tot[:K, 3].astype(np.int64),
         "precision": prec[:K], "recall": rec[:K], "f1": f1[:K],
         "delta": f1[:K] - f1[K], "ci_low": np.nan, "ci_high": np.nan, "p_exact": p_exact,
         "p_worse": np.nan,
-    })
+    }
     for c, name in enumerate(CATEGORIES):
-        df[name] = cnt[:, c]
-    df["worse"] = False
+        cols[name] = cnt[:, c]
+    cols["worse"] = False
+    df = pd.DataFrame(cols)   # all columns at once: adding columns one by one is slow
     df.attrs["overall"] = {"precision": float(prec[K]), "recall": float(rec[K]),
                            "f1": float(f1[K])}
     return df
@@ -959,7 +982,9 @@ def _group_rows(M: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     r = np.random.default_rng(0x5EED).integers(1, 2 ** 63, size=M.shape[1],
                                                dtype=np.uint64) | np.uint64(1)
-    keys = M.astype(np.uint64) @ r
+    keys = np.zeros(len(M), dtype=np.uint64)
+    for j in range(M.shape[1]):
+        keys += M[:, j].astype(np.uint64) * r[j]
     _, first, inv, cnt = np.unique(keys, return_index=True, return_inverse=True,
                                    return_counts=True)
     if not np.array_equal(M[first][inv], M):
@@ -1029,10 +1054,10 @@ def _ner_ci(d: _SliceData, gc: np.ndarray, pc: np.ndarray, K: int, n_boot: int,
     if not n_boot or n <= 1 or K == 0:
         return nan
     g, p = d.flat.gold, d.flat.pred
-    used = d.get("used", lambda: np.unique(np.concatenate([g.ex, p.ex])))
+    used = d.used
     m = len(used)
-    cg = np.searchsorted(used, g.ex)
-    cp = np.searchsorted(used, p.ex)
+    cg = d.get("cg", lambda: np.searchsorted(used, g.ex))
+    cp = d.get("cp", lambda: np.searchsorted(used, p.ex))
     eg, ep = d.tax.exact_gold.astype(np.float64), d.tax.exact_pred.astype(np.float64)
     D = _boot_grouped([cg, cg, cp, cp], [gc, gc, pc, pc],
                       [eg, np.ones(len(gc)), ep, np.ones(len(pc))], K, m, _ner_f1, n_boot, rng)
@@ -1102,8 +1127,7 @@ def _cls_table(att: SliceAttribute, ca, names: list[str], c: np.ndarray) -> pd.D
                        "support": tot[:K, 1].astype(np.int64),
                        "accuracy": acc[:K], "errors": (tot[:K, 1] - tot[:K, 0]).astype(np.int64),
                        "delta": acc[:K] - acc[K], "ci_low": np.nan, "ci_high": np.nan,
-                       "p_exact": p_exact, "p_worse": np.nan})
-    df["worse"] = False
+                       "p_exact": p_exact, "p_worse": np.nan, "worse": False})
     df.attrs["overall"] = {"accuracy": float(acc[K])}
     return df
 
@@ -1118,10 +1142,27 @@ def _cls_ci(ca, c: np.ndarray, K: int, n_boot: int, rng: np.random.Generator):
     return _summarize(D)
 
 
+def _one_blas_thread():
+    """The bootstrap's matrix products are small (replicates x groups x statistics): one
+    BLAS thread is faster than several, and far faster on a busy machine where threads
+    wait for each other.  Applied with threadpoolctl when it is installed."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _tables(gold: list, pred: list, task: str, attributes: Sequence[str], st: TrainStats | None,
             *, bins: Any = None, n_boot: int = 1000, seed: int | None = 0,
             tax: Taxonomy | None = None, reference: bool = False) -> dict[str, pd.DataFrame]:
     """Slice tables with CIs of several attributes (computed data shared between them)."""
+    with _one_blas_thread():
+        return _tables_impl(gold, pred, task, attributes, st, bins=bins, n_boot=n_boot,
+                            seed=seed, tax=tax, reference=reference)
+
+
+def _tables_impl(gold, pred, task, attributes, st, *, bins, n_boot, seed, tax, reference):
     ctx = SliceContext(train=st)
     out: dict[str, pd.DataFrame] = {}
     if task == "ner":
