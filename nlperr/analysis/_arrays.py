@@ -18,7 +18,7 @@ from ..data import Example
 from ..errors import Errors, InputError, Warnings, shorten, warn
 
 __all__ = ["SpanArrays", "Pairs", "flatten_pair", "overlap_pairs", "check_aligned",
-           "TokenArrays", "token_arrays", "joined_text"]
+           "TokenArrays", "token_arrays", "token_counts", "joined_text", "entity_texts"]
 
 
 def _ex_id(ex: Example, index: int) -> str:
@@ -122,7 +122,7 @@ class Flat:
 
 
 def _collect(examples: Sequence[Example], base: np.ndarray, code: dict[str, int], side: str,
-             where_side: str) -> SpanArrays:
+             where_side: str, lens: np.ndarray) -> SpanArrays:
     from itertools import chain
     from operator import attrgetter
     n = len(examples)
@@ -138,9 +138,10 @@ def _collect(examples: Sequence[Example], base: np.ndarray, code: dict[str, int]
     k = len(spans)
     sa = np.fromiter(map(attrgetter("start"), spans), dtype=np.int64, count=k)
     ea = np.fromiter(map(attrgetter("end"), spans), dtype=np.int64, count=k)
-    sd = code.setdefault
-    lab = np.fromiter((sd(x, len(code)) for x in map(attrgetter("label"), spans)),
-                      dtype=np.int64, count=k)
+    labs = list(map(attrgetter("label"), spans))
+    for x in dict.fromkeys(labs):           # new labels in order of appearance
+        code.setdefault(x, len(code))
+    lab = np.fromiter(map(code.__getitem__, labs), dtype=np.int64, count=k)
     sc = np.array(list(map(attrgetter("score"), spans)), dtype=np.float64).reshape(-1)
     exa = np.repeat(np.arange(n, dtype=np.int64), counts)
     first = np.zeros(n, dtype=np.int64)
@@ -165,7 +166,6 @@ def _collect(examples: Sequence[Example], base: np.ndarray, code: dict[str, int]
             raise InputError(Errors.E504.format(where=f"{where_side} example {i} (id "
                                                       f"{_ex_id(e, i)!r})", a=a, b=b))
     if len(arr):
-        lens = np.fromiter((len(e.text) for e in examples), dtype=np.int64, count=len(examples))
         out = (arr.start < 0) | (arr.end > lens[arr.ex]) | (arr.start >= arr.end)
         if out.any():
             j = int(np.flatnonzero(out)[0])
@@ -197,8 +197,8 @@ def flatten_pair(gold: Sequence[Example], pred: Sequence[Example], *,
     if labels is not None:
         for lab in labels:
             code.setdefault(lab, len(code))
-    g = _collect(gold, base, code, "gold", "gold")
-    p = _collect(pred, base, code, "pred", side)
+    g = _collect(gold, base, code, "gold", "gold", lens - 1)
+    p = _collect(pred, base, code, "pred", side, lens - 1)
     n_ignored = 0
     miss = [(i, s, e) for i, ex in enumerate(gold) if ex.missing for s, e in ex.missing]
     if miss and len(p):
@@ -269,6 +269,29 @@ def joined_text(flat: Flat, examples: Sequence[Example]) -> str:
     return s
 
 
+def entity_texts(flat: Flat, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
+    """The text of every gold and every predicted span (object arrays in the order of
+    ``flat.gold`` / ``flat.pred``; cached on *flat*)."""
+    out = flat.cache.get("entity_texts")
+    if out is None:
+        t = joined_text(flat, examples)
+        out = tuple(np.array([t[a:b] for a, b in zip(sa.gstart.tolist(), sa.gend.tolist())]
+                             + [""], dtype=object)[:-1]
+                    for sa in (flat.gold, flat.pred))
+        flat.cache["entity_texts"] = out
+    return out
+
+
+def token_counts(flat: Flat, examples: Sequence[Example]) -> np.ndarray:
+    """``len(tokens)`` of each example, -1 when ``tokens`` is None (cached on *flat*)."""
+    c = flat.cache.get("token_counts")
+    if c is None:
+        c = flat.cache["token_counts"] = np.fromiter(
+            (-1 if e.tokens is None else len(e.tokens) for e in examples), dtype=np.int64,
+            count=len(examples))
+    return c
+
+
 @dataclass
 class TokenArrays:
     """Token offsets in the global coordinates of a :class:`Flat`.
@@ -306,8 +329,7 @@ def token_arrays(flat: Flat, examples: Sequence[Example]) -> TokenArrays:
     from itertools import chain
     from operator import itemgetter
     n = len(examples)
-    count = np.fromiter((-1 if e.tokens is None else len(e.tokens) for e in examples),
-                        dtype=np.int64, count=n)
+    count = token_counts(flat, examples)
     used = np.zeros(n, dtype=bool)
     used[flat.gold.ex] = True
     used[flat.pred.ex] = True
@@ -323,10 +345,8 @@ def token_arrays(flat: Flat, examples: Sequence[Example]) -> TokenArrays:
     if len(take) > 1:
         step[np.cumsum(count[take])[:-1]] = 1
     ex = take[np.cumsum(step)] if k else np.zeros(0, dtype=np.int64)
-    lens = np.fromiter((len(examples[i].text) for i in take.tolist()), dtype=np.int64,
-                       count=len(take))
-    full_len = np.zeros(n, dtype=np.int64)
-    full_len[take] = lens
+    full_len = np.diff(np.append(flat.base, flat.base[-1] + len(examples[-1].text) + 1)) - 1 \
+        if n else np.zeros(0, dtype=np.int64)
     bad = (st < 0) | (st > en) | (en > full_len[ex])
     if k > 1:
         same = ex[1:] == ex[:-1]

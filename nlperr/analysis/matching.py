@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 
 from ..data import Example
-from ._arrays import (Flat, Pairs, SpanArrays, flatten_pair, joined_text, overlap_pairs,
-                      token_arrays)
+from ._arrays import (Flat, Pairs, SpanArrays, entity_texts, flatten_pair, joined_text,
+                      overlap_pairs, token_arrays)
 
 __all__ = ["CATEGORIES", "BOUNDARY_KINDS", "entity_errors", "error_counts", "match_spans"]
 
@@ -262,13 +262,9 @@ def taxonomy_frame(tax: Taxonomy, gold: Sequence[Example], *, context: int = 5,
     ge = col(g.end, sg, hg, -1)
     ps = col(p.start, sp, hp, -1)
     pe = col(p.end, sp, hp, -1)
-    text = joined_text(flat, gold)
-    base = flat.base[ex] if n else np.zeros(0, dtype=np.int64)
-    # absent side: the empty slice [0, 0)
-    gtext = [text[x:y] for x, y in zip(np.where(hg, gs + base, 0).tolist(),
-                                        np.where(hg, ge + base, 0).tolist())]
-    ptext = [text[x:y] for x, y in zip(np.where(hp, ps + base, 0).tolist(),
-                                        np.where(hp, pe + base, 0).tolist())]
+    gt, pt = entity_texts(flat, gold)
+    gtext = np.append(gt, "")[np.where(hg, rg, len(gt))]   # absent side: ""
+    ptext = np.append(pt, "")[np.where(hp, rp, len(pt))]
     a = np.where(hg & hp, np.minimum(gs, ps), np.where(hg, gs, ps))
     b = np.where(hg & hp, np.maximum(ge, pe), np.where(hg, ge, pe))
     if context_unit == "tokens":

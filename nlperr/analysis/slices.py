@@ -57,7 +57,8 @@ import pandas as pd
 
 from ..data import Example, Span
 from ..errors import Errors, InputError
-from ._arrays import SpanArrays, flatten_pair, joined_text, token_arrays
+from ._arrays import (SpanArrays, entity_texts, flatten_pair, joined_text, token_arrays,
+                      token_counts)
 from ._stats import benjamini_hochberg, binom_cdf, f1_from, safe_divide
 from .classification import class_arrays
 from .matching import CATEGORIES, Taxonomy, taxonomy
@@ -526,14 +527,10 @@ class _SliceData:
     def strings(self) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Distinct entity strings and the code of every gold / predicted entity."""
         def make():
-            t = self.text
-            g, p = self.flat.gold, self.flat.pred
-            code: dict[str, int] = {}
-            sd = code.setdefault
-            gc = [sd(t[a:b], len(code)) for a, b in zip(g.gstart.tolist(), g.gend.tolist())]
-            pc = [sd(t[a:b], len(code)) for a, b in zip(p.gstart.tolist(), p.gend.tolist())]
-            return (list(code), np.asarray(gc, dtype=np.int64).reshape(-1),
-                    np.asarray(pc, dtype=np.int64).reshape(-1))
+            gt, pt = entity_texts(self.flat, self.gold)
+            codes, uniq = pd.factorize(np.concatenate([gt, pt]))
+            codes = codes.astype(np.int64)
+            return [str(u) for u in uniq], codes[:len(gt)], codes[len(gt):]
         return self.get("strings", make)
 
     @property
@@ -563,8 +560,14 @@ class _SliceData:
     def n_tokens(self) -> np.ndarray:
         """Per example: ``len(tokens)``, or the number of whitespace words without tokens."""
         def make():
-            return np.fromiter((len(e.tokens) if e.tokens is not None else len(e.text.split())
-                                for e in self.gold), dtype=np.int64, count=len(self.gold))
+            if self.flat is not None:
+                c = token_counts(self.flat, self.gold).copy()
+            else:
+                c = np.fromiter((-1 if e.tokens is None else len(e.tokens) for e in self.gold),
+                                dtype=np.int64, count=len(self.gold))
+            for i in np.flatnonzero(c < 0).tolist():
+                c[i] = len(self.gold[i].text.split())
+            return c
         return self.get("n_tokens", make)
 
     @property
