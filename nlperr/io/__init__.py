@@ -2,7 +2,8 @@
 
 Every reader returns a ``list`` of :class:`~nlperr.data.Example` and streams its
 input line by line; :func:`iter_conll` / :func:`iter_jsonl` yield examples one at a
-time for large corpora.  :func:`load` / :func:`save` pick the format by name or by
+time for large corpora, and :func:`iter_hf_dataset` streams a Hugging Face
+(streaming) dataset.  :func:`load` / :func:`save` pick the format by name or by
 file extension from a registry (:func:`register_format` adds your own).
 
 Heavy dependencies are imported lazily: spaCy only by the DocBin functions,
@@ -28,7 +29,8 @@ from pathlib import Path
 from ._common import DataFileNotFoundError
 from ._conll import iter_conll, read_conll, write_conll
 from ._docbin import read_docbin, write_docbin
-from ._hf import from_hf_dataset, looks_like_hf, read_hf, to_hf_dataset, write_hf
+from ._hf import from_hf_dataset, iter_hf_dataset, looks_like_hf, read_hf, to_hf_dataset
+from ._hf import write_hf
 from ._hipe import HIPE_COLUMNS, NE_COLUMNS, read_hipe, write_hipe
 from ._jsonl import iter_jsonl, read_jsonl, write_jsonl
 from ._registry import FormatSpec, get_format, guess_format, list_formats, load, register_format
@@ -57,6 +59,7 @@ __all__ = [
     "read_docbin",
     "write_docbin",
     "from_hf_dataset",
+    "iter_hf_dataset",
     "to_hf_dataset",
     "read_csv",
     "write_csv",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..data import Example, Span, detect_scheme, normalize_scheme, split_tag, tags_to_spans
@@ -11,7 +12,7 @@ from ..data.schemes import MISSING, SCHEMES
 from ..errors import Errors, InputError, RepairWarning, SchemeError, Warnings, warn
 from ._common import PathLike, check_file, require
 
-__all__ = ["from_hf_dataset", "to_hf_dataset", "read_hf", "write_hf"]
+__all__ = ["from_hf_dataset", "iter_hf_dataset", "to_hf_dataset", "read_hf", "write_hf"]
 
 
 def _datasets() -> Any:
@@ -124,8 +125,12 @@ def _meta(row: Mapping[str, Any], skip: set[str], features: Any, where: str) -> 
 
 def _classification(ds: Any, features: Any, text_column: str, label_column: str | None,
                     id_column: str) -> list[Example]:
+    return list(_classification_rows(ds, features, text_column, label_column, id_column))
+
+
+def _classification_rows(ds: Any, features: Any, text_column: str, label_column: str | None,
+                         id_column: str) -> Iterator[Example]:
     names = _names(features, label_column) if label_column else None
-    out = []
     for i, row in enumerate(ds):
         where = f"dataset row {i}"
         if text_column not in row:
@@ -139,17 +144,15 @@ def _classification(ds: Any, features: Any, text_column: str, label_column: str 
             elif label is not None:
                 label = str(label)
         rid = row.get(id_column)
-        out.append(Example(text=str(row[text_column]), label=label,
-                           meta=_meta(row, {text_column, label_column or "", id_column},
-                                      features, where),
-                           id=str(rid) if rid is not None else str(i)))
-    return out
+        yield Example(text=str(row[text_column]), label=label,
+                      meta=_meta(row, {text_column, label_column or "", id_column},
+                                 features, where),
+                      id=str(rid) if rid is not None else str(i))
 
 
-def _ner(ds: Any, features: Any, columns: list[str] | None, tokens_column: str,
-         tags_column: str, scheme: str | None, strict: bool, id_column: str) -> list[Example]:
-    names = _names(features, tags_column)
-    rows: list[tuple[str, list[str], list[str] | None, dict[str, Any]]] = []
+def _ner_rows(ds: Any, names: list[str] | None, tokens_column: str, tags_column: str,
+              id_column: str, features: Any) -> Iterator[tuple[str, list[str], list[str] | None,
+                                                             dict[str, Any]]]:
     for i, row in enumerate(ds):
         where = f"dataset row {i}"
         if tokens_column not in row:
@@ -162,15 +165,18 @@ def _ner(ds: Any, features: Any, columns: list[str] | None, tokens_column: str,
             for t in tags:
                 split_tag(t, where=where)
         rid = row.get(id_column)
-        rows.append((str(rid) if rid is not None else str(i), words, tags,
-                     _meta(row, {tokens_column, tags_column, id_column}, features, where)))
-    if scheme is None:
-        sch = detect_scheme((t for _, _, t, _ in rows if t), where="dataset")
-    else:
-        sch = normalize_scheme(scheme)
-    out = []
-    repaired = 0
-    for i, (rid, words, tags, meta) in enumerate(rows):
+        yield (str(rid) if rid is not None else str(i), words, tags,
+               _meta(row, {tokens_column, tags_column, id_column}, features, where))
+
+
+class _NerBuilder:
+    def __init__(self, scheme: str, strict: bool) -> None:
+        self.scheme = scheme
+        self.strict = strict
+        self.repaired = 0
+
+    def __call__(self, i: int, rid: str, words: list[str], tags: list[str] | None,
+                 meta: dict[str, Any]) -> Example:
         where = f"dataset row {i} (id {rid!r})"
         text, tokens = tokens_from_words(words)
         spans = None
@@ -180,22 +186,134 @@ def _ner(ds: Any, features: Any, columns: list[str] | None, tokens_column: str,
                 raise InputError(Errors.E106.format(where=where, ntags=len(tags),
                                                     ntokens=len(words)))
             try:
-                tsp = tags_to_spans(tags, sch, strict=True, where=where)
+                tsp = tags_to_spans(tags, self.scheme, strict=True, where=where)
             except SchemeError:
-                if strict:
+                if self.strict:
                     raise
-                repaired += 1
-                tsp = tags_to_spans(tags, sch, strict=False, where=where, warn_repairs=False)
+                self.repaired += 1
+                tsp = tags_to_spans(tags, self.scheme, strict=False, where=where,
+                                    warn_repairs=False)
             spans = tuple(Span(tokens[s].start, tokens[e - 1].end, lab) for s, e, lab in tsp)
             missing = tuple((tokens[k].start, tokens[k].end)
                             for k, t in enumerate(tags) if t == MISSING)
-            meta["scheme"] = sch
-        out.append(Example(text=text, tokens=tokens, spans=spans, missing=missing, meta=meta,
-                           id=rid))
-    if repaired:
-        warn(Warnings.W009.format(where="dataset", count=repaired, scheme=sch,
-                                  first="see strict=True"), RepairWarning)
+            meta["scheme"] = self.scheme
+        return Example(text=text, tokens=tokens, spans=spans, missing=missing, meta=meta,
+                       id=rid)
+
+    def finish(self) -> None:
+        if self.repaired:
+            warn(Warnings.W009.format(where="dataset", count=self.repaired, scheme=self.scheme,
+                                      first="see strict=True"), RepairWarning, stacklevel=3)
+
+
+def _ner(ds: Any, features: Any, columns: list[str] | None, tokens_column: str,
+         tags_column: str, scheme: str | None, strict: bool, id_column: str) -> list[Example]:
+    names = _names(features, tags_column)
+    rows = list(_ner_rows(ds, names, tokens_column, tags_column, id_column, features))
+    if scheme is None:
+        sch = detect_scheme((t for _, _, t, _ in rows if t), where="dataset")
+    else:
+        sch = normalize_scheme(scheme)
+    build = _NerBuilder(sch, strict)
+    out = [build(i, *row) for i, row in enumerate(rows)]
+    build.finish()
     return out
+
+
+_DETECT_ROWS = 1000
+
+
+def _canonical_sequences(names: list[str]) -> list[list[str]]:
+    """Tag sequences that use the ClassLabel tag names the way their scheme does (for
+    scheme detection without reading the data).  ``B-`` + ``I-`` names are read as
+    IOB2, the Hugging Face convention (IOB1 and IOB2 share their tag names)."""
+    prefixes: dict[str, set[str]] = {}
+    for n in names:
+        if n in ("O", MISSING) or "-" not in n:
+            continue
+        p, t = n.split("-", 1)
+        prefixes.setdefault(t, set()).add(p)
+    seqs = []
+    for t, ps in prefixes.items():
+        if ps & {"L", "U"}:
+            seqs += [[f"B-{t}", f"I-{t}", f"L-{t}"], [f"U-{t}"]]
+        elif ps & {"E", "S"}:
+            seqs += [[f"B-{t}", f"I-{t}", f"E-{t}"], [f"S-{t}"]]
+        elif "B" in ps:
+            seqs += [["O", f"B-{t}", f"I-{t}"]]
+        else:
+            seqs += [["O", f"I-{t}"]]
+    return seqs
+
+
+def iter_hf_dataset(
+    ds: Any,
+    *,
+    tokens_column: str = "tokens",
+    tags_column: str = "ner_tags",
+    text_column: str | None = None,
+    label_column: str | None = None,
+    scheme: str | None = None,
+    strict: bool = True,
+    id_column: str = "id",
+) -> Iterator[Example]:
+    """Stream the examples of a Hugging Face ``Dataset`` / ``IterableDataset`` one by one.
+
+    Same layouts and options as :func:`from_hf_dataset`, in constant memory: use it
+    with ``datasets.load_dataset(..., streaming=True)`` and
+    :meth:`nlperr.engine.Predictor.predict_iter` for corpora larger than memory.
+    Without *scheme*, the tagging scheme is read from the ``ClassLabel`` tag
+    names when there are any, else detected from the first 1000 rows.
+
+    Examples
+    --------
+    >>> from datasets import Dataset, Features, Sequence, ClassLabel, Value
+    >>> feats = Features({"tokens": Sequence(Value("string")),
+    ...                   "ner_tags": Sequence(ClassLabel(names=["O", "B-PER", "I-PER"]))})
+    >>> ds = Dataset.from_dict({"tokens": [["Ada", "Lovelace"], ["hi"]],
+    ...                         "ner_tags": [[1, 2], [0]]}, features=feats).to_iterable_dataset()
+    >>> [(ex.text, len(ex.spans)) for ex in iter_hf_dataset(ds)]
+    [('Ada Lovelace', 1), ('hi', 0)]
+    """
+    if type(ds).__name__ in ("DatasetDict", "IterableDatasetDict"):
+        raise InputError(Errors.E018.format(path=type(ds).__name__, splits=sorted(ds.keys())))
+    if text_column is not None or label_column is not None:
+        # classification rows are independent: read a slice at a time
+        def rows() -> Iterator[Example]:
+            features = getattr(ds, "features", None)
+            columns = _columns(ds)
+            tc, lc = text_column or "text", label_column or "label"
+            if columns is not None and tc not in columns:
+                raise InputError(Errors.E010.format(where="dataset", column=tc,
+                                                    available=columns))
+            if columns is not None and lc not in columns:
+                lc = None  # type: ignore[assignment]
+            yield from _classification_rows(ds, features, tc, lc, id_column)
+        return rows()
+    return _iter_ner(ds, tokens_column, tags_column, scheme, strict, id_column)
+
+
+def _iter_ner(ds: Any, tokens_column: str, tags_column: str, scheme: str | None, strict: bool,
+              id_column: str) -> Iterator[Example]:
+    features = getattr(ds, "features", None)
+    columns = _columns(ds)
+    if columns is not None and tokens_column not in columns:
+        raise InputError(Errors.E010.format(where="dataset", column=tokens_column,
+                                            available=columns))
+    names = _names(features, tags_column)
+    rows = _ner_rows(ds, names, tokens_column, tags_column, id_column, features)
+    if scheme is not None:
+        sch = normalize_scheme(scheme)
+    elif names and _canonical_sequences(names):
+        sch = detect_scheme(_canonical_sequences(names), where="dataset")
+    else:
+        head = list(itertools.islice(rows, _DETECT_ROWS))
+        sch = detect_scheme((t for _, _, t, _ in head if t), where="dataset")
+        rows = itertools.chain(head, rows)
+    build = _NerBuilder(sch, strict)
+    for i, row in enumerate(rows):
+        yield build(i, *row)
+    build.finish()
 
 
 def _tag_names(types: Iterable[str], scheme: str, with_missing: bool) -> list[str]:
