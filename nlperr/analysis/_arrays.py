@@ -126,15 +126,16 @@ def _collect(examples: Sequence[Example], base: np.ndarray, code: dict[str, int]
     from itertools import chain
     from operator import attrgetter
     n = len(examples)
-    counts = np.fromiter((-1 if e.spans is None else len(e.spans) for e in examples),
-                         dtype=np.int64, count=n)
-    if n and counts.min() < 0:
-        i = int(np.flatnonzero(counts < 0)[0])
+    lists = [e.spans for e in examples]
+    missing = [i for i, x in enumerate(lists) if x is None]
+    if missing:
+        i = missing[0]
         raise InputError(Errors.E503.format(
             index=i, id=_ex_id(examples[i], i), side=where_side,
             field="span annotation (spans=None)", task="NER",
             hint="Use spans=() for an annotated example without entities."))
-    spans = list(chain.from_iterable([e.spans for e in examples]))
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=n)
+    spans = list(chain.from_iterable(lists))
     k = len(spans)
     sa = np.fromiter(map(attrgetter("start"), spans), dtype=np.int64, count=k)
     ea = np.fromiter(map(attrgetter("end"), spans), dtype=np.int64, count=k)
@@ -286,9 +287,13 @@ def token_counts(flat: Flat, examples: Sequence[Example]) -> np.ndarray:
     """``len(tokens)`` of each example, -1 when ``tokens`` is None (cached on *flat*)."""
     c = flat.cache.get("token_counts")
     if c is None:
-        c = flat.cache["token_counts"] = np.fromiter(
-            (-1 if e.tokens is None else len(e.tokens) for e in examples), dtype=np.int64,
-            count=len(examples))
+        toks = [e.tokens for e in examples]
+        none = [i for i, t in enumerate(toks) if t is None]
+        for i in none:
+            toks[i] = ()
+        c = np.fromiter(map(len, toks), dtype=np.int64, count=len(toks))
+        c[none] = -1
+        flat.cache["token_counts"] = c
     return c
 
 

@@ -22,8 +22,14 @@ gold entity it is matched to (maximum-overlap matching).  Classification
 slices report accuracy.
 
 Uncertainty: ``delta`` = slice score - overall score, with a 95% percentile
-bootstrap CI from resampling examples (``n_boot`` replicates, ``seed``), all
-replicates at once as a matrix product.  The bootstrap alone is degenerate
+bootstrap CI from resampling examples (``n_boot`` replicates, ``seed``).  It is
+the Poisson bootstrap (every example gets an independent Poisson(1) weight,
+which for large data is equivalent to multinomial resampling), drawn per group
+of examples whose statistics in the attribute are identical -- the weights of a
+group of ``c`` examples add up to a Poisson(``c``) variable -- so the cost is
+``n_boot`` x groups, not ``n_boot`` x examples.  Each attribute has its own
+stream (seeded by ``seed`` and its name): a slice table's CIs are the same from
+:func:`slice_table` and from :func:`worst_slices`.  The bootstrap alone is degenerate
 for small slices (a slice with no correct entity scores 0 in every replicate,
 so its CI looks certain), hence an exact check too: ``p_exact`` is the
 one-sided binomial p-value of the slice's hits -- NER: correct gold plus
@@ -37,6 +43,11 @@ tested slice of every attribute (``q_value``, ``significant`` at ``alpha``).
 
 Names starting with ``meta:`` (``"meta:source"``) read ``Example.meta``;
 ``span_meta:`` (``"span_meta:LED"``) read ``Span.meta``.
+
+Speed: the built-in attributes have vectorized twins (same values, pinned by
+``tests/test_analysis_slices_vectorized.py``) that work on the flat span and
+token arrays, on each *distinct* entity string once, and on the joined text;
+user functions are called per entity / example.
 """
 
 from __future__ import annotations
