@@ -191,3 +191,25 @@ def test_iter_hf_dataset_streams_into_predict_iter():
     assert list(iter_hf_dataset(plain.to_iterable_dataset())) == from_hf_dataset(plain)
     with pytest.raises(InputError, match="E010"):
         list(iter_hf_dataset(ds, tokens_column="words"))
+
+
+@pytest.mark.slow
+def test_hf_batches_are_grouped_by_subword_pieces(tmp_path):
+    pytest.importorskip("torch")
+    import _adapters_helpers as H
+
+    tok = H.tokenizer()
+    model = load_model("hf:" + H.save_tiny_token_model(tmp_path / "m", tok=tok), batch_size=2)
+    # character length and piece count disagree: long plain words vs short rare ones
+    texts = [["internationalization"], ["ẞ", "ǂ", "ɮ", "ʘ"], ["hello", "world"],
+             ["Zyxwvq", "Qjxz"]]
+    exs = [Example.from_tokens(w) for w in texts]
+    want = [len(tok(w, is_split_into_words=True, add_special_tokens=False)["input_ids"])
+            for w in texts]
+    assert model.lengths(exs) == want
+    seen = []
+    real = model.predict_batch
+    model.predict_batch = lambda batch: (seen.append([ex.text for ex in batch]), real(batch))[1]
+    Predictor(model, cache=False).predict(exs)
+    by_pieces = [ex.text for _, ex in sorted(zip(want, exs), key=lambda p: -p[0])]
+    assert [t for b in seen for t in b] == by_pieces

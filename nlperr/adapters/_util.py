@@ -12,7 +12,8 @@ from typing import Any
 
 from ..errors import Errors, InputError, MissingDependencyError, ModelError, Warnings, warn
 
-__all__ = ["require", "resolve_torch_device", "check_device_name", "hash_path", "hash_code", "check_choice"]
+__all__ = ["require", "resolve_torch_device", "check_device_name", "hash_path", "hash_code",
+           "check_choice"]
 
 
 def require(module: str, *, extra: str, what: str) -> Any:

@@ -126,6 +126,14 @@ class Adapter(abc.ABC):
         """Cost estimate of *example*; the engine sorts by it to reduce padding."""
         return len(example.text)
 
+    def lengths(self, examples: Sequence[Example]) -> list[int]:
+        """Cost estimates of several examples at once (default: :meth:`length` of each).
+
+        Adapters whose cost is not proportional to the characters (subword models)
+        override this with one batched call, so the engine's length-sorted batches
+        carry as little padding as possible."""
+        return [self.length(ex) for ex in examples]
+
     def start_run(self) -> None:
         """Called by the engine before a prediction run (resets per-run counters)."""
 

@@ -92,6 +92,9 @@ class DeferredAdapter(Adapter):
     def length(self, example: Example) -> int:
         return self.adapter().length(example)
 
+    def lengths(self, examples: Sequence[Example]) -> list[int]:
+        return self.adapter().lengths(examples)
+
     def start_run(self) -> None:
         self.adapter().start_run()
 

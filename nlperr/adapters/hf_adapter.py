@@ -259,6 +259,20 @@ class HFTokenAdapter(_HFBase):
     def length(self, example: Example) -> int:
         return len(example.text)
 
+    def lengths(self, examples: Sequence[Example]) -> list[int]:
+        """Subword pieces per example (one batched tokenizer call), so that batches
+        group examples of similar piece counts (the forward pass's cost)."""
+        words = [[t.text for t in self.words_of(ex)] for ex in examples]
+        nonempty = [i for i, w in enumerate(words) if w]
+        out = [0] * len(examples)
+        if nonempty:
+            enc = self.tokenizer([words[i] for i in nonempty], is_split_into_words=True,
+                                 add_special_tokens=False, truncation=False, verbose=False,
+                                 return_attention_mask=False)
+            for i, ids in zip(nonempty, enc["input_ids"]):
+                out[i] = len(ids)
+        return out
+
     def start_run(self) -> None:
         self._invalid = 0
         self._decoded = 0
@@ -369,7 +383,9 @@ class HFTokenAdapter(_HFBase):
             rank = np.stack([(counts == total[ww]).astype(float),
                              (pos[starts] == first_piece[ww]).astype(float),
                              np.minimum(left, right).astype(float)], axis=1)
-            better = np.array([tuple(r) > tuple(o) for r, o in zip(rank, best[ww])])
+            old = best[ww]
+            better = (rank[:, 0] > old[:, 0]) | ((rank[:, 0] == old[:, 0]) & (
+                (rank[:, 1] > old[:, 1]) | ((rank[:, 1] == old[:, 1]) & (rank[:, 2] > old[:, 2]))))
             if not better.any():
                 continue
             if self.aggregation == "first":
@@ -437,6 +453,13 @@ class HFSequenceAdapter(_HFBase):
         return {"task": "classification", "max_length": self.max_length, "stride": self.stride,
                 "long_texts": self.long_texts, "threshold": self.threshold,
                 "multi_label": self.multi_label}
+
+    def lengths(self, examples: Sequence[Example]) -> list[int]:
+        """Subword pieces per text (one batched tokenizer call), capped at the window."""
+        enc = self.tokenizer([ex.text for ex in examples], add_special_tokens=False,
+                             truncation=False, verbose=False, return_attention_mask=False)
+        return [min(len(ids), self._content) if self.long_texts == "truncate" else len(ids)
+                for ids in enc["input_ids"]]
 
     def start_run(self) -> None:
         self._truncated = 0

@@ -56,7 +56,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="neither read nor write the on-disk prediction cache")
     p.add_argument("--cache-dir", type=Path, default=None,
                    help="prediction cache folder (default: $NLPERR_CACHE_DIR or ~/.cache/nlperr)")
-    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: best available)")
+    p.add_argument("--device", default=None,
+                   help="cpu, gpu, cuda, cuda:1, mps (default: best available)")
     p.add_argument("--scheme", default=None,
                    help="tagging scheme of the input's tags (CoNLL; default: detected)")
     p.add_argument("--tag-column", default=None, metavar="COLUMN",

@@ -255,7 +255,9 @@ class _Run:
         todo = [i for i, r in enumerate(raw) if r is None]
         # compute ------------------------------------------------------------------------
         if todo:
-            todo.sort(key=lambda i: adapter.length(first_example[i]), reverse=True)
+            lens = adapter.lengths([first_example[i] for i in todo])
+            order = sorted(range(len(todo)), key=lens.__getitem__, reverse=True)
+            todo = [todo[k] for k in order]
             if not self.started:
                 adapter.start_run()
                 self.started = True
