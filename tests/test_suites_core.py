@@ -12,6 +12,7 @@ from nlperr import Example, Span
 from nlperr.cli import main
 from nlperr.engine import Predictor
 from nlperr.errors import InputError
+from nlperr.errors import NlperrWarning as NlperrWarningT
 from nlperr.suites import (DIR, INV, MFT, Suite, compare_results, generate_cases, load_cases, load_suite,
                            mcnemar_exact, run_suite, save_cases, save_suite)
 from nlperr.testing import SuiteFailed, assert_suite_passes
@@ -243,3 +244,41 @@ def test_core_import_stays_light():
             "print([m for m in ('torch','spacy','transformers','datasets') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_no_silent_drops_or_ignored_options(tmp_path):
+    suite = small_suite()
+    # a default template cap that samples says so (W604); an explicit max_cases does not
+    big = Suite("big", [MFT("names", templates=["{first_name} and {first_name2} liked it."],
+                            expect={"label": "positive"})])
+    with pytest.warns(NlperrWarningT, match="W604"):
+        cs = generate_cases(big)
+    assert len(cs) == 1000
+    big.tests[0].max_cases = 50
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NlperrWarningT)
+        assert len(generate_cases(big)) == 50
+    # unknown test names are errors, not ignored
+    with pytest.raises(InputError, match="E207"):
+        generate_cases(suite, tests=["pos", "no such test"])
+    # data / seed next to ready cases would be ignored: refused
+    cases = generate_cases(suite)
+    with pytest.raises(InputError, match="E606"):
+        run_suite(suite, lexicon_sentiment, cases=cases, seed=3, cache=False)
+    with pytest.raises(InputError, match="E606"):
+        run_suite(suite, lexicon_sentiment, cases=cases, data=["x"], cache=False)
+    path = tmp_path / "c.jsonl"
+    save_cases(cases, path)
+    assert main(["suite", "run", str(_write_suite(tmp_path, 0.0)), "--model", "callable:nope:f",
+                 "--cases", str(path), "--seed", "2"]) == 2
+
+
+def test_ner_entity_deleted_by_an_edit_is_counted():
+    suite = Suite("ner", [INV("drop a name", cases=[["We met Maria in Paris.", "We met in Paris."]])],
+                  task="ner")
+    res = run_suite(suite, FakeNER(), cache=False)
+    ents = res.entities.set_index("text")
+    assert ents.loc["Maria", "outcome"] == "deleted" and bool(ents.loc["Maria", "passed"])
+    assert ents.loc["Paris", "outcome"] == "kept"
+    assert res.summary().loc[0, "pass_rate"] == 1.0
+    assert res.flip_table().loc["PER", "deleted"] == 1

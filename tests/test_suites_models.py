@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
@@ -91,3 +92,39 @@ def test_sentiment_suite_with_hf_classifier(minilm_classifier, tmp_path):
     assert res.prediction_stats["forward_passes"] >= 1
     # DIR tests read probabilities: the untrained head still yields valid ones
     assert res.cases[res.cases["type"] == "DIR"]["original_pred"].str.contains("positive=").all()
+
+
+HIPE_AJMC_EN = SHARED / "hipe2022" / "ajmc" / "en" / "HIPE-2022-v2.1-ajmc-test-en.tsv"
+
+
+@pytest.mark.shared_data
+def test_ner_suite_on_hipe_ajmc_with_spacy(spacy_adapter, tmp_path):
+    """The shipped NER suite on a second real corpus (OCR'd 19th-century commentaries, HIPE-2022
+    ajmc en, types pers/work/scope/loc/date): per-type flip tables, JSON report, no silent test."""
+    if not HIPE_AJMC_EN.exists():
+        pytest.skip("../shared/data/hipe2022 is absent")
+    from nlperr.io import load
+    from nlperr.suites.report import to_json
+    data = load(HIPE_AJMC_EN, format="hipe", segment="sentence")[:150]
+    assert {s.label for ex in data for s in ex.spans or ()} >= {"pers", "work"}
+    suite = load_suite("ner-en")
+    with Predictor(spacy_adapter, cache_dir=tmp_path) as p:
+        res = run_suite(suite, p, data=data)
+    s = res.summary().set_index("name")
+    assert len(s) == len(suite.tests)
+    # every test either evaluated cases or says why it did not
+    for name, row in s.iterrows():
+        assert row["n"] > 0 or (row["status"] == "skipped" and row["message"]), name
+    # entity swap draws from the corpus's own gold entities, within type
+    swaps = [c for c in res.caseset.cases if c.test == "swap entities within type"]
+    assert swaps and all(c.variants[0].touched for c in swaps)
+    gold_types = {s.label for c in swaps for s in c.original.spans}
+    assert gold_types <= {"pers", "work", "scope", "loc", "date", "object"}
+    # per-type flip table: rows are spaCy's types on the original, columns kept or the new label
+    ft = res.flip_table("lowercase")
+    assert "kept" in ft.columns or "O" in ft.columns
+    assert set(ft.index) <= set(res.entities["entity_type"]) and len(ft.index) >= 2
+    assert ft.to_numpy().sum() == (res.entities["test"] == "lowercase").sum()
+    rep = json.loads(to_json(res), parse_constant=lambda c: (_ for _ in ()).throw(AssertionError(c)))
+    assert [t["name"] for t in rep["tests"]] == [t.name for t in suite.tests]
+    assert all("perturbation" in t for t in rep["tests"] if t["type"] == "INV")

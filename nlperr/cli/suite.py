@@ -83,6 +83,11 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError(Errors.E606.format(where="--min-cases", field="min_cases",
                                             expected="a non-negative integer", got=args.min_cases))
     suite = load_suite(args.suite)
+    if args.cases and (args.data or args.seed is not None or args.data_format):
+        raise InputError(Errors.E606.format(where="nlperr suite run", field="--data / --seed / --data-format",
+                                            expected="unset with --cases (the case file holds generated cases; "
+                                                     "pass them to `nlperr suite generate` instead)",
+                                            got="both"))
     cases = load_cases(args.cases) if args.cases else generate_cases(
         suite, data=args.data, seed=args.seed, data_format=args.data_format)
     task = args.task or suite.task
@@ -121,6 +126,11 @@ def _print_report(result: Any, comparison: Any) -> None:
             print()
             for t in notes:
                 print(f"{t.status.upper()} {t.name}: {t.message}")
+        ps = result.perturbation_stats
+        if not ps.empty:
+            print("\nperturbations (examples seen; share left unchanged; share with an entity touched):")
+            view = ps[["test", "perturbation", "n", "unchanged_rate", "touched_entity_rate"]]
+            print(view.to_string(index=False, float_format=lambda x: f"{x:.2f}", na_rep="-"))
         ft = result.flip_table()
         if not ft.empty:
             print("\nNER entity outcomes under INV perturbations (rows: original type):")

@@ -209,12 +209,14 @@ def _lexicon_values(key: str, tag: str | None, lexicons: Mapping[str, Sequence],
 
 
 def expand_templates(templates: Sequence[str], lexicons: Mapping[str, Sequence], *, max_cases: int | None,
-                     rng: random.Random, where: str = "templates") -> list[tuple[str, dict[str, tuple[int, int]]]]:
+                     rng: random.Random, where: str = "templates", warn_sampled: bool = False
+                     ) -> list[tuple[str, dict[str, tuple[int, int]]]]:
     """Fill *templates*; return ``(text, {placeholder: (start, end)})`` pairs.
 
     Placeholders with the same name take the same value; ``{name2}`` draws a
     value different from ``{name}``.  With more combinations than *max_cases*,
-    a seeded random sample of *max_cases* is returned (in template order).
+    a seeded random sample of *max_cases* is returned (in template order), with
+    warning W604 when *warn_sampled* (the cap was not asked for).
     """
     out: list[tuple[str, dict[str, tuple[int, int]]]] = []
     per_template: list[list] = []
@@ -234,6 +236,8 @@ def expand_templates(templates: Sequence[str], lexicons: Mapping[str, Sequence],
         per_template.append([(tpl, names, c) for c in combos])
     flat = [x for lst in per_template for x in lst]
     if max_cases is not None and len(flat) > max_cases:
+        if warn_sampled:
+            warn(Warnings.W604.format(where=where, total=len(flat), kept=max_cases))
         keep = sorted(rng.sample(range(len(flat)), max_cases))
         flat = [flat[i] for i in keep]
     for tpl, names, combo in flat:
@@ -292,7 +296,7 @@ def _mft_cases(suite: Suite, t: MFT) -> list[Case]:
     lex = {**suite.lexicons, **t.lexicons}
     rng = random.Random(case_seed(suite.seed, t.name, "templates"))
     filled = expand_templates(t.templates, lex, max_cases=t.max_cases if t.max_cases else 1000, rng=rng,
-                              where=f"test {t.name!r}")
+                              where=f"test {t.name!r}", warn_sampled=not t.max_cases)
     for i, (text, slots) in enumerate(filled):
         exp = _normalize_expect(suite, _expect_for(suite, t, slots))
         spans = None
@@ -399,7 +403,7 @@ def generate_cases(suite: Suite, *, data: Any = None, seed: int | None = None,
     if seed is not None:
         from dataclasses import replace as _r
         suite = _r(suite, seed=int(seed))
-    wanted = set(tests) if tests is not None else None
+    wanted = {suite.test(n).name for n in tests} if tests is not None else None  # unknown names: E207
     examples: list[Example] | None = None
     cases: list[Case] = []
     stats: dict[str, dict[str, Any]] = {}
