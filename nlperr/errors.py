@@ -358,7 +358,7 @@ class Warnings(metaclass=_Catalogue):
     W603 = ("CheckList test {test!r}: expectation {found} was not recognised; mapped to "
             "{mapped}. Check the converted suite.")
     W604 = ("{where}: the templates expand to {total} cases; {kept} were sampled "
-            "(max_cases={kept}).")
+            "(max_cases={kept}). Set max_cases on the test to choose the number.")
     W605 = ("Test {test!r} evaluated no case and is reported as skipped (it cannot fail): "
             "{reason}. Give it data that exercises it, or set min_cases (CLI: --min-cases) "
             "to make such a test fail.")
