@@ -5,7 +5,8 @@ Measures, in one process and on the same model:
 * ``suite``: ``generate_cases`` + ``run_suite`` (no cache, so every unique text is
   predicted once);
 * ``bare``: the adapter's ``predict_batch`` over the same unique texts, sorted by
-  length, in batches of the adapter's batch size (the floor for any suite runner);
+  the adapter's length measure (tokens for HF), in batches of the adapter's batch
+  size (the floor for any suite runner);
 * ``one-at-a-time``: ``predict_batch([text])`` per requested text, duplicates
   included - how per-sample test harnesses such as langtest drive a model;
 * ``warm``: the suite rerun on a warm disk cache (no forward pass).
@@ -92,8 +93,10 @@ def main() -> None:
     unique = list(dict.fromkeys(texts))
     bs = int(adapter.batch_size)
 
-    def bare():  # sorted by length, so padding-sensitive models get their best case too
-        exs = [Example(t) for t in sorted(unique, key=len)]
+    def bare():  # sorted by the adapter's own length (tokens), as the engine does: the same padding
+        exs = [Example(t) for t in unique]
+        lens = adapter.lengths(exs)
+        exs = [exs[i] for i in sorted(range(len(exs)), key=lens.__getitem__, reverse=True)]
         return [p for i in range(0, len(exs), bs) for p in adapter.predict_batch(exs[i:i + bs])]
 
     t_suite = t_bare = float("inf")
@@ -120,7 +123,7 @@ def main() -> None:
     print(f"  threads={args.threads or 'default'}, best of {args.repeat} interleaved runs, "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"  suite (generate + run, cold)   {t_suite:8.2f} s")
-    print(f"  bare batched inference         {t_bare:8.2f} s   (unique texts sorted by length, batch {bs})")
+    print(f"  bare batched inference         {t_bare:8.2f} s   (unique texts sorted by adapter length, batch {bs})")
     print(f"  one text at a time (all texts) {t_loop:8.2f} s   (extrapolated from {n_loop} texts)")
     print(f"  suite rerun, warm cache        {t_warm:8.2f} s   forward passes: "
           f"{warm.prediction_stats['forward_passes']}")
