@@ -149,6 +149,34 @@ def test_ocr_learned_table_and_noise_model(tmp_path):
         perturb("x", "ocr", table=[["", "a", 1]])
 
 
+@pytest.mark.filterwarnings("ignore::nlperr.errors.NlperrWarning")  # W702 short texts, W601
+def test_ocr_with_real_noise_models(tmp_path):
+    """nlperr.ocr NoiseModel objects, registered names and saved JSON files drive the ocr perturbation."""
+    from nlperr.ocr import NoiseModel
+    from nlperr.perturb import apply_edits
+    from nlperr.suites import INV, Suite, generate_cases, load_suite
+    ex = Example("The modern clinic in Berlin is open.", spans=(Span(21, 27, "LOC"),))
+    for model in (NoiseModel.default(), "default"):
+        r = perturb(ex, "ocr", model=model, cer=0.2, seed=3)
+        assert r.changed and apply_edits(ex.text, r.edits) == r.text
+        assert perturb(ex, "ocr", model=model, cer=0.2, seed=3).text == r.text  # seeded
+    # a model learned from confusion counts (rn -> m only), saved and used from a suite file
+    learned = NoiseModel.from_counts({("rn", "m"): 8}, {"rn": 10}, 100, name="rn-to-m")
+    path = tmp_path / "noise.json"
+    learned.to_json(path)
+    r = perturb("modern barn", "ocr", model=str(path), cer=0.5, seed=1)
+    assert r.text in {"modem barn", "modern bam", "modem bam"} and r.changed
+    suite = load_suite({"name": "s", "data": ["a modern barn", "no match here"], "tests": [
+        {"name": "ocr", "type": "INV", "perturbation": "ocr", "params": {"model": str(path), "cer": 0.5}}]})
+    cs = generate_cases(suite)
+    assert [c.original.text for c in cs.cases] == ["a modern barn"]
+    assert "m" in cs.cases[0].variants[0].text and cs.stats["ocr"]["unchanged"] == 1
+    with pytest.raises(InputError, match="E713"):
+        perturb("x", "ocr", model="no-such-model")
+    with pytest.raises(InputError, match="E604"):
+        perturb("x", "ocr", model=3)
+
+
 def test_unknown_perturbation_and_params():
     with pytest.raises(InputError, match="E603"):
         perturb("x", "nope")

@@ -43,6 +43,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import json
+import os
 import random
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -401,6 +402,18 @@ def _load_table(table: Any) -> list[tuple[str, str, float]]:
     return rows
 
 
+def _noise_model(name: str) -> Any:
+    """A registered ``nlperr.ocr`` noise model or a NoiseModel JSON file (loaded once per file version)."""
+    stamp = os.stat(name).st_mtime_ns if os.path.exists(name) else None
+    return _noise_model_cached(name, stamp)
+
+
+@functools.lru_cache(maxsize=16)
+def _noise_model_cached(name: str, stamp: int | None) -> Any:
+    from ..ocr import get_noise_model  # light: nlperr.ocr imports no framework
+    return get_noise_model(name)
+
+
 def _model_edits(model: Any, text: str, cer: float, seed: int) -> list[Edit]:
     noisy, log = model.apply(text, cer=cer, seed=seed)
     edits = []
@@ -430,9 +443,13 @@ def _ocr(example, rng, *, cer, table, model, merge_rate, split_rate):
     _check_rate("ocr", "merge_rate", merge_rate)
     _check_rate("ocr", "split_rate", split_rate)
     text = example.text
+    if isinstance(model, (str, os.PathLike)):
+        model = _noise_model(str(model))
     if model is not None:
         if not hasattr(model, "apply"):
-            raise _bad("ocr", "model", type(model).__name__, "an object with apply(text, cer=, seed=)")
+            raise _bad("ocr", "model", type(model).__name__,
+                       "a NoiseModel (or an object with apply(text, cer=, seed=)), a registered noise "
+                       "model name or a NoiseModel JSON file")
         return _model_edits(model, text, cer, rng.getrandbits(32))
     rows = _load_table(table)
     by_src: dict[str, list[tuple[str, float]]] = {}
