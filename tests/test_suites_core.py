@@ -131,6 +131,8 @@ def test_ner_inv_flip_table_and_mft_entities():
             expect={"entities": {"city": "LOC"}}, min_pass_rate=0.5),
         INV("cities swap", perturbation="city", params={"names": ["Paris", "London", "Springfield"]}),
         INV("lower", perturbation="case", params={"mode": "lower"}),
+        INV("to springfield", cases=[["We met Maria in Paris.", "We met Maria in Springfield."],
+                                     ["and John went to London.", "and John went to Springfield."]]),
     ], task="ner", data=data)
     res = run_suite(suite, FakeNER(), cache=False)
     s = res.summary().set_index("name")
@@ -140,10 +142,26 @@ def test_ner_inv_flip_table_and_mft_entities():
     assert ft.loc["PER", "O"] >= 2 and ft.loc["LOC", "O"] >= 2
     ft = res.flip_table("cities swap")
     assert "flipped" in set(res.entities["outcome"]) or "kept" in set(res.entities["outcome"])
-    # Springfield is not a known city to the fake model: LOC flips to PER
-    swapped = res.entities[(res.entities["test"] == "cities swap") & (res.entities["new_text"] == "Springfield")]
-    assert (swapped["flipped_to"] == "PER").all()
+    swapped = res.entities[res.entities["test"] == "cities swap"]
+    assert set(swapped["new_text"]) <= {"Paris", "London", "Springfield"} and len(swapped) == 4
     assert set(res.by_slice("entity_type")["slice"]) <= {"PER", "LOC", "O"}
+    fs = res.flip_summary("lower").set_index("entity_type")
+    assert fs.loc["PER", "n"] == (res.entities.query("test == 'lower' and entity_type == 'PER'")).shape[0]
+    assert fs.loc["PER", "missed"] == fs.loc["PER", "n"] and fs.loc["PER", "kept_rate"] == 0.0
+    all_fs = res.flip_summary()
+    assert all_fs["n"].sum() == len(res.entities)
+    assert (all_fs[["kept", "flipped", "boundary", "missed", "deleted", "spurious"]].sum(axis=1) == all_fs["n"]).all()
+    spring = res.flip_summary("to springfield").set_index("entity_type")
+    assert spring.loc["LOC", "flipped"] == 2 and spring.loc["LOC", "top_flips"] == "PER 2"
+    assert spring.loc["PER", "kept"] == 2 and spring.loc["PER", "top_flips"] == ""
+    assert res.flip_table("to springfield").loc["LOC", "PER"] == 2
+    ents = res.entities
+    for row in all_fs.itertuples():
+        flipped = ents[(ents["entity_type"] == row.entity_type) & ents["outcome"].isin(["flipped", "spurious"])]
+        assert row.flipped + row.spurious == len(flipped)
+        named = [x.rsplit(" ", 1) for x in row.top_flips.split(", ")] if row.top_flips else []
+        assert all((flipped["flipped_to"] == lab).sum() == int(c) for lab, c in named)
+        assert bool(named) == (len(flipped) > 0)
 
 
 def test_mcnemar_against_binomial():

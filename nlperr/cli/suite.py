@@ -131,10 +131,11 @@ def _print_report(result: Any, comparison: Any) -> None:
             print("\nperturbations (examples seen; share left unchanged; share with an entity touched):")
             view = ps[["test", "perturbation", "n", "unchanged_rate", "touched_entity_rate"]]
             print(view.to_string(index=False, float_format=lambda x: f"{x:.2f}", na_rep="-"))
-        ft = result.flip_table()
-        if not ft.empty:
-            print("\nNER entity outcomes under INV perturbations (rows: original type):")
-            print(ft.to_string())
+        fs = result.flip_summary()
+        if not fs.empty:
+            print("\nNER entity outcomes under INV perturbations (rows: type predicted on the original; "
+                  "O: new spurious entities; full table: SuiteResult.flip_table()):")
+            print(fs.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
     s = result.prediction_stats
     print(f"\npredictions: {s.get('requested', 0)} requested, {s.get('unique', 0)} unique, "
           f"{s.get('cache_hits', 0)} cache hits, {s.get('forward_passes', 0)} forward passes")
