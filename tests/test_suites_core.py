@@ -12,9 +12,10 @@ from nlperr import Example, Span
 from nlperr.cli import main
 from nlperr.engine import Predictor
 from nlperr.errors import InputError
+from nlperr.analysis import mcnemar_test as mcnemar_exact
 from nlperr.errors import NlperrWarning as NlperrWarningT
 from nlperr.suites import (DIR, INV, MFT, Suite, compare_results, generate_cases, load_cases, load_suite,
-                           mcnemar_exact, run_suite, save_cases, save_suite)
+                           run_suite, save_cases, save_suite)
 from nlperr.testing import SuiteFailed, assert_suite_passes
 
 from _suites_helpers import FakeNER, FakeSentiment, lexicon_sentiment
@@ -166,6 +167,7 @@ def test_ner_inv_flip_table_and_mft_entities():
 
 def test_mcnemar_against_binomial():
     from math import comb
+
     assert mcnemar_exact(0, 0) == 1.0
     assert mcnemar_exact(3, 3) == 1.0
     p = mcnemar_exact(8, 1)

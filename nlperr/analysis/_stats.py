@@ -200,11 +200,19 @@ def mcnemar_test(b: int, c: int, *, method: str = "exact") -> float:
     ``method="exact"``: binomial test of ``min(b, c)`` in ``b + c`` trials with
     p = 0.5 (valid for any count).  ``method="chi2"``: chi-square with continuity
     correction (1 degree of freedom).
+
+    >>> mcnemar_test(0, 0)
+    1.0
+    >>> round(mcnemar_test(10, 1), 4)
+    0.0117
     """
     if method not in ("exact", "chi2"):
         raise InputError(Errors.E207.format(value=method, option="method",
                                             allowed="'exact', 'chi2'"))
     b, c = int(b), int(c)
+    if b < 0 or c < 0:
+        raise InputError(Errors.E012.format(where="mcnemar_test", expected="non-negative counts",
+                                            field="b, c", got=(b, c)))
     n = b + c
     if n == 0:
         return 1.0

@@ -1,4 +1,5 @@
-"""Comparing two checkpoints on the same cases: regressions and McNemar's exact test."""
+"""Comparing two checkpoints on the same cases: regressions and McNemar's exact test
+(:func:`nlperr.analysis.mcnemar_test`, shared with the baseline comparison)."""
 
 from __future__ import annotations
 
@@ -7,32 +8,11 @@ from typing import Any
 
 import pandas as pd
 
+from ..analysis._stats import mcnemar_test
 from ..errors import Errors, InputError
 from .runner import SuiteResult, run_suite
 
-__all__ = ["mcnemar_exact", "compare_results", "compare_models"]
-
-
-def mcnemar_exact(b: int, c: int) -> float:
-    """Two-sided exact McNemar p-value for *b* and *c* discordant pairs.
-
-    Under H0 the discordant pairs split Binomial(b + c, 1/2); the p-value is
-    ``min(1, 2 * P[X <= min(b, c)])``.
-
-    >>> mcnemar_exact(0, 0)
-    1.0
-    >>> round(mcnemar_exact(10, 1), 4)
-    0.0117
-    """
-    if b < 0 or c < 0:
-        raise InputError(Errors.E606.format(where="mcnemar_exact", field="b, c",
-                                            expected="non-negative counts", got=(b, c)))
-    n = b + c
-    if n == 0:
-        return 1.0
-    k = min(b, c)
-    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2.0 ** n
-    return min(1.0, 2.0 * tail)
+__all__ = ["compare_results", "compare_models"]
 
 
 def compare_results(baseline: SuiteResult, new: SuiteResult, *, alpha: float = 0.05) -> pd.DataFrame:
@@ -55,7 +35,7 @@ def compare_results(baseline: SuiteResult, new: SuiteResult, *, alpha: float = 0
         both = [k for k in a if a[k] is not None and b[k] is not None]  # skipped in neither run
         reg = sum(1 for k in both if a[k] and not b[k])
         fix = sum(1 for k in both if not a[k] and b[k])
-        p = mcnemar_exact(reg, fix)
+        p = mcnemar_test(reg, fix)
         rows.append({"name": t.name, "type": t.type, "n": t.n, "baseline_pass_rate": base_tests[t.name].pass_rate,
                      "pass_rate": t.pass_rate, "regressions": reg, "fixes": fix, "p_value": p,
                      "significant_regression": bool(p < alpha and reg > fix)})
