@@ -352,8 +352,9 @@ class Warnings(metaclass=_Catalogue):
             "Pass zero_division=0, 1 or numpy.nan (CLI: --zero-division) to choose the "
             "value and silence this warning.")
     # (analysis: add W501-W599 above this line)
-    W601 = ("Perturbation {name!r} changed nothing in {count} of {total} example(s) of test "
-            "{test!r}; those examples are left out of the test (see the perturbation stats).")
+    W601 = ("{count} test(s) left out the examples their perturbation did not change "
+            "(unchanged/seen): {tests}. Per-test counts: CaseSet.stats, "
+            "SuiteResult.perturbation_stats and the CLI report.")
     W602 = ("Test {test!r}: {count} of {total} case(s) were skipped: {reason}.")
     W603 = ("CheckList test {test!r}: expectation {found} was not recognised; mapped to "
             "{mapped}. Check the converted suite.")

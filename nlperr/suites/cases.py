@@ -372,8 +372,6 @@ def _pair_cases(suite: Suite, t: INV | DIR, data: Sequence[Example], stats: dict
             continue
         out.append(Case(t.name, ex_id, src, [Variant(res.text, res.edits, res.example.spans, res.touched)]))
     stats[t.name] = {**st.to_dict(), "test": t.name}
-    if st.unchanged and st.n:
-        warn(Warnings.W601.format(name=t.perturbation, count=st.unchanged, total=st.n, test=t.name))
     return out
 
 
@@ -418,6 +416,11 @@ def generate_cases(suite: Suite, *, data: Any = None, seed: int | None = None,
             if examples is None and not t.cases:
                 examples = suite_data(suite, data, data_format=data_format)
             cases += _pair_cases(suite, t, examples or [], stats)
+    left_out = [f"{name} {st['unchanged']}/{st['n']}" for name, st in stats.items()
+                if st.get("unchanged") and st.get("n")]
+    if left_out:
+        # one warning per generation: the per-test counts are in CaseSet.stats and the reports
+        warn(Warnings.W601.format(count=len(left_out), tests="; ".join(left_out)))
     return CaseSet(suite.name, suite.seed, cases, stats, names)
 
 
