@@ -104,7 +104,9 @@ class Errors(metaclass=_Catalogue):
             "first token line of this sentence), got {got}: {line}. Fix the line, or "
             "pass the right column layout.")
     E002 = ("{where}: malformed tag {tag!r}. Tags must be 'O', '-' (missing) or "
-            "PREFIX-TYPE with PREFIX in {prefixes} for scheme {scheme}.")
+            "PREFIX-TYPE with PREFIX in {prefixes} (scheme: {scheme}). Fix the tag, or "
+            "check that the tag column and the scheme are the right ones (tag_column=..., "
+            "scheme=...; CLI: --tag-column, --scheme).")
     E003 = "{where}: the file is empty (no examples found). Check the path and format."
     E004 = ("{where}: column {column} does not exist: the line has {ncols} columns. "
             "Choose a column index in 0..{maxcol} (or a negative index).")
@@ -119,7 +121,8 @@ class Errors(metaclass=_Catalogue):
     E009 = ("{where}: the HIPE header must start with 'TOKEN' and contain {column!r}; "
             "got {header}.")
     E010 = ("{where}: column {column!r} not found; available columns: {available}.")
-    E011 = "{where}: {path!r} does not exist."
+    E011 = ("{where}: {path!r} does not exist. Check the path (relative paths are read "
+            "from the current folder).")
     E012 = ("{where}: expected a value of type {expected} for {field!r}, got {got}.")
     E013 = ("{where}: the token {token!r} does not occur in the text at or after "
             "offset {offset}. Tokens must appear in the text in order.")

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..about import __version__
 from ..data import Example
 from ..errors import Errors, MissingDependencyError, ModelNotFoundError
 from ._util import check_device_name, hash_path
@@ -79,7 +80,10 @@ class DeferredAdapter(Adapter):
 
     # -- protocol: answered without loading ------------------------------------------
     def fingerprint(self) -> str:
-        return f"deferred:{self.kind}:{self.files_hash}"
+        # The options hold only what the user passed; the adapters' defaults are
+        # implied by the nlperr version, so a release that changes a default never
+        # reads entries written under the old one.
+        return f"deferred:{__version__}:{self.kind}:{self.files_hash}"
 
     def settings(self) -> dict[str, Any]:
         return {"options": {k: v for k, v in sorted(self.options.items())

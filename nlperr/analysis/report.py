@@ -450,9 +450,10 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
                 for r in sig.head(top).itertuples(index=False)]
             for r in sig.head(3).itertuples(index=False):
                 n_slice_findings += 1
+                ci = (f" (95% CI of the difference {r.ci_low:.2f} to {r.ci_high:.2f})"
+                      if np.isfinite(r.ci_low) and np.isfinite(r.ci_high) else "")
                 findings.append(f"F1 is {r.f1:.2f} for {r.attribute} = {r.value} "
-                                f"({r.support} entities), {-r.delta:.2f} below overall "
-                                f"(95% CI of the difference {r.ci_low:.2f} to {r.ci_high:.2f}).")
+                                f"({r.support} entities), {-r.delta:.2f} below overall{ci}.")
     cases = ner_cases(gold, pred, baseline=baseline, k=top, errors=errors)
     tables.update(cases)
     if len(pairs):

@@ -91,9 +91,9 @@ def split_tag(tag: str, *, where: str = "tags", scheme: str | None = None) -> tu
         return tag, ""
     if len(tag) > 2 and tag[1] in "-_" and tag[0] in "BIELUSM":
         return tag[0], tag[2:]
-    prefixes = sorted(_PREFIXES[scheme]) if scheme else "BIELUS"
+    prefixes = sorted(_PREFIXES[scheme]) if scheme else list("BIELUS")
     raise SchemeError(Errors.E002.format(where=where, tag=tag, prefixes=list(prefixes),
-                                         scheme=scheme or "any"))
+                                         scheme=scheme or "not yet known"))
 
 
 def _ends(prev_prefix: str, prefix: str, prev_type: str, typ: str) -> bool:
