@@ -354,6 +354,24 @@ def _prf_dict(row) -> dict:
             "f1": float(row["f1"])}
 
 
+def _add_baseline(cmp: Any, metric: str, summary: dict[str, Any],
+                  tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """Put a baseline comparison's tables and overall numbers into the report; return
+    the overall row (model, baseline, delta, ci_low, ci_high)."""
+    tables["baseline_outcomes"] = cmp.outcomes
+    tables["baseline_per_type"] = cmp.per_type
+    tables["baseline_per_slice"] = cmp.per_slice
+    tables["baseline_wins"] = cmp.baseline_wins
+    overall = cmp.per_type.set_index("label").loc["overall"]
+    summary["baseline"] = {"outcomes": cmp.counts(), "mcnemar": cmp.mcnemar,
+                           f"{metric}_model": float(overall["model"]),
+                           f"{metric}_baseline": float(overall["baseline"]),
+                           "delta": float(overall["delta"]),
+                           "ci_low": float(overall["ci_low"]),
+                           "ci_high": float(overall["ci_high"])}
+    return overall
+
+
 @_one_undefined_warning
 def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
                 train: Sequence[Example] | None = None,
@@ -476,17 +494,7 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
         findings.append(res.finding)
     if baseline is not None:
         cmp = compare_ner(gold, pred, baseline, train=train, n_boot=n_boot, seed=seed)
-        tables["baseline_outcomes"] = cmp.outcomes
-        tables["baseline_per_type"] = cmp.per_type
-        tables["baseline_per_slice"] = cmp.per_slice
-        tables["baseline_wins"] = cmp.baseline_wins
-        overall = cmp.per_type.set_index("label").loc["overall"]
-        summary["baseline"] = {"outcomes": cmp.counts(), "mcnemar": cmp.mcnemar,
-                               "f1_model": float(overall["model"]),
-                               "f1_baseline": float(overall["baseline"]),
-                               "delta": float(overall["delta"]),
-                               "ci_low": float(overall["ci_low"]),
-                               "ci_high": float(overall["ci_high"])}
+        overall = _add_baseline(cmp, "f1", summary, tables)
         findings.append(f"Against the baseline, F1 changes by {overall['delta']:+.3f} "
                         f"(95% CI {overall['ci_low']:+.3f} to {overall['ci_high']:+.3f}); "
                         f"{cmp.mcnemar['fixed']} entities fixed, {cmp.mcnemar['broken']} broken "
@@ -589,16 +597,6 @@ def analyze_classification(gold: Sequence[Example], pred: Sequence[Example], *,
         findings.append(f"{n_easy} easy example(s) (short, frequent words) are misclassified.")
     if baseline is not None:
         cmp = compare_classification(gold, pred, baseline, train=train, n_boot=n_boot, seed=seed)
-        tables["baseline_outcomes"] = cmp.outcomes
-        tables["baseline_per_type"] = cmp.per_type
-        tables["baseline_per_slice"] = cmp.per_slice
-        tables["baseline_wins"] = cmp.baseline_wins
-        overall = cmp.per_type.set_index("label").loc["overall"]
-        summary["baseline"] = {"outcomes": cmp.counts(), "mcnemar": cmp.mcnemar,
-                               "accuracy_model": float(overall["model"]),
-                               "accuracy_baseline": float(overall["baseline"]),
-                               "delta": float(overall["delta"]),
-                               "ci_low": float(overall["ci_low"]),
-                               "ci_high": float(overall["ci_high"])}
+        _add_baseline(cmp, "accuracy", summary, tables)
     summary["findings"] = findings
     return Report("classification", summary, tables, findings)
