@@ -233,9 +233,22 @@ def test_csv_prediction_columns_last(tmp_path, capsys):
     assert rc == 0, err
     with open(out, encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == ["id", "text", "label", "source", "pred_label"]
-    assert [r[1:] for r in rows[1:]] == [["short", "len5", "web", "len5"],
-                                        ["longer one", "x", "app", "len10"]]
+    assert rows[0] == ["text", "label", "source", "pred_label"]
+    assert rows[1:] == [["short", "len5", "web", "len5"], ["longer one", "x", "app", "len10"]]
+
+
+def test_csv_keeps_the_inputs_column_names_and_order(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("source,review,sentiment\nweb,short,len5\napp,longer one,x\n",
+                   encoding="utf-8")
+    out = tmp_path / "out.csv"
+    rc, err = _run(capsys, "--model", CLS, "--input", src, "--output", out, "--no-cache",
+                   "--text-column", "review", "--label-column", "sentiment")
+    assert rc == 0, err
+    with open(out, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["source", "review", "sentiment", "pred_label"]
+    assert rows[1:] == [["web", "short", "len5", "len5"], ["app", "longer one", "x", "len10"]]
 
 
 @pytest.mark.slow

@@ -190,12 +190,22 @@ def test_csv_round_trip(tmp_path):
     assert [(e.text, e.label, e.id) for e in exs] == [
         ("Great, really", "pos", "c.csv:2"), ("meh", "neg", "c.csv:3"),
         ("multi\nline", None, "c.csv:4")]
-    assert exs[0].meta == {"source": "web"}
+    assert exs[0].meta["source"] == "web"
+    assert exs[0].meta["csv_layout"] == {"header": ["text", "label", "source"], "text": "text",
+                                         "label": "label", "id": None}
     out = tmp_path / "o.csv"
     write_csv(exs, out)
+    # written back under the input's own layout: the same file
+    assert out.read_text(encoding="utf-8") == p.read_text(encoding="utf-8")
+    back = read_csv(out)
+    assert [(e.text, e.label, e.meta["source"]) for e in back] == \
+           [(e.text, e.label, e.meta["source"]) for e in exs]
+    # examples built in code (no layout) get id, text, label and meta columns
+    plain = [e.copy(meta={"source": e.meta["source"]}) for e in exs]
+    write_csv(plain, out)
     back = read_csv(out, id_column="id")
-    assert [(e.id, e.text, e.label, e.meta) for e in back] == \
-           [(e.id, e.text, e.label, e.meta) for e in exs]
+    assert [(e.id, e.text, e.label, e.meta["source"]) for e in back] == \
+           [(e.id, e.text, e.label, e.meta["source"]) for e in exs]
 
 
 def test_csv_predictions_and_dataframe(tmp_path):

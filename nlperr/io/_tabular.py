@@ -67,6 +67,9 @@ def read_csv(
         li = header.index(label_column) if label_column is not None else -1
         ii = header.index(id_column) if id_column is not None else -1
         others = [(k, h) for k, h in enumerate(header) if k not in (ti, li, ii)]
+        # how to write the file back under its own column names (see write_csv)
+        layout = {"header": list(header), "text": text_column, "label": label_column,
+                  "id": id_column}
         line = reader.line_num
         for row in reader:
             start, line = line + 1, reader.line_num
@@ -78,11 +81,16 @@ def read_csv(
                                                      got=len(row), line=sep.join(row)[:80]))
             label = row[li] if li >= 0 and row[li] != "" else None
             meta = {h: row[k] for k, h in others}
+            meta[CSV_LAYOUT] = layout
             out.append(Example(text=row[ti], label=label, meta=meta,
                                id=row[ii] if ii >= 0 else where))
     if not out:
         raise empty_error(p)
     return out
+
+
+#: ``Example.meta`` key under which :func:`read_csv` records the file's column layout.
+CSV_LAYOUT = "csv_layout"
 
 
 def _is_missing(value: Any) -> bool:
@@ -190,6 +198,22 @@ def to_dataframe(examples: Iterable[Example], *,
     return pd.DataFrame(data)
 
 
+def _restore_layout(df: Any, examples: Sequence[Example]) -> Any:
+    """Give a frame of examples read by :func:`read_csv` the input's column names and
+    order back (the text, label and id columns under their own names, no synthetic
+    ``id`` column when the input had none); new columns (predictions) come last."""
+    layouts = [ex.meta.get(CSV_LAYOUT) for ex in examples]
+    if not layouts or any(lay is None or lay != layouts[0] for lay in layouts):
+        return df
+    lay = layouts[0]
+    if lay["id"] is None and "id" in df.columns:
+        df = df.drop(columns=["id"])
+    rename = {"text": lay["text"], "label": lay["label"], "id": lay["id"]}
+    df = df.rename(columns={k: v for k, v in rename.items() if v is not None and k in df.columns})
+    first = [c for c in lay["header"] if c in df.columns]
+    return df[first + [c for c in df.columns if c not in first]]
+
+
 def write_csv(examples: Iterable[Example], path: PathLike, *,
               predictions: Sequence[Example] | None = None, sep: str = ",",
               encoding: str = "utf-8") -> None:
@@ -197,7 +221,9 @@ def write_csv(examples: Iterable[Example], path: PathLike, *,
 
     Multi-label labels are written joined by ``|``; spans are not written (use
     JSONL or CoNLL for NER).  With *predictions*, ``pred_label`` and
-    ``prob_<label>`` columns are added.
+    ``prob_<label>`` columns are added last.  Examples read by :func:`read_csv`
+    are written back under the input's own column names and order (e.g.
+    ``review,sentiment,source`` stays so; no ``id`` column is added).
 
     Examples
     --------
@@ -208,9 +234,11 @@ def write_csv(examples: Iterable[Example], path: PathLike, *,
     >>> p.read_text(encoding="utf-8").splitlines()
     ['id,text,label', 'a,good,pos']
     """
+    examples = list(examples)
     df = to_dataframe(examples, predictions=predictions)
     if "spans" in df.columns:
         df = df.drop(columns=["spans"])
+    df = _restore_layout(df, examples)
     for col in ("label", "pred_label"):
         if col in df.columns:
             df[col] = [("|".join(v) if isinstance(v, tuple) else v) for v in df[col]]
