@@ -77,7 +77,11 @@ def test_write_system_output(tmp_path):
     back = read_hipe(out)
     assert [[s.key for s in e.spans] for e in back] == [[s.key for s in e.spans] for e in pred]
     assert back[0].meta["document"] == gold[0].meta["document"]
-    assert back[0].meta["misc"] == gold[0].meta["misc"]
+    # MISC kept, except the LED flags, which describe gold mentions
+    assert back[0].meta["misc"] == [[f for f in flags if not f.startswith("LED")]
+                                    for flags in gold[0].meta["misc"]]
+    assert any(f.startswith("LED") for flags in gold[0].meta["misc"] for f in flags)
+    assert all(s.meta is None or "LED" not in s.meta for e in back for s in e.spans)
     # other NE columns kept from the input ...
     assert [s.label for s in read_hipe(out, column="NE-FINE-LIT")[0].spans] == [
         "pers.author", "loc", "loc"]

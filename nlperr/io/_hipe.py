@@ -261,7 +261,9 @@ def write_hipe(
     metadata (``meta["document"]``) is written as ``# hipe2022:key = value`` lines
     before each document, documents are separated by an empty line, and MISC flags
     come from ``meta["misc"]`` (else ``NoSpaceAfter`` is derived from the token
-    offsets).  A file read with :func:`read_hipe` is written back byte for byte.
+    offsets); in system output (*predictions* given) the ``LEDx.xx`` flags, which
+    mark gold mentions, are left out.  A file read with :func:`read_hipe` is
+    written back byte for byte.
 
     Examples
     --------
@@ -336,6 +338,9 @@ def write_hipe(
                 if misc_col >= 0:
                     if flags is not None and len(flags) == n:
                         f = list(flags[t])
+                        if predictions is not None:
+                            # LEDx.xx describes a *gold* mention: not part of a system response
+                            f = [x for x in f if not x.startswith("LED")]
                     else:
                         f = [] if spaces[t] or t == n - 1 else ["NoSpaceAfter"]
                     row[misc_col] = "|".join(f) if f else "_"
