@@ -86,25 +86,9 @@ def word_forms(tokens: list[str], has_letter: "np.ndarray | None" = None) -> lis
 
 @lru_cache(maxsize=1)
 def _bmp_table() -> np.ndarray:
-    table = np.zeros(0x10000, dtype=np.uint8)
-    for cp in range(0x10000):
-        ch = chr(cp)
-        f = 0
-        if ch.isalnum():
-            f |= ALNUM
-        if ch.isalpha():
-            f |= ALPHA
-            f |= VOWEL if ch in VOWELS else CONSONANT if ch in CONSONANTS else 0
-        if ch.isupper():
-            f |= UPPER
-        if ch.islower():
-            f |= LOWER
-        if ch.isspace():
-            f |= SPACE
-        if not ch.isalnum() and not ch.isspace():
-            f |= PUNCT
-        table[cp] = f
-    return table
+    """Character classes of the Basic Multilingual Plane, from :func:`_class_of`."""
+    return np.fromiter((_class_of(chr(cp)) for cp in range(0x10000)), dtype=np.uint8,
+                       count=0x10000)
 
 
 def _class_of(ch: str) -> int:
