@@ -114,6 +114,25 @@ def _acc(T: np.ndarray) -> np.ndarray:
         return T[..., 0] / T[..., 1]
 
 
+def _slice_frame(name: str, names: Sequence[str], A: np.ndarray, B: np.ndarray, score,
+                 n_boot: int, seed: int | None) -> pd.DataFrame:
+    """Rows of one attribute: per-slice score of model (*A*) and baseline (*B*) from
+    per-example sufficient statistics (n, K, s; column 1 is the support), delta and
+    paired bootstrap CI."""
+    sm, sb = score(A.sum(0)), score(B.sum(0))
+    lo, hi = _paired_ci(A, B, score, n_boot, seed)
+    return pd.DataFrame({"attribute": name, "value": names,
+                         "support": A.sum(0)[:, 1].astype(int), "model": sm, "baseline": sb,
+                         "delta": sm - sb, "ci_low": lo, "ci_high": hi})
+
+
+def _per_slice(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if not frames:
+        return pd.DataFrame(columns=["attribute", "value", "support", "model", "baseline",
+                                     "delta", "ci_low", "ci_high", "significant"])
+    return _sig(pd.concat(frames, ignore_index=True))
+
+
 def _sig(df: pd.DataFrame) -> pd.DataFrame:
     df["significant"] = (df["ci_low"] > 0) | (df["ci_high"] < 0)
     return df
@@ -249,15 +268,8 @@ def compare_ner(gold: Sequence[Example], pred: Sequence[Example], baseline: Sequ
             return S
 
         A, B = sstats(tm, fm, gvm, pvm), sstats(tb, fb, gvb, pvb)
-        fa, fbb = _f1(A.sum(0)), _f1(B.sum(0))
-        lo, hi = _paired_ci(A, B, _f1, n_boot, seed)
-        frames.append(pd.DataFrame({"attribute": name, "value": names,
-                                    "support": A.sum(0)[:, 1].astype(int), "model": fa,
-                                    "baseline": fbb, "delta": fa - fbb, "ci_low": lo,
-                                    "ci_high": hi}))
-    per_slice = _sig(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame(
-        columns=["attribute", "value", "support", "model", "baseline", "delta", "ci_low",
-                 "ci_high", "significant"])
+        frames.append(_slice_frame(name, names, A, B, _f1, n_boot, seed))
+    per_slice = _per_slice(frames)
     return ComparisonResult(outcomes, per_type, per_slice, mc, _wins(per_type, per_slice))
 
 
@@ -341,13 +353,6 @@ def compare_classification(gold: Sequence[Example], pred: Sequence[Example],
         A[np.arange(n), code, 1] = 1
         B[np.arange(n), code, 0] = br
         B[np.arange(n), code, 1] = 1
-        am, ab = _acc(A.sum(0)), _acc(B.sum(0))
-        lo, hi = _paired_ci(A, B, _acc, n_boot, seed)
-        frames.append(pd.DataFrame({"attribute": name, "value": names,
-                                    "support": A.sum(0)[:, 1].astype(int), "model": am,
-                                    "baseline": ab, "delta": am - ab, "ci_low": lo,
-                                    "ci_high": hi}))
-    per_slice = _sig(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame(
-        columns=["attribute", "value", "support", "model", "baseline", "delta", "ci_low",
-                 "ci_high", "significant"])
+        frames.append(_slice_frame(name, names, A, B, _acc, n_boot, seed))
+    per_slice = _per_slice(frames)
     return ComparisonResult(outcomes, per_type, per_slice, mc, _wins(per_type, per_slice))
