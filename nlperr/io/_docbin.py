@@ -116,27 +116,23 @@ def _doc(nlp: Any, ex: Example, where: str) -> Any:
         return nlp.make_doc(ex.text)
     words: list[str] = []
     spaces: list[bool] = []
+
+    def add_gap(gap: str) -> None:
+        # one space after a word is its trailing space; other whitespace is a token
+        if words and gap.startswith(" "):
+            spaces[-1] = True
+            gap = gap[1:]
+        if gap:
+            words.append(gap)
+            spaces.append(False)
+
     pos = 0
     for t in ex.tokens:
-        gap = ex.text[pos:t.start]
-        if gap:
-            if words and gap.startswith(" "):
-                spaces[-1] = True
-                gap = gap[1:]
-            if gap:
-                words.append(gap)
-                spaces.append(False)
+        add_gap(ex.text[pos:t.start])
         words.append(t.text)
         spaces.append(False)
         pos = t.end
-    tail = ex.text[pos:]
-    if tail:
-        if words and tail.startswith(" "):
-            spaces[-1] = True
-            tail = tail[1:]
-        if tail:
-            words.append(tail)
-            spaces.append(False)
+    add_gap(ex.text[pos:])
     doc = Doc(nlp.vocab, words=words, spaces=spaces)
     if doc.text != ex.text:  # pragma: no cover - guarded by construction
         raise InputError(Errors.E013.format(where=where, token=ex.text[:20], offset=0))
