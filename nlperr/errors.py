@@ -319,6 +319,15 @@ class Errors(metaclass=_Catalogue):
     E715 = ("{what} needs {needed}. {hint}")
     # (ocr: add E701-E799 above this line)
 
+    # --- results and reports (E801-E849) ----------------------------------------------
+    E801 = ("{path}: not a saved nlperr result (no result.json). Pass a folder written by "
+            "Result.save() or by an nlperr command's --out.")
+    E802 = ("{path}: the saved result cannot be read ({reason}). Save it again with the same "
+            "nlperr version.")
+    # (results/report: add E803-E849 above this line)
+    # (attention/explain: E850-E899; training: E900-E949; quality: E950-E999;
+    #  drift: E1000-E1049; hostile input/limits: E030-E099; scale-out: E1050-E1099)
+
 
 class Warnings(metaclass=_Catalogue):
     W001 = ("{where}: {count} tag(s) were invalid under strict {scheme} and were read "

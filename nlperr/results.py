@@ -1,0 +1,477 @@
+"""One result protocol for every analysis that ends in tables.
+
+Every nlperr analysis (NER / classification reports, suite results, OCR
+statistics, attention, training, data-quality and drift checks) returns a
+:class:`Result`:
+
+``summary``
+    a dict of plain JSON types (``str``, ``int``, ``float``, ``bool``, ``None``,
+    lists and dicts of those), with keys documented by each analysis;
+``tables``
+    name -> :class:`pandas.DataFrame` with documented columns;
+``findings``
+    a list of :class:`Finding`: plain-language statements, each with the metric,
+    its value, the threshold it was judged against and example ids;
+``figures``
+    name -> a function ``fig(ax=None)`` that draws from the result's numbers
+    (matplotlib; ``pip install 'nlperr[report]'``) and returns the figure.
+
+and the same methods everywhere: :meth:`Result.to_dict`, :meth:`Result.to_json`
+(strict JSON through :func:`to_json_text`, the one encoder of the library),
+:meth:`Result.to_markdown`, :meth:`Result.to_html`, :meth:`Result.save` and
+:func:`load` (``Result.load``) to read a saved result back.  Computing never
+renders; renderers (:mod:`nlperr.report`) know only this protocol.
+
+A subclass sets ``kind`` (the name written to ``result.json`` and used by
+:func:`load` to pick the class back), ``title`` and optionally
+``figure_specs``: figure name -> ``"module:function"``, each function taking
+``(result, ax=None)``.
+
+>>> import pandas as pd
+>>> r = Result(summary={"f1": float("nan"), "n": 3},
+...            tables={"scores": pd.DataFrame({"label": ["PER"], "f1": [0.5]})},
+...            findings=[Finding("PER is weak", metric="f1", value=0.5, threshold=0.8)])
+>>> r.to_json(indent=None)
+'{"f1": null, "n": 3}'
+>>> r.findings[0].to_dict()["threshold"]
+0.8
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import functools
+import importlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from .errors import Errors, FormatError, InputError
+
+__all__ = ["Finding", "Result", "jsonable", "to_json_text", "load", "register_result",
+           "result_class", "SEVERITIES", "SAVE_FORMATS"]
+
+#: Allowed :attr:`Finding.severity` values, mildest first.
+SEVERITIES = ("info", "warning", "critical")
+#: Formats :meth:`Result.save` can write.
+SAVE_FORMATS = ("json", "csv", "md", "html", "parquet")
+_MANIFEST = "result.json"
+_PROTOCOL_VERSION = 1
+
+
+# --- one strict JSON encoder ------------------------------------------------------------
+
+def jsonable(value: Any) -> Any:
+    """*value* as plain JSON types, recursively.
+
+    numpy scalars and arrays become Python numbers and lists, NaN and +/-inf
+    become ``None``, tuples and sets lists (sets sorted), paths and
+    dates strings, dataclasses and pandas objects dicts / lists of records.
+    Mapping keys become strings.
+    """
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return [jsonable(v) for v in sorted(value, key=repr)]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if hasattr(value, "to_dict"):
+            return jsonable(value.to_dict())
+        return jsonable(dataclasses.asdict(value))
+    mod = type(value).__module__
+    if mod.startswith("numpy"):
+        if hasattr(value, "tolist"):
+            return jsonable(value.tolist())
+        return jsonable(value.item())
+    if mod.startswith("pandas"):
+        if hasattr(value, "to_dict") and hasattr(value, "columns"):
+            return jsonable(value.to_dict("records"))
+        if hasattr(value, "tolist"):
+            return jsonable(value.tolist())
+        if hasattr(value, "isoformat"):
+            return None if str(value) == "NaT" else value.isoformat()
+        if str(value) in ("NaN", "<NA>", "NaT"):
+            return None
+    if hasattr(value, "to_dict"):
+        return jsonable(value.to_dict())
+    raise TypeError(f"{type(value).__name__} is not JSON-serialisable: {value!r:.80}")
+
+
+def to_json_text(value: Any, *, indent: int | None = 2) -> str:
+    """Strict JSON text of *value* (through :func:`jsonable`; never ``NaN``).
+
+    >>> to_json_text({"a": float("inf"), "b": (1, 2)}, indent=None)
+    '{"a": null, "b": [1, 2]}'
+    """
+    return json.dumps(jsonable(value), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+# --- findings -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Finding:
+    """A plain-language statement about a result.
+
+    Attributes
+    ----------
+    message : str
+        The statement, readable on its own ("34 test sentences are exact copies
+        of train sentences").
+    metric : str or None
+        The metric it is about (a summary key or a table column).
+    value, threshold : float or None
+        The measured value and the threshold it was judged against.
+    severity : str
+        One of :data:`SEVERITIES`.
+    examples : tuple of str
+        Ids of examples that show it.
+    """
+
+    message: str
+    metric: str | None = None
+    value: float | None = None
+    threshold: float | None = None
+    severity: str = "info"
+    examples: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise InputError(Errors.E207.format(value=self.severity, option="severity",
+                                                allowed=list(SEVERITIES)))
+        if not isinstance(self.examples, tuple):
+            object.__setattr__(self, "examples", tuple(str(e) for e in self.examples))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"message": self.message, "metric": self.metric, "value": jsonable(self.value),
+                "threshold": jsonable(self.threshold), "severity": self.severity,
+                "examples": list(self.examples)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | str) -> "Finding":
+        if isinstance(d, str):
+            return cls(d)
+        return cls(message=str(d["message"]), metric=d.get("metric"), value=d.get("value"),
+                   threshold=d.get("threshold"), severity=d.get("severity", "info"),
+                   examples=tuple(str(e) for e in d.get("examples") or ()))
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def as_findings(items: Iterable[Finding | str | Mapping[str, Any]] | None) -> list[Finding]:
+    """Findings from :class:`Finding` objects, plain strings or dicts."""
+    out = []
+    for it in items or ():
+        out.append(it if isinstance(it, Finding) else Finding.from_dict(it))
+    return out
+
+
+# --- the registry of result kinds (filled where each kind is defined) ---------------------
+
+_KINDS: dict[str, str] = {
+    # kind -> "module:Class"; the built-ins are listed here, in one place, so that
+    # load() knows every kind without importing anything first.
+    "result": "nlperr.results:Result",
+}
+
+
+def register_result(kind: str, target: str | type) -> None:
+    """Let :func:`load` read results of *kind* back as *target* (a class or
+    ``"module:Class"``).  Built-in kinds need no registration."""
+    if not isinstance(target, str):
+        target = f"{target.__module__}:{target.__qualname__}"
+    _KINDS[kind] = target
+
+
+def result_class(kind: str) -> type["Result"]:
+    """The class registered for *kind* (imported on first use)."""
+    target = _KINDS.get(kind)
+    if target is None:
+        raise InputError(Errors.E207.format(value=kind, option="result kind",
+                                            allowed=sorted(_KINDS)))
+    module, _, name = target.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _resolve(target: str) -> Callable[..., Any]:
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+# --- the result ---------------------------------------------------------------------------
+
+@dataclass
+class Result:
+    """A computed analysis: ``summary``, ``tables``, ``findings`` and ``figures``.
+
+    Never prints and never renders while computing; every rendering goes through
+    the methods below.
+    """
+
+    kind: ClassVar[str] = "result"
+    title: ClassVar[str] = "nlperr result"
+    #: figure name -> "module:function"; the function takes (result, ax=None).
+    figure_specs: ClassVar[dict[str, str]] = {}
+
+    summary: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.findings = as_findings(self.findings)
+
+    # -- figures ---------------------------------------------------------------------
+    @property
+    def figures(self) -> dict[str, Callable[..., Any]]:
+        """name -> ``fig(ax=None)``: draws from this result's numbers and returns the
+        matplotlib figure.  Only figures whose data is present are listed."""
+        out = {}
+        for name, target in self.figure_specs.items():
+            fn = _resolve(target) if isinstance(target, str) else target
+            available = getattr(fn, "available", None)
+            if available is not None and not available(self):
+                continue
+            out[name] = functools.partial(fn, self)
+        return out
+
+    # -- data --------------------------------------------------------------------------
+    def to_dict(self, *, tables: bool = False) -> dict[str, Any]:
+        """``{"kind", "title", "summary", "findings"}`` as plain JSON types; with
+        ``tables=True`` also ``"tables"``: name -> list of row dicts."""
+        d: dict[str, Any] = {"kind": self.kind, "title": self.title,
+                             "summary": jsonable(self.summary),
+                             "findings": [f.to_dict() for f in self.findings]}
+        if tables:
+            d["tables"] = {name: jsonable(_frame_records(df)) for name, df in self.tables.items()}
+        return d
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The summary as strict JSON text (what ``summary.json`` holds)."""
+        return to_json_text(self.summary, indent=indent)
+
+    # -- renderings ----------------------------------------------------------------------
+    def to_markdown(self, **options: Any) -> str:
+        """Markdown for a pull-request comment (see :mod:`nlperr.report.markdown`)."""
+        from .report.markdown import render_markdown
+
+        return render_markdown([self], **options)
+
+    def to_html(self, **options: Any) -> str:
+        """One self-contained HTML page (see :mod:`nlperr.report.html`)."""
+        from .report.html import render_html
+
+        return render_html([self], **options)
+
+    # -- files ---------------------------------------------------------------------------
+    def save(self, directory: str | os.PathLike, *,
+             formats: Sequence[str] = ("json", "csv", "md")) -> list[Path]:
+        """Write the result into *directory* and return the written paths.
+
+        Always writes ``summary.json`` (the summary, strict JSON) and
+        ``result.json`` (kind, findings, table schemas: what :func:`load` needs);
+        then per format: ``csv`` one ``<table>.csv`` per table, ``parquet`` one
+        ``<table>.parquet`` (needs pyarrow), ``md`` ``summary.md``, ``html``
+        ``report.html``.  Files are written atomically.
+        """
+        bad = [f for f in formats if f not in SAVE_FORMATS]
+        if bad:
+            raise InputError(Errors.E207.format(value=bad[0], option="formats",
+                                                allowed=list(SAVE_FORMATS)))
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        written = [atomic_write_text(d / "summary.json", self.to_json() + "\n")]
+        schemas = {name: _frame_schema(df) for name, df in self.tables.items()}
+        manifest = {"protocol": _PROTOCOL_VERSION, "kind": self.kind, "title": self.title,
+                    "findings": [f.to_dict() for f in self.findings], "tables": schemas,
+                    "extra": jsonable(self._extra_state())}
+        written.append(atomic_write_text(d / _MANIFEST, to_json_text(manifest) + "\n"))
+        for name, df in self.tables.items():
+            if "csv" in formats:
+                written.append(_write_frame_csv(df, d / f"{name}.csv"))
+            if "parquet" in formats:
+                written.append(_write_frame_parquet(df, d / f"{name}.parquet"))
+        if "md" in formats:
+            written.append(atomic_write_text(d / "summary.md", self.to_markdown()))
+        if "html" in formats:
+            written.append(atomic_write_text(d / "report.html", self.to_html()))
+        return written
+
+    def _extra_state(self) -> dict[str, Any]:
+        """Subclass hook: plain data beyond summary/tables/findings that ``load``
+        must restore (passed back to :meth:`_from_parts`)."""
+        return {}
+
+    @classmethod
+    def _from_parts(cls, summary: dict[str, Any], tables: dict[str, Any],
+                    findings: list[Finding], extra: dict[str, Any]) -> "Result":
+        """Subclass hook: build the result back from what :meth:`save` wrote."""
+        return cls(summary=summary, tables=tables, findings=findings)
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> "Result":
+        """Read a result saved by :meth:`save` (any kind; see :func:`load`)."""
+        return load(directory)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(kind={self.kind!r}, summary keys={list(self.summary)[:8]}, "
+                f"tables={list(self.tables)}, findings={len(self.findings)})")
+
+
+def load(directory: str | os.PathLike) -> Result:
+    """Read back a result folder written by :meth:`Result.save`.
+
+    The class is chosen from the ``kind`` in ``result.json``; tables are read
+    from Parquet when present, else from CSV with the saved column types.
+    """
+    d = Path(directory)
+    man_path = d / _MANIFEST
+    if not man_path.is_file():
+        raise InputError(Errors.E801.format(path=str(d)))
+    try:
+        manifest = json.loads(man_path.read_text(encoding="utf-8"))
+        summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FormatError(Errors.E802.format(path=str(d), reason=str(e))) from e
+    if not isinstance(manifest, dict) or "kind" not in manifest:
+        raise FormatError(Errors.E802.format(path=str(d), reason="result.json has no 'kind'"))
+    klass = result_class(str(manifest["kind"]))
+    tables = {}
+    for name, schema in (manifest.get("tables") or {}).items():
+        tables[name] = _read_frame(d, name, schema)
+    findings = as_findings(manifest.get("findings"))
+    return klass._from_parts(summary, tables, findings, manifest.get("extra") or {})
+
+
+# --- tables on disk ---------------------------------------------------------------------
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write *text* to *path* through a temporary file in the same folder, then rename
+    (readers never see a half-written file).  Respects the umask."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        _apply_umask(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _apply_umask(path: str) -> None:
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
+def _frame_schema(df: Any) -> dict[str, Any]:
+    index_names = [n for n in df.index.names] if _has_index(df) else []
+    cols = df.reset_index() if index_names else df
+    return {"index": [None if n is None else str(n) for n in index_names],
+            "columns": [str(c) for c in cols.columns],
+            "dtypes": [str(t) for t in cols.dtypes],
+            "nullable_text": [str(c) for c in cols.columns
+                              if str(cols[c].dtype) in _TEXT_DTYPES and bool(cols[c].isna().any())],
+            "rows": int(len(df))}
+
+
+_TEXT_DTYPES = ("object", "str", "string")
+
+
+def _has_index(df: Any) -> bool:
+    import pandas as pd
+
+    idx = df.index
+    return not (isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1
+                and idx.names == [None])
+
+
+def _frame_records(df: Any) -> list[dict[str, Any]]:
+    cols = df.reset_index() if _has_index(df) else df
+    return cols.to_dict("records")
+
+
+def _write_frame_csv(df: Any, path: Path) -> Path:
+    cols = df.reset_index() if _has_index(df) else df
+    return atomic_write_text(path, cols.to_csv(index=False))
+
+
+def _write_frame_parquet(df: Any, path: Path) -> Path:
+    cols = df.reset_index() if _has_index(df) else df
+    cols = cols.copy()
+    cols.columns = [str(c) for c in cols.columns]
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(fd)
+    try:
+        cols.to_parquet(tmp, index=False)
+        _apply_umask(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _read_frame(d: Path, name: str, schema: Mapping[str, Any]) -> Any:
+    import pandas as pd
+
+    pq = d / f"{name}.parquet"
+    csv = d / f"{name}.csv"
+    columns = list(schema.get("columns") or [])
+    dtypes = dict(zip(columns, schema.get("dtypes") or []))
+    if pq.is_file():
+        df = pd.read_parquet(pq)
+    elif csv.is_file():
+        if schema.get("rows", 1) == 0:
+            df = pd.DataFrame({c: pd.Series(dtype=_safe_dtype(dtypes.get(c))) for c in columns})
+        else:
+            text_cols = {c: str for c, t in dtypes.items() if t in _TEXT_DTYPES}
+            df = pd.read_csv(csv, keep_default_na=False, na_values={c: [""] for c in columns
+                                                                   if c not in text_cols},
+                             dtype=text_cols)
+            for c in schema.get("nullable_text") or ():
+                if c in df:
+                    df[c] = df[c].mask(df[c] == "")
+            for c, t in dtypes.items():
+                if c in df and c not in text_cols:
+                    try:
+                        df[c] = df[c].astype(_safe_dtype(t))
+                    except (TypeError, ValueError):
+                        pass
+    else:
+        raise FormatError(Errors.E802.format(path=str(d), reason=f"table {name!r} has no "
+                                             f"{name}.csv or {name}.parquet file"))
+    index = [n for n in schema.get("index") or []]
+    if index:
+        keys = [c for c in df.columns[:len(index)]]
+        df = df.set_index(keys)
+        df.index.names = index
+    return df
+
+
+def _safe_dtype(t: str | None) -> Any:
+    if not t or t in _TEXT_DTYPES:
+        return object
+    if t == "bool":
+        return bool
+    return t
