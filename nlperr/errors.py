@@ -325,8 +325,24 @@ class Errors(metaclass=_Catalogue):
     E802 = ("{path}: the saved result cannot be read ({reason}). Save it again with the same "
             "nlperr version.")
     # (results/report: add E803-E849 above this line)
-    # (attention/explain: E850-E899; training: E900-E949; quality: E950-E999;
-    #  drift: E1000-E1049; hostile input/limits: E030-E099; scale-out: E1050-E1099)
+
+    # --- attention / explain (E850-E899) ---------------------------------------------
+    # (attention: add E850-E899 above this line)
+
+    # --- training diagnostics (E900-E949) ---------------------------------------------
+    # (training: add E900-E949 above this line)
+
+    # --- data quality (E950-E999) ---------------------------------------------
+    # (quality: add E950-E999 above this line)
+
+    # --- drift (E1000-E1049) ---------------------------------------------
+    # (drift: add E1000-E1049 above this line)
+
+    # --- hostile input and resource limits (E030-E099) ---------------------------------------------
+    # (hostile: add E030-E099 above this line)
+
+    # --- suites, round 2 (E619-E649) ---------------------------------------------
+    # (suites: add E619-E649 above this line)
 
 
 class Warnings(metaclass=_Catalogue):
@@ -384,3 +400,25 @@ class Warnings(metaclass=_Catalogue):
     W703 = ("{count} predicted span(s) overlap no gold span and have no {attribute!r} "
             "value; they are reported in the bucket 'n/a'.")
     # (ocr: add W701-W799 above this line)
+
+
+    # --- results/report (W800-W849) ---
+    # (report: add W800-W849 above this line)
+
+    # --- attention / explain (W850-W899) ---
+    # (attention: add W850-W899 above this line)
+
+    # --- training diagnostics (W900-W949) ---
+    # (training: add W900-W949 above this line)
+
+    # --- data quality (W950-W999) ---
+    # (quality: add W950-W999 above this line)
+
+    # --- drift (W1000-W1049) ---
+    # (drift: add W1000-W1049 above this line)
+
+    # --- hostile input and resource limits (W030-W099) ---
+    # (hostile: add W030-W099 above this line)
+
+    # --- suites, round 2 (W619-W649) ---
+    # (suites: add W619-W649 above this line)

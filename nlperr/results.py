@@ -187,6 +187,16 @@ _KINDS: dict[str, str] = {
     # kind -> "module:Class"; the built-ins are listed here, in one place, so that
     # load() knows every kind without importing anything first.
     "result": "nlperr.results:Result",
+    # analysis / suites / ocr (report):
+
+    # attention / explain:
+
+    # training:
+
+    # quality:
+
+    # drift:
+
 }
 
 
