@@ -339,7 +339,13 @@ class Errors(metaclass=_Catalogue):
     # (drift: add E1000-E1049 above this line)
 
     # --- hostile input and resource limits (E030-E099) ---------------------------------------------
-    # (hostile: add E030-E099 above this line)
+    E030 = ("{where}: byte {byte} (column {column}) is not valid {encoding}: bytes {bad}. "
+            "The file is probably in another encoding: pass --encoding {suggest} (Python: "
+            "encoding={suggest!r}), or --encoding-errors replace to read it with U+FFFD "
+            "replacement characters.")
+    E031 = ("Unknown text encoding {encoding!r}. Use a Python codec name such as 'utf-8', "
+            "'latin-1', 'cp1252' or 'utf-16'.")
+    # (hostile: add E032-E099 above this line)
 
     # --- suites, round 2 (E619-E649) ---------------------------------------------
     # (suites: add E619-E649 above this line)
@@ -418,7 +424,9 @@ class Warnings(metaclass=_Catalogue):
     # (drift: add W1000-W1049 above this line)
 
     # --- hostile input and resource limits (W030-W099) ---
-    # (hostile: add W030-W099 above this line)
+    W030 = ("{where}: {count} byte sequence(s) were not valid in the chosen encoding and "
+            "were replaced by U+FFFD (--encoding-errors replace).")
+    # (hostile: add W031-W099 above this line)
 
     # --- suites, round 2 (W619-W649) ---
     # (suites: add W619-W649 above this line)

@@ -36,11 +36,13 @@ def check_file(path: PathLike, *, what: str = "read", directory: bool = False) -
     return p
 
 
-def open_lines(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, line)`` (1-based, line ending stripped), streaming."""
-    with open(path, encoding=encoding, newline=None) as fh:
-        for number, line in enumerate(fh, 1):
-            yield number, line.rstrip("\n")
+def open_lines(path: Path, encoding: str = "utf-8",
+               errors: str = "strict") -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, line)`` (1-based, line ending stripped), streaming;
+    decoding as :func:`nlperr.io._text.iter_lines` (BOM, CRLF, E030 on bad bytes)."""
+    from ._text import iter_lines
+
+    return iter_lines(path, encoding=encoding, errors=errors)
 
 
 def empty_error(path: Path) -> FormatError:
