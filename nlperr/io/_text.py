@@ -89,7 +89,7 @@ def read_text(path: str | os.PathLike, *, encoding: str = "utf-8",
     ...     read_text(p)
     ... except Exception as e:
     ...     print(str(e).split("latin1.conll")[1][:60])
-    :1: byte 3 (column 4) is not valid utf-8: bytes e9 0d 0a. Th
+    :1: byte 3 (column 4) is not valid utf-8: bytes e9. The file
     >>> read_text(p, encoding="latin-1")
     'Café B-LOC\\n'
     """
