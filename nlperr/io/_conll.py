@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import itemgetter, methodcaller
 from pathlib import Path
 
-from ..data import Example, Span, detect_scheme, normalize_scheme, split_tag, tags_to_spans
-from ..data import tokens_from_words
+import numpy as np
+
+from ..data import Example, Span, Token, detect_scheme, normalize_scheme, split_tag
+from ..data import tags_to_spans, tokens_from_words
 from ..data.schemes import MISSING
 from ..errors import Errors, FormatError, InputError, RepairWarning, SchemeError, Warnings
 from ..errors import shorten, warn
 from ._common import PathLike, check_file, empty_error, locate_scheme_error, open_lines
 from ._common import paired
+from ._text import check_encoding, iter_lines, read_text
+from ._columnar import ColumnBlock, build_examples, no_gc, resolve_from_stats, resolve_scheme
+from ..data._tagarrays import encode_tags, merge_scheme_stats, scheme_stats
 
 __all__ = ["read_conll", "iter_conll", "write_conll"]
 
@@ -53,16 +60,29 @@ def _column(index: int, ncols: int, where: str, name: str) -> int:
     return index % ncols
 
 
-def _iter_sentences(path: Path, *, token_column: int, tag_column: int | None, sep: str | None,
-                    encoding: str) -> Iterator[_Sentence]:
-    """Parse *path* into raw sentences (words, tags, extra columns, line numbers)."""
-    name = path.name
+class _DocState:
+    """Document numbering carried from one block of lines to the next."""
+
+    __slots__ = ("doc_index", "pending")
+
+    def __init__(self) -> None:
+        self.doc_index = -1
+        self.pending: str | None = None
+
+
+def _iter_sentences(numbered: Iterable[tuple[int, str]], name: str, *, token_column: int,
+                    tag_column: int | None, sep: str | None,
+                    state: _DocState | None = None) -> Iterator[_Sentence]:
+    """Parse numbered lines into raw sentences (words, tags, extra columns, line numbers).
+
+    The per-sentence path: used for files whose sentences differ in their number of
+    columns, and to raise the exact error of an offending sentence.
+    """
     split = _splitter(sep)
-    doc_index = -1
-    pending_docstart: str | None = None
+    state = state or _DocState()
     cur: _Sentence | None = None
     tc = gc = 0
-    for number, line in open_lines(path, encoding):
+    for number, line in numbered:
         if not line.strip():  # empty or whitespace-only line (WNUT-17 uses a lone TAB)
             if cur is not None:
                 yield cur
@@ -73,8 +93,8 @@ def _iter_sentences(path: Path, *, token_column: int, tag_column: int | None, se
             if cur is not None:
                 yield cur
                 cur = None
-            doc_index += 1
-            pending_docstart = line
+            state.doc_index += 1
+            state.pending = line
             continue
         where = f"{name}:{number}"
         if cur is None:
@@ -83,9 +103,9 @@ def _iter_sentences(path: Path, *, token_column: int, tag_column: int | None, se
             gc = -1 if tag_column is None else _column(tag_column, ncols, where, "tag_column")
             if gc == tc:
                 gc = -1
-            cur = _Sentence(sep=used, ncols=ncols, doc_index=doc_index, docstart=pending_docstart,
-                            tags=None if gc < 0 else [])
-            pending_docstart = None
+            cur = _Sentence(sep=used, ncols=ncols, doc_index=state.doc_index,
+                            docstart=state.pending, tags=None if gc < 0 else [])
+            state.pending = None
         elif len(fields) != cur.ncols:
             raise FormatError(Errors.E001.format(where=where, expected=cur.ncols, got=len(fields),
                                                  line=shorten(line)))
@@ -99,6 +119,274 @@ def _iter_sentences(path: Path, *, token_column: int, tag_column: int | None, se
         cur.lines.append(number)
     if cur is not None:
         yield cur
+
+
+# --- the columnar path: a whole block of lines at once ------------------------------------
+
+class _Block:
+    """The sentences of a block of lines as columns, with their metadata."""
+
+    __slots__ = ("columns", "metas", "ids", "lines", "first_no", "has_tags")
+
+    def __init__(self, columns: ColumnBlock, metas: list[dict], ids: list[str],
+                 lines: list[str], first_no: int, has_tags: bool) -> None:
+        self.columns = columns
+        self.metas = metas
+        self.ids = ids
+        self.lines = lines
+        self.first_no = first_no
+        self.has_tags = has_tags
+
+
+def _split_rows(lines: list[str], sep: str | None) -> list[list[str]]:
+    """Fields of every line: with ``sep=None`` a line holding a tab is split on tabs,
+    any other line on runs of whitespace (C-level maps; lines without a tab in a
+    tab-separated file are re-split afterwards)."""
+    if sep == " " or (sep is None and not any(map(_has_tab, lines))):
+        return list(map(str.split, lines))
+    if sep is not None:
+        return list(map(methodcaller("split", sep), lines))
+    rows = list(map(_split_tab, lines))
+    for i in np.flatnonzero(np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)) == 1):
+        rows[i] = lines[i].split()  # no tab on this line: whitespace-separated
+    return rows
+
+
+_split_tab = methodcaller("split", "\t")
+_has_tab = methodcaller("__contains__", "\t")
+_has_docstart = methodcaller("__contains__", DOCSTART)
+
+
+def _parse_block(lines: list[str], first_no: int, name: str, *, token_column: int,
+                 tag_column: int | None, sep: str | None, state: _DocState) -> _Block | None:
+    """Split *lines* (line *first_no* first) into columns; None when the sentences do
+    not all have the same number of columns (the caller then takes the per-sentence
+    path).  Raises the first format error of the block in file order."""
+    rows = _split_rows(lines, sep)
+    nlines = len(lines)
+    blank = np.fromiter(map(str.isspace, lines), dtype=bool, count=nlines)
+    blank |= np.fromiter(map(len, lines), dtype=np.int64, count=nlines) == 0
+    docstart = np.zeros(nlines, dtype=bool)
+    for i in np.flatnonzero(np.fromiter(map(_has_docstart, lines), dtype=bool, count=nlines)):
+        r = rows[i]
+        if r and r[0] == DOCSTART:
+            docstart[i] = True
+    token = ~blank & ~docstart
+    tok_line = np.flatnonzero(token)
+    if not len(tok_line):
+        for i in np.flatnonzero(docstart).tolist():
+            state.doc_index += 1
+            state.pending = lines[i]
+        return _Block(ColumnBlock([], None, np.zeros(1, dtype=np.int64), tok_line), [], [],
+                      lines, first_no, False)
+    prev_token = np.zeros(nlines, dtype=bool)
+    prev_token[1:] = token[:-1]
+    is_first = (token & ~prev_token)[tok_line]
+    trows = list(compress(rows, token.tolist()))
+    ncol = np.fromiter(map(len, trows), dtype=np.int64, count=len(trows))
+    starts = np.flatnonzero(is_first)
+    offsets = np.append(starts, len(trows))
+    if not (ncol == ncol[0]).all():
+        return None  # ragged lines or sentences of different widths: per-sentence path
+    k = int(ncol[0])
+    where0 = f"{name}:{first_no + int(tok_line[0])}"
+    tc = _column(token_column, k, where0, "token_column")
+    gc = -1 if tag_column is None else _column(tag_column, k, where0, "tag_column")
+    if gc == tc:
+        gc = -1
+    words = list(map(itemgetter(tc), trows))
+    tags_col = list(map(itemgetter(gc), trows)) if gc >= 0 else None
+    if tags_col is not None:  # a malformed tag -> E002 naming the first line that has it
+        for tag in set(tags_col):
+            try:
+                split_tag(tag)
+            except SchemeError:
+                i = tags_col.index(tag)
+                split_tag(tag, where=f"{name}:{first_no + int(tok_line[i])}")
+    others = [i for i in range(k) if i != tc and i != gc]
+    extras = None
+    if k > (2 if gc >= 0 else 1):
+        if others == list(range(others[0], others[-1] + 1)):
+            a, b = others[0], others[-1] + 1
+            extras = list(map(itemgetter(slice(a, b)), trows))
+        else:
+            extras = [[r[i] for i in others] for r in trows]
+    # sentence metadata: separator, documents, ids
+    first_lines = tok_line[starts].tolist()
+    if sep is None:
+        seps = ["\t" if "\t" in lines[i] else " " for i in first_lines]
+    else:
+        seps = [sep] * len(first_lines)
+    ds_pos = np.flatnonzero(docstart)
+    doc_of = (np.searchsorted(ds_pos, tok_line[starts]) - 1).tolist()
+    base = state.doc_index
+    metas: list[dict] = []
+    ids: list[str] = []
+    prev_doc = -1
+    off = offsets.tolist()
+    for j, li in enumerate(first_lines):
+        meta: dict = {}
+        if gc >= 0:
+            meta["scheme"] = None  # filled in once the scheme is known
+        if extras is not None:
+            meta["columns"] = extras[off[j]:off[j + 1]]
+        meta["sep"] = seps[j]
+        d = doc_of[j]
+        doc_index = base + d + 1 if d >= 0 else base
+        if doc_index >= 0:
+            meta["doc_index"] = doc_index
+            meta["doc_id"] = f"{name}#{doc_index}"
+            if d >= 0 and d != prev_doc:
+                meta["docstart"] = lines[int(ds_pos[d])]
+            elif d < 0 and j == 0 and state.pending is not None:
+                meta["docstart"] = state.pending
+        prev_doc = d
+        metas.append(meta)
+        ids.append(f"{name}:{first_no + li}")
+    # state for the next block
+    if len(ds_pos):
+        state.doc_index = base + len(ds_pos)
+        last_ds = int(ds_pos[-1])
+        state.pending = lines[last_ds] if last_ds > int(tok_line[-1]) else None
+    elif len(first_lines):
+        state.pending = None
+    line_no = tok_line + first_no
+    return _Block(ColumnBlock(words, tags_col, offsets, line_no), metas, ids, lines, first_no,
+                  gc >= 0)
+
+
+def _examples_of_block(block: _Block, name: str, scheme: str, strict: bool,
+                       opts: dict) -> tuple[list[Example], int, str | None]:
+    cols = block.columns
+    if block.has_tags:
+        for m in block.metas:
+            m["scheme"] = scheme
+
+    def sentence(k: int) -> _Sentence:
+        a, b = int(cols.offsets[k]), int(cols.offsets[k + 1])
+        lines = cols.lines[a:b].tolist()
+        return next(_iter_sentences(((n, block.lines[n - block.first_no]) for n in lines),
+                                    name, **opts))
+
+    def on_invalid(k: int) -> None:
+        _Builder(name, scheme, True)(sentence(k))
+
+    def locate(k: int) -> str:
+        sent = sentence(k)
+        where = f"{name}:{sent.lines[0]}"
+        try:
+            tags_to_spans(sent.tags or [], scheme, strict=True, where=where)
+        except SchemeError as err:
+            return f"line {locate_scheme_error(err, where, sent.lines)}"
+        return f"line {sent.lines[0]}"  # pragma: no cover - k is an invalid sentence
+
+    return build_examples(cols, name=name, scheme=scheme, strict=strict, on_invalid=on_invalid,
+                          locate=locate, metas=block.metas, ids=block.ids)
+
+
+def _read_blocks(p: Path, opts: dict, encoding: str, errors: str,
+                 block_lines: int | None) -> Iterator[tuple[list[str], int]]:
+    """The file as blocks of lines that end on a sentence boundary (one block when
+    *block_lines* is None)."""
+    if block_lines is None:
+        lines = read_text(p, encoding=encoding, errors=errors).split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        yield lines, 1
+        return
+    buf: list[str] = []
+    first = 1
+    for number, line in iter_lines(p, encoding=encoding, errors=errors):
+        buf.append(line)
+        if len(buf) >= block_lines and (not line or line.isspace()):
+            yield buf, first
+            first = number + 1
+            buf = []
+    if buf:
+        yield buf, first
+
+
+def _examples(p: Path, opts: dict, scheme: str | None, strict: bool, encoding: str,
+              errors: str, block_lines: int | None) -> Iterator[Example]:
+    """Examples of *p*, block by block (columnar path, per-sentence path for blocks
+    whose sentences differ in their number of columns)."""
+    name = p.name
+    state = _DocState()
+    repaired, first_repair = 0, None
+    seen = False
+    if scheme is None and block_lines is not None:  # streaming: detect on the whole file first
+        scheme = _detect_streaming(p, opts, encoding, errors, block_lines)
+    sch = scheme
+    for lines, first_no in _read_blocks(p, opts, encoding, errors, block_lines):
+        before = (state.doc_index, state.pending)
+        with no_gc():
+            block = _parse_block(lines, first_no, name, state=state, **opts)
+        if block is None:
+            state.doc_index, state.pending = before
+            sentences = list(_iter_sentences(enumerate(lines, first_no), name, state=state,
+                                             **opts))
+            sch = scheme if scheme is not None else _resolve_scheme(None, sentences, name)
+            build = _Builder(name, sch, strict)
+            for sent in sentences:
+                seen = True
+                yield build(sent)
+            repaired += build.repaired
+            first_repair = first_repair or build.first_repair
+            continue
+        if not block.ids:
+            continue
+        if scheme is not None or not block.has_tags:
+            sch = scheme or "IOB2"
+        else:
+            sch = resolve_scheme(None, block.columns, name)
+        with no_gc():
+            exs, rep, first = _examples_of_block(block, name, sch, strict, opts)
+        repaired += rep
+        first_repair = first_repair or first
+        seen = True
+        yield from exs
+    if not seen:
+        raise empty_error(p)
+    if repaired:
+        warn(Warnings.W009.format(where=name, count=repaired, scheme=sch,
+                                  first=first_repair), RepairWarning, stacklevel=3)
+
+
+def _read_per_sentence(path: PathLike, *, scheme: str | None = None, strict: bool = True,
+                       encoding: str = "utf-8", **opts) -> list[Example]:
+    """The per-sentence reader (the reference the columnar path is tested against)."""
+    p = check_file(path)
+    opts = {"token_column": 0, "tag_column": -1, "sep": None, **opts}
+    sentences = list(_iter_sentences(iter_lines(p, encoding=encoding), p.name, **opts))
+    if not sentences:
+        raise empty_error(p)
+    build = _Builder(p.name, _resolve_scheme(scheme, sentences, p.name), strict)
+    out = [build(s) for s in sentences]
+    build.finish()
+    return out
+
+
+def _detect_streaming(p: Path, opts: dict, encoding: str, errors: str,
+                      block_lines: int) -> str:
+    """The scheme of a whole file read block by block (statistics merged over blocks)."""
+    name = p.name
+    state = _DocState()
+    stats = None
+    for lines, first_no in _read_blocks(p, opts, encoding, errors, block_lines):
+        before = (state.doc_index, state.pending)
+        block = _parse_block(lines, first_no, name, state=state, **opts)
+        if block is None:
+            state.doc_index, state.pending = before
+            sentences = _iter_sentences(enumerate(lines, first_no), name, state=state, **opts)
+            tags = [t for s in sentences if s.tags for t in s.tags + ["O"]]
+            offsets = np.array([0, len(tags)], dtype=np.int64)
+            block_stats = scheme_stats(encode_tags(tags, offsets))
+        elif block.has_tags:
+            block_stats = scheme_stats(block.columns.tag_arrays(name))
+        else:
+            continue
+        stats = block_stats if stats is None else merge_scheme_stats(stats, block_stats)
+    return resolve_from_stats(stats, name)
 
 
 class _Builder:
@@ -170,6 +458,7 @@ def read_conll(
     strict: bool = True,
     sep: str | None = None,
     encoding: str = "utf-8",
+    encoding_errors: str = "strict",
 ) -> list[Example]:
     """Read a CoNLL-style column file into a list of examples.
 
@@ -197,6 +486,11 @@ def read_conll(
         Column separator.  None: tab when the line holds one, else runs of
         whitespace; ``" "``: runs of whitespace; anything else: that exact string.
     encoding : str, default "utf-8"
+        Text encoding of the file (a byte-order mark is skipped; ``\\r\\n`` and ``\\r``
+        line ends are accepted).  Bytes that are not valid in it raise E030 naming the
+        line and suggesting an encoding that decodes the file.
+    encoding_errors : {"strict", "replace"}, default "strict"
+        ``"replace"`` reads undecodable bytes as U+FFFD and warns (W030) with a count.
 
     Returns
     -------
@@ -225,14 +519,9 @@ def read_conll(
     ('Anna smiled', [('Anna', 'PER')], 'tiny.conll:1')
     """
     p = check_file(path, what="read_conll")
-    sentences = list(_iter_sentences(p, token_column=token_column, tag_column=tag_column,
-                                     sep=sep, encoding=encoding))
-    if not sentences:
-        raise empty_error(p)
-    build = _Builder(p.name, _resolve_scheme(scheme, sentences, p.name), strict)
-    out = [build(s) for s in sentences]
-    build.finish()
-    return out
+    check_encoding(encoding, encoding_errors)
+    opts = dict(token_column=token_column, tag_column=tag_column, sep=sep)
+    return list(_examples(p, opts, scheme, strict, encoding, encoding_errors, None))
 
 
 def iter_conll(
@@ -244,6 +533,7 @@ def iter_conll(
     strict: bool = True,
     sep: str | None = None,
     encoding: str = "utf-8",
+    encoding_errors: str = "strict",
 ) -> Iterator[Example]:
     """Stream the examples of a CoNLL file one at a time (same options as :func:`read_conll`).
 
@@ -257,23 +547,13 @@ def iter_conll(
     ['Anna', 'Bye']
     """
     p = check_file(path, what="iter_conll")  # checked now, not at the first next()
-    opts = dict(token_column=token_column, tag_column=tag_column, sep=sep, encoding=encoding)
-    return _iter_examples(p, opts, scheme, strict)
+    check_encoding(encoding, encoding_errors)
+    opts = dict(token_column=token_column, tag_column=tag_column, sep=sep)
+    return _examples(p, opts, scheme, strict, encoding, encoding_errors, _STREAM_BLOCK_LINES)
 
 
-def _iter_examples(p: Path, opts: dict, scheme: str | None, strict: bool) -> Iterator[Example]:
-    if scheme is None:
-        sch = _resolve_scheme(None, _iter_sentences(p, **opts), p.name)
-    else:
-        sch = normalize_scheme(scheme)
-    build = _Builder(p.name, sch, strict)
-    seen = False
-    for sent in _iter_sentences(p, **opts):
-        seen = True
-        yield build(sent)
-    if not seen:
-        raise empty_error(p)
-    build.finish()
+#: Lines per block when streaming (memory stays bounded by one block).
+_STREAM_BLOCK_LINES = 20_000
 
 
 def _check_field(value: str, sep: str, where: str) -> None:
