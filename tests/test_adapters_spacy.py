@@ -51,6 +51,7 @@ def test_pretokenized_matches_spacy_on_same_tokens(nlp, ner):
     exs = [Example.from_tokens(s.split()) for s in SENTENCES]
     out = predict(ner, exs, cache=False)
     assert ner.disabled  # unneeded components were switched off ...
+    assert "parser" not in ner.disabled
     for ex, pred in zip(exs, out):
         toks = ex.tokens
         start = {t.start: i for i, t in enumerate(toks)}
@@ -60,30 +61,115 @@ def test_pretokenized_matches_spacy_on_same_tokens(nlp, ner):
     assert any(pred.spans for pred in out)
 
 
+def _pipeline_entities(nlp, exs, disable=()):
+    """Entities of nlp.pipe with every component on (minus *disable*), as character
+    offsets of the examples' own tokens."""
+    from spacy.tokens import Doc
+
+    docs = [Doc(nlp.vocab, words=e.words, spaces=e.spaces) for e in exs]
+    with nlp.select_pipes(disable=list(disable)):
+        out = list(nlp.pipe(docs))
+    return [[(e.tokens[x.start].start, e.tokens[x.end - 1].end, x.label_) for x in d.ents]
+            for e, d in zip(exs, out)]
+
+
+@pytest.fixture(scope="module")
+def full_pipeline_wnut(nlp, shared_data):
+    from nlperr.io import read_conll
+
+    exs = read_conll(SHARED / "wnut17" / "emerging.test.annotated")
+    return exs, _pipeline_entities(nlp, exs)
+
+
+def _whole_corpora():
+    import glob
+
+    from nlperr.io import read_conll, read_hipe
+
+    wnut = read_conll(SHARED / "wnut17" / "emerging.test.annotated")
+    ajmc = []
+    for f in sorted(glob.glob(str(SHARED / "hipe2022" / "ajmc" / "en" / "*.tsv"))):
+        ajmc += read_hipe(f, segment="sentence", strict=False)
+    return {"WNUT-17 test": wnut, "HIPE-2022 ajmc en": ajmc}
+
+
 @pytest.mark.slow
 @pytest.mark.shared_data
-def test_pretokenized_matches_spacy_on_wnut(nlp, ner):
-    path = SHARED / "wnut17" / "emerging.dev.conll"
-    if not path.exists():
-        pytest.skip("../shared/data is absent")
-    sents, words = [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            if words:
-                sents.append(words)
-            words = []
-        else:
-            words.append(line.split("\t")[0])
-    exs = [Example.from_tokens(w) for w in sents[:150]]
-    out = predict(ner, exs, cache=False)
-    n_ents = 0
-    for ex, pred in zip(exs, out):
-        idx = {t.start: i for i, t in enumerate(ex.tokens)}
-        got = [(idx[s.start], s.label) for s in pred.spans]
-        want = _by_hand(nlp, ex.words, ex.spaces)
-        assert got == [(s, lab) for s, _, lab in want]
-        n_ents += len(want)
-    assert n_ents > 20
+def test_adapter_equals_full_pipeline_on_whole_corpora(nlp, ner, full_pipeline_wnut):
+    """Every sentence of WNUT-17 test and HIPE-2022 ajmc en: the adapter's entities are
+    those of nlp.pipe with all components on the same words and spaces."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpora = _whole_corpora()
+    assert "parser" not in ner.disabled
+    for name, exs in corpora.items():
+        got = [[(s.start, s.end, s.label) for s in p.spans]
+               for p in predict(ner, exs, cache=False, progress=False)]
+        want = full_pipeline_wnut[1] if name == "WNUT-17 test" else _pipeline_entities(nlp, exs)
+        diff = [e.id for e, g, w in zip(exs, got, want) if g != w]
+        assert not diff, f"{name}: {len(diff)} of {len(exs)} sentences differ, e.g. {diff[:3]}"
+        assert sum(map(len, want)) > 500
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_the_fidelity_check_can_fail(nlp, full_pipeline_wnut):
+    """Round 1 switched the parser off for NER: that changes entities on WNUT-17 test
+    (so the whole-corpus comparison above would catch such a pruning)."""
+    exs, full = full_pipeline_wnut
+    pruned = _pipeline_entities(nlp, exs, disable=["tagger", "parser", "attribute_ruler",
+                                                   "lemmatizer"])
+    assert sum(a != b for a, b in zip(full, pruned)) > 0
+
+
+@pytest.mark.slow
+def test_pruning_keeps_sentence_boundaries_and_records_what_ran(ner):
+    # parser sets sentence boundaries the NER respects; tok2vec feeds the parser
+    assert ner.disabled == ["tagger", "attribute_ruler", "lemmatizer"]
+    assert ner.settings()["disabled"] == ner.disabled  # part of the cache key
+    everything = load_model(f"spacy:{MODEL}", all_components=True)
+    assert everything.disabled == []
+    assert everything.settings() != ner.settings()
+
+
+def test_pruning_rules_on_built_pipelines():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "ORG", "pattern": "Acme Corp"}])
+    nlp.add_pipe("sentencizer", name="late_sentencizer")
+    from nlperr.adapters.spacy_adapter import SpacyAdapter
+
+    ad = SpacyAdapter(nlp)
+    # a rule-based target may read anything before it; after the last target only
+    # components writing what it produces matter
+    assert ad.disabled == ["late_sentencizer"]
+
+    @spacy.Language.component("nlperr_test_custom")
+    def custom(doc):  # a custom component after the target may rewrite doc.ents
+        return doc
+
+    nlp.add_pipe("nlperr_test_custom")
+    assert SpacyAdapter(nlp).disabled == []
+
+
+def test_retokenizing_component_keeps_entity_offsets():
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "ORG", "pattern": [{"LOWER": "acme"}, {"LOWER": "corp"}]}])
+    nlp.add_pipe("merge_entities")
+    from nlperr.adapters.spacy_adapter import SpacyAdapter
+
+    ex = Example.from_tokens(["We", "met", "Acme", "Corp", "today"])
+    pruned = SpacyAdapter(nlp)
+    assert pruned.disabled == ["merge_entities"]
+    full = SpacyAdapter(nlp, all_components=True)
+    want = [(7, 16, "ORG")]
+    for ad in (pruned, full):
+        got = predict(ad, [ex], cache=False, progress=False)[0]
+        assert [(s.start, s.end, s.label) for s in got.spans] == want
 
 
 @pytest.mark.slow

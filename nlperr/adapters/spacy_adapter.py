@@ -12,17 +12,31 @@ from .base import TASKS, Adapter, Prediction, stable_hash
 
 __all__ = ["SpacyAdapter", "load_spacy", "is_spacy_language"]
 
-# Components that can set doc.ents.
+# Components that can set doc.ents / doc.cats (the targets).
 _ENT_FACTORIES = {"ner", "beam_ner", "entity_ruler", "future_entity_ruler", "span_ruler"}
 _TEXTCAT_FACTORIES = {"textcat", "textcat_multilabel"}
-# Built-in components that neither set doc.ents / doc.cats nor feed a kept component
-# (other than through listeners, handled separately): safe to switch off.
-_DROPPABLE = {"tagger", "parser", "beam_parser", "morphologizer", "senter", "sentencizer",
-              "attribute_ruler", "lemmatizer", "trainable_lemmatizer", "entity_linker",
-              "spancat", "spancat_singlelabel", "textcat", "textcat_multilabel", "ner",
-              "beam_ner", "tok2vec", "transformer", "curated_transformer", "doc_cleaner",
-              "merge_noun_chunks", "merge_entities", "merge_subtokens", "token_splitter"}
-_RULE_BASED = {"entity_ruler", "future_entity_ruler", "span_ruler"}
+
+# What built-in components write (annotation names; "TENSOR:<name>" is the output a
+# listener receives from the tok2vec/transformer component <name>).  A factory not
+# listed here may write anything.
+_WRITES = {
+    "tagger": {"TAG"}, "morphologizer": {"MORPH", "POS"}, "senter": {"SENT_START"},
+    "sentencizer": {"SENT_START"}, "parser": {"DEP", "HEAD", "SENT_START"},
+    "beam_parser": {"DEP", "HEAD", "SENT_START"}, "lemmatizer": {"LEMMA"},
+    "trainable_lemmatizer": {"LEMMA"}, "entity_linker": {"ENT_KB_ID"},
+    "spancat": {"SPANS"}, "spancat_singlelabel": {"SPANS"}, "textcat": {"CATS"},
+    "textcat_multilabel": {"CATS"}, "ner": {"ENTS"}, "beam_ner": {"ENTS"},
+    "entity_ruler": {"ENTS"}, "future_entity_ruler": {"ENTS"}, "span_ruler": {"SPANS", "ENTS"},
+    # retokenizers change tokens, never an entity's characters or label
+    "merge_noun_chunks": {"TOKENS"}, "merge_entities": {"TOKENS"},
+    "merge_subtokens": {"TOKENS"}, "token_splitter": {"TOKENS"},
+}
+# Transition-based components respect sentence boundaries set before them.
+_TRANSITION = {"parser", "beam_parser", "ner", "beam_ner"}
+_STATISTICAL = _TRANSITION | {"tagger", "morphologizer", "senter", "trainable_lemmatizer",
+                              "entity_linker", "spancat", "spancat_singlelabel", "textcat",
+                              "textcat_multilabel", "tok2vec"}
+_EMBEDDERS = {"tok2vec", "transformer", "curated_transformer"}
 
 
 def is_spacy_language(obj: Any) -> bool:
@@ -40,11 +54,17 @@ class SpacyAdapter(Adapter):
     offsets (so texts whose whitespace between tokens is not a single space are
     handled).  Examples without tokens are run through ``nlp.pipe(texts)``.
 
-    Components that cannot affect the output are switched off while predicting
-    (e.g. tagger, parser, lemmatizer for NER); tok2vec/transformer components a
-    kept component listens to, rule-based entity components and everything
-    before them, and unknown custom components stay on.  Pass
-    ``all_components=True`` to run the whole pipeline.
+    The adapter returns exactly what the pipeline returns on the same ``Doc``.
+    Only components that provably cannot change the target annotation are
+    switched off (see :meth:`_unneeded`): components after the last target that
+    write nothing the target reads (``entity_linker``, ``lemmatizer``...), and
+    components before it whose output nothing later reads (``lemmatizer``,
+    ``tagger`` / ``attribute_ruler`` when only a statistical ``ner`` follows).
+    Sentence-boundary setters (``parser``, ``senter``, ``sentencizer``) before
+    a transition-based ``ner`` stay on: entities never cross a sentence
+    boundary.  Rule-based and custom components keep everything before them.
+    ``settings()`` (and so the cache key) records what was switched off; pass
+    ``all_components=True`` to run the whole pipeline regardless.
 
     Classification reads ``doc.cats``: ``textcat`` -> argmax label;
     ``textcat_multilabel`` -> every label with probability >= *threshold*.
@@ -88,22 +108,76 @@ class SpacyAdapter(Adapter):
         self.disabled = [] if all_components else self._unneeded(factories, targets)
 
     # -- pipeline pruning ----------------------------------------------------------
+    def _writes(self, name: str, factory: str) -> set[str] | None:
+        """What component *name* writes; None when it may write anything."""
+        if factory in _EMBEDDERS:
+            return {f"TENSOR:{name}"}
+        if factory == "attribute_ruler":  # exactly the attributes its patterns set
+            out: set[str] = set()
+            for pattern in getattr(self.nlp.get_pipe(name), "patterns", None) or []:
+                attrs = pattern.get("attrs") or {}
+                if "_" in attrs:
+                    return None
+                out |= {str(k).upper() for k in attrs}
+            return out
+        return _WRITES.get(factory)
+
+    def _reads(self, name: str, factory: str) -> set[str] | None:
+        """What component *name* reads; None when it may read anything (rule-based and
+        custom components, or a model whose input features cannot be read from the
+        config)."""
+        if factory == "lemmatizer":
+            return {"TOKENS", "POS", "TAG", "MORPH"}
+        if factory in ("transformer", "curated_transformer"):
+            return {"TOKENS"}
+        if factory not in _STATISTICAL:
+            return None
+        model = (self.nlp.config.get("components", {}).get(name) or {}).get("model")
+        if not isinstance(model, dict):
+            return None
+        t2v = model if factory == "tok2vec" else model.get("tok2vec")
+        if not isinstance(t2v, dict):
+            return None
+        reads = {"TOKENS"} | ({"SENT_START"} if factory in _TRANSITION else set())
+        arch = str(t2v.get("@architectures", ""))
+        if "Listener" in arch:
+            upstream = t2v.get("upstream", "*")
+            sources = [n for n in self.nlp.pipe_names if n != name and
+                       name in (getattr(self.nlp.get_pipe(n), "listening_components", None) or [])]
+            if upstream not in ("*", None) and upstream not in sources:
+                sources.append(str(upstream))
+            return reads | {f"TENSOR:{n}" for n in sources} if sources else None
+        embed = t2v.get("embed")
+        attrs = embed.get("attrs") if isinstance(embed, dict) else None
+        if not isinstance(attrs, list):
+            return None
+        return reads | {str(a).upper() for a in attrs}
+
     def _unneeded(self, factories: dict[str, str], targets: list[str]) -> list[str]:
-        names = list(factories)
-        keep = set(targets)
-        # custom components (unknown factories) may change anything: keep them
-        keep |= {n for n, f in factories.items() if f not in _DROPPABLE and f not in
-                 _ENT_FACTORIES | _TEXTCAT_FACTORIES}
-        # rule-based / custom components may read annotations set before them
-        last_rule = max((i for i, n in enumerate(names) if n in keep and
-                         (factories[n] in _RULE_BASED or factories[n] not in _DROPPABLE)),
-                        default=-1)
-        keep |= set(names[:last_rule + 1])
-        for n in names:
-            listeners = getattr(self.nlp.get_pipe(n), "listening_components", None) or []
-            if any(lst in keep for lst in listeners):
-                keep.add(n)
-        return [n for n in names if n not in keep]
+        """Components whose output provably cannot change the targets' annotation.
+
+        Walking the pipeline backwards from its end, a component is switched off
+        when everything it writes is known and nothing that runs after it (and is
+        kept) reads it: the targets read their input features (from the model
+        config), sentence boundaries (transition-based components), and the
+        tensors of the tok2vec / transformer they listen to.  Rule-based and
+        custom components may read anything, so every component before them
+        stays on.  The pipeline's own entities / categories are unchanged; the
+        adapter tests check it on whole corpora.
+        """
+        needed: set[str] | None = {"ENTS"} if self.task == "ner" else {"CATS"}
+        dropped = []
+        for name in reversed(list(factories)):
+            factory = factories[name]
+            writes = self._writes(name, factory)
+            keep = (name in targets or needed is None or writes is None
+                    or bool(writes & needed))
+            if not keep:
+                dropped.append(name)
+                continue
+            reads = self._reads(name, factory)
+            needed = None if reads is None or needed is None else needed | reads
+        return [n for n in factories if n in dropped]
 
     # -- protocol ------------------------------------------------------------------
     def settings(self) -> dict[str, Any]:
@@ -149,8 +223,18 @@ class SpacyAdapter(Adapter):
     def _ents(self, doc: Any, ex: Example) -> Prediction:
         if ex.tokens is not None:
             toks = ex.tokens
-            return Prediction(spans=tuple(Span(toks[e.start].start, toks[e.end - 1].end,
-                                               e.label_) for e in doc.ents))
+            if len(doc) == len(toks):
+                return Prediction(spans=tuple(Span(toks[e.start].start, toks[e.end - 1].end,
+                                                   e.label_) for e in doc.ents))
+            # a component retokenized the Doc: map through character offsets
+            starts, ends, pos = {}, {}, 0
+            for t, sp in zip(toks, ex.spaces):
+                starts[pos] = t.start
+                pos += len(t.text)
+                ends[pos] = t.end
+                pos += 1 if sp else 0
+            return Prediction(spans=tuple(Span(starts[e.start_char], ends[e.end_char], e.label_)
+                                          for e in doc.ents))
         return Prediction(spans=tuple(Span(e.start_char, e.end_char, e.label_)
                                       for e in doc.ents))
 
