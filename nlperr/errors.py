@@ -116,8 +116,8 @@ class Errors(metaclass=_Catalogue):
             "least {required}; got keys {got}.")
     E007 = ("Unknown format {name!r}. Available formats: {available}. Pass one of them "
             "with format=..., or register your own with nlperr.io.register_format.")
-    E008 = ("Cannot guess the format of {path!r} from its extension. Pass format=... "
-            "(one of {available}).")
+    E008 = ("Cannot tell the format of {path!r}: {reason}. Pass the format (CLI: --format "
+            "NAME; Python: format='NAME'), NAME one of {available}.")
     E009 = ("{where}: the HIPE header must start with 'TOKEN' and contain {column!r}; "
             "got {header}.")
     E010 = ("{where}: column {column!r} not found; available columns: {available}.")

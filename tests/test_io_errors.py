@@ -136,8 +136,8 @@ def test_unknown_format_names_the_file(tmp_path):
 
 
 def test_unguessable_format_names_the_file(tmp_path):
-    p = _file(tmp_path, "data.xyz", "a\tO\n")
-    with pytest.raises(InputError, match=r"\[E008\].*data\.xyz"):
+    p = _file(tmp_path, "data.xyz", "Some prose that is no corpus format at all.\n")
+    with pytest.raises(InputError, match=r"\[E008\].*data\.xyz.*--format"):
         load(p)
 
 

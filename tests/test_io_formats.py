@@ -35,9 +35,11 @@ def test_unknown_and_unguessable_format(tmp_path):
         load(DATA / "mini_iob1.conll", format="nope")
     p = tmp_path / "emerging.test.annotated"
     p.write_text("a\tO\n", encoding="utf-8")
+    assert load(p)[0].text == "a"  # recognised by its content
+    p.write_text("a\t0\nb\t1\n", encoding="utf-8")  # two columns, no tags
     with pytest.raises(InputError, match=r"E008.*emerging\.test\.annotated"):
         load(p)
-    assert load(p, format="conll")[0].text == "a"
+    assert load(p, format="conll", tag_column=None)[0].text == "a b"
     with pytest.raises(InputError, match="E008"):
         save([], tmp_path / "noext")
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import repeat
+from operator import eq, itemgetter, le, lt
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,8 @@ from ..data import Example, Span, Token, validate_spans
 from ..errors import Errors, FormatError, SpanError
 from ._common import PathLike, check_file, empty_error, label_from_cats, paired
 from ._common import label_to_json, open_lines
+from ._columnar import no_gc
+from ._text import check_encoding
 
 __all__ = ["read_jsonl", "iter_jsonl", "write_jsonl", "example_from_record"]
 
@@ -23,9 +28,36 @@ def _type_error(where: str, field: str, expected: str, got: Any) -> FormatError:
                                           got=type(got).__name__))
 
 
+_TOKEN_FIELDS = itemgetter("text", "start", "end")
+
+
+def _tokens_fast(raw: list, text: str) -> tuple[Token, ...] | None:
+    """Tokens of the usual ``{"text", "start", "end"}`` objects, checked with C-level
+    maps; None when anything is unusual (the caller then takes the checking loop,
+    which raises the precise error)."""
+    try:
+        triples = list(map(_TOKEN_FIELDS, raw))
+    except (KeyError, TypeError):
+        return None
+    if not triples:
+        return ()
+    words, starts, ends = zip(*triples)
+    if (set(map(type, words)) != {str} or set(map(type, starts)) != {int}
+            or set(map(type, ends)) != {int}):
+        return None
+    if (starts[0] < 0 or not all(map(lt, starts, ends)) or not all(map(le, ends, starts[1:]))
+            or not all(map(eq, map(text.__getitem__, map(slice, starts, ends)), words))):
+        return None
+    return tuple(map(tuple.__new__, repeat(Token), triples))
+
+
 def _tokens(raw: Any, text: str, where: str) -> tuple[Token, ...]:
     if not isinstance(raw, list):
         raise _type_error(where, "tokens", "list", raw)
+    if raw and isinstance(raw[0], Mapping):
+        fast = _tokens_fast(raw, text)
+        if fast is not None:
+            return fast
     out: list[Token] = []
     pos = 0
     for t in raw:
@@ -134,7 +166,8 @@ def example_from_record(record: Any, *, where: str, default_id: str | None = Non
 
 
 def iter_jsonl(path: PathLike, *, strict: bool = True, spans_key: str = "spans",
-               label_key: str = "label", encoding: str = "utf-8") -> Iterator[Example]:
+               label_key: str = "label", encoding: str = "utf-8",
+               encoding_errors: str = "strict") -> Iterator[Example]:
     """Stream the examples of a JSONL file (same options as :func:`read_jsonl`).
 
     >>> import tempfile, pathlib
@@ -144,31 +177,53 @@ def iter_jsonl(path: PathLike, *, strict: bool = True, spans_key: str = "spans",
     ['a.jsonl:1', 'a.jsonl:2']
     """
     p = check_file(path, what="iter_jsonl")  # checked now, not at the first next()
+    check_encoding(encoding, encoding_errors)
     return _iter_jsonl(p, strict=strict, spans_key=spans_key, label_key=label_key,
-                       encoding=encoding)
+                       encoding=encoding, encoding_errors=encoding_errors)
+
+
+_BATCH = 2000  # lines parsed at a time (the garbage collector pauses during a batch)
 
 
 def _iter_jsonl(p: Path, *, strict: bool, spans_key: str, label_key: str,
-                encoding: str) -> Iterator[Example]:
+                encoding: str, encoding_errors: str = "strict",
+                pause_gc: bool = True) -> Iterator[Example]:
     seen = False
-    for number, line in open_lines(p, encoding):
-        if not line.strip():
+    batch: list[tuple[int, str]] = []
+
+    def parse(batch: list[tuple[int, str]]) -> list[Example]:
+        out = []
+        with no_gc() if pause_gc else contextlib.nullcontext():
+            for number, line in batch:
+                where = f"{p.name}:{number}"
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise FormatError(Errors.E005.format(
+                        where=where, error=e.msg + f" (column {e.colno})")) from None
+                out.append(example_from_record(record, where=where, default_id=where,
+                                               strict=strict, spans_key=spans_key,
+                                               label_key=label_key))
+        return out
+
+    for number, line in open_lines(p, encoding, encoding_errors):
+        if not line or line.isspace():
             continue
-        where = f"{p.name}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise FormatError(Errors.E005.format(where=where, error=e.msg + f" (column {e.colno})")
-                              ) from None
+        batch.append((number, line))
+        if len(batch) >= _BATCH:
+            seen = True
+            yield from parse(batch)
+            batch = []
+    if batch:
         seen = True
-        yield example_from_record(record, where=where, default_id=where, strict=strict,
-                                  spans_key=spans_key, label_key=label_key)
+        yield from parse(batch)
     if not seen:
         raise empty_error(p)
 
 
 def read_jsonl(path: PathLike, *, strict: bool = True, spans_key: str = "spans",
-               label_key: str = "label", encoding: str = "utf-8") -> list[Example]:
+               label_key: str = "label", encoding: str = "utf-8",
+               encoding_errors: str = "strict") -> list[Example]:
     """Read a JSONL file (spaCy / Prodigy style) into examples.
 
     Each non-empty line is one JSON object:
@@ -195,6 +250,10 @@ def read_jsonl(path: PathLike, *, strict: bool = True, spans_key: str = "spans",
     spans_key, label_key : str
         Read spans / label from these keys instead (e.g. ``"gold_spans"`` of a file
         written by ``write_jsonl(..., predictions=...)``).
+    encoding, encoding_errors : str
+        Text encoding (default UTF-8; a byte-order mark is skipped) and what to do
+        with bytes that are not valid in it: ``"strict"`` (E030 naming the line)
+        or ``"replace"`` (U+FFFD, with a W030 warning).
 
     Examples
     --------
@@ -204,8 +263,12 @@ def read_jsonl(path: PathLike, *, strict: bool = True, spans_key: str = "spans",
     >>> [(s.start, s.end, s.label) for s in read_jsonl(p)[0].spans]
     [(0, 3, 'PER'), (8, 11, 'PER')]
     """
-    return list(iter_jsonl(path, strict=strict, spans_key=spans_key, label_key=label_key,
-                           encoding=encoding))
+    p = check_file(path, what="read_jsonl")
+    check_encoding(encoding, encoding_errors)
+    with no_gc():  # one pause for the whole file (see nlperr.io._columnar.no_gc)
+        return list(_iter_jsonl(p, strict=strict, spans_key=spans_key, label_key=label_key,
+                                encoding=encoding, encoding_errors=encoding_errors,
+                                pause_gc=False))
 
 
 def _spans_json(ex: Example) -> list[dict[str, Any]]:

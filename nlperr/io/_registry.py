@@ -134,18 +134,30 @@ def _available() -> str:
 
 
 def guess_format(path: PathLike) -> str:
-    """Guess the format of *path* from its extension (and a sniff when needed).
+    """Guess the format of *path* from its extension, else from its content.
 
-    Folders are read as Hugging Face ``save_to_disk`` datasets when they hold a
+    A known extension decides (with a look at the content when several formats share
+    it, e.g. ``.tsv``).  Otherwise — ``eng.testb``, ``train.txt``, no extension —
+    the first lines decide (:mod:`nlperr.io._sniff`: HIPE header, JSON objects per
+    line, CoNLL token columns with blank-line separators, a CSV header).  Folders
+    are read as Hugging Face ``save_to_disk`` datasets when they hold a
     ``dataset_info.json``, ``state.json`` or ``dataset_dict.json``.  Raises E008
-    when nothing matches.
+    when nothing, or more than one format, matches.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "eng.testb"
+    >>> _ = p.write_text("-DOCSTART- -X- -X- O\\n\\nEU NNP B-NP B-ORG\\nrejects VBZ B-VP O\\n")
+    >>> guess_format(p)
+    'conll'
     """
     p = as_path(path)
     if p.is_dir():
         for spec in _FORMATS.values():
             if spec.sniff is not None and spec.extensions == () and spec.sniff(p):
                 return spec.name
-        raise InputError(Errors.E008.format(path=str(p), available=_available()))
+        raise InputError(Errors.E008.format(path=str(p), available=_available(),
+                                            reason="it is a folder but not a saved Hugging "
+                                                   "Face dataset"))
     suffixes = [s.lower() for s in p.suffixes]
     candidates: list[FormatSpec] = []
     for ext in reversed(["".join(suffixes[i:]) for i in range(len(suffixes))]):
@@ -160,7 +172,43 @@ def guess_format(path: PathLike) -> str:
                 return spec.name
     if candidates:
         return candidates[0].name
-    raise InputError(Errors.E008.format(path=str(p), available=_available()))
+    return _format_from_content(p)
+
+
+def _format_from_content(p: Path) -> str:
+    from ._sniff import sniff_format
+
+    if not p.exists():
+        from ._common import check_file
+
+        check_file(p)  # E011: no such file
+    if p.stat().st_size == 0:
+        raise InputError(Errors.E003.format(where=str(p)))
+    found = [f for f in sniff_format(p) if f in _FORMATS]
+    if len(found) == 1:
+        return found[0]
+    ext = "".join(p.suffixes) or "no extension"
+    if found:
+        reason = (f"its extension ({ext}) is not one nlperr knows, and its first lines "
+                  f"could be {' or '.join(found)}")
+    else:
+        reason = (f"its extension ({ext}) is not one nlperr knows, and its first lines look "
+                  f"like none of the formats (CoNLL token columns with blank lines between "
+                  f"sentences, a HIPE header, JSON objects per line, a CSV header)")
+    raise InputError(Errors.E008.format(path=str(p), available=_available(), reason=reason))
+
+
+def _guess_for_writing(path: PathLike) -> str:
+    """The format of a file to write: from its extension only."""
+    p = as_path(path)
+    suffixes = [s.lower() for s in p.suffixes]
+    for ext in reversed(["".join(suffixes[i:]) for i in range(len(suffixes))]):
+        for spec in reversed(list(_FORMATS.values())):
+            if ext in spec.extensions:
+                return spec.name
+    raise InputError(Errors.E008.format(
+        path=str(p), available=_available(),
+        reason=f"its extension ({''.join(p.suffixes) or 'none'}) is not one nlperr knows"))
 
 
 def load(path: PathLike, format: str | None = None, **options: Any) -> list[Example]:
@@ -168,7 +216,9 @@ def load(path: PathLike, format: str | None = None, **options: Any) -> list[Exam
 
     Formats: ``conll`` (.conll .iob .bio .iob1 .iob2 .bioes), ``hipe`` (.tsv holding a
     HIPE header), ``jsonl`` (.jsonl .ndjson), ``spacy`` (.spacy DocBin), ``csv``
-    (.csv), ``hf`` (a ``save_to_disk`` folder).  *options* go to the reader (see
+    (.csv), ``hf`` (a ``save_to_disk`` folder).  Files with another extension
+    (``eng.testb``, ``train.txt``) are recognised by their first lines (see
+    :func:`guess_format`).  *options* go to the reader (see
     :func:`read_conll`, :func:`read_hipe`, ...).
 
     Examples
@@ -203,7 +253,7 @@ def save(examples: Iterable[Example], path: PathLike, format: str | None = None,
     >>> load(p)[0].spans[0].label
     'PER'
     """
-    spec = _get_for(format if format is not None else guess_format(path), path)
+    spec = _get_for(format if format is not None else _guess_for_writing(path), path)
     if spec.writer is None:
         raise InputError(Errors.E014.format(name=spec.name, verb="written", what="writer",
                                             available=[k for k, s in sorted(_FORMATS.items())
