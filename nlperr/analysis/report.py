@@ -46,7 +46,7 @@ from .compare import compare_classification, compare_ner
 from .confusion import confusion_from_taxonomy, label_group_analysis, pairs_from_taxonomy
 from .matching import CATEGORIES, counts_from_taxonomy, taxonomy, taxonomy_frame
 from .metrics import SEMEVAL_COUNTS, SEMEVAL_SCHEMAS, scores_from_flat, semeval_from_flat
-from .slices import _rank_slices, _worst_tables, worst_slices
+from .slices import _rank_slices, _worst_tables, default_slices, worst_slices
 
 __all__ = ["Report", "analyze_ner", "analyze_classification"]
 
@@ -392,8 +392,11 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
         Label groups (lists or globs such as ``"DATE_*"``) for
         :func:`~nlperr.analysis.label_group_analysis`.
     slices : sequence of str, optional
-        Slice attributes (default: all registered NER attributes that apply).
-        Pass ``()`` to skip the slice search.
+        Slice attributes (default: :func:`~nlperr.analysis.slices.default_slices` —
+        the documented default set, plus the train-based ones when *train* is given;
+        never attributes registered elsewhere, so the same call gives the same tables
+        in any process).  ``summary["slice_attributes"]`` lists those used.  Pass
+        ``()`` to skip the slice search.
     n_boot, seed : bootstrap settings; ``context``: context window in tokens;
     top : rows in ranked tables; ``zero_division``: as in :func:`ner_scores`.
 
@@ -456,7 +459,9 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
     }
     findings: list[str] = _ner_overview(counts, scores, len(flat.gold), len(flat.pred))
     n_slice_findings = 0
-    if slices is None or len(slices):
+    slices = default_slices("ner", train=train is not None) if slices is None else list(slices)
+    summary["slice_attributes"] = slices
+    if len(slices):
         ws = _rank_slices(_worst_tables(gold, pred, "ner", slices, train, n_boot, seed,
                                         tax=tax), 0.05, 10)
         tables["worst_slices"] = ws
@@ -577,7 +582,10 @@ def analyze_classification(gold: Sequence[Example], pred: Sequence[Example], *,
         if n_hcw:
             findings.append(f"{n_hcw} wrong prediction(s) with confidence >= 0.9 (see "
                             f"high_confidence_wrong).")
-    if slices is None or len(slices):
+    slices = (default_slices("classification", train=train is not None) if slices is None
+              else list(slices))
+    summary["slice_attributes"] = slices
+    if len(slices):
         ws = worst_slices(gold, pred, attributes=slices, train=train, task="classification",
                           n_boot=n_boot, seed=seed)
         tables["worst_slices"] = ws

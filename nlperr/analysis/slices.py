@@ -75,7 +75,8 @@ from .classification import class_arrays
 from .matching import CATEGORIES, Taxonomy, taxonomy
 
 __all__ = ["register_slice", "unregister_slice", "slice_attributes", "slice_table",
-           "worst_slices", "SliceContext", "TrainStats", "train_stats", "span_meta", "NA"]
+           "worst_slices", "SliceContext", "TrainStats", "train_stats", "span_meta", "NA",
+           "DEFAULT_SLICES", "DEFAULT_TRAIN_SLICES", "default_slices", "LED_BINS", "NOISE_BINS"]
 
 NA = "n/a"
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -98,6 +99,8 @@ _REGISTRY: dict[str, SliceAttribute] = {}
 
 
 def _nargs(fn: Callable) -> int:
+    if isinstance(fn, _Lazy):
+        return fn.nargs
     try:
         params = [p for p in inspect.signature(fn).parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
@@ -151,7 +154,12 @@ def register_slice(name: str, fn: Callable, *, level: str = "entity", task: str 
 
 
 def unregister_slice(name: str) -> None:
-    """Remove a registered slice attribute."""
+    """Remove a slice attribute you registered (built-in ones cannot be removed)."""
+    if name in _BUILTINS:
+        raise InputError(Errors.E510.format(where="unregister_slice",
+                                            message=f"{name!r} is a built-in attribute; it "
+                                                    f"stays available (reports use it only "
+                                                    f"when named or in the default set)."))
     _REGISTRY.pop(name, None)
 
 
@@ -369,7 +377,59 @@ def _cls_conf(ex, ctx):
                        (1.0, ">0.9")])
 
 
+class _Lazy:
+    """A built-in attribute function that lives in a room above :mod:`nlperr.analysis`
+    (``"module:function"`` or ``"module:factory()"``), imported on first call so that
+    every built-in is known from the start and importing that room changes nothing."""
+
+    def __init__(self, target: str, nargs: int) -> None:
+        self.target = target
+        self.nargs = nargs
+        self._fn: Callable | None = None
+
+    def __call__(self, *args: Any) -> Any:
+        if self._fn is None:
+            import importlib
+
+            module, _, name = self.target.partition(":")
+            obj = getattr(importlib.import_module(module), name.rstrip("()"))
+            self._fn = obj() if name.endswith("()") else obj
+        return self._fn(*args)
+
+
+#: Bucket edges of the OCR-noise attributes (LED and noise scores lie in [0, 1]; the
+#: first bucket holds the exact zeros: mentions read correctly / no noise).
+LED_BINS = (0.0, 1e-9, 0.1, 0.3, 1.0)
+NOISE_BINS = (0.0, 1e-9, 0.25, 0.5, 1.0)
+
+#: The attributes a report uses when none are named, per task; train-based ones are
+#: added when training data is given.  Other built-ins (``led``, ``ocr_noise``,
+#: ``ocr_noise_example``) and user-registered attributes are used only when named.
+DEFAULT_SLICES = {
+    "ner": ("entity_length_tokens", "entity_length_chars", "capitalization", "position",
+            "shape", "sentence_length", "entity_density", "negation", "contrast"),
+    "classification": ("length", "negation", "contrast", "confidence"),
+}
+DEFAULT_TRAIN_SLICES = {
+    "ner": ("seen_in_train", "train_frequency", "label_consistency", "oov_share"),
+    "classification": ("oov_ratio",),
+}
+
+
+def default_slices(task: str, *, train: bool = False) -> list[str]:
+    """The slice attributes a report uses for *task* when none are named.
+
+    >>> default_slices("classification", train=True)
+    ['length', 'negation', 'contrast', 'confidence', 'oov_ratio']
+    """
+    if task not in DEFAULT_SLICES:
+        raise InputError(Errors.E207.format(value=task, option="task",
+                                            allowed=sorted(DEFAULT_SLICES)))
+    return list(DEFAULT_SLICES[task]) + (list(DEFAULT_TRAIN_SLICES[task]) if train else [])
+
+
 def _register_builtins() -> None:
+    """Every built-in attribute, in one place (OCR ones resolved lazily)."""
     r = register_slice
     r("entity_length_tokens", _ent_len_tokens, description="entity length in tokens")
     r("entity_length_chars", _ent_len_chars, description="entity length in characters")
@@ -393,9 +453,17 @@ def _register_builtins() -> None:
       description="a contrast marker (but, however, ...) is present")
     r("confidence", _cls_conf, level="example", task="classification",
       description="model confidence bucket")
+    r("led", _Lazy("nlperr.ocr.slices:led", 2), bins=list(LED_BINS),
+      description="HIPE LED of the gold mention (OCR vs manual transcription)")
+    r("ocr_noise", _Lazy("nlperr.ocr.slices:default_entity_noise()", 2), bins=list(NOISE_BINS),
+      description="OCR-noise score of the entity text (no ground truth)")
+    r("ocr_noise_example", _Lazy("nlperr.ocr.slices:default_example_noise()", 1),
+      level="example", task="any", bins=list(NOISE_BINS),
+      description="OCR-noise score of the example text (no ground truth)")
 
 
 _register_builtins()
+_BUILTINS = frozenset(_REGISTRY)
 
 
 # --------------------------------------------------------------------------
@@ -441,11 +509,30 @@ def _binned(values: list, bins: Any) -> np.ndarray:
     if len(num) and (bins is not None or num.nunique() > 8):
         b = bins if bins is not None else 4
         if isinstance(b, int):
-            cut = pd.qcut(num, q=b, duplicates="drop")
-            out.loc[num.index] = cut.astype(str).replace("nan", NA)
+            out.loc[num.index] = _quantile_labels(num, b, tie_bucket=bins is None)
         else:
             out.loc[num.index] = [bucket_label(v, b) for v in num.to_numpy()]
     return out.to_numpy(dtype=object)
+
+
+def _quantile_labels(num: pd.Series, q: int, *, tie_bucket: bool) -> list[str]:
+    """Quantile buckets of *num*.  With *tie_bucket* (the automatic bucketing), a value
+    that holds a quarter of the items or more (HIPE's ``LED`` is 0 for most mentions)
+    gets a bucket of its own and the other values are split into quantiles: a tie
+    must not swallow every bucket."""
+    labels = pd.Series(NA, index=num.index, dtype=object)
+    rest = num
+    if tie_bucket:
+        counts = num.value_counts()
+        if counts.iloc[0] >= 0.25 * len(num):
+            tie = counts.index[0]
+            labels[num == tie] = f"{tie:g}"
+            rest = num[num != tie]
+            q = max(1, q - 1)
+    if len(rest):
+        cut = pd.qcut(rest, q=min(q, rest.nunique()), duplicates="drop")
+        labels[rest.index] = cut.astype(str).replace("nan", NA)
+    return labels.tolist()
 
 
 def _entity_values(att: SliceAttribute, gold: Sequence[Example], pred: Sequence[Example],
@@ -1303,8 +1390,7 @@ def _worst_tables(gold: list, pred: list, task: str, attributes: Sequence[str] |
                   train: Sequence[Example] | TrainStats | None, n_boot: int, seed: int | None,
                   tax: Taxonomy | None = None) -> dict[str, pd.DataFrame]:
     if attributes is None:
-        attributes = [k for k, a in _REGISTRY.items() if a.task in (task, "any")
-                      and (train is not None or not a.needs_train)]
+        attributes = default_slices(task, train=train is not None)
     st = train_stats(train) if train is not None and not isinstance(train, TrainStats) else train
     return _tables(gold, pred, task, attributes, st, n_boot=n_boot, seed=seed, tax=tax)
 

@@ -30,8 +30,6 @@ from .slices import f1_by_noise_bucket, led, register_ocr_slices
 from .stats import (CorpusStats, OcrNoiseScorer, Reference, StatsResult, corpus_stats,
                     subword_fragmentation)
 
-register_ocr_slices()
-
 __all__ = [
     "CharTrigramModel", "CorpusStats", "Lexicon", "OcrNoiseScorer", "Reference", "StatsResult",
     "corpus_stats", "f1_by_noise_bucket", "led", "near_miss", "near_miss_clusters",

@@ -1,7 +1,8 @@
 """OCR noise as slice attributes, and NER F1 by noise bucket.
 
-Attributes (registered with :mod:`nlperr.analysis.slices` when it is importable,
-on import of :mod:`nlperr.ocr`):
+Attributes (built into :mod:`nlperr.analysis.slices`, which calls the functions
+here lazily: importing :mod:`nlperr.ocr` changes nothing; use them by name,
+``analyze_ner(..., slices=["led"])`` / ``nlperr analyze ner --slices led``):
 
 * ``led`` (entity level) -- HIPE's ``LED`` (normalized Levenshtein distance between
   the OCR'd mention and its manual transcription) from gold ``Span.meta["LED"]``;
@@ -12,7 +13,8 @@ on import of :mod:`nlperr.ocr`):
 * ``ocr_noise_example`` (example level) -- the same score over the whole text.
 
 The default scorer uses the garbage rules only; pass a scorer built with a lexicon
-and/or a clean reference to :func:`register_ocr_slices` or
+and/or a clean reference to :func:`register_ocr_slices` (which then replaces the
+built-in ``ocr_noise`` / ``ocr_noise_example``, explicitly) or to
 :func:`f1_by_noise_bucket` for the full score.
 """
 
@@ -25,14 +27,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.slices import LED_BINS, NOISE_BINS  # one definition of the buckets
 from ..errors import Errors, InputError, Warnings, warn
 from .stats import OcrNoiseScorer
 
 __all__ = ["led", "register_ocr_slices", "f1_by_noise_bucket", "LED_BINS", "NOISE_BINS",
            "BUCKET_COLUMNS"]
 
-LED_BINS = (0.0, 1e-9, 0.1, 0.3, 1.0)
-NOISE_BINS = (0.0, 1e-9, 0.25, 0.5, 1.0)
 BUCKET_COLUMNS = ["bucket", "support", "predicted", "tp", "precision", "recall", "f1"]
 _SCORER: list[OcrNoiseScorer] = []
 
@@ -52,6 +53,16 @@ def _scorer(scorer: OcrNoiseScorer | None) -> OcrNoiseScorer:
     return _SCORER[0]
 
 
+def default_entity_noise():
+    """``ocr_noise`` with the default scorer (the built-in attribute's function)."""
+    return _noise_entity(_scorer(None))
+
+
+def default_example_noise():
+    """``ocr_noise_example`` with the default scorer (the built-in attribute's function)."""
+    return _noise_example(_scorer(None))
+
+
 def _noise_entity(scorer: OcrNoiseScorer):
     def ocr_noise(example: Any, span: Any) -> float | None:
         v = scorer.score_span(example.text, span.start, span.end)
@@ -67,7 +78,9 @@ def _noise_example(scorer: OcrNoiseScorer):
 
 
 def register_ocr_slices(scorer: OcrNoiseScorer | None = None) -> bool:
-    """Register ``led``, ``ocr_noise``, ``ocr_noise_example`` with nlperr.analysis.
+    """Replace the built-in ``led``, ``ocr_noise``, ``ocr_noise_example`` attributes of
+    :mod:`nlperr.analysis` with ones using *scorer* (an explicit call: nothing is
+    registered on import).
 
     Returns False when :mod:`nlperr.analysis` is not available.
     """
@@ -168,8 +181,8 @@ def f1_by_noise_bucket(gold: Sequence[Any], pred: Sequence[Any], *, attribute: s
     scorer : OcrNoiseScorer, optional
         For ``ocr_noise`` (default: garbage rules only).
     use_analysis : bool
-        Use :func:`nlperr.analysis.slice_table` when available (its bucket labels);
-        otherwise (or False) compute here: recall over gold entities of the
+        Use :func:`nlperr.analysis.slice_table` with the built-in attribute when no
+        *scorer* is given; otherwise (a custom scorer, or False) compute here: recall over gold entities of the
         bucket, precision over predicted entities of the bucket (a prediction
         takes its own ``ocr_noise`` value, or for ``led`` the bucket of the gold
         entity it overlaps most, else ``n/a``), strict (start, end, label) matches.
@@ -199,7 +212,7 @@ def f1_by_noise_bucket(gold: Sequence[Any], pred: Sequence[Any], *, attribute: s
         raise InputError(Errors.E709.format(where="f1_by_noise_bucket", ngold=len(gold),
                                             nocr=len(pred)))
     sc = _scorer(scorer)
-    if use_analysis and register_ocr_slices(sc):
+    if use_analysis and scorer is None:  # the built-in attribute (default scorer)
         from ..analysis.slices import slice_table
         df = slice_table(gold, pred, attribute, bins=edges, n_boot=0)
         out = df.rename(columns={"value": "bucket"})
