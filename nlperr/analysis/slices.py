@@ -172,9 +172,9 @@ def slice_attributes(task: str | None = None) -> dict[str, str]:
 def span_meta(key: str) -> Callable:
     """An entity-level attribute reading ``span.meta[key]`` (None when absent).
 
-    >>> register_slice("led", span_meta("LED"), bins=[0, 0.0001, 0.1, 0.3, 1.0])  # doctest: +ELLIPSIS
+    >>> register_slice("my_led", span_meta("LED"), bins=[0, 0.0001, 0.1, 0.3, 1.0])  # doctest: +ELLIPSIS
     <function ...>
-    >>> unregister_slice("led")
+    >>> unregister_slice("my_led")
     """
     def get(example: Example, span: Span):
         return span.meta.get(key) if span.meta else None
