@@ -222,6 +222,8 @@ class Errors(metaclass=_Catalogue):
     E220 = ("The Hugging Face model at {path!r} has no usable tokenizer: {reason}. Save "
             "the tokenizer next to the weights (tokenizer.save_pretrained(FOLDER)), so "
             "the folder holds tokenizer.json (or the vocabulary files).")
+    E250 = ("Options {given} cannot be applied to {what} that is already loaded. {hint}; "
+            "load_model only sets batch_size and label_map on an adapter (on a copy).")
     E303 = ("The cache at {path!r} holds an unreadable entry for key {key}: {error}. "
             "Delete the cache folder or pass cache=False (CLI: --no-cache).")
     E304 = ("progress must be True, False or None (auto), got {value!r}.")

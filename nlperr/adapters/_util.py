@@ -26,6 +26,15 @@ def require(module: str, *, extra: str, what: str) -> Any:
             Errors.E203.format(what=what, package=top, extra=extra)) from e
 
 
+def check_batch_size(value: Any) -> int | None:
+    """The one check of ``batch_size`` (load_model, Predictor, CLI): None or a positive
+    int, else E301."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                              or value <= 0):
+        raise InputError(Errors.E301.format(value=value))
+    return value
+
+
 def check_choice(option: str, value: Any, allowed: tuple[Any, ...]) -> Any:
     """Return *value* if it is one of *allowed*, else raise E207."""
     if value not in allowed:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
 from ..errors import Errors, InputError
-from ._util import check_choice
+from ._util import check_batch_size, check_choice
 from .base import Adapter, AdapterFactory
 from .labelmap import UNMAPPED, LabelMap
 
@@ -86,8 +87,11 @@ def load_model(spec_or_object: Any, *, task: str | None = None,
         ``"spacy:NAME_OR_PATH"``, ``"hf:PATH"``, ``"callable:module:function"`` or
         ``"KIND:..."`` for a kind added with :func:`register_adapter`; or an object:
         a spaCy ``Language``, a ``(model, tokenizer)`` transformers pair, a Python
-        callable ``list[str] -> list[result]``, or an Adapter (returned as is,
-        with *label_map* / *batch_size* applied).
+        callable ``list[str] -> list[result]``, or an Adapter (returned as is, or
+        — with *label_map* / *batch_size* — as a configured shallow copy: the
+        adapter you pass is never changed).  This is the one function that turns
+        a model argument into an adapter: the CLI, :class:`~nlperr.engine.Predictor`
+        and the suites all call it.
     task : {"ner", "classification"}, optional
         Overrides the detected task.
     label_map : LabelMap, dict, JSON string or JSON file path, optional
@@ -129,13 +133,18 @@ def load_model(spec_or_object: Any, *, task: str | None = None,
     'classification'
     """
     check_choice("unmapped", unmapped, UNMAPPED)
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
-                                   or batch_size <= 0):
-        raise InputError(Errors.E301.format(value=batch_size))
+    check_batch_size(batch_size)
     lmap = LabelMap.from_spec(label_map, unmapped=unmapped) if label_map is not None else None
     obj = spec_or_object
     if isinstance(obj, Adapter):
-        adapter = obj
+        if options or task not in (None, obj.task):
+            raise InputError(Errors.E250.format(
+                what=f"an adapter ({type(obj).__name__})",
+                given=sorted([*options, *(["task"] if task not in (None, obj.task) else [])]),
+                hint="pass them when the adapter is created (load_model('spec', ...))"))
+        if batch_size is None and lmap is None:
+            return obj
+        adapter = copy.copy(obj)  # a configured copy: the caller's adapter is never changed
         if batch_size is not None:
             adapter.batch_size = batch_size
     elif isinstance(obj, str):

@@ -142,8 +142,6 @@ def _slices(value: str | None):
 def _predict(args, gold, task: str):
     from ..adapters import load_model
     from ..engine import predict
-    if args.batch_size is not None and args.batch_size < 1:
-        raise InputError(Errors.E301.format(value=args.batch_size))
     model = load_model(args.model, task=task, label_map=args.label_map, unmapped=args.unmapped,
                        lazy=True)
     return predict(model, gold, batch_size=args.batch_size, cache=not args.no_cache,
@@ -222,22 +220,6 @@ def _csv_columns(path: Path) -> list[str]:
         return next(csv.reader(fh), [])
 
 
-def _with_probs(examples):
-    from dataclasses import replace
-    out = []
-    for e in examples:
-        keys = [k for k in e.meta if k.startswith("prob_")]
-        if keys and e.probs is None:
-            try:
-                probs = {k[5:]: float(e.meta[k]) for k in keys if e.meta[k] != ""}
-            except ValueError as err:
-                raise InputError(Errors.E012.format(where=f"example {e.id!r}", expected="float",
-                                                    field="prob_* column", got=str(err)))
-            e = replace(e, probs=probs)
-        out.append(e)
-    return out
-
-
 def _load_cls(path: Path, fmt: str, args, *, pred: bool):
     from ..io import load
     if fmt == "csv":
@@ -246,8 +228,8 @@ def _load_cls(path: Path, fmt: str, args, *, pred: bool):
             col = args.pred_label_column
             if col is None:
                 col = "pred_label" if "pred_label" in _csv_columns(path) else args.label_column
-        return _with_probs(load(path, format="csv", text_column=args.text_column,
-                                label_column=col))
+        # prob_<label> columns become Example.probs in the library reader
+        return load(path, format="csv", text_column=args.text_column, label_column=col)
     return load(path, format=fmt)
 
 

@@ -155,8 +155,6 @@ def run(args: argparse.Namespace) -> int:
     from ..adapters import load_model
     from ..engine import Predictor
 
-    if args.batch_size is not None and args.batch_size < 1:
-        raise InputError(Errors.E301.format(value=args.batch_size))
     if args.chunk_size < 1:
         raise InputError(Errors.E207.format(value=args.chunk_size, option="--chunk-size",
                                             allowed="positive integers"))

@@ -65,10 +65,7 @@ def add_parser(subparsers: Any) -> None:
 
 def _load_model(spec: str, task: str, label_map: Any) -> Any:
     from ..adapters import load_model
-    kwargs = {"task": task}
-    if label_map is not None:
-        kwargs["label_map"] = label_map
-    return load_model(spec, **kwargs)
+    return load_model(spec, task=task, label_map=label_map, lazy=True)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from ..adapters._util import check_batch_size
 from ..adapters.base import Adapter, Prediction, stable_hash
 from ..adapters.labelmap import LabelMap, warn_dropped
 from ..data import Example
@@ -84,10 +85,7 @@ class Predictor:
             # its cache entries with `nlperr predict`
             adapter = load_model(adapter, lazy=True)
         self.adapter = adapter
-        if batch_size is not None and (isinstance(batch_size, bool)
-                                       or not isinstance(batch_size, int) or batch_size <= 0):
-            raise InputError(Errors.E301.format(value=batch_size))
-        self.batch_size = batch_size or int(adapter.batch_size)
+        self.batch_size = check_batch_size(batch_size) or int(adapter.batch_size)
         if progress not in (None, True, False):
             raise InputError(Errors.E304.format(value=progress))
         self.progress = progress

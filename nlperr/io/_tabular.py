@@ -40,6 +40,10 @@ def read_csv(
     sep : str, default ","
         Field delimiter (``"\\t"`` for TSV).
 
+    ``prob_<label>`` columns (written by :func:`write_csv` for predictions) become
+    ``Example.probs`` (floats) when the label read is the prediction's: the file has
+    no ``pred_label`` column, or ``label_column="pred_label"``; so
+    ``read_csv(write_csv(predictions))`` gives the same labels and probabilities.
     The other columns are kept in ``meta`` as strings (so :func:`write_csv` writes
     them back).  A missing column raises E010 listing the available ones; a file
     without data rows raises E003.
@@ -86,6 +90,42 @@ def read_csv(
                                id=row[ii] if ii >= 0 else where))
     if not out:
         raise empty_error(p)
+    return _restore_probs(out, header, label_column, p.name)
+
+
+#: Prefix of the probability columns written by :func:`write_csv`.
+PROB_PREFIX = "prob_"
+
+
+def _restore_probs(examples: list[Example], header: Sequence[str], label_column: str | None,
+                   name: str) -> list[Example]:
+    """``prob_<label>`` columns back into ``Example.probs`` (floats; empty cells = no
+    probability for that class).  They belong to the predicted label: restored when
+    the label read is ``pred_label`` or the file has no ``pred_label`` column (a file
+    of predictions); otherwise (reading the gold label of a gold + prediction file)
+    they stay in ``meta``."""
+    cols = [h for h in header if h.startswith(PROB_PREFIX) and len(h) > len(PROB_PREFIX)]
+    if not cols or ("pred_label" in header and label_column != "pred_label"):
+        return examples
+    out = []
+    for ex in examples:
+        meta = dict(ex.meta)
+        probs = {}
+        for c in cols:
+            value = meta.pop(c)
+            if value == "":
+                continue
+            try:
+                probs[c[len(PROB_PREFIX):]] = float(value)
+            except ValueError:
+                raise FormatError(Errors.E012.format(
+                    where=f"{name}, example {ex.id!r}, column {c!r}", expected="a probability "
+                    "(a number)", field=c, got=repr(value)[:40])) from None
+        layout = meta.get(CSV_LAYOUT)
+        if layout is not None:  # written back as probabilities, not as other columns
+            meta[CSV_LAYOUT] = {**layout, "header": [h for h in layout["header"]
+                                                     if h not in cols]}
+        out.append(ex.copy(probs=probs or None, meta=meta))
     return out
 
 
@@ -152,7 +192,8 @@ def to_dataframe(examples: Iterable[Example], *,
     then one column per scalar ``meta`` key (e.g. the other columns of a CSV file).
     With *predictions*, the last columns are ``pred_label`` and ``prob_<label>``
     (one per class seen in the predictions' ``probs``); a ``meta`` key of the same
-    name (an older prediction) is replaced.
+    name (an older prediction) is replaced.  Without *predictions*, examples that
+    carry ``probs`` (predictions written on their own) get ``prob_<label>`` columns.
 
     Examples
     --------
@@ -176,6 +217,10 @@ def to_dataframe(examples: Iterable[Example], *,
         data["spans"] = [None if ex.spans is None else [s.key for s in ex.spans]
                          for ex in examples]
     pred_data: dict[str, list[Any]] = {}
+    if predictions is None and any(ex.probs for ex in examples):  # predictions written alone
+        classes = sorted({k for ex in examples for k in ex.probs or {}})
+        for c in classes:
+            pred_data[f"prob_{c}"] = [(ex.probs or {}).get(c, float("nan")) for ex in examples]
     if predictions is not None:
         pred_data["pred_label"] = [p.label for p in predictions]
         classes: list[str] = []

@@ -283,7 +283,7 @@ def _make_predictor(model: Any, *, cache: Any, cache_dir: Any, batch_size: Any, 
         return model, False
     if isinstance(model, str) or callable(model) and not hasattr(model, "predict_batch"):
         from ..adapters import load_model
-        model = load_model(model, task=task)
+        model = load_model(model, task=task, lazy=True)  # the one path for model specs
     return Predictor(model, cache=cache, cache_dir=cache_dir, batch_size=batch_size, progress=progress,
                      label_map=label_map), True
 
