@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from operator import itemgetter, methodcaller
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..data import Example, Span, split_tag, tags_to_spans, tokens_from_words
+from ..data import Example, Span, Token, split_tag, tags_to_spans, tokens_from_words
 from ..data.schemes import MISSING
 from ..errors import Errors, FormatError, InputError, SchemeError, shorten
 from ._common import PathLike, check_file, check_predictions, empty_error, locate_scheme_error
-from ._common import open_lines
+from ._columnar import no_gc
+from ._text import check_encoding, read_text
 
 __all__ = ["read_hipe", "write_hipe", "HIPE_COLUMNS", "NE_COLUMNS"]
 
@@ -41,10 +43,11 @@ def _is_comment(line: str) -> bool:
     return line.startswith("#") and "\t" not in line
 
 
-def _iter_blocks(path: Path, encoding: str) -> Iterator[tuple[list[str], _Block]]:
+def _iter_blocks(path: Path, lines: Iterable[tuple[int, str]]
+                 ) -> Iterator[tuple[list[str], _Block]]:
     header: list[str] | None = None
     block = _Block()
-    for number, line in open_lines(path, encoding):
+    for number, line in lines:
         if header is None:
             if not line.strip():
                 continue
@@ -91,6 +94,7 @@ def read_hipe(
     strict: bool = True,
     segment: str = "document",
     encoding: str = "utf-8",
+    encoding_errors: str = "strict",
 ) -> list[Example]:
     """Read a HIPE-2022 TSV file.
 
@@ -112,6 +116,10 @@ def read_hipe(
         One example per document, or one per sentence (split after tokens flagged
         ``EndOfSentence``, never inside an entity).
     encoding : str, default "utf-8"
+        A byte-order mark is skipped; ``\\r\\n`` / ``\\r`` line ends are accepted.
+    encoding_errors : {"strict", "replace"}, default "strict"
+        Bytes not valid in *encoding*: E030 naming the line, or U+FFFD with a W030
+        warning.
 
     Returns
     -------
@@ -147,8 +155,22 @@ def read_hipe(
         raise InputError(Errors.E207.format(value=segment, option="segment",
                                             allowed=list(_SEGMENTS)))
     p = check_file(path, what="read_hipe")
+    check_encoding(encoding, encoding_errors)
+    text = read_text(p, encoding=encoding, errors=encoding_errors)
+    with no_gc():
+        fast = _read_columnar(p.name, text, column, segment)
+    if fast is not None:
+        return fast
+    # irregular or invalid input: the per-document path, which raises the exact error
+    # (or, with strict=False, repairs and warns per example)
+    return _read_per_document(p, column=column, strict=strict, segment=segment,
+                              lines=enumerate(text.split("\n"), 1))
+
+
+def _read_per_document(p: Path, *, column: str, strict: bool, segment: str,
+                       lines: Iterable[tuple[int, str]]) -> list[Example]:
     out: list[Example] = []
-    for doc_index, (header, block) in enumerate(_iter_blocks(p, encoding)):
+    for doc_index, (header, block) in enumerate(_iter_blocks(p, lines)):
         if column not in header:
             raise FormatError(Errors.E009.format(where=f"{p.name}:1", column=column,
                                                  header=header))
@@ -242,6 +264,184 @@ def _example(name: str, header: list[str], block: _Block, rows: list[list[str]],
         meta["continues_document"] = True
     return Example(text=text, tokens=tokens, spans=tuple(spans) if annotated else None,
                    missing=missing, meta=meta, id=where)
+
+
+def _read_columnar(name: str, text: str, column: str, segment: str) -> list[Example] | None:
+    """The whole file at once; None when anything is irregular (a ragged line, a
+    missing column, a malformed or invalid tag, no header, no token): the
+    per-document path then gives the exact error or repair."""
+    import numpy as np
+
+    from ..data._tagarrays import decode_spans, encode_tags, invalid_sentences, missing_mask
+    from ._columnar import token_offsets
+
+    lines = text.split("\n")
+    n = len(lines)
+    hdr = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if hdr is None:
+        return None
+    header = lines[hdr].split("\t")
+    if header[0] != "TOKEN" or column not in header:
+        return None
+    col = header.index(column)
+    misc_col = header.index("MISC") if "MISC" in header else -1
+    kept = [i for i in range(1, len(header)) if i != misc_col]
+    body = lines[hdr + 1:]
+    blank = np.fromiter(map(str.isspace, body), dtype=bool, count=len(body))
+    blank |= np.fromiter(map(len, body), dtype=np.int64, count=len(body)) == 0
+    has_tab = np.fromiter(map(_HAS_TAB, body), dtype=bool, count=len(body))
+    comment = np.fromiter(map(_IS_HASH, body), dtype=bool, count=len(body)) & ~has_tab & ~blank
+    token = ~blank & ~comment
+    tok = np.flatnonzero(token)
+    if not len(tok):
+        return None
+    rows = list(map(_SPLIT_TAB, (body[i] for i in tok.tolist())))
+    width = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    if (width != len(header)).any():
+        return None
+    # documents: a blank or comment line between two token lines starts a new one
+    gap = np.zeros(len(tok), dtype=bool)
+    gap[0] = True
+    gap[1:] = np.diff(tok) > 1
+    doc_start = np.flatnonzero(gap)
+    ndoc = len(doc_start)
+    doc_of_tok = np.cumsum(gap) - 1
+    words = list(map(itemgetter(0), rows))
+    raw_tags = list(map(itemgetter(col), rows))
+    tags = ["O" if t == "_" else t for t in raw_tags]
+    if misc_col >= 0:
+        flags = [[] if m in ("_", "") else m.split("|") for m in map(itemgetter(misc_col), rows)]
+    else:
+        flags = [[] for _ in rows]
+    if len(kept) == 1:
+        k0 = kept[0]
+        columns = [[r[k0]] for r in rows]
+    elif kept:
+        columns = list(map(list, map(itemgetter(*kept), rows)))
+    else:
+        columns = [[] for _ in rows]
+    # units: documents, or sentences (split after EndOfSentence, never inside an entity)
+    unit_start = gap.copy()
+    if segment == "sentence":
+        eos = np.fromiter(("EndOfSentence" in f for f in flags), dtype=bool, count=len(rows))
+        nxt_inside = np.zeros(len(rows), dtype=bool)
+        nxt_inside[:-1] = np.fromiter((t.startswith("I-") for t in raw_tags[1:]), dtype=bool,
+                                      count=len(rows) - 1)
+        last_of_doc = np.zeros(len(rows), dtype=bool)
+        last_of_doc[doc_start[1:] - 1] = True
+        last_of_doc[-1] = True
+        split_after = eos & ~nxt_inside & ~last_of_doc
+        unit_start[1:] |= split_after[:-1]
+    starts = np.flatnonzero(unit_start)
+    offsets = np.append(starts, len(rows)).astype(np.int64)
+    # tags: any malformed or invalid sequence -> per-document path
+    for t in set(tags):
+        try:
+            split_tag(t)
+        except SchemeError:
+            return None
+    ta = encode_tags(tags, offsets)
+    if len(invalid_sentences(ta, "IOB2")):
+        return None
+    spaces = np.fromiter(("NoSpaceAfter" not in f for f in flags), dtype=bool,
+                         count=len(rows))
+    spaces[offsets[1:] - 1] = False
+    start, end, sent = token_offsets(words, offsets, spaces)
+    starts_l, ends_l = start.tolist(), end.tolist()
+    tokens = list(map(tuple.__new__, _repeat(Token), zip(words, starts_l, ends_l)))
+    sp = spaces.tolist()
+    off = offsets.tolist()
+    nunit = len(off) - 1
+    texts = ["".join([w + " " if s else w for w, s in zip(words[off[k]:off[k + 1]],
+                                                          sp[off[k]:off[k + 1]])])
+             for k in range(nunit)]
+    s_tok, e_tok, s_typ = decode_spans(ta)
+    led_pos = np.array([i for i, f in enumerate(flags) if any(x.startswith("LED") for x in f)],
+                       dtype=np.int64)
+    led_val = {}
+    for i in led_pos.tolist():
+        for flag in flags[i]:
+            m = _LED.match(flag)
+            if m:
+                led_val[i] = float(m.group(1))
+                break
+    led_pos = np.array(sorted(led_val), dtype=np.int64)
+    labels = ta.labels
+    spans = []
+    for a, b, t in zip(s_tok.tolist(), e_tok.tolist(), s_typ.tolist()):
+        meta = None
+        if len(led_pos):
+            j = int(np.searchsorted(led_pos, a))
+            if j < len(led_pos) and led_pos[j] < b:
+                meta = {"LED": led_val[int(led_pos[j])]}
+        spans.append(Span(starts_l[a], ends_l[b - 1], labels[t], None, meta))
+    bounds = np.searchsorted(s_tok, offsets).tolist()
+    miss = missing_mask(ta)
+    annotated_unit = np.bincount(sent, weights=np.fromiter((t != "_" for t in raw_tags),
+                                                             dtype=float, count=len(rows)),
+                                 minlength=nunit) > 0
+    # document metadata: the comment lines before each document's first token
+    documents: list[dict[str, str]] = []
+    comments_of: list[list[str]] = []
+    prev_end = -1
+    for d in range(ndoc):
+        first = int(tok[doc_start[d]])
+        document: dict[str, str] = {}
+        comments: list[str] = []
+        for i in np.flatnonzero(comment[prev_end + 1:first]).tolist():
+            line = body[prev_end + 1 + i]
+            m = _META.match(line)
+            if m:
+                key = m.group(1)
+                document[key[len(_PREFIX):] if key.startswith(_PREFIX) else key] = m.group(2)
+            else:
+                comments.append(line)
+        documents.append(document)
+        comments_of.append(comments)
+        last = int(doc_start[d + 1]) - 1 if d + 1 < ndoc else len(rows) - 1
+        prev_end = int(tok[last])
+    unit_doc = doc_of_tok[offsets[:-1]].tolist()
+    out: list[Example] = []
+    sentence_index = 0
+    for k in range(nunit):
+        a, b = off[k], off[k + 1]
+        d = unit_doc[k]
+        first = k == 0 or unit_doc[k - 1] != d
+        sentence_index = 0 if first else sentence_index + 1
+        doc_id = documents[d].get("document_id", f"{name}#{d}")
+        meta: dict[str, Any] = {
+            "document": dict(documents[d]),
+            "misc": flags[a:b],
+            "columns": columns[a:b],
+            "hipe_header": list(header),
+            "column": header[col],
+            "scheme": "IOB2",
+            "doc_index": d,
+            "doc_id": doc_id,
+        }
+        if comments_of[d]:
+            meta["comments"] = list(comments_of[d])
+        if segment == "sentence":
+            meta["sentence_index"] = sentence_index
+        if not first:
+            meta["continues_document"] = True
+        missing = tuple((starts_l[i], ends_l[i]) for i in range(a, b) if miss[i])
+        unit_spans = tuple(spans[bounds[k]:bounds[k + 1]]) if annotated_unit[k] else None
+        line0 = hdr + 2 + int(tok[a])
+        out.append(Example(text=texts[k], tokens=tuple(tokens[a:b]), spans=unit_spans,
+                           missing=missing, meta=meta, id=f"{name}:{line0}"))
+    return out
+
+
+_HAS_TAB = methodcaller("__contains__", "\t")
+_IS_HASH = methodcaller("startswith", "#")
+_SPLIT_TAB = methodcaller("split", "\t")
+
+
+def _repeat(obj: Any) -> Iterator[Any]:
+    from itertools import repeat
+
+    return repeat(obj)
 
 
 def write_hipe(
