@@ -1,0 +1,122 @@
+"""The columnar readers give exactly what the per-sentence / per-document paths give
+(examples, errors, warnings), on random tags of every scheme and on whole real corpora."""
+
+from __future__ import annotations
+
+import glob
+import warnings
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nlperr.errors import NlperrError
+from nlperr.io import iter_conll, read_conll, read_hipe
+from nlperr.io._conll import _read_per_sentence
+from nlperr.io._hipe import _read_columnar, _read_per_document
+from nlperr.io._text import read_text
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PREFIXES = ["B", "I", "E", "S", "L", "U"]
+
+
+def _outcome(fn):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = fn()
+        except NlperrError as e:
+            result = ("error", type(e).__name__, str(e))
+    return result, sorted(str(w.message) for w in caught)
+
+
+tag = st.one_of(st.just("O"), st.just("-"),
+                st.builds(lambda p, t: f"{p}-{t}", st.sampled_from(PREFIXES),
+                          st.sampled_from(["PER", "LOC"])))
+sentence = st.lists(st.tuples(st.sampled_from(["a", "b", "C", "dd", ",", "-DOCSTART-"]), tag),
+                    min_size=1, max_size=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                    HealthCheck.function_scoped_fixture])
+@given(sents=st.lists(sentence, min_size=1, max_size=6),
+       scheme=st.sampled_from([None, "IOB1", "IOB2", "IOE1", "IOE2", "BIOES", "BILOU"]),
+       strict=st.booleans(), extra=st.booleans(), crlf=st.booleans())
+def test_columnar_conll_equals_per_sentence_path(tmp_path, sents, scheme, strict, extra, crlf):
+    lines = []
+    for s in sents:
+        for word, t in s:
+            lines.append(f"{word}\tX\t{t}" if extra else f"{word} {t}")
+        lines.append("")
+    p = tmp_path / "random.conll"
+    p.write_bytes(("\r\n" if crlf else "\n").join(lines).encode())
+    fast = _outcome(lambda: read_conll(p, scheme=scheme, strict=strict))
+    slow = _outcome(lambda: _read_per_sentence(p, scheme=scheme, strict=strict))
+    assert fast == slow
+    if not isinstance(fast[0], tuple):
+        assert _outcome(lambda: list(iter_conll(p, scheme=scheme, strict=strict))) == fast
+
+
+def test_ragged_and_mixed_width_files_keep_their_errors(tmp_path):
+    p = tmp_path / "r.conll"
+    p.write_text("a x B-PER\nb I-PER\n\nc O\n", encoding="utf-8")
+    assert _outcome(lambda: read_conll(p)) == _outcome(lambda: _read_per_sentence(p))
+    assert "E001" in _outcome(lambda: read_conll(p))[0][2]
+    p.write_text("a x B-PER\nb y I-PER\n\nc O\n", encoding="utf-8")  # widths differ by sentence
+    fast = read_conll(p)
+    assert fast == _read_per_sentence(p) and fast[1].meta.get("columns") is None
+
+
+@pytest.mark.shared_data
+def test_columnar_conll_on_whole_wnut17(shared_data):
+    for f in ("wnut17train.conll", "emerging.dev.conll", "emerging.test.annotated"):
+        path = shared_data / "wnut17" / f
+        assert read_conll(path) == _read_per_sentence(path), f
+        assert list(iter_conll(path)) == read_conll(path)
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("segment", ["document", "sentence"])
+def test_columnar_hipe_on_every_hipe_file(shared_data, segment):
+    files = sorted(glob.glob(str(shared_data / "hipe2022" / "*" / "*" / "*.tsv")))
+    assert len(files) >= 10
+    checked = 0
+    for f in files:
+        p = Path(f)
+        text = read_text(p)
+        fast = _read_columnar(p.name, text, "NE-COARSE-LIT", segment)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            slow = _read_per_document(p, column="NE-COARSE-LIT", strict=False, segment=segment,
+                                      lines=enumerate(text.split("\n"), 1))
+        if fast is None:  # invalid tags: the per-document path reads (and repairs) it
+            assert _outcome(lambda: read_hipe(p, segment=segment)) == \
+                _outcome(lambda: _read_per_document(p, column="NE-COARSE-LIT", strict=True,
+                                                    segment=segment,
+                                                    lines=enumerate(text.split("\n"), 1)))
+            continue
+        assert fast == slow, p.name
+        checked += 1
+    assert checked >= 10
+
+
+def test_latin1_conll_names_the_line_and_suggests_the_encoding(tmp_path):
+    p = tmp_path / "esp.testb"
+    p.write_bytes("La B-LOC\nCafé I-LOC\n\nEl O\n".encode("latin-1"))
+    with pytest.raises(NlperrError, match=r"E030.*esp\.testb:2.*byte 12 \(column 4\).*e9.*--encoding "
+                                          r"(cp1252|latin-1)"):
+        read_conll(p)
+    ex = read_conll(p, encoding="latin-1")
+    assert ex[0].text == "La Café" and ex[0].spans[0].label == "LOC"
+    with pytest.warns(UserWarning, match="W030.*1 byte"):
+        assert "\ufffd" in read_conll(p, encoding_errors="replace")[0].text
+
+
+def test_bom_crlf_and_lone_cr_are_accepted(tmp_path):
+    p = tmp_path / "bom.conll"
+    p.write_bytes(b"\xef\xbb\xbfAnn B-PER\r\nsmiled O\r\n\r\nBye O\r")
+    ex = read_conll(p)
+    assert [e.text for e in ex] == ["Ann smiled", "Bye"]
+    assert ex[0].spans[0].label == "PER"
+    assert list(iter_conll(p)) == ex
