@@ -120,3 +120,21 @@ def test_bom_crlf_and_lone_cr_are_accepted(tmp_path):
     assert [e.text for e in ex] == ["Ann smiled", "Bye"]
     assert ex[0].spans[0].label == "PER"
     assert list(iter_conll(p)) == ex
+
+
+def test_cli_latin1_exits_2_naming_the_line_then_reads_with_encoding(tmp_path, capsys):
+    import json
+
+    from nlperr.cli import main
+
+    p = tmp_path / "esp.testa"  # gold and predicted tags, as nlperr predict writes them
+    p.write_bytes("La B-LOC B-LOC\nCafé I-LOC I-LOC\n\nEl O O\n".encode("latin-1"))
+    out = tmp_path / "out"
+    assert main(["analyze", "ner", "--gold", str(p), "--out", str(out), "--n-boot", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "esp.testa:2" in err and "--encoding cp1252" in err and "Traceback" not in err
+    assert main(["analyze", "ner", "--gold", str(p), "--out", str(out), "--n-boot", "0",
+                 "--encoding", "latin-1", "--no-parquet"]) == 0
+    rows = (out / "entity_errors.csv").read_text(encoding="utf-8")
+    assert "La Café" in rows
+    assert json.loads((out / "summary.json").read_text())["overall"]["f1"] == 1.0

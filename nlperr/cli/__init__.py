@@ -27,6 +27,22 @@ COMMANDS = ("predict", "analyze", "suite", "ocr")
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
+def add_encoding_options(parser: argparse.ArgumentParser) -> None:
+    """``--encoding`` / ``--encoding-errors``: how the command decodes its text inputs."""
+    parser.add_argument("--encoding", default="utf-8", metavar="NAME",
+                        help="text encoding of the input files (default utf-8; a byte-order "
+                             "mark is skipped), e.g. latin-1, cp1252")
+    parser.add_argument("--encoding-errors", default="strict", choices=("strict", "replace"),
+                        help="bytes not valid in the encoding: stop with an error naming the "
+                             "line (strict, default) or read them as U+FFFD with a warning "
+                             "and a count (replace)")
+
+
+def encoding_options(args: argparse.Namespace) -> dict:
+    """The reader keywords for the encoding options of *args*."""
+    return {"encoding": args.encoding, "encoding_errors": args.encoding_errors}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nlperr",

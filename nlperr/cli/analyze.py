@@ -32,6 +32,7 @@ import sys
 from pathlib import Path
 
 from ..errors import Errors, InputError
+from . import add_encoding_options, encoding_options
 
 NER_FORMATS = ("conll", "hipe", "jsonl", "spacy")
 CLS_FORMATS = ("csv", "jsonl", "spacy")
@@ -57,6 +58,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        choices=NER_FORMATS if task == "ner" else CLS_FORMATS,
                        help="file format (default: from the extension)")
         t.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+        add_encoding_options(t)
         t.add_argument("--n-boot", type=int, default=1000, metavar="N",
                        help="bootstrap replicates for CIs (default 1000; 0 disables)")
         t.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
@@ -118,16 +120,12 @@ def _fmt(path: Path, explicit: str | None, allowed: tuple[str, ...] = NER_FORMAT
     if explicit:
         return explicit
     from ..io import guess_format
-    try:
-        fmt = guess_format(path)
-    except InputError:
-        fmt = None
+    fmt = guess_format(path)  # by extension, else by content (E008 says what to pass)
     if fmt not in allowed:
         raise InputError(Errors.E401.format(
             where="nlperr analyze",
-            message=f"cannot tell the format of {str(path)!r} from its name"
-                    + (f" (looks like {fmt})" if fmt else "")
-                    + f"; pass --format {'|'.join(allowed)}"))
+            message=f"{str(path)!r} looks like {fmt}, which this analysis does not read; "
+                    f"pass --format {'|'.join(allowed)} if it is one of those"))
     return fmt
 
 
@@ -161,8 +159,12 @@ def _check_model_options(args, where: str) -> None:
 
 def _load_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool):
     from ..io import load
+    enc = encoding_options(args)
     if fmt == "conll":
-        return load(path, format=fmt, tag_column=column, scheme=args.scheme, strict=not lenient)
+        return load(path, format=fmt, tag_column=column, scheme=args.scheme, strict=not lenient,
+                    **enc)
+    if fmt in ("hipe", "jsonl"):
+        return load(path, format=fmt, **enc)
     return load(path, format=fmt)
 
 
@@ -229,7 +231,10 @@ def _load_cls(path: Path, fmt: str, args, *, pred: bool):
             if col is None:
                 col = "pred_label" if "pred_label" in _csv_columns(path) else args.label_column
         # prob_<label> columns become Example.probs in the library reader
-        return load(path, format="csv", text_column=args.text_column, label_column=col)
+        return load(path, format="csv", text_column=args.text_column, label_column=col,
+                    encoding=args.encoding)
+    if fmt == "jsonl":
+        return load(path, format=fmt, **encoding_options(args))
     return load(path, format=fmt)
 
 

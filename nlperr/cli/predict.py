@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import Errors, InputError
+from . import add_encoding_options, encoding_options
 
 FORMATS = ("conll", "hipe", "jsonl", "spacy", "csv")
 
@@ -73,6 +74,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--text-column", default="text", help="CSV column holding the text")
     p.add_argument("--label-column", default="label", help="CSV column holding the gold label")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_encoding_options(p)
     p.set_defaults(func=run)
 
 
@@ -111,14 +113,16 @@ def _tag_column(fmt: str, value: str | None) -> int | str | None:
 
 
 def _reader_options(fmt: str, args: argparse.Namespace, column: int | str | None) -> dict:
+    enc = encoding_options(args)
     if fmt == "conll":
-        return {"tag_column": column, "scheme": args.scheme, "strict": not args.lenient}
+        return {"tag_column": column, "scheme": args.scheme, "strict": not args.lenient, **enc}
     if fmt == "hipe":
-        return {"column": column, "strict": not args.lenient}
+        return {"column": column, "strict": not args.lenient, **enc}
     if fmt == "jsonl":
-        return {"strict": not args.lenient}
+        return {"strict": not args.lenient, **enc}
     if fmt == "csv":
-        return {"text_column": args.text_column, "label_column": args.label_column}
+        return {"text_column": args.text_column, "label_column": args.label_column,
+                "encoding": args.encoding}
     return {}
 
 
