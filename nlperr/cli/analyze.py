@@ -32,6 +32,7 @@ import sys
 from pathlib import Path
 
 from ..errors import Errors, InputError
+from .._gc import no_gc
 from . import add_encoding_options, encoding_options
 
 NER_FORMATS = ("conll", "hipe", "jsonl", "spacy")
@@ -79,7 +80,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         t.add_argument("--batch-size", type=int, default=None, metavar="N",
                        help="batch size with --model")
         t.add_argument("--no-cache", action="store_true", help="no prediction cache (--model)")
-        t.add_argument("--no-parquet", action="store_true", help="write CSV tables only")
+        t.add_argument("--parquet", action="store_true",
+                       help="also write every table as Parquet (needs pyarrow)")
+        t.add_argument("--no-parquet", action="store_true",
+                       help=argparse.SUPPRESS)  # the default since 0.2; kept for old scripts
         if task == "ner":
             t.add_argument("--scheme", default=None, help="tagging scheme (default: detected)")
             t.add_argument("--gold-column", type=int, default=None, metavar="N",
@@ -169,6 +173,18 @@ def _load_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool):
 
 
 def run_ner(args: argparse.Namespace) -> int:
+    # one short process that builds millions of small acyclic objects (tokens, spans):
+    # the cyclic garbage collector would walk them again and again for nothing
+    with no_gc():
+        return _run_ner(args)
+
+
+def run_classification(args: argparse.Namespace) -> int:
+    with no_gc():
+        return _run_classification(args)
+
+
+def _run_ner(args: argparse.Namespace) -> int:
     from ..analysis import analyze_ner
     for path, opt in ((args.gold, "--gold"), (args.pred, "--pred"), (args.train, "--train"),
                       (args.baseline, "--baseline")):
@@ -209,7 +225,7 @@ def run_ner(args: argparse.Namespace) -> int:
                          slices=_slices(args.slices), n_boot=args.n_boot, seed=args.seed,
                          context=args.context, top=args.top,
                          zero_division=_zero_division(args.zero_division))
-    report.save(args.out, parquet=False if args.no_parquet else None)
+    report.save(args.out, parquet=args.parquet and not args.no_parquet)
     o = report.summary["overall"]
     print(f"nlperr analyze ner: {report.summary['n_examples']} examples, strict F1 "
           f"{o['f1']:.4f} (P {o['precision']:.4f}, R {o['recall']:.4f}) -> {args.out}",
@@ -238,7 +254,7 @@ def _load_cls(path: Path, fmt: str, args, *, pred: bool):
     return load(path, format=fmt)
 
 
-def run_classification(args: argparse.Namespace) -> int:
+def _run_classification(args: argparse.Namespace) -> int:
     from ..analysis import analyze_classification
     for path, opt in ((args.gold, "--gold"), (args.pred, "--pred"), (args.train, "--train"),
                       (args.baseline, "--baseline")):
@@ -269,7 +285,7 @@ def run_classification(args: argparse.Namespace) -> int:
                                     slices=_slices(args.slices), n_bins=args.n_bins,
                                     n_boot=args.n_boot, seed=args.seed, top=args.top,
                                     zero_division=_zero_division(args.zero_division))
-    report.save(args.out, parquet=False if args.no_parquet else None)
+    report.save(args.out, parquet=args.parquet and not args.no_parquet)
     print(f"nlperr analyze classification: {report.summary['n_examples']} examples, accuracy "
           f"{report.summary['accuracy']:.4f} -> {args.out}", file=sys.stderr)
     return 0

@@ -11,9 +11,7 @@ so messages and line numbers are the same.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -23,25 +21,8 @@ from ..data import Example, Span, Token
 from ..data._tagarrays import (TagArrays, decode_spans, encode_tags, invalid_sentences,
                                missing_mask, scheme_from_stats, scheme_stats)
 from ..data.schemes import normalize_scheme
+from .._gc import no_gc
 from ..errors import Warnings, warn
-
-@contextlib.contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of small containers are built.
-
-    Building one list per token row and one object per token triggers a collection
-    every few hundred allocations, and each one walks the growing heap: reading a
-    1M-token file spends most of its time there.  Nothing built here is cyclic, and
-    the collector runs again as soon as the block ends.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
 
 __all__ = ["no_gc", "ColumnBlock", "resolve_scheme", "resolve_from_stats", "build_examples", "token_offsets"]
 
