@@ -188,6 +188,11 @@ _KINDS: dict[str, str] = {
     # load() knows every kind without importing anything first.
     "result": "nlperr.results:Result",
     # analysis / suites / ocr (report):
+    "analysis": "nlperr.analysis.report:Report",
+    "suite": "nlperr.suites.runner:SuiteResult",
+    "suite_comparison": "nlperr.suites.compare:SuiteComparison",
+    "ocr_stats": "nlperr.ocr.stats:StatsResult",
+    "ocr_compare": "nlperr.ocr.compare:Comparison",
 
     # attention / explain:
 

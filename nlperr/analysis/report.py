@@ -203,12 +203,13 @@ class Report(Result):
 
     # -- files -----------------------------------------------------------------------
     def save(self, directory: str | Path, *, formats: Sequence[str] | None = None,
-             parquet: bool | None = None) -> list[Path]:
+             parquet: bool | None = None, html: bool = False) -> list[Path]:
         """Write the report (see :meth:`nlperr.results.Result.save`).  Default
         formats: ``json``, ``csv``, ``md``, plus ``parquet`` when pyarrow is
-        importable (``parquet=False`` leaves it out, ``True`` requires it)."""
+        importable (``parquet=False`` leaves it out, ``True`` requires it) and
+        ``html`` with ``html=True``."""
         if formats is None:
-            formats = ["json", "csv", "md"]
+            formats = ["json", "csv", "md"] + (["html"] if html else [])
             if parquet is None:
                 try:
                     import pyarrow  # noqa: F401
@@ -414,7 +415,7 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
         "confused_pairs": [{"gold": r.gold, "pred": r.pred, "count": int(r.count)}
                            for r in pairs.head(top).itertuples(index=False)],
     }
-    findings: list[str] = _ner_overview(counts, scores, len(flat.gold), len(flat.pred))
+    findings: list[Any] = _ner_overview(counts, scores, len(flat.gold), len(flat.pred))
     n_slice_findings = 0
     if slices is None or len(slices):
         ws = _rank_slices(_worst_tables(gold, pred, "ner", slices, train, n_boot, seed,
@@ -430,8 +431,10 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
                 n_slice_findings += 1
                 ci = (f" (95% CI of the difference {r.ci_low:.2f} to {r.ci_high:.2f})"
                       if np.isfinite(r.ci_low) and np.isfinite(r.ci_high) else "")
-                findings.append(f"F1 is {r.f1:.2f} for {r.attribute} = {r.value} "
-                                f"({r.support} entities), {-r.delta:.2f} below overall{ci}.")
+                findings.append(Finding(
+                    f"F1 is {r.f1:.2f} for {r.attribute} = {r.value} ({r.support} entities), "
+                    f"{-r.delta:.2f} below overall{ci}.", metric="q_value", value=float(r.q_value),
+                    threshold=0.05, severity="warning"))
     tables["errors_by_type"] = _errors_by_type(errors)
     tables["error_cases"] = _error_cases(errors, top)
     cases = ner_cases(gold, pred, baseline=baseline, k=top, errors=errors)
@@ -461,7 +464,7 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
                         f"(95% CI {overall['ci_low']:+.3f} to {overall['ci_high']:+.3f}); "
                         f"{cmp.mcnemar['fixed']} entities fixed, {cmp.mcnemar['broken']} broken "
                         f"(McNemar p = {cmp.mcnemar['p_value']:.3g}).")
-    summary["findings"] = findings
+    summary["findings"] = [str(f) for f in findings]
     return Report(task="ner", summary=summary, tables=tables, findings=findings)
 
 
@@ -512,7 +515,7 @@ def analyze_classification(gold: Sequence[Example], pred: Sequence[Example], *,
         "confused_pairs": [{"gold": g, "pred": p, "count": int(c)}
                            for (g, p), c in off.head(top).items()],
     }
-    findings: list[str] = []
+    findings: list[Any] = []
     per = scores[~scores["label"].isin(["accuracy", "macro avg", "weighted avg"])]
     if len(per) >= 2:
         w = per.sort_values(["f1", "support"], ascending=[True, False], kind="mergesort").iloc[0]
@@ -550,8 +553,11 @@ def analyze_classification(gold: Sequence[Example], pred: Sequence[Example], *,
                  "accuracy": float(r.accuracy), "delta": float(r.delta),
                  "q_value": float(r.q_value)} for r in sig.head(top).itertuples(index=False)]
             for r in sig.head(3).itertuples(index=False):
-                findings.append(f"Accuracy is {r.accuracy:.2f} for {r.attribute} = {r.value} "
-                                f"({r.support} examples), {-r.delta:.2f} below overall.")
+                findings.append(Finding(
+                    f"Accuracy is {r.accuracy:.2f} for {r.attribute} = {r.value} "
+                    f"({r.support} examples), {-r.delta:.2f} below overall.",
+                    metric="q_value", value=float(r.q_value), threshold=0.05,
+                    severity="warning"))
     tables.update(classification_cases(gold, pred, baseline=baseline, train=train, k=top,
                                        outcomes=outcomes))
     n_easy = int((outcomes["easy"] & ~outcomes["correct"]).sum())
@@ -560,6 +566,6 @@ def analyze_classification(gold: Sequence[Example], pred: Sequence[Example], *,
     if baseline is not None:
         cmp = compare_classification(gold, pred, baseline, train=train, n_boot=n_boot, seed=seed)
         _add_baseline(cmp, "accuracy", summary, tables)
-    summary["findings"] = findings
+    summary["findings"] = [str(f) for f in findings]
     return Report(task="classification", summary=summary, tables=tables,
                   findings=findings)

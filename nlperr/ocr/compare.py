@@ -30,12 +30,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from ..errors import Errors, InputError, Warnings, warn
+from ..results import Result, jsonable
 from ._align import levenshtein, opcodes
 from ._text import word_form
 from .noise import NoiseModel
@@ -116,8 +117,11 @@ def wer(gold: str | Sequence[str], ocr: str | Sequence[str], *, backend: str = "
 
 
 @dataclass
-class Comparison:
-    """Result of :func:`compare` / :func:`compare_pairs`.
+class Comparison(Result):
+    """Result of :func:`compare` / :func:`compare_pairs`: a
+    :class:`nlperr.results.Result` whose ``tables`` are ``documents``,
+    ``confusions`` and ``word_substitutions``; figure ``cer`` (histogram per
+    document).  A loaded comparison rebuilds ``noise_model`` from ``confusions``.
 
     Attributes
     ----------
@@ -143,7 +147,38 @@ class Comparison:
     documents: pd.DataFrame
     confusions: pd.DataFrame
     words: pd.DataFrame
-    noise_model: NoiseModel
+    noise_model: NoiseModel | None
+
+    # the result protocol (nlperr.results): tables under the names the CLI writes
+    kind: ClassVar[str] = "ocr_compare"
+    title: ClassVar[str] = "OCR against gold"
+    figure_specs: ClassVar[dict[str, str]] = {"cer": "nlperr.report.figures:cer_histogram"}
+
+    def __post_init__(self) -> None:
+        self.summary = jsonable(self.summary)
+        if not self.tables:
+            self.tables = {"documents": self.documents, "confusions": self.confusions,
+                           "word_substitutions": self.words}
+        super().__post_init__()
+
+    def headline(self) -> dict[str, Any]:
+        s = self.summary
+        return {k: s.get(k) for k in ("documents", "characters", "cer", "words", "wer",
+                                      "real_word_errors") if s.get(k) is not None}
+
+    def report_tables(self) -> list[str]:
+        return ["confusions", "word_substitutions", "documents"]
+
+    @classmethod
+    def _from_parts(cls, summary: dict[str, Any], tables: dict[str, Any],
+                    findings: list[Any], extra: dict[str, Any]) -> "Comparison":
+        conf = tables["confusions"]
+        counts = {(g, o): int(n) for g, o, n in zip(conf["gold"], conf["ocr"], conf["count"])}
+        gold = {g: int(c) for g, c in zip(conf["gold"], conf["gold_count"])
+                if g and c == c and c is not None}
+        model = NoiseModel.from_counts(counts, gold, int(summary.get("characters") or 0))
+        return cls(summary, tables["documents"], conf, tables["word_substitutions"], model,
+                   tables=tables, findings=findings)
 
 
 def _runs(ops: Iterable[tuple[str, int, int, int, int]]):

@@ -214,7 +214,7 @@ def error_categories(result: Any, ax: Any = None) -> Any:
         ax.set_yticks(y, [str(i) for i in t.index])
         ax.set_xlabel("entities (gold and predicted rows of entity_errors)")
         ax.set_title("Error categories per type")
-        ax.legend(ncol=min(len(cats), 4), loc="lower right", frameon=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax.figure
 
 

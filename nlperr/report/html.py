@@ -73,7 +73,8 @@ max-width:100%}
 figure img{display:block;max-width:100%;height:auto}
 figcaption{font-size:12px;color:var(--muted);max-width:640px;margin-top:4px}
 .cases{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:8px}
-.case{border:1px solid var(--line);border-radius:8px;padding:6px 10px;font-size:13px;background:#fff}
+.case{border:1px solid var(--line);border-radius:8px;padding:6px 10px;font-size:13px;background:#fff;
+overflow-wrap:anywhere}
 .case .head{font-size:11px;color:var(--muted);margin-bottom:2px}
 .case .line{margin:2px 0}.case .side{display:inline-block;width:34px;font-size:11px;color:var(--muted)}
 mark{padding:0 3px;border-radius:3px}mark.g{background:#c6f6d5}mark.p{background:#fed7d7}
@@ -232,15 +233,14 @@ def _figures_html(result: Any, fmt: str, rid: str) -> str:
             continue
         mime = "image/svg+xml" if fmt == "svg" else "image/png"
         uri = f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
-        spec = result.figure_specs.get(name)
         doc = ""
         fn = getattr(draw, "func", None)
         if fn is not None and fn.__doc__:
             doc = " ".join(fn.__doc__.strip().split("\n\n")[0].split())
+            doc = doc.replace("``", "").replace("*", "")
         parts.append(f'<figure id="{_e(rid)}-fig-{_e(name)}"><img alt="{_e(label_of(name))}" '
                      f'src="{uri}"><figcaption><b>{_e(label_of(name))}</b>'
                      f'{" — " + _e(doc) if doc else ""}</figcaption></figure>')
-        del spec
     return '<div class="figs">' + "".join(parts) + "</div>" if parts else ""
 
 
