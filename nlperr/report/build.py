@@ -46,6 +46,7 @@ def report_from_dirs(dirs: Sequence[str | os.PathLike], *, format: str = "html",
     results = load_results(dirs)
     if format == "md":
         from .markdown import render_markdown
+        options.pop("figure_format", None)
         return render_markdown(results, title=title, **options)
     from .html import render_html
     return render_html(results, title=title, timestamp=timestamp, **options)

@@ -249,6 +249,9 @@ def suite_pass_rates(result: Any, ax: Any = None) -> Any:
             ax.barh(y - 0.2, np.nan_to_num(pr), height=0.38,
                     color=[RED if r else BLUE for r in reg], label="new (red: significant "
                                                                   "regression)")
+            for yi, p, r in zip(y, pr, reg):
+                if r and math.isfinite(p):
+                    ax.text(p + 0.01, yi - 0.2, f"{p:.2f}", va="center", fontsize=7, color=RED)
         else:
             colors = [RED if s == "failed" else BLUE for s in (status or [None] * len(t))]
             ax.barh(y, np.nan_to_num(pr), height=0.6, color=colors)
@@ -268,7 +271,7 @@ def suite_pass_rates(result: Any, ax: Any = None) -> Any:
         ax.set_title("Suite tests: pass rates" + (" (baseline vs new)" if comp is not None
                                                     else " (red: failed)"))
         if comp is not None:
-            ax.legend(loc="lower right", frameon=False)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax.figure
 
 
@@ -303,7 +306,7 @@ def suite_flips(result: Any, ax: Any = None) -> Any:
         ax.set_yticks(y, [str(n) for n in t["name"]])
         ax.set_xlabel("cases: newly failing (left) / newly passing (right)")
         ax.set_title("Flips between checkpoints (dark red: significant regression)")
-        ax.legend(loc="lower right", frameon=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax.figure
 
 
