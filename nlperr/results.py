@@ -538,9 +538,6 @@ def _decode_frame(disk: Any, schema: Mapping[str, Any], *, from_csv: bool) -> An
         else:
             out[c] = _as_dtype(raw, tag, from_csv=from_csv)
     df = pd.DataFrame(out, columns=columns)
-    if len(df) == 0:
-        df = pd.DataFrame({c: pd.Series(dtype=_empty_dtype(tags.get(c), dtypes.get(c)))
-                           for c in columns}, columns=columns)
     index = list(schema.get("index") or [])
     if index:
         df = df.set_index(list(df.columns[:len(index)]))
@@ -548,14 +545,6 @@ def _decode_frame(disk: Any, schema: Mapping[str, Any], *, from_csv: bool) -> An
     if schema.get("columns_name") is not None:
         df.columns.name = schema["columns_name"]
     return df
-
-
-def _empty_dtype(tag: str | None, dtype: str | None) -> Any:
-    if tag == "category":
-        return "category"
-    if tag in (None, "text", "json"):
-        return dtype if dtype and dtype != "object" else object
-    return tag
 
 
 def _as_dtype(raw: Any, dtype: str, *, from_csv: bool) -> Any:

@@ -121,7 +121,7 @@ class Comparison(Result):
     """Result of :func:`compare` / :func:`compare_pairs`: a
     :class:`nlperr.results.Result` whose ``tables`` are ``documents``,
     ``confusions`` and ``word_substitutions``; figure ``cer`` (histogram per
-    document).  A loaded comparison rebuilds ``noise_model`` from ``confusions``.
+    document).  ``noise_model`` is saved in ``result.json`` and loaded back.
 
     Attributes
     ----------
@@ -169,16 +169,17 @@ class Comparison(Result):
     def report_tables(self) -> list[str]:
         return ["confusions", "word_substitutions", "documents"]
 
+    def _extra_state(self) -> dict[str, Any]:
+        return {"noise_model": self.noise_model.to_dict() if self.noise_model is not None
+                else None}
+
     @classmethod
     def _from_parts(cls, summary: dict[str, Any], tables: dict[str, Any],
                     findings: list[Any], extra: dict[str, Any]) -> "Comparison":
-        conf = tables["confusions"]
-        counts = {(g, o): int(n) for g, o, n in zip(conf["gold"], conf["ocr"], conf["count"])}
-        gold = {g: int(c) for g, c in zip(conf["gold"], conf["gold_count"])
-                if g and c == c and c is not None}
-        model = NoiseModel.from_counts(counts, gold, int(summary.get("characters") or 0))
-        return cls(summary, tables["documents"], conf, tables["word_substitutions"], model,
-                   tables=tables, findings=findings)
+        nm = extra.get("noise_model")
+        model = NoiseModel.from_dict(nm, source="result.json") if nm else None
+        return cls(summary, tables["documents"], tables["confusions"],
+                   tables["word_substitutions"], model, tables=tables, findings=findings)
 
 
 def _runs(ops: Iterable[tuple[str, int, int, int, int]]):
