@@ -263,6 +263,8 @@ class Result:
         for k, v in self.summary.items():
             if isinstance(v, bool) or v is None:
                 continue
+            if isinstance(v, float) and not math.isfinite(v):
+                continue
             if isinstance(v, (int, float)) or (isinstance(v, str) and len(v) <= 40):
                 out[str(k)] = jsonable(v)
             if len(out) >= 12:
