@@ -105,7 +105,7 @@ def confusion_heatmap(result: Any, ax: Any = None, *, max_labels: int = 25) -> A
     cols = [c for c in conf.columns if c in set(rows) or str(c) == "∅"] or list(conf.columns)
     m = conf.loc[rows, cols].to_numpy(dtype=float)
     n = max(len(rows), len(cols))
-    ax = _axes(ax, (min(2.2 + 0.45 * n, 9.5), min(1.8 + 0.4 * n, 9)))
+    ax = _axes(ax, (min(max(4.6, 2.2 + 0.45 * n), 9.5), min(max(3.4, 1.8 + 0.4 * n), 9)))
     with _style():
         tot = m.sum(axis=1, keepdims=True)
         share = m / (tot + (tot == 0))
@@ -119,7 +119,7 @@ def confusion_heatmap(result: Any, ax: Any = None, *, max_labels: int = 25) -> A
                 if m[i, j]:
                     ax.text(j, i, _fmt(m[i, j]), ha="center", va="center", fontsize=7,
                             color="white" if share[i, j] > 0.55 else "#1a202c")
-        ax.set_title("Confusion (counts; colour = share of the gold row)")
+        ax.set_title("Confusion: counts (colour: share of the gold row)")
         for s in ax.spines.values():
             s.set_visible(False)
     return ax.figure
@@ -253,8 +253,11 @@ def suite_pass_rates(result: Any, ax: Any = None) -> Any:
                 if r and math.isfinite(p):
                     ax.text(p + 0.01, yi - 0.2, f"{p:.2f}", va="center", fontsize=7, color=RED)
         else:
-            colors = [RED if s == "failed" else BLUE for s in (status or [None] * len(t))]
-            ax.barh(y, np.nan_to_num(pr), height=0.6, color=colors)
+            failed = [s == "failed" for s in (status or [None] * len(t))]
+            ax.barh(y, np.nan_to_num(pr), height=0.6, color=[RED if f else BLUE for f in failed])
+            for yi, p, f in zip(y, pr, failed):
+                if f and math.isfinite(p):
+                    ax.text(p + 0.01, yi, f"{p:.2f}", va="center", fontsize=7, color=RED)
         if tests is not None and "min_pass_rate" in tests:
             mins = dict(zip(tests["name"], tests["min_pass_rate"]))
             for yi, n in zip(y, t["name"]):

@@ -204,10 +204,22 @@ class SuiteResult(Result):
                 "cases": int((~self.cases["skipped"]).sum()) if len(self.cases) else 0}
 
     def report_tables(self) -> list[str]:
-        return [n for n in ("tests", "flips", "perturbation_stats") if len(self.tables.get(n, ()))]
+        return [n for n in ("tests", "cases", "flips", "perturbation_stats")
+                if len(self.tables.get(n, ()))]
+
+    def table_view(self, name: str) -> pd.DataFrame:
+        df = self.tables[name]
+        if name == "cases" and {"passed", "skipped"} <= set(df.columns):
+            failing = df[~df["passed"].astype(bool) & ~df["skipped"].astype(bool)]
+            return failing[[c for c in ("test", "case_id", "original", "text", "original_pred",
+                                        "pred", "expected") if c in df.columns]]
+        return df
 
     def table_notes(self) -> dict[str, str]:
-        return {"tests": "One row per test: `n` evaluated cases, `failed` of them, `pass_rate` "
+        return {"cases": "Failing cases (every case, passing or not, is in `cases.csv`): the "
+                         "original text, the text the test ran, both predictions and what "
+                         "was expected.",
+                "tests": "One row per test: `n` evaluated cases, `failed` of them, `pass_rate` "
                          "against the test's `min_pass_rate`; `status` passed / failed / "
                          "skipped (no case evaluated).",
                 "flips": "NER INV tests: per entity type predicted on the original, how the "
