@@ -103,6 +103,21 @@ def test_a_broken_figure_warns_and_the_page_survives():
     assert "could not be drawn" in page and "</html>" in page
 
 
+@pytest.mark.slow
+def test_a_conll2003_sized_ner_page_stays_small():
+    """3,453 sentences (the size of the CoNLL-2003 test set), ~6,700 entities."""
+    from nlperr.analysis import analyze_ner
+
+    g, p = ner_pair(3453, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = analyze_ner(g, p, n_boot=100, seed=0, zero_division=0)
+    assert len(r.tables["entity_errors"]) > 6000
+    page = r.to_html(timestamp=False)
+    assert len(page.encode()) < 2_000_000 and external_refs(page) == []
+    assert len(r.to_markdown()) <= 60_000
+
+
 # --- Markdown ------------------------------------------------------------------------------
 
 def test_markdown_of_a_suite_comparison_names_the_newly_failing_tests(results):
