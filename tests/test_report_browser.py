@@ -76,7 +76,7 @@ def test_suite_comparison_of_two_checkpoints_renders(results, tmp_path):
         assert name in dom
 
 
-def test_tabs_show_one_result_at_a_time_and_tables_sort(results, tmp_path):
+def test_tabs_show_one_result_at_a_time(results, tmp_path):
     from nlperr.report import render_html
 
     page = tmp_path / "tabs.html"
@@ -86,6 +86,30 @@ def test_tabs_show_one_result_at_a_time_and_tables_sort(results, tmp_path):
     assert len(re.findall(r'<section class="result active"', dom)) == 1
     assert re.search(r'<a href="#r1" class="active">', dom)
     assert re.search(r'<html[^>]*class="[^"]*\bjs\b', dom)  # the script took over the layout
+
+
+def test_tables_sort_numerically_and_filter(tmp_path):
+    import pandas as pd
+
+    from nlperr.results import Result
+
+    df = pd.DataFrame({"name": ["b", "a", "c", "d"], "n": [10, 9, 100, 0.5]})
+    html = Result(tables={"rows": df}).to_html(timestamp=False)
+    probe = """<script>
+var th=document.querySelectorAll('table.data thead th')[1], out=[];
+function col(){return [].slice.call(document.querySelectorAll('table.data tbody tr'))
+  .filter(function(r){return r.style.display!=='none';})
+  .map(function(r){return r.cells[1].textContent;}).join(',');}
+th.click(); out.push(col()); th.click(); out.push(col());
+var f=document.querySelector('input.filter'); f.value='c'; f.dispatchEvent(new Event('input'));
+out.push(col());
+document.body.setAttribute('data-probe', out.join('|'));
+</script></body>"""
+    page = tmp_path / "sort.html"
+    page.write_text(html.replace("</body>", probe), encoding="utf-8")
+    dom, _, _ = open_in_chromium(page, tmp_path)
+    probe_out = re.search(r'data-probe="([^"]*)"', dom).group(1)
+    assert probe_out == "0.500,9.000,10.000,100|100,10.000,9.000,0.500|100"
 
 
 @pytest.mark.slow
