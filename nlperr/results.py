@@ -25,7 +25,20 @@ renders; renderers (:mod:`nlperr.report`) know only this protocol.
 A subclass sets ``kind`` (the name written to ``result.json`` and used by
 :func:`load` to pick the class back), ``title`` and optionally
 ``figure_specs``: figure name -> ``"module:function"``, each function taking
-``(result, ax=None)``.
+``(result, ax=None)``.  The protocol fields are keyword-only, so a dataclass
+subclass may add positional fields of its own.  Renderers ask four optional
+hooks what to show (never new numbers): :meth:`Result.headline`,
+:meth:`Result.table_notes`, :meth:`Result.report_tables` and
+:meth:`Result.table_view`.
+
+:func:`load` gives back exactly what :meth:`Result.save` wrote, for every
+table: ``result.json`` holds, per table, its columns, dtypes and a type tag
+per column -- ``text`` (strings, with the positions of missing values, so
+``""`` and missing stay apart), ``json`` (mixed Python values, e.g. a slice
+``value`` column holding ints and strings: each cell is written as its JSON
+text), ``category`` (with its categories) or the dtype -- plus index and
+column-axis names.  Parquet (``formats=("parquet",)``, needs pyarrow) goes
+through the same encoding.
 
 >>> import pandas as pd
 >>> r = Result(summary={"f1": float("nan"), "n": 3},

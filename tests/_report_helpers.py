@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import warnings
 
@@ -58,8 +59,10 @@ def cls_pair(n: int = 80, seed: int = 1):
     return gold, pred
 
 
+@functools.lru_cache(maxsize=1)
 def all_results():
-    """name -> one result of every built-in kind (computed quickly)."""
+    """name -> one result of every built-in kind (computed once per test session;
+    the tests only read them)."""
     from _suites_helpers import FakeSentiment
 
     from nlperr.analysis import analyze_classification, analyze_ner
