@@ -172,7 +172,8 @@ def compare_runs(baseline: SuiteResult, new: SuiteResult, *, alpha: float = 0.05
                            for r in sig.itertuples(index=False))
         pmax = float(sig["p_value"].max())
         bound = next((b for b in (0.001, 0.01, 0.05) if pmax < b and b <= alpha), alpha)
-        ex = regressed[regressed["test"].isin(sig["name"])]["case_id"].astype(str).head(5)
+        reg_sig = regressed[regressed["test"].isin(sig["name"])].head(5)
+        ex = [f"{t}/{c}" for t, c in zip(reg_sig["test"], reg_sig["case_id"])]
         findings.append(Finding(f"new checkpoint: {len(sig)} suite test(s) with a significant "
                                 f"regression (McNemar p < {bound:g}): {detail}.",
                                 metric="p_value", value=pmax, threshold=alpha,
