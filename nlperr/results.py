@@ -368,8 +368,7 @@ class Result:
             _require_pyarrow()
         for name, (disk, _) in encoded.items():
             if "csv" in formats:
-                written.append(atomic_write_text(d / f"{name}.csv",
-                                                 disk.to_csv(index=False, lineterminator="\n")))
+                written.append(atomic_write_text(d / f"{name}.csv", _csv_text(disk)))
             if "parquet" in formats:
                 written.append(_write_disk_parquet(disk, d / f"{name}.parquet"))
         if "md" in formats:
@@ -479,7 +478,7 @@ def _encode_frame(df: Any) -> tuple[Any, dict[str, Any]]:
         if dtype in _TEXT_DTYPES:
             missing = col.isna().to_numpy()
             values = col[~missing]
-            if all(type(v) is str for v in values):
+            if not len(values) or pd.api.types.infer_dtype(values, skipna=True) == "string":
                 tags[name] = "text"
                 if missing.any():
                     nulls[name] = [int(i) for i in missing.nonzero()[0]]
@@ -531,10 +530,9 @@ def _decode_frame(disk: Any, schema: Mapping[str, Any], *, from_csv: bool) -> An
         tag = tags.get(c) or dtypes.get(c) or "text"
         raw = disk[c] if c in disk else pd.Series([], dtype=object)
         if tag == "text":
-            vals = ["" if _isna(v) else str(v) for v in raw]
-            ser = pd.Series(vals, dtype=object)
+            ser = pd.Series(raw.to_numpy(dtype=object, na_value=""), dtype=object)
             if nulls.get(c):
-                ser[list(nulls[c])] = None
+                ser.iloc[list(nulls[c])] = None
             dtype = dtypes.get(c, "object")
             out[c] = ser.astype(dtype) if dtype != "object" else ser
         elif tag == "category":
@@ -597,6 +595,15 @@ def _has_index(df: Any) -> bool:
 def _frame_records(df: Any) -> list[dict[str, Any]]:
     cols = df.reset_index() if _has_index(df) else df
     return cols.to_dict("records")
+
+
+def _csv_text(disk: Any) -> str:
+    """CSV text of an encoded frame.  Line ends are ``\n``, or ``\r\n`` when a cell
+    holds a carriage return: the csv writer quotes only cells holding a character of
+    the line terminator, and an unquoted ``\r`` would read back as a line break."""
+    has_cr = any(disk[c].astype(str).str.contains("\r", regex=False).any()
+                 for c in disk.columns if str(disk[c].dtype) in _TEXT_DTYPES)
+    return disk.to_csv(index=False, lineterminator="\r\n" if has_cr else "\n")
 
 
 def _require_pyarrow() -> None:

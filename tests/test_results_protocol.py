@@ -124,6 +124,14 @@ def test_text_with_empty_and_missing_mixed_values_categoricals_and_index(tmp_pat
         assert back.tables["t"]["value"].tolist()[:2] == [1, "b"]
 
 
+def test_line_breaks_and_quotes_in_text_survive_csv(tmp_path):
+    texts = ["\r", "a\rb", "x\ny", "\r\n", '"q", ;', " lead", "trail ", "NA", "null", "nan"]
+    r = Result(tables={"t": pd.DataFrame({"text": texts, "mixed": texts[:-1] + [1]})})
+    r.save(tmp_path)
+    back = load(tmp_path).tables["t"]
+    assert back["text"].tolist() == texts and back["mixed"].tolist() == texts[:-1] + [1]
+
+
 _cell = st.one_of(st.none(), st.text(max_size=6), st.integers(-5, 5),
                   st.floats(allow_nan=False, allow_infinity=False, width=32), st.booleans())
 
