@@ -159,7 +159,32 @@ class Comparison(Result):
         if not self.tables:
             self.tables = {"documents": self.documents, "confusions": self.confusions,
                            "word_substitutions": self.words}
+        if not self.findings:
+            self.findings = self._findings()
         super().__post_init__()
+
+    def _findings(self) -> list[Any]:
+        from ..results import Finding
+
+        s, out = self.summary, []
+        if s.get("cer") is not None:
+            out.append(Finding(f"CER {s['cer']:.4f} and WER {s.get('wer') or 0:.4f} over "
+                               f"{s['documents']} document(s) ({s['characters']} gold "
+                               f"characters).", metric="cer", value=s["cer"]))
+        docs = self.documents
+        if len(docs) > 1 and docs["cer"].notna().any():
+            w = docs.loc[docs["cer"].idxmax()]
+            out.append(Finding(f"Highest CER: document {w['document']} ({w['cer']:.4f}, "
+                               f"{int(w['char_edits'])} edits in {int(w['characters'])} "
+                               f"characters).", metric="cer", value=float(w["cer"]),
+                               examples=(str(w["document"]),)))
+        if len(self.confusions):
+            top = self.confusions.head(3)
+            parts = [f"{g!r} -> {o!r} ({int(n)})" for g, o, n in
+                     zip(top["gold"], top["ocr"], top["count"])]
+            out.append(Finding("Most frequent confusions (gold -> OCR): " + ", ".join(parts)
+                               + ".", metric="count", value=int(top["count"].iloc[0])))
+        return out
 
     def headline(self) -> dict[str, Any]:
         s = self.summary

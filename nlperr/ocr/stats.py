@@ -393,7 +393,34 @@ class StatsResult(Result):
         if not self.tables:
             self.tables = {name: getattr(self, attr) for name, attr in self._TABLES.items()
                            if getattr(self, attr) is not None}
+        if not self.findings:
+            self.findings = self._findings()
         super().__post_init__()
+
+    def _findings(self) -> list[Any]:
+        from ..results import Finding
+
+        s, out = self.summary, []
+        if s.get("garbage_rate") is not None:
+            rules = sorted((s.get("garbage_rules") or {}).items(), key=lambda kv: -kv[1])
+            top = ", ".join(f"{r} {n}" for r, n in rules[:3] if n)
+            out.append(Finding(f"Garbage rate {s['garbage_rate']:.4f} ({s['garbage_tokens']} of "
+                               f"{s['tokens']} tokens)" + (f"; most frequent rules: {top}" if top
+                                                           else "") + ".",
+                               metric="garbage_rate", value=s["garbage_rate"]))
+        if s.get("oov_rate") is not None:
+            out.append(Finding(f"OOV rate {s['oov_rate']:.4f} of word tokens (lexicon: "
+                               f"{s.get('lexicon')}).", metric="oov_rate", value=s["oov_rate"]))
+        if len(self.clusters):
+            c = self.clusters.iloc[0].to_dict()
+            desc = (f"{c['word']} ({c.get('word_count')} occurrences; variants "
+                    f"{c.get('top_variants', '')})" if "word" in c else
+                    ", ".join(f"{k} {v}" for k, v in list(c.items())[:4]))
+            out.append(Finding(f"{s.get('near_miss_variants', len(self.near_miss))} near-miss "
+                               f"variant(s) of in-lexicon words; largest cluster: {desc}.",
+                               metric="near_miss_variants",
+                               value=s.get("near_miss_variants")))
+        return out
 
     def headline(self) -> dict[str, Any]:
         s = self.summary
