@@ -5,7 +5,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["fmt_value", "case_kind", "label_of"]
+__all__ = ["fmt_value", "case_kind", "label_of", "show_blank"]
+
+_BLANKS = str.maketrans({" ": "␣", "\t": "⇥", "\n": "↵", "\r": "␍"})
+
+
+def show_blank(text: str) -> str:
+    """A non-empty cell made only of whitespace, with visible symbols (␣ space, ⇥ tab,
+    ↵ newline, ␍ carriage return); other text unchanged."""
+    if text and not text.strip():
+        return text.translate(_BLANKS)
+    return text
 
 
 def fmt_value(v: Any, *, digits: int = 3) -> str:

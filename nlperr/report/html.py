@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import Errors, InputError, Warnings, warn
-from ._format import case_kind, fmt_value, label_of
+from ._format import case_kind, fmt_value, label_of, show_blank
 
 __all__ = ["render_html", "FIGURE_FORMATS"]
 
@@ -90,6 +90,7 @@ table.data th,table.data td{border-bottom:1px solid var(--line);padding:3px 8px;
 vertical-align:top;max-width:420px}
 table.data th{background:var(--soft);position:sticky;top:0;white-space:nowrap}
 table.data td.n{text-align:right;font-variant-numeric:tabular-nums}
+table.data td.ws{color:var(--muted)}
 .js table.data th{cursor:pointer}.js table.data th:hover{background:#e2e8f0}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
 input.filter{display:none;margin:4px 0;padding:3px 6px;border:1px solid var(--line);border-radius:4px;
@@ -164,7 +165,9 @@ def _table_html(df: Any, table_id: str, max_rows: int, csv_name: str) -> str:
             else:
                 if len(text) > 300:
                     text = text[:299] + "…"
-                cells.append(f"<td>{_e(text)}</td>")
+                shown = show_blank(text)
+                cells.append(f"<td>{_e(shown)}</td>" if shown == text else
+                             f'<td class="ws" title="whitespace">{_e(shown)}</td>')
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
     if len(df) > max_rows:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import Errors, InputError
-from ._format import fmt_value, label_of
+from ._format import fmt_value, label_of, show_blank
 
 __all__ = ["render_markdown", "MAX_CHARS"]
 
@@ -27,7 +27,7 @@ _SEVERITY_MARK = {"critical": "**critical** ", "warning": "**warning** ", "info"
 
 
 def _cell(v: Any) -> str:
-    s = fmt_value(v).replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+    s = show_blank(fmt_value(v)).replace("|", "\\|").replace("\n", " ").replace("\r", " ")
     return s if len(s) <= _CELL else s[:_CELL - 1] + "…"
 
 
