@@ -260,9 +260,9 @@ class Result:
     figure_specs: ClassVar[dict[str, str]] = {}
 
     # keyword-only, so that a subclass may add positional fields of its own
-    summary: dict[str, Any] = field(default_factory=dict, kw_only=True)
-    tables: dict[str, Any] = field(default_factory=dict, kw_only=True)
-    findings: list[Finding] = field(default_factory=list, kw_only=True)
+    summary: dict[str, Any] = field(default_factory=dict, kw_only=True, repr=False)
+    tables: dict[str, Any] = field(default_factory=dict, kw_only=True, repr=False)
+    findings: list[Finding] = field(default_factory=list, kw_only=True, repr=False)
 
     def __post_init__(self) -> None:
         self.findings = as_findings(self.findings)

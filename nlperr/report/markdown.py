@@ -93,6 +93,10 @@ def _render_one(result: Any, level: int, max_rows: int, tables: Sequence[str] | 
             block += notes[name] + "\n\n"
         block += md_table(view, max_rows, f"{name}.csv")
         parts.append(block)
+    hidden = [n for n in result.tables if n not in names]
+    if hidden:
+        parts.append("_Further tables, in their CSV files only: "
+                     + ", ".join(f"`{n}.csv`" for n in hidden) + "._\n")
     return parts
 
 
