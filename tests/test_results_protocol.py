@@ -71,6 +71,7 @@ def test_loaded_suite_and_comparison_keep_their_behaviour(results, tmp_path):
     assert back.passed == suite.passed and back.suite_name == suite.suite_name
     pd.testing.assert_frame_equal(back.failures(), suite.failures())
     assert back.outcomes == suite.outcomes
+    assert [vars(t) for t in back.tests] == [vars(t) for t in suite.tests]
     assert "<testsuite" in to_junit(back)
     # a loaded run compares like the original
     again = compare_runs(back, back)

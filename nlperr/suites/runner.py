@@ -250,12 +250,15 @@ class SuiteResult(Result):
     def _from_parts(cls, summary: dict[str, Any], tables: dict[str, Any],
                     findings: list[Finding], extra: dict[str, Any]) -> "SuiteResult":
         tests = []
-        for r in (summary.get("tests") or []):
-            tests.append(TestResult(name=r["name"], type=r["type"], capability=r.get("capability", ""),
+        rows = tables["tests"].to_dict("records") if "tests" in tables else summary.get("tests") or []
+        for r in rows:
+            msg = str(r.get("message") or "")
+            reason = msg[len("no case evaluated: "):] if msg.startswith("no case evaluated: ") else ""
+            tests.append(TestResult(name=r["name"], type=r["type"], capability=str(r.get("capability") or ""),
                                     n=int(r["n"]), failed=int(r["failed"]),
-                                    skipped_cases=int(r.get("skipped_cases", 0)),
+                                    skipped_cases=int(r.get("skipped_cases") or 0),
                                     min_pass_rate=float(r["min_pass_rate"]),
-                                    min_cases=int(r.get("min_cases", 0))))
+                                    min_cases=int(r.get("min_cases") or 0), reason=reason))
         cases = tables.get("cases", pd.DataFrame(columns=_CASE_COLS))
         outcomes: dict[str, dict[str, bool | None]] = {}
         for t, cid, ok, sk in zip(cases.get("test", ()), cases.get("case_id", ()),
