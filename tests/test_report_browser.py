@@ -88,6 +88,22 @@ def test_tabs_show_one_result_at_a_time(results, tmp_path):
     assert re.search(r'<html[^>]*class="[^"]*\bjs\b', dom)  # the script took over the layout
 
 
+def test_readable_without_javascript(results, tmp_path):
+    from nlperr.report import render_html
+
+    # a browser without JavaScript sees the page without its script (headless Chromium
+    # cannot take screenshots with scripts disabled, so the script is taken out)
+    html = render_html([results["suite_comparison"], results["ocr_compare"]], timestamp=False)
+    page = tmp_path / "nojs.html"
+    page.write_text(re.sub(r"<script>.*?</script>", "", html, flags=re.S), encoding="utf-8")
+    dom, _, px = open_in_chromium(page, tmp_path)
+    assert "data-nlperr-ready" not in re.search(r"<body[^>]*>", dom).group(0)  # no script ran
+    gray = px[..., :3].mean(axis=2)
+    assert gray.std() > 0.05 and (gray < 0.9).mean() > 0.03
+    # every section is in the static page, none hidden by a class
+    assert dom.count('<section class="result"') == 2 and 'class="result active"' not in dom
+
+
 def test_tables_sort_numerically_and_filter(tmp_path):
     import pandas as pd
 

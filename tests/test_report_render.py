@@ -83,6 +83,7 @@ def test_png_figures_and_bad_options(results):
     r = results["ocr_compare"]
     page = r.to_html(timestamp=False, figure_format="png")
     assert 'src="data:image/png;base64,' in page
+    assert page == r.to_html(timestamp=False, figure_format="png")  # PNGs carry no time
     with pytest.raises(InputError, match="E207"):
         r.to_html(figure_format="gif")
     with pytest.raises(InputError, match="E804"):

@@ -89,7 +89,7 @@ table.data{border-collapse:collapse;font-size:12.5px;margin-top:4px}
 table.data th,table.data td{border-bottom:1px solid var(--line);padding:3px 8px;text-align:left;
 vertical-align:top;max-width:420px}
 table.data th{background:var(--soft);position:sticky;top:0;white-space:nowrap}
-table.data td.n{text-align:right;font-variant-numeric:tabular-nums}
+table.data td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 table.data td.ws{color:var(--muted)}
 .js table.data th{cursor:pointer}.js table.data th:hover{background:#e2e8f0}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
