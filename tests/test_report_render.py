@@ -143,6 +143,14 @@ def test_markdown_stays_within_the_limit_with_a_note():
     assert render_markdown(r) == render_markdown(r)
 
 
+def test_markdown_cells_cannot_open_html_tags():
+    r = Result(tables={"t": pd.DataFrame({"text": ["<b>x</b> | y", "p < 0.01", " "]})},
+               findings=[Finding("gold <PER> predicted")])
+    md = r.to_markdown()
+    assert "&lt;b>x&lt;/b> \\| y" in md and "| p < 0.01 |" in md and "| ␣ |" in md
+    assert "gold &lt;PER> predicted" in md
+
+
 # --- figures -------------------------------------------------------------------------------
 
 def test_figures_draw_on_a_given_axis_and_show_the_results_numbers(results):

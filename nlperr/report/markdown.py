@@ -11,6 +11,7 @@ each time with a note.  Deterministic: the same results give the same bytes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,8 +27,18 @@ _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 _SEVERITY_MARK = {"critical": "**critical** ", "warning": "**warning** ", "info": ""}
 
 
+_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def _text(s: str) -> str:
+    """Text that renders as itself on GitHub: a ``<`` that could open an HTML tag
+    is written ``&lt;``."""
+    return _TAG.sub("&lt;", s)
+
+
 def _cell(v: Any) -> str:
-    s = show_blank(fmt_value(v)).replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+    s = _text(show_blank(fmt_value(v)))
+    s = s.replace("|", "\\|").replace("\n", " ").replace("\r", " ")
     return s if len(s) <= _CELL else s[:_CELL - 1] + "…"
 
 
@@ -68,7 +79,7 @@ def _findings(result: Any) -> str:
     out = []
     for f in fs:
         ex = f" (e.g. {', '.join(f.examples[:3])})" if f.examples else ""
-        out.append(f"- {_SEVERITY_MARK.get(f.severity, '')}{f.message}{ex}")
+        out.append(f"- {_SEVERITY_MARK.get(f.severity, '')}{_text(f.message)}{_text(ex)}")
     return "\n".join(out) + "\n"
 
 
