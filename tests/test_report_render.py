@@ -119,6 +119,15 @@ def test_a_conll2003_sized_ner_page_stays_small():
     assert len(r.to_markdown()) <= 60_000
 
 
+def test_without_matplotlib_the_page_has_no_figures_and_says_why(results, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import raises ImportError
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        page = results["ocr_compare"].to_html(timestamp=False)
+    assert any("W804" in str(w.message) for w in caught)
+    assert "data:image" not in page and "Confusions" in page
+
+
 # --- Markdown ------------------------------------------------------------------------------
 
 def test_markdown_of_a_suite_comparison_names_the_newly_failing_tests(results):

@@ -342,6 +342,12 @@ def render_html(results: Sequence[Any] | Any, *, title: str | None = None,
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise InputError(Errors.E804.format(option=name, value=v,
                                                 expected="a positive integer"))
+    if figures and any(r.figures for r in items):
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            warn(Warnings.W804)
+            figures = False
     page_title = title or (items[0].title if len(items) == 1 else "nlperr report")
     ids = [f"r{i + 1}" for i in range(len(items))]
     meta = f"nlperr {__version__}"
