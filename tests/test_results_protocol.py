@@ -87,17 +87,15 @@ def test_loaded_ocr_comparison_rebuilds_its_noise_model(results, tmp_path):
 
 def test_save_is_deterministic(results, tmp_path):
     for kind, formats in (("ner", ("json", "csv", "md")),
-                          ("suite_comparison", ("json", "csv", "md", "html"))):
+                          ("suite_comparison", ("json", "csv", "md"))):
         r = results[kind]
         a, b = tmp_path / f"{kind}a", tmp_path / f"{kind}b"
         pa = r.save(a, formats=formats)
         r.save(b, formats=formats)
         for p in pa:
             other = b / p.name
-            if p.name == "report.html":  # only the timestamp may differ
-                continue
             assert p.read_bytes() == other.read_bytes(), p.name
-    r = results["suite_comparison"]
+    r = results["suite_comparison"]  # HTML: identical once the timestamp is off
     assert r.to_html(timestamp=False) == r.to_html(timestamp=False)
 
 
