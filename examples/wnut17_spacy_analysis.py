@@ -13,7 +13,7 @@ tables.
 Data: ``../shared/data/wnut17`` (Derczynski et al. 2017, CC BY 4.0).  When it
 is absent the script says so and exits with status 0.
 
-Run ``python examples/wnut17_spacy_analysis.py [--out DIR] [--no-train]``.
+Run ``python examples/wnut17_spacy_analysis.py [--out DIR] [--no-train] [--html]``.
 The same from the shell::
 
     MAP='{"PERSON": "person", "GPE": "location", "LOC": "location", "FAC": "location",
@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("wnut17_report"), help="output folder")
     ap.add_argument("--no-train", action="store_true", help="skip the train-based slices")
     ap.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates")
+    ap.add_argument("--html", action="store_true",
+                    help="also write report.html (one self-contained page with plots)")
     args = ap.parse_args(argv)
     test = args.data / "emerging.test.annotated"
     if not test.exists():
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         report = analyze_ner(gold, pred, train=train, n_boot=args.n_boot)
     for w in caught:  # W006 (dropped labels), W504 (undefined scores): said once each
         print(f"note: {w.message}")
-    report.save(args.out)
+    report.save(args.out, html=args.html)
 
     s = report.summary
     o = s["overall"]
@@ -90,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
                 "ci_high", "q_value"]
         print("\nWorst slices (significant first):")
         print(ws[ws["q_value"].notna()][cols].head(10).round(3).to_string(index=False))
-    print(f"\nReport: {args.out}/summary.md (and summary.json, one CSV per table)")
+    print(f"\nReport: {args.out}/summary.md (and summary.json, one CSV per table"
+          + (f"; {args.out}/report.html" if args.html else "") + ")")
     return 0
 
 

@@ -326,6 +326,11 @@ class Errors(metaclass=_Catalogue):
             "Result.save() or by an nlperr command's --out.")
     E802 = ("{path}: the saved result cannot be read ({reason}). Save it again with the same "
             "nlperr version.")
+    E803 = ("{what}: no results to render. Pass one or more Result objects (or, on the "
+            "command line, folders written by Result.save() / an nlperr command's --out).")
+    E804 = ("{option}={value!r}: expected {expected}.")
+    E805 = ("{path}: {problem}. Pass a folder written by Result.save() or by an nlperr "
+            "command's --out (it holds result.json).")
     # (results/report: add E803-E849 above this line)
 
     # --- attention / explain (E850-E899) ---------------------------------------------
@@ -411,6 +416,10 @@ class Warnings(metaclass=_Catalogue):
 
 
     # --- results/report (W800-W849) ---
+    W803 = ("Figure {name!r} of the {kind!r} result could not be drawn ({error}); the report "
+            "shows a note in its place. The other figures and every table are complete.")
+    W804 = ("The HTML report has no figures: matplotlib is not installed. Install it with: "
+            "pip install 'nlperr[report]' (or pass figures=False to silence this).")
     # (report: add W800-W849 above this line)
 
     # --- attention / explain (W850-W899) ---

@@ -25,7 +25,20 @@ renders; renderers (:mod:`nlperr.report`) know only this protocol.
 A subclass sets ``kind`` (the name written to ``result.json`` and used by
 :func:`load` to pick the class back), ``title`` and optionally
 ``figure_specs``: figure name -> ``"module:function"``, each function taking
-``(result, ax=None)``.
+``(result, ax=None)``.  The protocol fields are keyword-only, so a dataclass
+subclass may add positional fields of its own.  Renderers ask four optional
+hooks what to show (never new numbers): :meth:`Result.headline`,
+:meth:`Result.table_notes`, :meth:`Result.report_tables` and
+:meth:`Result.table_view`.
+
+:func:`load` gives back exactly what :meth:`Result.save` wrote, for every
+table: ``result.json`` holds, per table, its columns, dtypes and a type tag
+per column -- ``text`` (strings, with the positions of missing values, so
+``""`` and missing stay apart), ``json`` (mixed Python values, e.g. a slice
+``value`` column holding ints and strings: each cell is written as its JSON
+text), ``category`` (with its categories) or the dtype -- plus index and
+column-axis names.  Parquet (``formats=("parquet",)``, needs pyarrow) goes
+through the same encoding.
 
 >>> import pandas as pd
 >>> r = Result(summary={"f1": float("nan"), "n": 3},
@@ -188,6 +201,11 @@ _KINDS: dict[str, str] = {
     # load() knows every kind without importing anything first.
     "result": "nlperr.results:Result",
     # analysis / suites / ocr (report):
+    "analysis": "nlperr.analysis.report:Report",
+    "suite": "nlperr.suites.runner:SuiteResult",
+    "suite_comparison": "nlperr.suites.compare:SuiteComparison",
+    "ocr_stats": "nlperr.ocr.stats:StatsResult",
+    "ocr_compare": "nlperr.ocr.compare:Comparison",
 
     # attention / explain:
 
@@ -241,12 +259,44 @@ class Result:
     #: figure name -> "module:function"; the function takes (result, ax=None).
     figure_specs: ClassVar[dict[str, str]] = {}
 
-    summary: dict[str, Any] = field(default_factory=dict)
-    tables: dict[str, Any] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
+    # keyword-only, so that a subclass may add positional fields of its own
+    summary: dict[str, Any] = field(default_factory=dict, kw_only=True, repr=False)
+    tables: dict[str, Any] = field(default_factory=dict, kw_only=True, repr=False)
+    findings: list[Finding] = field(default_factory=list, kw_only=True, repr=False)
 
     def __post_init__(self) -> None:
         self.findings = as_findings(self.findings)
+
+    # -- what renderers show (overridable; renderers never compute) --------------------
+    def headline(self) -> dict[str, Any]:
+        """The few numbers a reader wants first: label -> value (plain JSON types).
+
+        Default: the summary's top-level numbers and short strings (at most 12)."""
+        out: dict[str, Any] = {}
+        for k, v in self.summary.items():
+            if isinstance(v, bool) or v is None:
+                continue
+            if isinstance(v, float) and not math.isfinite(v):
+                continue
+            if isinstance(v, (int, float)) or (isinstance(v, str) and len(v) <= 40):
+                out[str(k)] = jsonable(v)
+            if len(out) >= 12:
+                break
+        return out
+
+    def table_notes(self) -> dict[str, str]:
+        """Table name -> a one-paragraph legend (columns, definitions); default none."""
+        return {}
+
+    def report_tables(self) -> list[str]:
+        """Tables shown in reports, in this order (the others are only in the CSV
+        files); default: every table."""
+        return list(self.tables)
+
+    def table_view(self, name: str) -> Any:
+        """The rows and columns of table *name* a report shows (a projection of the
+        table, never new numbers); default: the whole table."""
+        return self.tables[name]
 
     # -- figures ---------------------------------------------------------------------
     @property
@@ -308,16 +358,19 @@ class Result:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         written = [atomic_write_text(d / "summary.json", self.to_json() + "\n")]
-        schemas = {name: _frame_schema(df) for name, df in self.tables.items()}
+        encoded = {name: _encode_frame(df) for name, df in self.tables.items()}
         manifest = {"protocol": _PROTOCOL_VERSION, "kind": self.kind, "title": self.title,
-                    "findings": [f.to_dict() for f in self.findings], "tables": schemas,
+                    "findings": [f.to_dict() for f in self.findings],
+                    "tables": {name: schema for name, (_, schema) in encoded.items()},
                     "extra": jsonable(self._extra_state())}
         written.append(atomic_write_text(d / _MANIFEST, to_json_text(manifest) + "\n"))
-        for name, df in self.tables.items():
+        if "parquet" in formats:
+            _require_pyarrow()
+        for name, (disk, _) in encoded.items():
             if "csv" in formats:
-                written.append(_write_frame_csv(df, d / f"{name}.csv"))
+                written.append(atomic_write_text(d / f"{name}.csv", _csv_text(disk)))
             if "parquet" in formats:
-                written.append(_write_frame_parquet(df, d / f"{name}.parquet"))
+                written.append(_write_disk_parquet(disk, d / f"{name}.parquet"))
         if "md" in formats:
             written.append(atomic_write_text(d / "summary.md", self.to_markdown()))
         if "html" in formats:
@@ -394,18 +447,141 @@ def _apply_umask(path: str) -> None:
     os.chmod(path, 0o666 & ~mask)
 
 
-def _frame_schema(df: Any) -> dict[str, Any]:
-    index_names = [n for n in df.index.names] if _has_index(df) else []
-    cols = df.reset_index() if index_names else df
-    return {"index": [None if n is None else str(n) for n in index_names],
-            "columns": [str(c) for c in cols.columns],
-            "dtypes": [str(t) for t in cols.dtypes],
-            "nullable_text": [str(c) for c in cols.columns
-                              if str(cols[c].dtype) in _TEXT_DTYPES and bool(cols[c].isna().any())],
-            "rows": int(len(df))}
-
-
+# Column tags written to result.json (per table: ``"tags": {column: tag}``) so that
+# :func:`load` gives back exactly the values :meth:`Result.save` wrote:
+#   "text"  every value is a string, or missing at the positions in ``"nulls"``
+#           (an empty cell is an empty string);
+#   "json"  mixed Python values (ints and strings, lists, ...): each cell holds the
+#           value's JSON text (``null`` for a missing value);
+#   anything else: the column's dtype (numbers, booleans, nullable dtypes).
 _TEXT_DTYPES = ("object", "str", "string")
+
+
+def _frame_schema(df: Any) -> dict[str, Any]:
+    return _encode_frame(df)[1]
+
+
+def _encode_frame(df: Any) -> tuple[Any, dict[str, Any]]:
+    """The frame as written to disk (index levels as leading columns, mixed columns as
+    JSON text) and the schema that :func:`_decode_frame` needs to undo it."""
+    import pandas as pd
+
+    index_names = list(df.index.names) if _has_index(df) else []
+    cols = df.reset_index() if index_names else df
+    out = {}
+    tags: dict[str, str] = {}
+    nulls: dict[str, list[int]] = {}
+    cats: dict[str, dict[str, Any]] = {}
+    names = [str(c) for c in cols.columns]
+    for name, (_, col) in zip(names, cols.items()):
+        dtype = str(col.dtype)
+        if dtype in _TEXT_DTYPES:
+            missing = col.isna().to_numpy()
+            values = col[~missing]
+            if not len(values) or pd.api.types.infer_dtype(values, skipna=True) == "string":
+                tags[name] = "text"
+                if missing.any():
+                    nulls[name] = [int(i) for i in missing.nonzero()[0]]
+                out[name] = col.where(~missing, "").astype(object)
+            else:
+                tags[name] = "json"
+                out[name] = pd.Series([to_json_text(None if _isna(v) else v, indent=None)
+                                       for v in col], index=col.index, dtype=object)
+        elif dtype == "category":
+            tags[name] = "category"
+            cats[name] = {"values": jsonable(list(col.cat.categories)),
+                          "ordered": bool(col.cat.ordered)}
+            out[name] = col.astype(object).where(col.notna(), None)
+        else:
+            tags[name] = dtype
+            out[name] = col
+    disk = pd.DataFrame(out, index=cols.index)
+    disk.columns = names
+    schema = {"index": [None if n is None else str(n) for n in index_names],
+              "columns_name": None if df.columns.name is None else str(df.columns.name),
+              "columns": names, "dtypes": [str(t) for t in cols.dtypes], "tags": tags,
+              "nulls": nulls, "categories": cats, "rows": int(len(df))}
+    return disk, schema
+
+
+def _isna(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float):
+        return math.isnan(v)
+    mod = type(v).__module__
+    if mod.startswith(("pandas", "numpy")):
+        try:
+            return bool(v != v) or str(v) in ("<NA>", "NaT")
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def _decode_frame(disk: Any, schema: Mapping[str, Any], *, from_csv: bool) -> Any:
+    import pandas as pd
+
+    columns = list(schema.get("columns") or [])
+    tags = dict(schema.get("tags") or {})
+    dtypes = dict(zip(columns, schema.get("dtypes") or []))
+    nulls = schema.get("nulls") or {}
+    out = {}
+    for c in columns:
+        tag = tags.get(c) or dtypes.get(c) or "text"
+        raw = disk[c] if c in disk else pd.Series([], dtype=object)
+        if tag == "text":
+            ser = pd.Series(raw.to_numpy(dtype=object, na_value=""), dtype=object)
+            if nulls.get(c):
+                ser.iloc[list(nulls[c])] = None
+            dtype = dtypes.get(c, "object")
+            out[c] = ser.astype(dtype) if dtype != "object" else ser
+        elif tag == "category":
+            spec = (schema.get("categories") or {}).get(c) or {}
+            cats = list(spec.get("values") or [])
+            vals = [None if _isna(v) or (from_csv and v == "" and "" not in cats) else v
+                    for v in raw]
+            if from_csv and cats and not all(isinstance(x, str) for x in cats):
+                lookup = {str(x): x for x in cats}
+                vals = [None if v is None else lookup.get(v, v) for v in vals]
+            out[c] = pd.Series(pd.Categorical(vals, categories=cats,
+                                              ordered=bool(spec.get("ordered"))))
+        elif tag == "json":
+            out[c] = pd.Series([json.loads(v) if isinstance(v, str) and v else None
+                                for v in raw], dtype=object)
+        else:
+            out[c] = _as_dtype(raw, tag, from_csv=from_csv)
+    df = pd.DataFrame(out, columns=columns)
+    index = list(schema.get("index") or [])
+    if index:
+        df = df.set_index(list(df.columns[:len(index)]))
+        df.index.names = index
+    if schema.get("columns_name") is not None:
+        df.columns.name = schema["columns_name"]
+    return df
+
+
+def _as_dtype(raw: Any, dtype: str, *, from_csv: bool) -> Any:
+    import pandas as pd
+
+    if not from_csv:
+        try:
+            return raw.astype(dtype)
+        except (TypeError, ValueError):
+            return raw
+    s = raw.astype(object)
+    if dtype in ("bool", "boolean"):
+        vals = s.map(lambda v: {"True": True, "False": False}.get(v, None) if isinstance(v, str)
+                     else v)
+        return vals.astype(dtype)
+    if dtype.startswith(("int", "uint", "float", "Int", "UInt", "Float")):
+        num = pd.to_numeric(s.where(s != "", None), errors="coerce")
+        return num.astype(dtype)
+    if dtype.startswith("datetime"):
+        return pd.to_datetime(s.where(s != "", None))
+    try:
+        return s.astype(dtype)
+    except (TypeError, ValueError):
+        return s
 
 
 def _has_index(df: Any) -> bool:
@@ -421,19 +597,30 @@ def _frame_records(df: Any) -> list[dict[str, Any]]:
     return cols.to_dict("records")
 
 
-def _write_frame_csv(df: Any, path: Path) -> Path:
-    cols = df.reset_index() if _has_index(df) else df
-    return atomic_write_text(path, cols.to_csv(index=False))
+def _csv_text(disk: Any) -> str:
+    """CSV text of an encoded frame.  Line ends are ``\n``, or ``\r\n`` when a cell
+    holds a carriage return: the csv writer quotes only cells holding a character of
+    the line terminator, and an unquoted ``\r`` would read back as a line break."""
+    has_cr = any(disk[c].astype(str).str.contains("\r", regex=False).any()
+                 for c in disk.columns if str(disk[c].dtype) in _TEXT_DTYPES)
+    return disk.to_csv(index=False, lineterminator="\r\n" if has_cr else "\n")
 
 
-def _write_frame_parquet(df: Any, path: Path) -> Path:
-    cols = df.reset_index() if _has_index(df) else df
-    cols = cols.copy()
-    cols.columns = [str(c) for c in cols.columns]
+def _require_pyarrow() -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError as e:
+        from .errors import MissingDependencyError
+        raise MissingDependencyError(Errors.E203.format(what="Parquet tables (formats="
+                                                        "('parquet',))", package="pyarrow",
+                                                        extra="all")) from e
+
+
+def _write_disk_parquet(disk: Any, path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     os.close(fd)
     try:
-        cols.to_parquet(tmp, index=False)
+        disk.to_parquet(tmp, index=False)
         _apply_umask(tmp)
         os.replace(tmp, path)
     except BaseException:
@@ -447,41 +634,18 @@ def _read_frame(d: Path, name: str, schema: Mapping[str, Any]) -> Any:
 
     pq = d / f"{name}.parquet"
     csv = d / f"{name}.csv"
-    columns = list(schema.get("columns") or [])
-    dtypes = dict(zip(columns, schema.get("dtypes") or []))
     if pq.is_file():
-        df = pd.read_parquet(pq)
-    elif csv.is_file():
+        try:
+            disk = pd.read_parquet(pq)
+        except ImportError as e:
+            raise FormatError(Errors.E802.format(path=str(d), reason=f"{pq.name} needs pyarrow "
+                                                 f"({e}); pip install 'nlperr[all]'")) from e
+        return _decode_frame(disk, schema, from_csv=False)
+    if csv.is_file():
         if schema.get("rows", 1) == 0:
-            df = pd.DataFrame({c: pd.Series(dtype=_safe_dtype(dtypes.get(c))) for c in columns})
+            disk = pd.DataFrame({c: [] for c in schema.get("columns") or []})
         else:
-            text_cols = {c: str for c, t in dtypes.items() if t in _TEXT_DTYPES}
-            df = pd.read_csv(csv, keep_default_na=False, na_values={c: [""] for c in columns
-                                                                   if c not in text_cols},
-                             dtype=text_cols)
-            for c in schema.get("nullable_text") or ():
-                if c in df:
-                    df[c] = df[c].mask(df[c] == "")
-            for c, t in dtypes.items():
-                if c in df and c not in text_cols:
-                    try:
-                        df[c] = df[c].astype(_safe_dtype(t))
-                    except (TypeError, ValueError):
-                        pass
-    else:
-        raise FormatError(Errors.E802.format(path=str(d), reason=f"table {name!r} has no "
-                                             f"{name}.csv or {name}.parquet file"))
-    index = [n for n in schema.get("index") or []]
-    if index:
-        keys = [c for c in df.columns[:len(index)]]
-        df = df.set_index(keys)
-        df.index.names = index
-    return df
-
-
-def _safe_dtype(t: str | None) -> Any:
-    if not t or t in _TEXT_DTYPES:
-        return object
-    if t == "bool":
-        return bool
-    return t
+            disk = pd.read_csv(csv, dtype=str, keep_default_na=False, na_filter=False)
+        return _decode_frame(disk, schema, from_csv=True)
+    raise FormatError(Errors.E802.format(path=str(d), reason=f"table {name!r} has no "
+                                         f"{name}.csv or {name}.parquet file"))

@@ -63,3 +63,17 @@ def test_every_message_has_a_code():
         assert codes
         for k in codes:
             assert getattr(cat, k).startswith(f"[{k}] ")
+
+
+def test_report_and_results_are_light_and_pinned():
+    code = ("import sys, nlperr.results, nlperr.report, nlperr.report.figures, nlperr.cli.report;"
+            "print(','.join(m for m in ('matplotlib', 'torch', 'spacy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"heavy modules imported: {out.stdout}"
+    import nlperr.report
+    import nlperr.results
+    assert set(nlperr.report.__all__) == {"render_html", "render_markdown", "load_results",
+                                          "report_from_dirs", "REPORT_FORMATS",
+                                          "FIGURE_FORMATS", "MAX_CHARS"}
+    assert {"Result", "Finding", "jsonable", "to_json_text", "load",
+            "register_result"} <= set(nlperr.results.__all__)

@@ -106,6 +106,6 @@ def test_import_released_sentiment_suite(tmp_path):
     for t in back.tests:
         t.cases = t.cases[:20]
     res = run_suite(back, lexicon_sentiment, cache=False)
-    s = res.summary()
+    s = res.test_table()
     assert len(s) == 38 and (s["n"] + s["skipped_cases"] > 0).all()
     assert s.set_index("name").loc["single positive words", "pass_rate"] > 0.3

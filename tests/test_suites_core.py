@@ -43,7 +43,7 @@ def small_suite(**kw):
 
 def test_run_mft_inv_dir_with_callable():
     res = run_suite(small_suite(), lexicon_sentiment, cache=False)
-    s = res.summary().set_index("name")
+    s = res.test_table().set_index("name")
     assert s.loc["pos", "n"] == 4 and s.loc["pos", "pass_rate"] == 1.0
     assert s.loc["upper", "pass_rate"] == 1.0
     assert s.loc["negation", "passed"]
@@ -66,7 +66,7 @@ def test_one_deduplicated_pass_and_warm_cache(tmp_path):
     with Predictor(model, cache_dir=tmp_path) as p:
         r2 = run_suite(suite, p, cases=cases)
     assert r2.prediction_stats["forward_passes"] == 0 and model.calls == calls
-    assert r2.summary().equals(r1.summary())
+    assert r2.test_table().equals(r1.test_table())
     # a new checkpoint recomputes only its own predictions
     m2 = FakeSentiment(2, bias=0.5)
     with Predictor(m2, cache_dir=tmp_path) as p:
@@ -136,7 +136,7 @@ def test_ner_inv_flip_table_and_mft_entities():
                                      ["and John went to London.", "and John went to Springfield."]]),
     ], task="ner", data=data)
     res = run_suite(suite, FakeNER(), cache=False)
-    s = res.summary().set_index("name")
+    s = res.test_table().set_index("name")
     assert s.loc["cities", "pass_rate"] == 1.0
     assert s.loc["lower", "pass_rate"] == 0.0  # lowercase kills the capitalisation heuristic
     ft = res.flip_table("lower")
@@ -300,5 +300,5 @@ def test_ner_entity_deleted_by_an_edit_is_counted():
     ents = res.entities.set_index("text")
     assert ents.loc["Maria", "outcome"] == "deleted" and bool(ents.loc["Maria", "passed"])
     assert ents.loc["Paris", "outcome"] == "kept"
-    assert res.summary().loc[0, "pass_rate"] == 1.0
+    assert res.test_table().loc[0, "pass_rate"] == 1.0
     assert res.flip_table().loc["PER", "deleted"] == 1

@@ -22,7 +22,7 @@ def _blocks(lang: str) -> list[str]:
 def _env(tmp_path: Path) -> dict:
     env = dict(os.environ, NLPERR_CACHE_DIR=str(tmp_path / "cache"))
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env.pop("PYTHONPATH", None)
+    # PYTHONPATH (set by conftest) points at this checkout: keep it
     return env
 
 

@@ -37,7 +37,7 @@ def test_ner_suite_on_wnut17_with_spacy(spacy_adapter, tmp_path):
     cases = generate_cases(suite, data=data)
     with Predictor(spacy_adapter, cache_dir=tmp_path) as p:
         res = run_suite(suite, p, cases=cases)
-    s = res.summary().set_index("name")
+    s = res.test_table().set_index("name")
     assert len(s) == len(suite.tests)
     assert s.loc["countries are locations", "pass_rate"] > 0.8  # spaCy tags countries GPE (alias of LOC)
     assert s.loc["typos", "n"] > 30
@@ -52,7 +52,7 @@ def test_ner_suite_on_wnut17_with_spacy(spacy_adapter, tmp_path):
     with Predictor(spacy_adapter, cache_dir=tmp_path) as p:
         again = run_suite(suite, p, cases=cases)
     assert again.prediction_stats["forward_passes"] == 0
-    assert again.summary().equals(res.summary())
+    assert again.test_table().equals(res.test_table())
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_sentiment_suite_with_hf_classifier(minilm_classifier, tmp_path):
     cases = generate_cases(suite)
     with Predictor(f"hf:{minilm_classifier}", cache_dir=tmp_path) as p:
         res = run_suite(suite, p, cases=cases)
-    s = res.summary()
+    s = res.test_table()
     assert len(s) == len(suite.tests) and (s[s["type"] == "MFT"]["n"] == 20).all()
     assert (s[s["type"] == "DIR"]["n"] + s[s["type"] == "DIR"]["skipped_cases"] > 0).all()
     assert res.prediction_stats["forward_passes"] >= 1
@@ -110,7 +110,7 @@ def test_ner_suite_on_hipe_ajmc_with_spacy(spacy_adapter, tmp_path):
     suite = load_suite("ner-en")
     with Predictor(spacy_adapter, cache_dir=tmp_path) as p:
         res = run_suite(suite, p, data=data)
-    s = res.summary().set_index("name")
+    s = res.test_table().set_index("name")
     assert len(s) == len(suite.tests)
     # every test either evaluated cases or says why it did not
     for name, row in s.iterrows():

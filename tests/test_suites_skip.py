@@ -52,7 +52,7 @@ def _run(suite, model=lexicon_sentiment, **kw):
 
 def test_empty_tests_are_skipped_with_a_reason():
     res, msgs = _run(_suite())
-    s = res.summary().set_index("name")
+    s = res.test_table().set_index("name")
     assert s.loc["pos", "status"] == "passed" and s.loc["upper", "status"] == "passed"
     for name in ("reformat dates", "negation on neutral only", "empty lexicon"):
         assert s.loc[name, "status"] == "skipped", name

@@ -1,11 +1,13 @@
 """One-call analyses that compute everything once and render it many ways.
 
-:func:`analyze_ner` / :func:`analyze_classification` return a report object
-holding ``summary`` (a JSON-ready dict with stable keys) and ``tables`` (named
-DataFrames).  Render with :meth:`Report.to_json`, :meth:`Report.to_markdown`,
-or write everything with :meth:`Report.save` (``summary.json``,
-``summary.md``, ``<table>.csv`` and ``<table>.parquet`` when pyarrow is
-importable).
+:func:`analyze_ner` / :func:`analyze_classification` return a :class:`Report`,
+a :class:`nlperr.results.Result`: ``summary`` (a JSON-ready dict with stable
+keys), ``tables`` (named DataFrames), ``findings`` and figures.  Render with
+:meth:`Report.to_json` (strict JSON text), :meth:`Report.to_markdown`,
+:meth:`Report.to_html`, or write everything with :meth:`Report.save`
+(``summary.json``, ``result.json``, ``summary.md``, ``<table>.csv`` and
+``<table>.parquet`` when pyarrow is importable); :func:`nlperr.results.load`
+reads it back.
 
 ``summary`` keys (NER): ``task``, ``n_examples``, ``n_gold``, ``n_pred``,
 ``n_ignored``, ``overall`` {precision, recall, f1}, ``per_type`` {LABEL:
@@ -25,18 +27,17 @@ given).
 from __future__ import annotations
 
 import functools
-import json
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from ..data import Example
 from ..errors import Warnings, warn
+from ..results import Finding, Result
 from ._arrays import flatten_pair
 from ._stats import check_zero_division, collect_undefined, describe_undefined
 from .cases import classification_cases, ner_cases
@@ -49,52 +50,6 @@ from .metrics import SEMEVAL_COUNTS, SEMEVAL_SCHEMAS, scores_from_flat, semeval_
 from .slices import _rank_slices, _worst_tables, default_slices, worst_slices
 
 __all__ = ["Report", "analyze_ner", "analyze_classification"]
-
-
-def _clean(x: Any) -> Any:
-    """JSON-safe: numpy scalars to Python, NaN/inf to None."""
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (np.floating, float)):
-        x = float(x)
-        return None if math.isnan(x) or math.isinf(x) else x
-    if isinstance(x, np.bool_):
-        return bool(x)
-    return x
-
-
-def _md_table(df: pd.DataFrame, max_rows: int = 20, floatfmt: str = ".3f",
-              more: str = "in the CSV file") -> str:
-    if df is None or len(df) == 0:
-        return "_(empty)_\n"
-    if df.index.name is not None or df.columns.name is not None:
-        name = df.index.name or ""
-        if df.columns.name:
-            name = f"{name} \\ {df.columns.name}" if name else df.columns.name
-        df = df.reset_index()
-        df.columns = [name or "", *[str(c) for c in df.columns[1:]]]
-    else:
-        df = df.reset_index(drop=True)
-    d = df.head(max_rows)
-    cols = [str(c) for c in d.columns]
-
-    def cell(v):
-        if isinstance(v, (bool, np.bool_)):
-            return "yes" if v else ""
-        if isinstance(v, (float, np.floating)):
-            return "" if math.isnan(v) else format(v, floatfmt)
-        s = str(v).replace("|", "\\|").replace("\n", " ")
-        return s if len(s) <= 60 else s[:57] + "..."
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in d.itertuples(index=False):
-        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
-    if len(df) > max_rows:
-        lines.append(f"\n_{len(df) - max_rows} more rows {more}._")
-    return "\n".join(lines) + "\n"
 
 
 def _main_errors(row: pd.Series, k: int = 2) -> str:
@@ -115,9 +70,14 @@ _LEGEND = {
               "entities of each side in the category (they sum to the gold / predicted "
               "totals). `merged`: one prediction covers several gold entities; `split`: "
               "several predictions cover one gold entity.",
+    "errors_by_type": "Rows of `entity_errors.csv` per entity type (the gold type, or the "
+                      "predicted type for spurious predictions) and error category.",
+    "error_cases": "Errors of each category in their context (the first rows of "
+                   "`entity_errors.csv` per category, categories interleaved).",
     "semeval": "SemEval-2013 schemas, counts as nervaluate: `strict` exact boundaries and "
                "type, `exact` exact boundaries, `partial` any overlap (counts half), `type` "
-               "any overlap with the right type.",
+               "any overlap with the right type. Overall rows here; per type in "
+               "`semeval.csv`.",
     "confused_pairs": "Gold type predicted as another type (maximum-overlap matching, so "
                       "boundary errors with a wrong type count too); `share_of_gold` = count "
                       "/ gold entities of that type; `examples` = gold texts.",
@@ -133,8 +93,8 @@ _LEGEND = {
                  "`confusion_exact.csv` pairs exact boundaries only, "
                  "`confusion_normalized.csv` is row-normalised.",
     "confusion_cls": "Rows gold classes, columns predicted classes.",
-    "calibration": "Equal-width confidence bins; `gap` = accuracy - confidence (negative: "
-                   "over-confident).",
+    "calibration": "Equal-width confidence bins with at least one example; `gap` = accuracy "
+                   "- confidence (negative: over-confident).",
     "high_confidence_wrong": "Wrong predictions with the highest scores.",
     "low_confidence_correct": "Correct predictions with the lowest scores.",
     "easy_wrong": "Misclassified short examples made of frequent words.",
@@ -143,166 +103,131 @@ _LEGEND = {
     "baseline_wins": "Rows where the baseline is significantly better.",
 }
 
-
-def _section(out: list[str], title: str, body: str, legend: str | None = None) -> None:
-    out.append(f"## {title}\n")
-    if legend:
-        out.append(f"{legend}\n")
-    out.append(body)
+_NER_CASE_COLS = ("id", "category", "gold_text", "gold_label", "pred_text", "pred_label",
+                  "pred_score", "left_context", "right_context")
+_CLS_CASE_COLS = ("id", "text", "gold", "pred", "confidence", "margin")
 
 
 @dataclass
-class Report:
-    """Computed analysis: a summary dict and named tables.  Never prints."""
+class Report(Result):
+    """Computed analysis (:func:`analyze_ner` / :func:`analyze_classification`): the
+    result protocol (:class:`nlperr.results.Result`) with ``task`` (``"ner"`` or
+    ``"classification"``).  Never prints.
 
-    task: str
-    summary: dict
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    findings: list[str] = field(default_factory=list)
+    Figures: ``confusion`` (heat map), ``slices`` (worst slices with their
+    intervals), ``calibration`` (reliability diagram; with probabilities) and
+    ``error_categories`` (NER: categories per type).
+    """
 
-    def to_json(self, **kwargs: Any) -> str:
-        """The summary as JSON text."""
-        kwargs.setdefault("indent", 2)
-        kwargs.setdefault("ensure_ascii", False)
-        return json.dumps(_clean(self.summary), **kwargs)
+    kind: ClassVar[str] = "analysis"
+    figure_specs: ClassVar[dict[str, str]] = {
+        "confusion": "nlperr.report.figures:confusion_heatmap",
+        "slices": "nlperr.report.figures:slice_deltas",
+        "calibration": "nlperr.report.figures:reliability_diagram",
+        "error_categories": "nlperr.report.figures:error_categories",
+    }
 
-    def to_dict(self) -> dict:
-        return _clean(self.summary)
+    task: str = "ner"
 
-    def to_markdown(self, *, max_rows: int = 20) -> str:
-        """A readable Markdown report: overview and findings first, then the main tables
-        (each with a one-line legend); every table is complete in its CSV file."""
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"nlperr analysis ({self.task})"
+
+    # -- what the renderers show ---------------------------------------------------
+    def headline(self) -> dict[str, Any]:
         s = self.summary
-        t = self.tables
-        out = [f"# nlperr analysis ({self.task})\n"]
-        ner = self.task == "ner"
-        if ner:
-            o = s["overall"]
-            out.append(f"{s['n_examples']} examples, {s['n_gold']} gold and {s['n_pred']} "
-                       f"predicted entities. Strict micro precision / recall / F1: "
-                       f"**{o['precision']:.3f} / {o['recall']:.3f} / {o['f1']:.3f}**.\n")
+        o = s.get("overall") or {}
+        if self.task == "ner":
+            out = {"examples": s.get("n_examples"), "gold entities": s.get("n_gold"),
+                   "predicted entities": s.get("n_pred"), "precision": o.get("precision"),
+                   "recall": o.get("recall"), "F1 (strict, micro)": o.get("f1")}
         else:
-            out.append(f"{s['n_examples']} examples. Accuracy **{s['accuracy']:.3f}**, macro "
-                       f"F1 **{s['overall']['f1']:.3f}**.\n")
-        if s.get("undefined"):
-            out.append(f"_Undefined scores ({s['undefined']}) are shown as "
-                       f"{s.get('zero_division', 0.0)}._\n")
-        if self.findings:
-            _section(out, "Findings", "\n".join(f"- {f}" for f in self.findings) + "\n")
-        if "scores" in t:
-            _section(out, "Scores", _md_table(t["scores"], 40),
-                     _LEGEND["scores" if ner else "scores_cls"])
-        if ner and "errors" in t:
-            _section(out, "Error categories", _md_table(t["errors"]), _LEGEND["errors"])
-        if ner and "semeval" in t:
-            sem = t["semeval"]
-            ov = sem[sem["label"] == "overall"].drop(columns="label")
-            body = _md_table(ov)
-            per = sem[sem["label"] != "overall"]
-            if len(per):
-                piv = per.pivot(index="label", columns="schema", values="f1")
-                piv = piv[[c for c in ("strict", "exact", "partial", "type") if c in piv]]
-                piv.columns = [f"f1 {c}" for c in piv.columns]
-                piv.columns.name = None
-                body += "\nF1 per type (counts per type in `semeval.csv`):\n\n" + \
-                    _md_table(piv, 40)
-            _section(out, "SemEval-2013 schemas", body, _LEGEND["semeval"])
-        if "confused_pairs" in t and ner:
-            _section(out, "Most confused types", _md_table(t["confused_pairs"], 10),
-                     _LEGEND["confused_pairs"])
-        for key in [k for k in t if k.startswith("group_") and k.endswith("_merge")]:
-            i = key.split("_")[1]
-            name = list(s.get("groups", {}))[int(i)] if s.get("groups") else i
-            finding = s["groups"][name]["finding"] if s.get("groups") else ""
-            body = f"{finding}\n\n" + _md_table(t[key]) + "\nTop context cues:\n\n" + \
-                _md_table(t[f"group_{i}_cues"]) + "\nErrors by cue presence:\n\n" + \
-                _md_table(t[f"group_{i}_by_cue"])
-            _section(out, f"Label group {name}", body)
+            out = {"examples": s.get("n_examples"), "accuracy": s.get("accuracy"),
+                   "macro F1": o.get("f1")}
+            if "calibration" in s:
+                out["ECE"] = s["calibration"].get("ece")
+        if "baseline" in s:
+            out["delta vs baseline"] = s["baseline"].get("delta")
+        return out
+
+    def table_notes(self) -> dict[str, str]:
+        ner = self.task == "ner"
+        notes = dict(_LEGEND)
+        notes["scores"] = _LEGEND["scores" if ner else "scores_cls"]
+        notes["confusion"] = _LEGEND["confusion" if ner else "confusion_cls"]
+        if ner:
+            notes["worst_slices"] = _LEGEND["worst_slices"] + _LEGEND["worst_slices_ner"]
+        if "calibration" in self.summary:
+            notes["calibration"] += f" ECE = {self.summary['calibration']['ece']:.3f}."
+        for k in ("scores_cls", "confusion_cls", "worst_slices_ner"):
+            notes.pop(k, None)
+        return notes
+
+    def report_tables(self) -> list[str]:
+        t = self.tables
+        names = ["scores"]
+        if self.task == "ner":
+            names += ["errors", "errors_by_type", "semeval", "confused_pairs"]
+            names += [k for k in t if k.startswith("group_")]
         if "worst_slices" in t and len(t["worst_slices"]):
-            ws = t["worst_slices"]
-            shown = ws[ws["q_value"].notna()].copy()
+            names.append("worst_slices")
+        names.append("confusion")
+        if "calibration" in t:
+            names.append("calibration")
+        names += [k for k in ("error_cases", "high_confidence_wrong", "low_confidence_correct",
+                              "easy_wrong", "disagreements", "baseline_per_type",
+                              "baseline_wins") if k in t and len(t[k])]
+        return [n for n in names if n in t]
+
+    def table_view(self, name: str) -> pd.DataFrame:
+        df = self.tables[name]
+        ner = self.task == "ner"
+        if name == "semeval" and "label" in df:
+            return df[df["label"] == "overall"].drop(columns="label")
+        if name == "worst_slices" and "q_value" in df:
+            shown = df[df["q_value"].notna()].copy()
             score = "f1" if ner else "accuracy"
             cols = ["attribute", "value", "support"] + (["predicted"] if ner else []) + \
                 [score, "delta", "ci_low", "ci_high", "q_value", "significant"]
             if ner:
                 shown["main_errors"] = [_main_errors(r) for _, r in shown.iterrows()]
                 cols.append("main_errors")
-            _section(out, "Worst slices", _md_table(shown[cols], 15),
-                     _LEGEND["worst_slices"] + (_LEGEND["worst_slices_ner"] if ner else ""))
-        if "confusion" in t:
-            _section(out, "Confusion matrix", _md_table(t["confusion"], 30),
-                     _LEGEND["confusion" if ner else "confusion_cls"])
-        if "calibration" in t:
-            cal = t["calibration"]
-            _section(out, "Calibration", _md_table(cal[cal["count"] > 0]),
-                     _LEGEND["calibration"] + f" ECE = {s['calibration']['ece']:.3f}.")
-        cases = [k for k in ("high_confidence_wrong", "low_confidence_correct", "easy_wrong",
-                             "disagreements") if k in t]
-        no_scores = []
-        for name in cases:
-            df = t[name]
-            if not len(df):
-                if name in ("high_confidence_wrong", "low_confidence_correct"):
-                    no_scores.append(name)
-                continue
-            if ner and name != "disagreements":
-                df = df[[c for c in ("id", "category", "gold_text", "gold_label", "pred_text",
-                                     "pred_label", "pred_score", "left_context",
-                                     "right_context") if c in df]]
-            elif not ner and name != "disagreements":
-                df = df[[c for c in ("id", "text", "gold", "pred", "confidence", "margin")
-                         if c in df]]
-            _section(out, name.replace("_", " ").capitalize(), _md_table(df, 10),
-                     _LEGEND.get(name))
-        if no_scores:
-            out.append(f"_No {' / '.join(n.replace('_', ' ') for n in no_scores)} table: the "
-                       f"predictions carry no scores._\n")
-        if "baseline" in s:
-            for name in ("baseline_per_type", "baseline_wins"):
-                if name in t:
-                    _section(out, name.replace("_", " ").capitalize(), _md_table(t[name]),
-                             _LEGEND.get(name))
-        out.append("## Files\n")
-        out.append("`summary.json` (this summary as data) and one CSV per table: " +
-                   ", ".join(f"`{n}`" for n in t) + ".\n")
-        return "\n".join(out)
+            return shown[[c for c in cols if c in shown]]
+        if name == "calibration" and "count" in df:
+            return df[df["count"] > 0]
+        if name in ("error_cases", "high_confidence_wrong", "low_confidence_correct",
+                    "easy_wrong"):
+            cols = _NER_CASE_COLS if ner else _CLS_CASE_COLS
+            return df[[c for c in cols if c in df]]
+        return df
 
-    def save(self, directory: str | Path, *, parquet: bool | None = None) -> list[Path]:
-        """Write ``summary.json``, ``summary.md`` and every table as CSV (and Parquet).
-
-        ``parquet=None`` writes Parquet when pyarrow is importable.  Returns the
-        written paths.
-        """
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        written = []
-        p = d / "summary.json"
-        p.write_text(self.to_json() + "\n", encoding="utf-8")
-        written.append(p)
-        p = d / "summary.md"
-        p.write_text(self.to_markdown(), encoding="utf-8")
-        written.append(p)
-        if parquet is None:
-            try:
-                import pyarrow  # noqa: F401
-                parquet = True
-            except ImportError:
-                parquet = False
-        for name, df in self.tables.items():
-            p = d / f"{name}.csv"
-            df.to_csv(p, index=isinstance(df.index, pd.Index) and df.index.name is not None)
-            written.append(p)
+    # -- files -----------------------------------------------------------------------
+    def save(self, directory: str | Path, *, formats: Sequence[str] | None = None,
+             parquet: bool | None = None, html: bool = False) -> list[Path]:
+        """Write the report (see :meth:`nlperr.results.Result.save`).  Default
+        formats: ``json``, ``csv``, ``md``, plus ``parquet`` when pyarrow is
+        importable (``parquet=False`` leaves it out, ``True`` requires it) and
+        ``html`` with ``html=True``."""
+        if formats is None:
+            formats = ["json", "csv", "md"] + (["html"] if html else [])
+            if parquet is None:
+                try:
+                    import pyarrow  # noqa: F401
+                    parquet = True
+                except ImportError:
+                    parquet = False
             if parquet:
-                q = d / f"{name}.parquet"
-                frame = df.reset_index() if df.index.name is not None else df
-                frame = frame.copy()
-                for c in frame.columns:
-                    if frame[c].dtype == object:
-                        frame[c] = frame[c].astype(str)
-                frame.columns = [str(c) for c in frame.columns]
-                frame.to_parquet(q, index=False)
-                written.append(q)
-        return written
+                formats.append("parquet")
+        return super().save(directory, formats=formats)
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"task": self.task}
+
+    @classmethod
+    def _from_parts(cls, summary: dict[str, Any], tables: dict[str, Any],
+                    findings: list[Finding], extra: dict[str, Any]) -> "Report":
+        return cls(task=str(extra.get("task") or summary.get("task") or "ner"),
+                   summary=summary, tables=tables, findings=findings)
 
 
 def _one_undefined_warning(fn):
@@ -347,6 +272,40 @@ def _ner_overview(counts: pd.DataFrame, scores: pd.DataFrame, n_gold: int,
                    f"{w['f1']:.2f}, precision {w['precision']:.2f}, recall {w['recall']:.2f}, "
                    f"{int(w['support'])} gold / {int(w['predicted'])} predicted).")
     return out
+
+
+def _errors_by_type(errors: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the entity-error table per type (gold type, else predicted type) and
+    category: columns ``label``, one per category (in :data:`CATEGORIES` order, those
+    that occur), ``total``; types by total, largest first."""
+    if not len(errors):
+        return pd.DataFrame(columns=["label", "total"])
+    label = errors["gold_label"].where(errors["gold_label"] != "", errors["pred_label"])
+    cat = errors["category"].astype(str)
+    tab = pd.crosstab(label.to_numpy(), cat.to_numpy())
+    cols = [c for c in CATEGORIES if c in tab.columns]
+    tab = tab[cols].astype("int64")
+    tab["total"] = tab.sum(axis=1)
+    tab = tab.sort_values("total", ascending=False, kind="stable")
+    tab.index.name = "label"
+    tab.columns.name = None
+    return tab.reset_index()
+
+
+def _error_cases(errors: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The first *k* rows of each error category (table order), interleaved: the first
+    of every category, then the second... (so a short view shows every category)."""
+    if not len(errors):
+        return errors.iloc[:0].reset_index(drop=True)
+    cat = errors["category"].astype(str)
+    wrong = errors[cat != "correct"]
+    rank = wrong.groupby(cat[cat != "correct"], sort=False).cumcount()
+    keep = wrong[rank < k]
+    order = pd.DataFrame({"rank": rank[rank < k].to_numpy(),
+                          "cat": [CATEGORIES.index(c) for c in keep["category"].astype(str)],
+                          "pos": range(len(keep))})
+    idx = order.sort_values(["rank", "cat", "pos"], kind="stable").index
+    return keep.iloc[idx].reset_index(drop=True)
 
 
 def _prf_dict(row) -> dict:
@@ -403,7 +362,9 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
     Returns
     -------
     Report
-        Tables: ``scores``, ``errors`` (counts), ``entity_errors``, ``semeval``,
+        Tables: ``scores``, ``errors`` (counts), ``entity_errors``, ``errors_by_type``
+        (rows per type and category), ``error_cases`` (errors of each category in
+        context), ``semeval``,
         ``confusion``, ``confusion_exact``, ``confusion_normalized``,
         ``confused_pairs``, ``worst_slices``, ``low_confidence_correct``,
         ``high_confidence_wrong``; with a baseline ``baseline_outcomes``,
@@ -457,7 +418,7 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
         "confused_pairs": [{"gold": r.gold, "pred": r.pred, "count": int(r.count)}
                            for r in pairs.head(top).itertuples(index=False)],
     }
-    findings: list[str] = _ner_overview(counts, scores, len(flat.gold), len(flat.pred))
+    findings: list[Any] = _ner_overview(counts, scores, len(flat.gold), len(flat.pred))
     n_slice_findings = 0
     slices = default_slices("ner", train=train is not None) if slices is None else list(slices)
     summary["slice_attributes"] = slices
@@ -475,8 +436,12 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
                 n_slice_findings += 1
                 ci = (f" (95% CI of the difference {r.ci_low:.2f} to {r.ci_high:.2f})"
                       if np.isfinite(r.ci_low) and np.isfinite(r.ci_high) else "")
-                findings.append(f"F1 is {r.f1:.2f} for {r.attribute} = {r.value} "
-                                f"({r.support} entities), {-r.delta:.2f} below overall{ci}.")
+                findings.append(Finding(
+                    f"F1 is {r.f1:.2f} for {r.attribute} = {r.value} ({r.support} entities), "
+                    f"{-r.delta:.2f} below overall{ci}.", metric="q_value", value=float(r.q_value),
+                    threshold=0.05, severity="warning"))
+    tables["errors_by_type"] = _errors_by_type(errors)
+    tables["error_cases"] = _error_cases(errors, top)
     cases = ner_cases(gold, pred, baseline=baseline, k=top, errors=errors)
     tables.update(cases)
     if len(pairs):
@@ -504,8 +469,8 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
                         f"(95% CI {overall['ci_low']:+.3f} to {overall['ci_high']:+.3f}); "
                         f"{cmp.mcnemar['fixed']} entities fixed, {cmp.mcnemar['broken']} broken "
                         f"(McNemar p = {cmp.mcnemar['p_value']:.3g}).")
-    summary["findings"] = findings
-    return Report("ner", summary, tables, findings)
+    summary["findings"] = [str(f) for f in findings]
+    return Report(task="ner", summary=summary, tables=tables, findings=findings)
 
 
 @_one_undefined_warning
@@ -555,7 +520,7 @@ def analyze_classification(gold: Sequence[Example], pred: Sequence[Example], *,
         "confused_pairs": [{"gold": g, "pred": p, "count": int(c)}
                            for (g, p), c in off.head(top).items()],
     }
-    findings: list[str] = []
+    findings: list[Any] = []
     per = scores[~scores["label"].isin(["accuracy", "macro avg", "weighted avg"])]
     if len(per) >= 2:
         w = per.sort_values(["f1", "support"], ascending=[True, False], kind="mergesort").iloc[0]
@@ -596,8 +561,11 @@ def analyze_classification(gold: Sequence[Example], pred: Sequence[Example], *,
                  "accuracy": float(r.accuracy), "delta": float(r.delta),
                  "q_value": float(r.q_value)} for r in sig.head(top).itertuples(index=False)]
             for r in sig.head(3).itertuples(index=False):
-                findings.append(f"Accuracy is {r.accuracy:.2f} for {r.attribute} = {r.value} "
-                                f"({r.support} examples), {-r.delta:.2f} below overall.")
+                findings.append(Finding(
+                    f"Accuracy is {r.accuracy:.2f} for {r.attribute} = {r.value} "
+                    f"({r.support} examples), {-r.delta:.2f} below overall.",
+                    metric="q_value", value=float(r.q_value), threshold=0.05,
+                    severity="warning"))
     tables.update(classification_cases(gold, pred, baseline=baseline, train=train, k=top,
                                        outcomes=outcomes))
     n_easy = int((outcomes["easy"] & ~outcomes["correct"]).sum())
@@ -606,5 +574,6 @@ def analyze_classification(gold: Sequence[Example], pred: Sequence[Example], *,
     if baseline is not None:
         cmp = compare_classification(gold, pred, baseline, train=train, n_boot=n_boot, seed=seed)
         _add_baseline(cmp, "accuracy", summary, tables)
-    summary["findings"] = findings
-    return Report("classification", summary, tables, findings)
+    summary["findings"] = [str(f) for f in findings]
+    return Report(task="classification", summary=summary, tables=tables,
+                  findings=findings)

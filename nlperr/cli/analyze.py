@@ -20,8 +20,9 @@ the last column).  Classification reads CSV (``--text-column``,
 ``pred_label`` when present, else ``label``; ``prob_<label>`` columns become
 probabilities), JSONL (``label`` / ``probs``) or DocBin.
 
-Writes ``DIR/summary.json``, ``DIR/summary.md`` and one CSV (and Parquet when
-pyarrow is installed) per table.  See docs/analysis.md.
+Writes ``DIR/summary.json``, ``DIR/result.json``, ``DIR/summary.md`` and one CSV
+(and Parquet when pyarrow is installed) per table; ``--html`` adds
+``DIR/report.html``.  See docs/analysis.md and docs/reports.md.
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help="also write every table as Parquet (needs pyarrow)")
         t.add_argument("--no-parquet", action="store_true",
                        help=argparse.SUPPRESS)  # the default since 0.2; kept for old scripts
+        t.add_argument("--html", action="store_true",
+                       help="also write DIR/report.html (one self-contained page with plots)")
         if task == "ner":
             t.add_argument("--scheme", default=None, help="tagging scheme (default: detected)")
             t.add_argument("--gold-column", type=int, default=None, metavar="N",
@@ -225,7 +228,7 @@ def _run_ner(args: argparse.Namespace) -> int:
                          slices=_slices(args.slices), n_boot=args.n_boot, seed=args.seed,
                          context=args.context, top=args.top,
                          zero_division=_zero_division(args.zero_division))
-    report.save(args.out, parquet=args.parquet and not args.no_parquet)
+    report.save(args.out, parquet=args.parquet and not args.no_parquet, html=args.html)
     o = report.summary["overall"]
     print(f"nlperr analyze ner: {report.summary['n_examples']} examples, strict F1 "
           f"{o['f1']:.4f} (P {o['precision']:.4f}, R {o['recall']:.4f}) -> {args.out}",
@@ -285,7 +288,7 @@ def _run_classification(args: argparse.Namespace) -> int:
                                     slices=_slices(args.slices), n_bins=args.n_bins,
                                     n_boot=args.n_boot, seed=args.seed, top=args.top,
                                     zero_division=_zero_division(args.zero_division))
-    report.save(args.out, parquet=args.parquet and not args.no_parquet)
+    report.save(args.out, parquet=args.parquet and not args.no_parquet, html=args.html)
     print(f"nlperr analyze classification: {report.summary['n_examples']} examples, accuracy "
           f"{report.summary['accuracy']:.4f} -> {args.out}", file=sys.stderr)
     return 0

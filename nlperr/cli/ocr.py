@@ -3,14 +3,14 @@
 * ``nlperr ocr stats FILE_OR_DIR... [--reference CLEAN] [--lexicon FILE] --out DIR``
 * ``nlperr ocr compare (--ocr X --gold Y | --pairs P) --out DIR [--noise-model FILE]``
 
-Both write ``DIR/summary.json`` and CSV tables.
+Both write a result folder (``DIR/summary.json``, ``result.json``, ``summary.md``
+and CSV tables; ``--html`` adds ``report.html``), which ``nlperr report`` and
+:func:`nlperr.results.load` read back.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ def add_parser(subparsers: Any) -> None:
     st.add_argument("--growth-step", type=int, default=10_000, help="tokens between vocabulary-growth rows")
     st.add_argument("--out", required=True, metavar="DIR")
     st.add_argument("--no-progress", action="store_true")
+    st.add_argument("--html", action="store_true", help="also write DIR/report.html")
     st.set_defaults(func=_stats)
     cp = sub.add_parser("compare", help="OCR vs gold: CER/WER, confusions, noise model")
     cp.add_argument("--ocr", metavar="FILE_OR_DIR", help="OCR text files (paired with --gold by name)")
@@ -43,27 +44,13 @@ def add_parser(subparsers: Any) -> None:
     cp.add_argument("--noise-model", metavar="FILE", help="write the learned noise model (JSON) here")
     cp.add_argument("--out", required=True, metavar="DIR")
     cp.add_argument("--no-progress", action="store_true")
+    cp.add_argument("--html", action="store_true", help="also write DIR/report.html")
     cp.set_defaults(func=_compare)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if hasattr(value, "item"):
-        return _clean(value.item())
-    return value
-
-
-def _write(out: Path, summary: dict, tables: dict) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / "summary.json", "w", encoding="utf-8") as f:
-        json.dump(_clean(summary), f, ensure_ascii=False, indent=2)
-    for name, df in tables.items():
-        if df is not None:
-            df.to_csv(out / f"{name}.csv", index=False)
+def _save(res: Any, args: argparse.Namespace) -> None:
+    res.save(args.out, formats=("json", "csv", "md") + (("html",) if args.html else ()))
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -86,10 +73,7 @@ def _stats(args: argparse.Namespace) -> int:
                        tokenizer=args.tokenizer, growth_step=args.growth_step,
                        progress=False if args.no_progress else None)
     out = Path(args.out)
-    _write(out, res.summary, {"documents": res.documents, "garbage_rules": res.garbage,
-                              "vocab_growth": res.growth, "near_miss": res.near_miss,
-                              "near_miss_clusters": res.clusters,
-                              "fragmentation": res.fragmentation})
+    _save(res, args)
     s = res.summary
     oov = (f"OOV rate {s['oov_rate']:.4f} (lexicon: {s['lexicon']})" if s["oov_rate"] is not None
            else "no OOV rate (pass --lexicon, --spacy-vocab or --reference)")
@@ -117,8 +101,7 @@ def _compare(args: argparse.Namespace) -> int:
     lexicon = Lexicon.from_file(args.lexicon) if args.lexicon else None
     res = compare_pairs(pairs, lexicon=lexicon, progress=False if args.no_progress else None)
     out = Path(args.out)
-    _write(out, res.summary, {"documents": res.documents, "confusions": res.confusions,
-                              "word_substitutions": res.words})
+    _save(res, args)
     if args.noise_model:
         res.noise_model.to_json(args.noise_model)
     print(f"nlperr ocr compare: {res.summary['documents']} documents, CER {res.summary['cer']:.4f}, "

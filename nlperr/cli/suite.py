@@ -42,6 +42,11 @@ def add_parser(subparsers: Any) -> None:
     r.add_argument("--no-cache", action="store_true", help="do not read or write the prediction cache")
     r.add_argument("--cache-dir", default=None)
     r.add_argument("--failures", metavar="FILE", help="write failing cases as CSV")
+    r.add_argument("--out", metavar="DIR", default=None,
+                   help="save the result (with --baseline: the comparison) as a result folder: "
+                        "summary.json, result.json, summary.md, CSV tables")
+    r.add_argument("--html", action="store_true",
+                   help="also write DIR/report.html (one self-contained page; needs --out)")
     r.add_argument("--quiet", action="store_true", help="print only the verdict")
     r.set_defaults(func=_run)
 
@@ -70,7 +75,7 @@ def _load_model(spec: str, task: str, label_map: Any) -> Any:
 
 def _run(args: argparse.Namespace) -> int:
     from ..errors import Errors, InputError
-    from ..suites import compare_results, generate_cases, load_cases, load_suite, run_suite
+    from ..suites import compare_runs, generate_cases, load_cases, load_suite, run_suite
     from ..suites.report import report_dict, write_json, write_junit
 
     if args.alpha is not None and not 0 < args.alpha < 1:
@@ -79,6 +84,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.min_cases < 0:
         raise InputError(Errors.E606.format(where="--min-cases", field="min_cases",
                                             expected="a non-negative integer", got=args.min_cases))
+    if args.html and not args.out:
+        raise InputError(Errors.E606.format(where="nlperr suite run", field="--html",
+                                            expected="--out DIR as well (report.html is written "
+                                                     "into the result folder)", got="no --out"))
     suite = load_suite(args.suite)
     if args.cases and (args.data or args.seed is not None or args.data_format):
         raise InputError(Errors.E606.format(where="nlperr suite run", field="--data / --seed / --data-format",
@@ -91,11 +100,15 @@ def _run(args: argparse.Namespace) -> int:
     opts = dict(cache=not args.no_cache, cache_dir=args.cache_dir, batch_size=args.batch_size,
                 min_cases=args.min_cases)
     result = run_suite(suite, _load_model(args.model, task, args.label_map), cases=cases, **opts)
-    comparison = None
+    comparison = compared = None
     if args.baseline:
         base = run_suite(suite, _load_model(args.baseline, task, args.label_map), cases=cases, **opts)
-        comparison = compare_results(base, result, alpha=args.alpha)
+        compared = compare_runs(base, result, alpha=args.alpha)
+        comparison = compared.tables["comparison"]
     report = report_dict(result, comparison)
+    if args.out:
+        formats = ("json", "csv", "md") + (("html",) if args.html else ())
+        (compared if compared is not None else result).save(args.out, formats=formats)
     if args.json_out:
         write_json(result, args.json_out, comparison)
     if args.junit:
@@ -112,7 +125,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _print_report(result: Any, comparison: Any) -> None:
     import pandas as pd
-    df = result.summary()[["name", "type", "n", "pass_rate", "min_pass_rate", "status"]]
+    df = result.test_table()[["name", "type", "n", "pass_rate", "min_pass_rate", "status"]]
     if comparison is not None:
         df = df.merge(comparison[["name", "baseline_pass_rate", "regressions", "fixes", "p_value",
                                   "significant_regression"]], on="name", how="left")

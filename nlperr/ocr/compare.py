@@ -30,12 +30,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from ..errors import Errors, InputError, Warnings, warn
+from ..results import Result, jsonable
 from ._align import levenshtein, opcodes
 from ._text import word_form
 from .noise import NoiseModel
@@ -116,8 +117,11 @@ def wer(gold: str | Sequence[str], ocr: str | Sequence[str], *, backend: str = "
 
 
 @dataclass
-class Comparison:
-    """Result of :func:`compare` / :func:`compare_pairs`.
+class Comparison(Result):
+    """Result of :func:`compare` / :func:`compare_pairs`: a
+    :class:`nlperr.results.Result` whose ``tables`` are ``documents``,
+    ``confusions`` and ``word_substitutions``; figure ``cer`` (histogram per
+    document).  ``noise_model`` is saved in ``result.json`` and loaded back.
 
     Attributes
     ----------
@@ -143,7 +147,64 @@ class Comparison:
     documents: pd.DataFrame
     confusions: pd.DataFrame
     words: pd.DataFrame
-    noise_model: NoiseModel
+    noise_model: NoiseModel | None
+
+    # the result protocol (nlperr.results): tables under the names the CLI writes
+    kind: ClassVar[str] = "ocr_compare"
+    title: ClassVar[str] = "OCR against gold"
+    figure_specs: ClassVar[dict[str, str]] = {"cer": "nlperr.report.figures:cer_histogram"}
+
+    def __post_init__(self) -> None:
+        self.summary = jsonable(self.summary)
+        if not self.tables:
+            self.tables = {"documents": self.documents, "confusions": self.confusions,
+                           "word_substitutions": self.words}
+        if not self.findings:
+            self.findings = self._findings()
+        super().__post_init__()
+
+    def _findings(self) -> list[Any]:
+        from ..results import Finding
+
+        s, out = self.summary, []
+        if s.get("cer") is not None:
+            out.append(Finding(f"CER {s['cer']:.4f} and WER {s.get('wer') or 0:.4f} over "
+                               f"{s['documents']} document(s) ({s['characters']} gold "
+                               f"characters).", metric="cer", value=s["cer"]))
+        docs = self.documents
+        if len(docs) > 1 and docs["cer"].notna().any():
+            w = docs.loc[docs["cer"].idxmax()]
+            out.append(Finding(f"Highest CER: document {w['document']} ({w['cer']:.4f}, "
+                               f"{int(w['char_edits'])} edits in {int(w['characters'])} "
+                               f"characters).", metric="cer", value=float(w["cer"]),
+                               examples=(str(w["document"]),)))
+        if len(self.confusions):
+            top = self.confusions.head(3)
+            parts = [f"{g!r} -> {o!r} ({int(n)})" for g, o, n in
+                     zip(top["gold"], top["ocr"], top["count"])]
+            out.append(Finding("Most frequent confusions (gold -> OCR): " + ", ".join(parts)
+                               + ".", metric="count", value=int(top["count"].iloc[0])))
+        return out
+
+    def headline(self) -> dict[str, Any]:
+        s = self.summary
+        return {k: s.get(k) for k in ("documents", "characters", "cer", "words", "wer",
+                                      "real_word_errors") if s.get(k) is not None}
+
+    def report_tables(self) -> list[str]:
+        return ["confusions", "word_substitutions", "documents"]
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"noise_model": self.noise_model.to_dict() if self.noise_model is not None
+                else None}
+
+    @classmethod
+    def _from_parts(cls, summary: dict[str, Any], tables: dict[str, Any],
+                    findings: list[Any], extra: dict[str, Any]) -> "Comparison":
+        nm = extra.get("noise_model")
+        model = NoiseModel.from_dict(nm, source="result.json") if nm else None
+        return cls(summary, tables["documents"], tables["confusions"],
+                   tables["word_substitutions"], model, tables=tables, findings=findings)
 
 
 def _runs(ops: Iterable[tuple[str, int, int, int, int]]):

@@ -38,12 +38,13 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from ..errors import Errors, InputError, MissingDependencyError
+from ..results import Result, jsonable
 from ._text import ALPHA, TOKEN, word_form, word_forms
 from .garbage import TypeBlock, _apply, get_garbage_rules
 from .lexicon import CharTrigramModel, Lexicon
@@ -340,8 +341,11 @@ DOCUMENT_STATS_COLUMNS = ["document", "tokens", "types", "word_tokens", "oov_tok
 
 
 @dataclass
-class StatsResult:
-    """Result of :func:`corpus_stats`.
+class StatsResult(Result):
+    """Result of :func:`corpus_stats`: a :class:`nlperr.results.Result` whose
+    ``tables`` are ``documents``, ``garbage_rules``, ``vocab_growth``,
+    ``near_miss``, ``near_miss_clusters`` and ``fragmentation`` (with a
+    tokenizer); figure ``ocr_noise`` (histogram per document).
 
     Attributes
     ----------
@@ -373,6 +377,66 @@ class StatsResult:
     near_miss: pd.DataFrame
     clusters: pd.DataFrame
     fragmentation: pd.DataFrame | None = None
+
+    # the result protocol (nlperr.results): tables under the names the CLI writes
+    kind: ClassVar[str] = "ocr_stats"
+    title: ClassVar[str] = "OCR statistics (no ground truth)"
+    figure_specs: ClassVar[dict[str, str]] = {
+        "ocr_noise": "nlperr.report.figures:ocr_noise_histogram"}
+    _TABLES: ClassVar[dict[str, str]] = {
+        "documents": "documents", "garbage_rules": "garbage", "vocab_growth": "growth",
+        "near_miss": "near_miss", "near_miss_clusters": "clusters",
+        "fragmentation": "fragmentation"}
+
+    def __post_init__(self) -> None:
+        self.summary = jsonable(self.summary)
+        if not self.tables:
+            self.tables = {name: getattr(self, attr) for name, attr in self._TABLES.items()
+                           if getattr(self, attr) is not None}
+        if not self.findings:
+            self.findings = self._findings()
+        super().__post_init__()
+
+    def _findings(self) -> list[Any]:
+        from ..results import Finding
+
+        s, out = self.summary, []
+        if s.get("garbage_rate") is not None:
+            rules = sorted((s.get("garbage_rules") or {}).items(), key=lambda kv: -kv[1])
+            top = ", ".join(f"{r} {n}" for r, n in rules[:3] if n)
+            out.append(Finding(f"Garbage rate {s['garbage_rate']:.4f} ({s['garbage_tokens']} of "
+                               f"{s['tokens']} tokens)" + (f"; most frequent rules: {top}" if top
+                                                           else "") + ".",
+                               metric="garbage_rate", value=s["garbage_rate"]))
+        if s.get("oov_rate") is not None:
+            out.append(Finding(f"OOV rate {s['oov_rate']:.4f} of word tokens (lexicon: "
+                               f"{s.get('lexicon')}).", metric="oov_rate", value=s["oov_rate"]))
+        if len(self.clusters):
+            c = self.clusters.iloc[0].to_dict()
+            desc = (f"{c['word']} ({c.get('word_count')} occurrences; variants "
+                    f"{c.get('top_variants', '')})" if "word" in c else
+                    ", ".join(f"{k} {v}" for k, v in list(c.items())[:4]))
+            out.append(Finding(f"{s.get('near_miss_variants', len(self.near_miss))} near-miss "
+                               f"variant(s) of in-lexicon words; largest cluster: {desc}.",
+                               metric="near_miss_variants",
+                               value=s.get("near_miss_variants")))
+        return out
+
+    def headline(self) -> dict[str, Any]:
+        s = self.summary
+        return {k: s.get(k) for k in ("documents", "tokens", "types", "garbage_rate",
+                                      "oov_rate", "ocr_noise", "near_miss_variants")
+                if s.get(k) is not None}
+
+    def report_tables(self) -> list[str]:
+        return [n for n in ("garbage_rules", "near_miss_clusters", "near_miss", "fragmentation",
+                            "vocab_growth", "documents") if n in self.tables]
+
+    @classmethod
+    def _from_parts(cls, summary: dict[str, Any], tables: dict[str, Any],
+                    findings: list[Any], extra: dict[str, Any]) -> "StatsResult":
+        return cls(summary, *(tables.get(n) for n in cls._TABLES), tables=tables,
+                   findings=findings)
 
 
 class CorpusStats:

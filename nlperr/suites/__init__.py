@@ -4,14 +4,14 @@
 """
 
 from .cases import Case, CaseSet, Variant, diff_edits, expand_templates, generate_cases, load_cases, save_cases
-from .compare import compare_models, compare_results
+from .compare import SuiteComparison, compare_models, compare_results, compare_runs
 from .report import to_json, to_junit, write_json, write_junit
 from .runner import SuiteResult, TestResult, length_bucket, run_suite
 from .spec import DIR, INV, MFT, Suite, TestSpec, list_suites, load_suite, save_suite
 
 __all__ = [
-    "Case", "CaseSet", "DIR", "INV", "MFT", "Suite", "SuiteResult", "TestResult", "TestSpec", "Variant",
-    "compare_models", "compare_results", "diff_edits", "expand_templates", "generate_cases", "import_checklist",
+    "Case", "CaseSet", "DIR", "INV", "MFT", "Suite", "SuiteComparison", "SuiteResult", "TestResult", "TestSpec", "Variant",
+    "compare_models", "compare_results", "compare_runs", "diff_edits", "expand_templates", "generate_cases", "import_checklist",
     "length_bucket", "list_suites", "load_cases", "load_suite", "run_suite", "save_cases",
     "save_suite", "to_json", "to_junit", "write_json", "write_junit",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import copy
 import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..results import jsonable, to_json_text
 from .runner import SuiteResult
 
 __all__ = ["to_junit", "write_junit", "to_json", "write_json", "report_dict"]
@@ -21,9 +22,9 @@ def to_junit(result: SuiteResult, comparison: pd.DataFrame | None = None) -> str
     regression; ``<skipped message=...>`` when it evaluated no case."""
     comp = {} if comparison is None else {r["name"]: r for r in comparison.to_dict("records")}
     failures = skipped = 0
-    suite_el = ET.Element("testsuite", name=result.suite.name, tests=str(len(result.tests)))
+    suite_el = ET.Element("testsuite", name=result.suite_name, tests=str(len(result.tests)))
     for t in result.tests:
-        tc = ET.SubElement(suite_el, "testcase", classname=f"{result.suite.name}.{t.type}", name=t.name)
+        tc = ET.SubElement(suite_el, "testcase", classname=f"{result.suite_name}.{t.type}", name=t.name)
         pr = t.pass_rate
         msgs = [t.message] if t.status == "failed" else []
         c = comp.get(t.name)
@@ -55,25 +56,12 @@ def write_junit(result: SuiteResult, path: str | Path, comparison: pd.DataFrame 
     Path(path).write_text(to_junit(result, comparison), encoding="utf-8")
 
 
-def _no_nan(value: Any) -> Any:
-    """NaN / infinity -> None, numpy scalars -> Python, recursively (JSON has no NaN)."""
-    if isinstance(value, dict):
-        return {k: _no_nan(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_no_nan(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def report_dict(result: SuiteResult, comparison: pd.DataFrame | None = None) -> dict[str, Any]:
-    """The JSON report (:meth:`SuiteResult.to_json`); with *comparison*, tests gain
+    """The JSON report (:meth:`SuiteResult.report`); with *comparison*, tests gain
     ``baseline_pass_rate``, ``regressions``, ``fixes``, ``p_value`` and
     ``significant_regression``, and ``passed`` also requires no significant
     regression.  Undefined numbers are ``None``, never NaN."""
-    d = result.to_json()
+    d = copy.deepcopy(result.report())
     if comparison is not None:
         comp = {r["name"]: r for r in comparison.to_dict("records")}
         for t in d["tests"]:
@@ -88,12 +76,12 @@ def report_dict(result: SuiteResult, comparison: pd.DataFrame | None = None) -> 
                 t["status"] = "failed"
         d["passed"] = bool(d["passed"] and not comparison["significant_regression"].any())
         d["counts"] = {k: sum(t["status"] == k for t in d["tests"]) for k in d["counts"]}
-    return _no_nan(d)
+    return jsonable(d)
 
 
 def to_json(result: SuiteResult, comparison: pd.DataFrame | None = None) -> str:
     """The JSON report as strict JSON text (no NaN)."""
-    return json.dumps(report_dict(result, comparison), indent=1, allow_nan=False)
+    return to_json_text(report_dict(result, comparison), indent=1)
 
 
 def write_json(result: SuiteResult, path: str | Path, comparison: pd.DataFrame | None = None) -> None:

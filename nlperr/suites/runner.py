@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
 from ..data import Example, Span
 from ..errors import Errors, InputError, ModelError, Warnings, warn
 from ..perturb import map_spans
+from ..results import Finding, Result, jsonable
 from .cases import Case, CaseSet, generate_cases
 from .spec import DIR, INV, MFT, Suite, TestSpec, load_suite
 
@@ -125,8 +126,15 @@ class TestResult:
 
 
 @dataclass
-class SuiteResult:
-    """Result of :func:`run_suite`.
+class SuiteResult(Result):
+    """Result of :func:`run_suite`: a :class:`nlperr.results.Result`.
+
+    ``summary`` is the CI report (see :meth:`report`), ``tables`` hold ``tests``
+    (:meth:`test_table`), ``cases``, ``entities``, ``perturbation_stats`` and
+    ``flips`` (:meth:`flip_summary`), ``findings`` name every failed (critical)
+    and skipped (warning) test; figure ``pass_rates``.  :func:`nlperr.results.load`
+    reads a saved run back with these tables (``suite`` and ``caseset`` are then
+    ``None``).
 
     Attributes
     ----------
@@ -155,15 +163,111 @@ class SuiteResult:
         ``{test: {case_id: passed}}`` (``None`` for skipped cases), used by comparisons.
     """
 
-    suite: Suite
+    suite: Suite | None
     tests: list[TestResult]
     cases: pd.DataFrame
     entities: pd.DataFrame
     perturbation_stats: pd.DataFrame
     prediction_stats: dict[str, Any]
-    caseset: CaseSet
+    caseset: CaseSet | None
     outcomes: dict[str, dict[str, bool | None]] = field(default_factory=dict, repr=False)
     model: str = ""
+
+    kind: ClassVar[str] = "suite"
+    figure_specs: ClassVar[dict[str, str]] = {
+        "pass_rates": "nlperr.report.figures:suite_pass_rates"}
+
+    def __post_init__(self) -> None:
+        if not self.summary:
+            self.summary = self.report()
+        if not self.tables:
+            self.tables = {"tests": self.test_table(), "cases": self.cases,
+                           "entities": self.entities,
+                           "perturbation_stats": self.perturbation_stats,
+                           "flips": self.flip_summary()}
+        if not self.findings:
+            self.findings = self._findings()
+        super().__post_init__()
+
+    @property
+    def suite_name(self) -> str:
+        return self.suite.name if self.suite is not None else str(self.summary.get("suite", ""))
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"suite {self.suite_name}" + (f" on {self.model}" if self.model else "")
+
+    def headline(self) -> dict[str, Any]:
+        c = self.summary.get("counts") or {}
+        return {"verdict": "passed" if self.summary.get("passed") else "failed",
+                "tests": len(self.tests), **{k: c.get(k, 0) for k in TEST_STATUSES},
+                "cases": int((~self.cases["skipped"]).sum()) if len(self.cases) else 0}
+
+    def report_tables(self) -> list[str]:
+        return [n for n in ("tests", "cases", "flips", "perturbation_stats")
+                if len(self.tables.get(n, ()))]
+
+    def table_view(self, name: str) -> pd.DataFrame:
+        df = self.tables[name]
+        if name == "cases" and {"passed", "skipped"} <= set(df.columns):
+            failing = df[~df["passed"].astype(bool) & ~df["skipped"].astype(bool)]
+            return failing[[c for c in ("test", "case_id", "original", "text", "original_pred",
+                                        "pred", "expected") if c in df.columns]]
+        return df
+
+    def table_notes(self) -> dict[str, str]:
+        return {"cases": "Failing cases (every case, passing or not, is in `cases.csv`): the "
+                         "original text, the text the test ran, both predictions and what "
+                         "was expected.",
+                "tests": "One row per test: `n` evaluated cases, `failed` of them, `pass_rate` "
+                         "against the test's `min_pass_rate`; `status` passed / failed / "
+                         "skipped (no case evaluated).",
+                "flips": "NER INV tests: per entity type predicted on the original, how the "
+                         "entities fared under the perturbations (`kept_rate`; `top_flips`: "
+                         "labels flipped to).",
+                "perturbation_stats": "Per perturbation test: examples seen, the share left "
+                                      "unchanged and the share with an entity touched."}
+
+    def _findings(self) -> list[Finding]:
+        out = []
+        for t in self.tests:
+            if t.status == "failed":
+                fails = self.failures(t.name)["case_id"].astype(str).head(5).tolist() \
+                    if len(self.cases) else []
+                out.append(Finding(f"{t.name} ({t.type}) failed: {t.message}.", metric="pass_rate",
+                                   value=None if math.isnan(t.pass_rate) else t.pass_rate,
+                                   threshold=t.min_pass_rate, severity="critical",
+                                   examples=tuple(fails)))
+            elif t.status == "skipped":
+                out.append(Finding(f"{t.name} ({t.type}) was skipped: {t.message}.",
+                                   metric="n", value=0, severity="warning"))
+        return out
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"model": self.model}
+
+    @classmethod
+    def _from_parts(cls, summary: dict[str, Any], tables: dict[str, Any],
+                    findings: list[Finding], extra: dict[str, Any]) -> "SuiteResult":
+        tests = []
+        rows = tables["tests"].to_dict("records") if "tests" in tables else summary.get("tests") or []
+        for r in rows:
+            msg = str(r.get("message") or "")
+            reason = msg[len("no case evaluated: "):] if msg.startswith("no case evaluated: ") else ""
+            tests.append(TestResult(name=r["name"], type=r["type"], capability=str(r.get("capability") or ""),
+                                    n=int(r["n"]), failed=int(r["failed"]),
+                                    skipped_cases=int(r.get("skipped_cases") or 0),
+                                    min_pass_rate=float(r["min_pass_rate"]),
+                                    min_cases=int(r.get("min_cases") or 0), reason=reason))
+        cases = tables.get("cases", pd.DataFrame(columns=_CASE_COLS))
+        outcomes: dict[str, dict[str, bool | None]] = {}
+        for t, cid, ok, sk in zip(cases.get("test", ()), cases.get("case_id", ()),
+                                  cases.get("passed", ()), cases.get("skipped", ())):
+            outcomes.setdefault(str(t), {})[str(cid)] = None if bool(sk) else bool(ok)
+        return cls(None, tests, cases, tables.get("entities", pd.DataFrame(columns=_ENT_COLS)),
+                   tables.get("perturbation_stats", pd.DataFrame()), {}, None, outcomes,
+                   str(extra.get("model", summary.get("model", ""))), summary=summary,
+                   tables=tables, findings=findings)
 
     @property
     def passed(self) -> bool:
@@ -175,8 +279,8 @@ class SuiteResult:
         """Names of the tests that evaluated no case."""
         return [t.name for t in self.tests if t.skipped]
 
-    def summary(self) -> pd.DataFrame:
-        """Columns: ``name``, ``type``, ``capability``, ``n``, ``failed``, ``skipped_cases``,
+    def test_table(self) -> pd.DataFrame:
+        """One row per test (``tables["tests"]``).  Columns: ``name``, ``type``, ``capability``, ``n``, ``failed``, ``skipped_cases``,
         ``pass_rate`` (NaN when ``n == 0``), ``min_pass_rate``, ``min_cases``, ``status``
         (passed / failed / skipped), ``passed``, ``message``."""
         cols = ["name", "type", "capability", "n", "failed", "skipped_cases", "pass_rate", "min_pass_rate",
@@ -247,10 +351,11 @@ class SuiteResult:
         return pd.DataFrame(rows, columns=cols).sort_values("n", ascending=False, kind="stable").reset_index(
             drop=True)
 
-    def to_json(self) -> dict[str, Any]:
-        """The CI report: ``{"passed": bool, "suite", "model", "counts": {"passed", "failed",
-        "skipped"}, "tests": [TestResult.to_dict(), ...]}``; tests generated by a perturbation
-        also get ``"perturbation": {"name", "examples", "unchanged", "touched_entity"}``; no NaN
+    def report(self) -> dict[str, Any]:
+        """The CI report (``summary``; :meth:`to_json` gives it as JSON text):
+        ``{"passed": bool, "suite", "model", "counts": {"passed", "failed", "skipped"},
+        "tests": [TestResult.to_dict(), ...]}``; tests generated by a perturbation also get
+        ``"perturbation": {"name", "examples", "unchanged", "touched_entity"}``; no NaN
         (``None`` instead)."""
         counts = {k: sum(t.status == k for t in self.tests) for k in TEST_STATUSES}
         tests = [t.to_dict() for t in self.tests]
@@ -260,8 +365,8 @@ class SuiteResult:
             if r is not None:
                 t["perturbation"] = {"name": r["perturbation"], "examples": int(r["n"]),
                                      "unchanged": int(r["unchanged"]), "touched_entity": int(r["touched_entity"])}
-        return {"passed": self.passed, "suite": self.suite.name, "model": self.model, "counts": counts,
-                "tests": tests}
+        return jsonable({"passed": self.passed, "suite": self.suite_name, "model": self.model,
+                         "counts": counts, "tests": tests})
 
 
 # --- prediction -----------------------------------------------------------------------
@@ -579,7 +684,7 @@ def run_suite(suite: Any, model: Any, *, data: Any = None, cases: CaseSet | None
     ...                    INV("upper", perturbation="case", params={"mode": "upper"})],
     ...           data=["The food is good."])
     >>> res = run_suite(s, model, cache=False)
-    >>> res.summary()[["name", "n", "pass_rate", "passed"]].values.tolist()
+    >>> res.tables["tests"][["name", "n", "pass_rate", "passed"]].values.tolist()
     [['good', 2, 1.0, True], ['upper', 1, 1.0, True]]
     """
     suite = load_suite(suite)
