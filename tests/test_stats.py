@@ -80,3 +80,8 @@ def test_vectorised_and_empty():
 def test_invalid_input_is_an_error(k, n, conf):
     with pytest.raises(InputError, match="E619"):
         wilson_interval(k, n, confidence=conf)
+
+
+def test_public_names():
+    import nlperr.stats
+    assert nlperr.stats.__all__ == ["wilson_interval"]

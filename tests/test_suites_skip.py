@@ -117,6 +117,7 @@ def test_junit_marks_skipped_tests():
     sk = cases["reformat dates"].find("skipped")
     assert sk is not None and "changed none" in sk.get("message")
     assert cases["pos"].find("skipped") is None and cases["pos"].find("failure") is None
+    assert "ci95%=0.3424-1.0000 fail_rate=0.0000" in cases["pos"].find("system-out").text
 
 
 def test_min_cases_fails_tests_with_too_few_cases():

@@ -41,8 +41,10 @@ def to_junit(result: SuiteResult, comparison: pd.DataFrame | None = None) -> str
             ET.SubElement(tc, "skipped", message=t.message)
         out = ET.SubElement(tc, "system-out")
         out.text = (f"status={t.status} n={t.n} failed={t.failed} skipped_cases={t.skipped_cases} "
-                    f"pass_rate={'n/a' if math.isnan(pr) else f'{pr:.4f}'} min_pass_rate={t.min_pass_rate} "
-                    f"min_cases={t.min_cases}")
+                    f"pass_rate={'n/a' if math.isnan(pr) else f'{pr:.4f}'} "
+                    + ("" if math.isnan(pr) else f"ci{t.confidence:.0%}={t.ci_low:.4f}-{t.ci_high:.4f} "
+                                                 f"fail_rate={t.fail_rate:.4f} ")
+                    + f"min_pass_rate={t.min_pass_rate} min_cases={t.min_cases}")
     suite_el.set("failures", str(failures))
     suite_el.set("errors", "0")
     suite_el.set("skipped", str(skipped))
