@@ -343,7 +343,7 @@ class Errors(metaclass=_Catalogue):
 
     # --- suites, round 2 (E619-E649) ---------------------------------------------
     E619 = ("{where}: {field} must be {expected}, got {got}.")
-    E620 = ("Test {test!r}: neutral_band maps a binary model's probabilities to three classes, so it "
+    E620 = ("{where}: neutral_band maps a binary model's probabilities to three classes, so it "
             "needs probabilities for exactly the suite's first and last labels ({negative!r}, "
             "{positive!r}), but the model returned {got} for {example!r}. Map the model's labels onto "
             "them with label_map= / --label-map (e.g. '{{\"LABEL_0\": \"{negative}\", \"LABEL_1\": "

@@ -45,7 +45,8 @@ def check_neutral_band(band: Any, *, where: str = "neutral_band") -> tuple[float
     return float(band[0]), float(band[1])
 
 
-def three_way_probs(p_positive: float, band: Sequence[float] = DEFAULT_NEUTRAL_BAND) -> tuple[int, tuple[float, float, float]]:
+def three_way_probs(p_positive: float,
+                    band: Sequence[float] = DEFAULT_NEUTRAL_BAND) -> tuple[int, tuple[float, float, float]]:
     """``(label index, (negative, neutral, positive) probabilities)`` for a positive probability.
 
     >>> three_way_probs(0.9)
@@ -66,7 +67,8 @@ def three_way_probs(p_positive: float, band: Sequence[float] = DEFAULT_NEUTRAL_B
     return 1, ((0.0, neutral, rest) if p >= center else (rest, neutral, 0.0))
 
 
-def apply_neutral_band(ex: Example, band: Sequence[float], labels: Sequence[str], *, test: str = "") -> Example:
+def apply_neutral_band(ex: Example, band: Sequence[float], labels: Sequence[str], *,
+                       where: str = "neutral_band") -> Example:
     """*ex* (a binary prediction over ``labels[0]`` and ``labels[2]``) as a three-class prediction.
 
     Error E620 when the prediction holds no probabilities or other classes than those two.
@@ -75,7 +77,7 @@ def apply_neutral_band(ex: Example, band: Sequence[float], labels: Sequence[str]
     probs = ex.probs or {}
     if set(probs) != {negative, positive}:
         got = f"probabilities for {sorted(probs)}" if probs else f"only the label {ex.label!r} (no probabilities)"
-        raise InputError(Errors.E620.format(test=test, negative=negative, positive=positive, neutral=neutral,
+        raise InputError(Errors.E620.format(where=where, negative=negative, positive=positive, neutral=neutral,
                                             got=got, example=ex.text[:60]))
     total = float(probs[negative]) + float(probs[positive])
     p = float(probs[positive]) / total if total > 0 else 0.5

@@ -686,7 +686,8 @@ def run_suite(suite: Any, model: Any, *, data: Any = None, cases: CaseSet | None
         preds, stats = predict_texts(predictor, caseset.texts())
         if band is not None:
             labels = [str(x) for x in suite.labels]
-            preds = {t: apply_neutral_band(ex, band, labels, test=suite.name) for t, ex in preds.items()}
+            where = f"suite {suite.name!r}"
+            preds = {t: apply_neutral_band(ex, band, labels, where=where) for t, ex in preds.items()}
             stats["neutral_band"] = list(band)
         model_name = f"{predictor.adapter.kind}:{getattr(predictor.adapter, 'name', '')}"
     finally:
