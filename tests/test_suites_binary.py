@@ -228,6 +228,7 @@ def test_cli_a_test_that_matches_nothing_exits_1(cli_models, capsys):
                  "--min-cases", "2"]) == 0
 
 
+@pytest.mark.slow  # reads the 38-test CheckList pickle twice (about 4 s each)
 @pytest.mark.skipif(not CHECKLIST.exists(), reason="../shared/data/checklist_sentiment is absent")
 def test_checklist_suite_on_a_binary_model(tmp_path):
     """The released CheckList sentiment suite, a binary model: without the band every neutral test

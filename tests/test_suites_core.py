@@ -250,14 +250,6 @@ def test_pytest_helper():
         assert_suite_passes(small_suite(), FakeSentiment(9, bias=-3.0), cache=False)
 
 
-def test_shipped_suites_generate():
-    for name in ("ner-en", "sentiment-en"):
-        s = load_suite(name)
-        cs = generate_cases(s)
-        assert len(cs) > 50
-        assert set(cs.by_test()) == {t.name for t in s.tests}
-
-
 def test_core_import_stays_light():
     import subprocess
     import sys

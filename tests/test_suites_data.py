@@ -34,6 +34,7 @@ def test_every_shipped_test_has_enough_cases(shipped_cases, name):
     suite, cases = shipped_cases[name]
     by_test = cases.by_test()
     counts = {t.name: len(by_test.get(t.name, [])) for t in suite.tests}
+    assert set(by_test) == set(counts)  # every test generates cases
     assert min(counts.values()) >= DEFAULT_MIN_CASES, counts
     assert suite.min_cases is None  # the library default applies; no shipped test lowers it
     assert all(t.min_cases is None for t in suite.tests)
@@ -63,6 +64,7 @@ def _make_module():
     return mod
 
 
+@pytest.mark.slow  # perturbs ~8000 corpus sentences (about 2-4 s)
 def test_shipped_data_is_rebuilt_exactly_from_the_corpora(shared_data, tmp_path):
     if not (shared_data / "sentiment_labelled").is_dir() or not (shared_data / "wnut17").is_dir():
         pytest.skip("sentiment_labelled / wnut17 absent")
