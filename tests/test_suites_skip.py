@@ -106,6 +106,7 @@ def test_json_report_is_strict_json_with_skip_fields():
     comp = compare_results(res, res)
     rep = _strict_loads(to_json(res, comp))
     assert rep["tests"][1]["baseline_pass_rate"] is None and rep["tests"][1]["p_value"] == 1.0
+    assert rep["tests"][1]["baseline_ci_low"] is None and rep["tests"][0]["baseline_ci_high"] == 1.0
 
 
 def test_junit_marks_skipped_tests():

@@ -72,7 +72,7 @@ def _no_nan(value: Any) -> Any:
 
 def report_dict(result: SuiteResult, comparison: pd.DataFrame | None = None) -> dict[str, Any]:
     """The JSON report (:meth:`SuiteResult.to_json`); with *comparison*, tests gain
-    ``baseline_pass_rate``, ``regressions``, ``fixes``, ``p_value`` and
+    ``baseline_pass_rate``, ``baseline_ci_low``, ``baseline_ci_high``, ``regressions``, ``fixes``, ``p_value`` and
     ``significant_regression``, and ``passed`` also requires no significant
     regression.  Undefined numbers are ``None``, never NaN."""
     d = result.to_json()
@@ -82,7 +82,8 @@ def report_dict(result: SuiteResult, comparison: pd.DataFrame | None = None) -> 
             c = comp.get(t["name"])
             if c is None:
                 continue
-            t.update(baseline_pass_rate=c["baseline_pass_rate"], regressions=int(c["regressions"]),
+            t.update(baseline_pass_rate=c["baseline_pass_rate"], baseline_ci_low=c["baseline_ci_low"],
+                     baseline_ci_high=c["baseline_ci_high"], regressions=int(c["regressions"]),
                      fixes=int(c["fixes"]), p_value=float(c["p_value"]),
                      significant_regression=bool(c["significant_regression"]))
             if t["significant_regression"]:
