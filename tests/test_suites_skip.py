@@ -9,6 +9,8 @@ import warnings
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nlperr.cli import main
 from nlperr.errors import InputError, NlperrWarning
@@ -245,3 +247,22 @@ def test_cli_text_json_junit_and_exit_codes(tmp_path, monkeypatch, capsys):
     rep = _strict_loads(js.read_text())
     assert rep["passed"] is False and rep["counts"]["failed"] == 3
     assert main(["suite", "run", str(path), "--model", "callable:skipmodel:predict", "--min-cases", "-1"]) == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 60), st.data(), st.integers(0, 40), st.booleans(),
+       st.sampled_from([0.0, 0.5, 0.9, 1.0]))
+def test_verdict_rule_property(n, data, min_cases, allow_empty, rate):
+    from nlperr.suites import TestResult
+    failed = data.draw(st.integers(0, n))
+    t = TestResult("t", "INV", "", n, failed, 0, rate, min_cases, "why", allow_empty)
+    if n == 0:
+        want = "skipped" if allow_empty else "failed"
+    elif n < min_cases or (n - failed) / n < rate:
+        want = "failed"
+    else:
+        want = "passed"
+    assert t.status == want and t.passed == (want != "failed")
+    assert (t.message == "") == (want == "passed")
+    if n:
+        assert t.ci_low <= t.pass_rate <= t.ci_high and t.fail_rate == pytest.approx(1 - t.pass_rate)
