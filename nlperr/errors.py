@@ -355,6 +355,16 @@ class Errors(metaclass=_Catalogue):
     # (hostile: add E032-E099 above this line)
 
     # --- suites, round 2 (E619-E649) ---------------------------------------------
+    E619 = ("{where}: {field} must be {expected}, got {got}.")
+    E620 = ("{where}: neutral_band maps a binary model's probabilities to three classes, so it "
+            "needs probabilities for exactly the suite's first and last labels ({negative!r}, "
+            "{positive!r}), but the model returned {got} for {example!r}. Map the model's labels onto "
+            "them with label_map= / --label-map (e.g. '{{\"LABEL_0\": \"{negative}\", \"LABEL_1\": "
+            "\"{positive}\"}}'), or leave neutral_band unset for a model that has a {neutral!r} class.")
+    E621 = ("{where}: neutral_band must be two numbers [low, high] with 0 <= low <= high <= 1 (the band of "
+            "positive probability read as neutral; CheckList's tutorial uses [1/3, 2/3]), got {got!r}.")
+    E622 = ("{where}: neutral_band needs a suite with three labels [negative, neutral, positive] "
+            "(in this order), got labels {got!r}. Set the suite's 'labels'.")
     # (suites: add E619-E649 above this line)
 
 

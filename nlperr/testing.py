@@ -22,19 +22,21 @@ class SuiteFailed(AssertionError):
 
 
 def assert_suite_passes(suite: Any, model: Any, *, tests: list[str] | None = None, max_examples: int = 3,
-                        **options: Any) -> Any:
+                        allow_empty: bool = False, **options: Any) -> Any:
     """Run *suite* on *model*; raise :class:`SuiteFailed` (an ``AssertionError``) listing
-    every failed test (below its ``min_pass_rate`` or ``min_cases``) with a few failing cases.
+    every failed test (below its ``min_pass_rate`` or ``min_cases``, or without any
+    evaluated case) with a few failing cases.
 
     *options* go to :func:`nlperr.suites.run_suite` (``data``, ``seed``, ``cache``,
-    ``min_cases`` ...).  A test that evaluates no case is skipped (warning W605) and
-    does not raise; pass ``min_cases=1`` to make it fail.  *tests* restricts the run
-    to some tests.  Returns the :class:`SuiteResult`.
+    ``min_cases``, ``min_pass_rate``, ``neutral_band`` ...).  A test that evaluates no
+    case fails, with the reason; with ``allow_empty=True`` it is skipped (warning W605)
+    and does not raise.  *tests* restricts the run to some tests.  Returns the
+    :class:`SuiteResult`.
     """
     from .suites import load_suite, run_suite
 
     suite = load_suite(suite)
-    result = run_suite(suite, model, tests=tests, **options)
+    result = run_suite(suite, model, tests=tests, allow_empty=allow_empty, **options)
     bad = [t for t in result.tests if not t.passed]
     if bad:
         lines = [f"suite {suite.name!r}: {len(bad)} of {len(result.tests)} test(s) failed"]

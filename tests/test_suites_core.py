@@ -38,7 +38,7 @@ def small_suite(**kw):
         DIR("negation", perturbation="negation",
             expect={"label": "positive", "direction": "decrease", "tolerance": 0.05,
                     "only_if_pred_not": ["negative"]}),
-    ], data=DATA, labels=["negative", "neutral", "positive"], **kw)
+    ], data=DATA, labels=["negative", "neutral", "positive"], **{"min_cases": 0, **kw})  # tiny on purpose
 
 
 def test_run_mft_inv_dir_with_callable():
@@ -134,7 +134,7 @@ def test_ner_inv_flip_table_and_mft_entities():
         INV("lower", perturbation="case", params={"mode": "lower"}),
         INV("to springfield", cases=[["We met Maria in Paris.", "We met Maria in Springfield."],
                                      ["and John went to London.", "and John went to Springfield."]]),
-    ], task="ner", data=data)
+    ], task="ner", data=data, min_cases=0)
     res = run_suite(suite, FakeNER(), cache=False)
     s = res.test_table().set_index("name")
     assert s.loc["cities", "pass_rate"] == 1.0
@@ -225,8 +225,9 @@ def test_cli_contract(tmp_path, monkeypatch):
     rep = json.loads(js.read_text())
     assert rep["passed"] is False and any(not t["passed"] for t in rep["tests"])
     assert ET.parse(xml).getroot().find("testsuite").get("failures") != "0"
-    # significant regression against a baseline -> 1 even with min_pass_rate 0
-    assert main(["suite", "run", str(ok), "--model", "callable:sentmodel:bad",
+    # significant regression against a baseline -> 1 even with min_pass_rate 0 (--allow-empty: the
+    # bad model predicts negative everywhere, so the DIR test's only_if_pred_not leaves no case)
+    assert main(["suite", "run", str(ok), "--model", "callable:sentmodel:bad", "--allow-empty",
                  "--baseline", "callable:sentmodel:predict", "--json", str(js), "--quiet"]) in (0, 1)
     rep = json.loads(js.read_text())
     assert rep["passed"] == (not any(t.get("significant_regression") for t in rep["tests"]))
@@ -247,14 +248,6 @@ def test_pytest_helper():
     assert [t.name for t in res.tests] == ["pos", "upper"]
     with pytest.raises(SuiteFailed, match="pos"):
         assert_suite_passes(small_suite(), FakeSentiment(9, bias=-3.0), cache=False)
-
-
-def test_shipped_suites_generate():
-    for name in ("ner-en", "sentiment-en"):
-        s = load_suite(name)
-        cs = generate_cases(s)
-        assert len(cs) > 50
-        assert set(cs.by_test()) == {t.name for t in s.tests}
 
 
 def test_core_import_stays_light():
@@ -295,7 +288,7 @@ def test_no_silent_drops_or_ignored_options(tmp_path):
 
 def test_ner_entity_deleted_by_an_edit_is_counted():
     suite = Suite("ner", [INV("drop a name", cases=[["We met Maria in Paris.", "We met in Paris."]])],
-                  task="ner")
+                  task="ner", min_cases=0)
     res = run_suite(suite, FakeNER(), cache=False)
     ents = res.entities.set_index("text")
     assert ents.loc["Maria", "outcome"] == "deleted" and bool(ents.loc["Maria", "passed"])

@@ -26,6 +26,11 @@ def _env(tmp_path: Path) -> dict:
     return env
 
 
+def _demo(block: str) -> str:
+    """The page's shell demo, with this checkout's code importable next to the demo model."""
+    return block.replace("PYTHONPATH=. ", f"PYTHONPATH=.{os.pathsep}{REPO} ")
+
+
 def test_python_blocks_run(tmp_path):
     code = "\n".join(_blocks("python"))
     assert "run_suite" in code and "register_perturbation" in code
@@ -50,10 +55,10 @@ def test_perturbation_example_shows_real_output():
 def test_ci_demo_output_is_what_the_page_shows(tmp_path):
     demo = next(b for b in _blocks("bash") if "demo_model.py" in b)
     shown = next(b for b in _blocks("text") if "suite demo:" in b)
-    run = subprocess.run(["bash", "-c", demo], capture_output=True, text=True, cwd=tmp_path,
+    run = subprocess.run(["bash", "-c", _demo(demo)], capture_output=True, text=True, cwd=tmp_path,
                          env=_env(tmp_path), timeout=120)
     assert run.stdout == shown, run.stderr[-2000:]
-    assert "W605" in run.stderr and "'reformat dates'" in run.stderr
+    assert "W605" not in run.stderr  # the empty test failed; it was not skipped
     rep = json.loads((tmp_path / "report.json").read_text(),
                      parse_constant=lambda c: (_ for _ in ()).throw(AssertionError(c)))
     documented = json.loads(_blocks("json")[0])
@@ -63,13 +68,15 @@ def test_ci_demo_output_is_what_the_page_shows(tmp_path):
     assert {k: v for k, v in got.items() if k != "message"} == {k: v for k, v in want.items() if k != "message"}
     assert got["message"].startswith(want["message"].rstrip(". "))
     assert rep["counts"] == documented["counts"] and rep["passed"] is documented["passed"]
-    assert "<skipped message=" in (tmp_path / "report.xml").read_text()
-    # the --min-cases 1 variant described under the output
-    strict = demo.replace("--junit report.xml", "--junit report.xml --min-cases 1")
-    run = subprocess.run(["bash", "-c", strict], capture_output=True, text=True, cwd=tmp_path,
+    assert "<failure message=" in (tmp_path / "report.xml").read_text()
+    # the --allow-empty variant described under the output
+    lenient = demo.replace("--junit report.xml", "--junit report.xml --allow-empty")
+    run = subprocess.run(["bash", "-c", _demo(lenient)], capture_output=True, text=True, cwd=tmp_path,
                          env=_env(tmp_path), timeout=120)
-    assert "FAILED reformat dates: only 0 evaluated case(s), fewer than min_cases=1 (" in run.stdout
-    assert "suite demo: FAILED (1 passed, 1 failed)" in run.stdout and "exit code 1" in run.stdout
+    assert "SKIPPED reformat dates: no case evaluated: " in run.stdout
+    assert "suite demo: PASSED (1 passed, 1 skipped)" in run.stdout and "exit code 0" in run.stdout
+    assert "W605" in run.stderr and "'reformat dates'" in run.stderr
+    assert "<skipped message=" in (tmp_path / "report.xml").read_text()
 
 
 def test_yaml_block_is_a_valid_suite():
@@ -77,4 +84,5 @@ def test_yaml_block_is_a_valid_suite():
     block = next(b for b in _blocks("yaml") if "name: my-suite" in b)
     suite = load_suite(yaml.safe_load(block))
     assert [t.type for t in suite.tests] == ["MFT", "INV", "DIR", "INV"]
-    assert suite.tests[0].min_cases == 50
+    assert suite.tests[0].min_cases == 100 and suite.min_cases == 50
+    assert suite.neutral_band == [0.3333, 0.6667]

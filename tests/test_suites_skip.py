@@ -1,4 +1,5 @@
-"""Tests that evaluate no case are *skipped* (never silently passed); min_cases; strict JSON."""
+"""Tests that evaluate no case fail by default, or are *skipped* with allow_empty (never silently
+passed); min_cases; strict JSON."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import warnings
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nlperr.cli import main
 from nlperr.errors import InputError, NlperrWarning
 from nlperr.suites import (DIR, INV, MFT, Suite, compare_results, generate_cases, load_cases, load_suite,
                            run_suite, save_cases, save_suite, to_junit)
 from nlperr.suites.report import report_dict, to_json
+from nlperr.suites.runner import DEFAULT_MIN_CASES
 from nlperr.testing import SuiteFailed, assert_suite_passes
 
 from _suites_helpers import FakeSentiment, lexicon_sentiment
@@ -34,7 +38,7 @@ def _suite(**kw):
                     "only_if_pred_not": ["negative", "positive", "neutral"]}),  # excludes everything
         MFT("empty lexicon", templates=["The {thing} was good."], lexicons={"thing": []},
             expect={"label": "positive"}),
-    ], data=DATA, labels=["negative", "neutral", "positive"], **kw)
+    ], data=DATA, labels=["negative", "neutral", "positive"], **{"min_cases": 0, **kw})  # tiny on purpose
 
 
 def _strict_loads(text: str):
@@ -50,8 +54,22 @@ def _run(suite, model=lexicon_sentiment, **kw):
     return res, [str(w.message) for w in rec if issubclass(w.category, NlperrWarning)]
 
 
-def test_empty_tests_are_skipped_with_a_reason():
+def test_empty_tests_fail_by_default_with_the_reason():
     res, msgs = _run(_suite())
+    s = res.test_table().set_index("name")
+    assert s.loc["pos", "status"] == "passed" and s.loc["upper", "status"] == "passed"
+    for name in ("reformat dates", "negation on neutral only", "empty lexicon"):
+        assert s.loc[name, "status"] == "failed" and not s.loc[name, "passed"], name
+        assert s.loc[name, "n"] == 0 and math.isnan(s.loc[name, "pass_rate"])
+        assert "no case evaluated" in s.loc[name, "message"] and "--allow-empty" in s.loc[name, "message"]
+        assert math.isnan(s.loc[name, "ci_low"]) and math.isnan(s.loc[name, "fail_rate"])
+    assert "perturbation 'date' changed none of the 4 example(s)" in s.loc["reformat dates", "message"]
+    assert not res.passed and res.skipped == []
+    assert not any("W605" in m for m in msgs)  # not skipped: the reason is in the failure message
+
+
+def test_empty_tests_are_skipped_with_allow_empty():
+    res, msgs = _run(_suite(), allow_empty=True)
     s = res.test_table().set_index("name")
     assert s.loc["pos", "status"] == "passed" and s.loc["upper", "status"] == "passed"
     for name in ("reformat dates", "negation on neutral only", "empty lexicon"):
@@ -72,7 +90,7 @@ def test_empty_tests_are_skipped_with_a_reason():
 
 
 def test_json_report_is_strict_json_with_skip_fields():
-    res, _ = _run(_suite())
+    res, _ = _run(_suite(), allow_empty=True)
     text = to_json(res)
     rep = _strict_loads(text)
     assert "NaN" not in text
@@ -83,15 +101,18 @@ def test_json_report_is_strict_json_with_skip_fields():
     d = by["reformat dates"]
     assert d["passed"] is True and d["skipped"] is True and d["status"] == "skipped"
     assert d["pass_rate"] is None and d["n"] == 0 and "date" in d["message"]
+    assert d["ci_low"] is None and d["ci_high"] is None and d["fail_rate"] is None
+    assert by["pos"]["ci_high"] == 1.0 and 0 < by["pos"]["ci_low"] < 1 and by["pos"]["fail_rate"] == 0.0
     assert by["pos"]["skipped"] is False and by["pos"]["status"] == "passed" and by["pos"]["pass_rate"] == 1.0
     # with a baseline comparison, undefined baseline pass rates are null too
     comp = compare_results(res, res)
     rep = _strict_loads(to_json(res, comp))
     assert rep["tests"][1]["baseline_pass_rate"] is None and rep["tests"][1]["p_value"] == 1.0
+    assert rep["tests"][1]["baseline_ci_low"] is None and rep["tests"][0]["baseline_ci_high"] == 1.0
 
 
 def test_junit_marks_skipped_tests():
-    res, _ = _run(_suite())
+    res, _ = _run(_suite(), allow_empty=True)
     root = ET.fromstring(to_junit(res))
     ts = root.find("testsuite")
     assert ts.get("skipped") == "3" and ts.get("failures") == "0" and ts.get("tests") == "5"
@@ -99,6 +120,7 @@ def test_junit_marks_skipped_tests():
     sk = cases["reformat dates"].find("skipped")
     assert sk is not None and "changed none" in sk.get("message")
     assert cases["pos"].find("skipped") is None and cases["pos"].find("failure") is None
+    assert "ci95%=0.3424-1.0000 fail_rate=0.0000" in cases["pos"].find("system-out").text
 
 
 def test_min_cases_fails_tests_with_too_few_cases():
@@ -108,27 +130,37 @@ def test_min_cases_fails_tests_with_too_few_cases():
     t = {t.name: t for t in res.tests}["upper"]
     assert t.n == 4 and t.pass_rate == 1.0
     assert t.status == "failed" and not t.passed and not res.passed
-    assert t.message == "only 4 evaluated case(s), fewer than min_cases=10"
+    assert t.message == "only 4 evaluated case(s), fewer than min_cases=10 (give more data, or lower min_cases)"
     f = ET.fromstring(to_junit(res)).find("testsuite/testcase[@name='upper']/failure")
     assert f is not None and "min_cases=10" in f.get("message")
-    # fewer cases never makes a test pass: 0 cases with min_cases >= 1 fails too (not skipped)
+    # fewer cases never makes a test pass: 0 cases fails too (not skipped)
     suite.test("reformat dates").min_cases = 1
     res, msgs = _run(suite)
     t = {t.name: t for t in res.tests}["reformat dates"]
-    assert t.status == "failed" and "fewer than min_cases=1" in t.message and "changed none" in t.message
+    assert t.status == "failed" and "no case evaluated" in t.message and "changed none" in t.message
     assert not any("W605" in m and "'reformat dates'" in m for m in msgs)
     rep = _strict_loads(to_json(res))
     d = {x["name"]: x for x in rep["tests"]}["reformat dates"]
     assert d["passed"] is False and d["skipped"] is False and d["status"] == "failed"
 
 
-def test_run_level_min_cases_and_test_override():
-    suite = _suite()
-    suite.test("empty lexicon").min_cases = 0        # explicitly allowed to be empty
-    res, _ = _run(suite, min_cases=1)
-    st = {t.name: t.status for t in res.tests}
-    assert st == {"pos": "passed", "reformat dates": "failed", "upper": "passed",
-                  "negation on neutral only": "failed", "empty lexicon": "skipped"}
+def test_min_cases_precedence_test_run_suite_default():
+    suite = _suite(min_cases=None)          # no suite minimum: the library default (20) applies
+    res, _ = _run(suite, allow_empty=True)
+    t = {t.name: t for t in res.tests}
+    assert t["pos"].min_cases == DEFAULT_MIN_CASES == 20 and t["pos"].status == "failed"
+    assert "only 2 evaluated case(s), fewer than min_cases=20" in t["pos"].message
+    suite = _suite(min_cases=3)              # the suite's minimum
+    res, _ = _run(suite, allow_empty=True)
+    st = {t.name: (t.min_cases, t.status) for t in res.tests}
+    assert st["pos"] == (3, "failed") and st["upper"] == (3, "passed")
+    suite.test("upper").min_cases = 5        # a test's own minimum beats the run's and the suite's
+    res, _ = _run(suite, allow_empty=True, min_cases=0)
+    st = {t.name: (t.min_cases, t.status) for t in res.tests}
+    assert st["pos"] == (0, "passed") and st["upper"] == (5, "failed")
+    assert st["reformat dates"] == (0, "skipped")  # allow_empty: no case is a skip, whatever the minimum
+    rt = load_suite(Suite.from_dict(_suite(min_cases=7).to_dict()))
+    assert rt.min_cases == 7
     with pytest.raises(InputError, match="E606"):
         run_suite(suite, lexicon_sentiment, cache=False, min_cases=-1)
     with pytest.raises(InputError, match="E606"):
@@ -151,7 +183,7 @@ def test_a_pass_rate_failure_and_a_min_cases_failure_are_both_reported():
                             expect={"label": "positive"}, min_cases=5)])
     res, _ = _run(suite)
     msg = res.tests[0].message
-    assert "fewer than min_cases=5" in msg and "pass rate 0.000 < min_pass_rate 0.900" in msg
+    assert "fewer than min_cases=5" in msg and "pass rate 0.000 (95% CI 0.000-0.658) < min_pass_rate 0.900" in msg
 
 
 def test_case_file_must_match_the_suite(tmp_path):
@@ -172,18 +204,20 @@ def test_case_file_must_match_the_suite(tmp_path):
     # a test of the file without a case: the reason names the file
     full = generate_cases(suite)
     save_cases(full, tmp_path / "full.jsonl")
-    res, _ = _run(suite, cases=load_cases(tmp_path / "full.jsonl"))
+    res, _ = _run(suite, cases=load_cases(tmp_path / "full.jsonl"), allow_empty=True)
     t = {t.name: t for t in res.tests}["empty lexicon"]
     assert t.skipped and "full.jsonl holds no case" in t.message
 
 
 def test_pytest_helper_skip_and_min_cases():
     with pytest.warns(NlperrWarning, match="W605"):
-        res = assert_suite_passes(_suite(), lexicon_sentiment, cache=False, tests=["pos", "reformat dates"])
+        res = assert_suite_passes(_suite(), lexicon_sentiment, cache=False, tests=["pos", "reformat dates"],
+                                  allow_empty=True)
     assert res.skipped == ["reformat dates"]
-    with pytest.raises(SuiteFailed, match="reformat dates.*fewer than min_cases=1"):
-        assert_suite_passes(_suite(), lexicon_sentiment, cache=False, tests=["pos", "reformat dates"],
-                            min_cases=1)
+    with pytest.raises(SuiteFailed, match="reformat dates.*no case evaluated"):
+        assert_suite_passes(_suite(), lexicon_sentiment, cache=False, tests=["pos", "reformat dates"])
+    with pytest.raises(SuiteFailed, match="pos.*fewer than min_cases=3"):
+        assert_suite_passes(_suite(), lexicon_sentiment, cache=False, tests=["pos"], min_cases=3)
 
 
 def test_cli_text_json_junit_and_exit_codes(tmp_path, monkeypatch, capsys):
@@ -197,7 +231,7 @@ def test_cli_text_json_junit_and_exit_codes(tmp_path, monkeypatch, capsys):
     save_suite(_suite(), path)
     js, xml = tmp_path / "r.json", tmp_path / "r.xml"
     assert main(["suite", "run", str(path), "--model", "callable:skipmodel:predict", "--json", str(js),
-                 "--junit", str(xml)]) == 0
+                 "--junit", str(xml), "--allow-empty"]) == 0
     out = capsys.readouterr()
     assert "SKIPPED reformat dates: no case evaluated: perturbation 'date' changed none" in out.out
     assert "suite skippy: PASSED (2 passed, 3 skipped)" in out.out
@@ -205,12 +239,30 @@ def test_cli_text_json_junit_and_exit_codes(tmp_path, monkeypatch, capsys):
     rep = _strict_loads(js.read_text())
     assert rep["passed"] is True and [t["status"] for t in rep["tests"]].count("skipped") == 3
     assert ET.parse(xml).getroot().find("testsuite").get("skipped") == "3"
-    # --min-cases 1: the empty tests fail -> exit 1
-    assert main(["suite", "run", str(path), "--model", "callable:skipmodel:predict", "--json", str(js),
-                 "--min-cases", "1"]) == 1
+    # by default the empty tests fail -> exit 1, with the reason
+    assert main(["suite", "run", str(path), "--model", "callable:skipmodel:predict", "--json", str(js)]) == 1
     out = capsys.readouterr().out
-    assert "FAILED reformat dates: only 0 evaluated case(s), fewer than min_cases=1" in out
+    assert "FAILED reformat dates: no case evaluated: perturbation 'date' changed none" in out
     assert "suite skippy: FAILED (2 passed, 3 failed)" in out
     rep = _strict_loads(js.read_text())
     assert rep["passed"] is False and rep["counts"]["failed"] == 3
     assert main(["suite", "run", str(path), "--model", "callable:skipmodel:predict", "--min-cases", "-1"]) == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 60), st.data(), st.integers(0, 40), st.booleans(),
+       st.sampled_from([0.0, 0.5, 0.9, 1.0]))
+def test_verdict_rule_property(n, data, min_cases, allow_empty, rate):
+    from nlperr.suites import TestResult
+    failed = data.draw(st.integers(0, n))
+    t = TestResult("t", "INV", "", n, failed, 0, rate, min_cases, "why", allow_empty)
+    if n == 0:
+        want = "skipped" if allow_empty else "failed"
+    elif n < min_cases or (n - failed) / n < rate:
+        want = "failed"
+    else:
+        want = "passed"
+    assert t.status == want and t.passed == (want != "failed")
+    assert (t.message == "") == (want == "passed")
+    if n:
+        assert t.ci_low <= t.pass_rate <= t.ci_high and t.fail_rate == pytest.approx(1 - t.pass_rate)

@@ -1,9 +1,10 @@
 """``nlperr suite``: run, list, generate and import behavioral test suites.
 
-Exit codes of ``nlperr suite run``: 0 when no test failed (every test meets its
-minimum pass rate and ``min_cases``, or evaluated no case and is reported as
-skipped) and (with ``--baseline``) no regression is significant; 1 otherwise;
-2 on usage or input errors.  ``--min-cases 1`` turns skipped tests into failures.
+Exit codes of ``nlperr suite run``: 0 when no test failed (every test evaluated
+at least ``min_cases`` cases and meets its minimum pass rate) and (with
+``--baseline``) no regression is significant; 1 otherwise -- a test that
+evaluated no case fails, with the reason, unless ``--allow-empty`` reports it
+as skipped; 2 on usage or input errors.
 """
 
 from __future__ import annotations
@@ -32,10 +33,18 @@ def add_parser(subparsers: Any) -> None:
     r.add_argument("--data-format", default=None, help="format of --data when the extension is ambiguous")
     r.add_argument("--cases", metavar="FILE", help="re-run a case file from `nlperr suite generate`")
     r.add_argument("--alpha", type=float, default=0.05, help="significance level of McNemar's test")
-    r.add_argument("--min-cases", type=int, default=0, metavar="N",
+    r.add_argument("--min-cases", type=int, default=None, metavar="N",
                    help="a test (without its own min_cases) that evaluates fewer than N cases fails "
-                        "(default 0: a test that evaluates no case is reported as skipped; "
-                        "--min-cases 1 makes such tests fail)")
+                        "(default: the suite's min_cases, else 20; 0 turns the minimum off)")
+    r.add_argument("--allow-empty", action="store_true",
+                   help="report a test that evaluates no case as skipped instead of failed")
+    r.add_argument("--min-pass-rate", action="append", default=None, metavar="RATE|TEST=RATE",
+                   help="override min_pass_rate: one number for every test (e.g. 0.9 for an imported "
+                        "CheckList suite, whose tests require 1.0), or TEST=RATE for one test; repeatable")
+    r.add_argument("--neutral-band", nargs="?", const="default", default=None, metavar="LOW,HIGH",
+                   help="read a binary (negative/positive) model as three-class: a positive probability "
+                        "within [LOW, HIGH] is neutral (no value: CheckList's 1/3,2/3); 'off' ignores the "
+                        "suite's neutral_band")
     r.add_argument("--task", default=None, help="model task (default: the suite's)")
     r.add_argument("--label-map", default=None, help="JSON object or file mapping model labels")
     r.add_argument("--batch-size", type=int, default=None)
@@ -65,7 +74,53 @@ def add_parser(subparsers: Any) -> None:
     c.add_argument("file")
     c.add_argument("--out", required=True, metavar="SUITE.json")
     c.add_argument("--name", default=None)
+    c.add_argument("--min-pass-rate", type=float, default=1.0, metavar="RATE",
+                   help="min_pass_rate of every imported test (default 1.0: CheckList has no thresholds)")
+    c.add_argument("--neutral-band", nargs="?", const="default", default=None, metavar="LOW,HIGH",
+                   help="store a neutral band in the suite, for binary models (see `suite run --neutral-band`)")
     c.set_defaults(func=_import)
+
+
+def _parse_band(value: str | None) -> Any:
+    """``--neutral-band``: None (unset), ``default`` -> True, ``off`` -> False, ``LOW,HIGH`` -> [low, high]."""
+    from ..errors import Errors, InputError
+    if value is None:
+        return None
+    if value == "default":
+        return True
+    if value == "off":
+        return False
+    parts = value.split(",")
+    try:
+        band = [float(x) for x in parts]
+    except ValueError:
+        band = None
+    if band is None or len(band) != 2:
+        raise InputError(Errors.E621.format(where="--neutral-band", got=value))
+    return band
+
+
+def _parse_rates(values: list[str] | None, suite: Any) -> dict[str, float] | None:
+    """``--min-pass-rate``: ``RATE`` (every test) and/or ``TEST=RATE`` -> ``{test: rate}``
+    (``TEST=RATE`` wins over ``RATE``; the rates are checked by ``run_suite``)."""
+    from ..errors import Errors, InputError
+    if not values:
+        return None
+    out: dict[str, Any] = {}
+    per: dict[str, Any] = {}
+    for v in values:
+        name, sep, rate = v.rpartition("=")
+        try:
+            num = float(rate)
+        except ValueError:
+            raise InputError(Errors.E606.format(where="--min-pass-rate", field="value",
+                                                expected="RATE or TEST=RATE with RATE in [0, 1]",
+                                                got=repr(v))) from None
+        if sep:
+            per[name] = num
+        else:
+            out = {t.name: num for t in suite.tests}
+    return {**out, **per}
 
 
 def _load_model(spec: str, task: str, label_map: Any) -> Any:
@@ -81,7 +136,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.alpha is not None and not 0 < args.alpha < 1:
         raise InputError(Errors.E606.format(where="--alpha", field="alpha", expected="a number in (0, 1)",
                                             got=args.alpha))
-    if args.min_cases < 0:
+    if args.min_cases is not None and args.min_cases < 0:
         raise InputError(Errors.E606.format(where="--min-cases", field="min_cases",
                                             expected="a non-negative integer", got=args.min_cases))
     if args.html and not args.out:
@@ -97,8 +152,10 @@ def _run(args: argparse.Namespace) -> int:
     cases = load_cases(args.cases) if args.cases else generate_cases(
         suite, data=args.data, seed=args.seed, data_format=args.data_format)
     task = args.task or suite.task
+    rates = _parse_rates(args.min_pass_rate, suite)
     opts = dict(cache=not args.no_cache, cache_dir=args.cache_dir, batch_size=args.batch_size,
-                min_cases=args.min_cases)
+                min_cases=args.min_cases, allow_empty=args.allow_empty, min_pass_rate=rates,
+                neutral_band=_parse_band(args.neutral_band))
     result = run_suite(suite, _load_model(args.model, task, args.label_map), cases=cases, **opts)
     comparison = compared = None
     if args.baseline:
@@ -125,7 +182,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _print_report(result: Any, comparison: Any) -> None:
     import pandas as pd
-    df = result.test_table()[["name", "type", "n", "pass_rate", "min_pass_rate", "status"]]
+    df = result.test_table()[["name", "type", "n", "pass_rate", "ci_low", "ci_high", "fail_rate",
+                              "min_pass_rate", "status"]]
     if comparison is not None:
         df = df.merge(comparison[["name", "baseline_pass_rate", "regressions", "fixes", "p_value",
                                   "significant_regression"]], on="name", how="left")
@@ -147,6 +205,9 @@ def _print_report(result: Any, comparison: Any) -> None:
                   "O: new spurious entities; full table: SuiteResult.flip_table()):")
             print(fs.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
     s = result.prediction_stats
+    if s.get("neutral_band"):
+        lo, hi = s["neutral_band"]
+        print(f"\nbinary model read as three-class: positive probability in [{lo:.4g}, {hi:.4g}] -> neutral")
     print(f"\npredictions: {s.get('requested', 0)} requested, {s.get('unique', 0)} unique, "
           f"{s.get('cache_hits', 0)} cache hits, {s.get('forward_passes', 0)} forward passes")
 
@@ -174,7 +235,8 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from ..suites.checklist import import_checklist
-    suite = import_checklist(args.file, out=args.out, name=args.name)
+    suite = import_checklist(args.file, out=args.out, name=args.name, min_pass_rate=args.min_pass_rate,
+                             neutral_band=_parse_band(args.neutral_band))
     n = sum(len(t.cases or ()) for t in suite.tests)
     print(f"converted {len(suite.tests)} tests ({n} items) to {args.out}", file=sys.stderr)
     return 0

@@ -1,5 +1,11 @@
 """Behavioral test suites (CheckList-style MFT / INV / DIR tests).
 
+A test's verdict needs evidence: a test that evaluates no case fails (unless
+``allow_empty``), so does one with fewer than ``min_cases`` cases (default 20),
+and every pass rate comes with a Wilson interval (:mod:`nlperr.stats`).
+:mod:`nlperr.suites.binary` reads binary models as three-class (CheckList's
+neutral band).
+
 >>> from nlperr.suites import Suite, MFT, INV, DIR, run_suite, load_suite
 """
 

@@ -284,17 +284,29 @@ def convert_checklist(tree: Any, *, name: str = "checklist", labels: Sequence[st
 
 
 def import_checklist(path: str | Path, *, out: str | Path | None = None, name: str | None = None,
-                     labels: Sequence[str] = DEFAULT_LABELS) -> Suite:
+                     labels: Sequence[str] = DEFAULT_LABELS, min_pass_rate: float = 1.0,
+                     neutral_band: Any = None) -> Suite:
     """Convert a CheckList suite file (``.tar.gz`` or ``.pkl``) to an nlperr suite.
 
     Nothing from the file is imported or executed (see module docstring).  Integer
     labels map to *labels* (CheckList sentiment: 0 negative, 1 neutral, 2 positive).
-    Converted tests get ``min_pass_rate=1.0``; edit the saved suite to relax them.
+    Converted tests get *min_pass_rate* (default 1.0: CheckList itself sets no
+    threshold and reports failure rates; relax it here, in the saved suite or at
+    run time with ``run_suite(min_pass_rate=...)`` / ``--min-pass-rate``).
+    *neutral_band* (``True`` or ``[low, high]``) is stored in the suite so that a
+    binary model is read as three-class (:mod:`nlperr.suites.binary`).
     With *out*, the suite is also saved there (JSON or YAML by extension).
     """
+    from .spec import _check_rate
+    rate = _check_rate(min_pass_rate, "import_checklist(min_pass_rate=...)")
     tree = read_checklist_pickle(path)
     stem = Path(path).name.split(".")[0]
     suite = convert_checklist(tree, name=name or stem, labels=labels, source=str(path))
+    for t in suite.tests:
+        t.min_pass_rate = rate
+    if neutral_band is not None:
+        from dataclasses import replace
+        suite = replace(suite, neutral_band=neutral_band)  # validated by Suite.__post_init__
     if out is not None:
         save_suite(suite, out)
     return suite

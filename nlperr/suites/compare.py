@@ -25,7 +25,8 @@ __all__ = ["compare_results", "compare_models", "compare_runs", "SuiteComparison
 def compare_results(baseline: SuiteResult, new: SuiteResult, *, alpha: float = 0.05) -> pd.DataFrame:
     """Per-test comparison of two runs on identical cases.
 
-    Columns: ``name``, ``type``, ``n``, ``baseline_pass_rate``, ``pass_rate``,
+    Columns: ``name``, ``type``, ``n``, ``baseline_pass_rate``, ``baseline_ci_low``,
+    ``baseline_ci_high`` (its Wilson interval, as in :meth:`SuiteResult.summary`), ``pass_rate``,
     ``regressions`` (cases passing in *baseline*, failing in *new*; cases a DIR
     condition skipped in either run are left out),
     ``fixes`` (the reverse), ``p_value`` (exact McNemar), ``significant_regression``
@@ -43,10 +44,13 @@ def compare_results(baseline: SuiteResult, new: SuiteResult, *, alpha: float = 0
         reg = sum(1 for k in both if a[k] and not b[k])
         fix = sum(1 for k in both if not a[k] and b[k])
         p = mcnemar_test(reg, fix)
-        rows.append({"name": t.name, "type": t.type, "n": t.n, "baseline_pass_rate": base_tests[t.name].pass_rate,
+        b = base_tests[t.name]
+        rows.append({"name": t.name, "type": t.type, "n": t.n, "baseline_pass_rate": b.pass_rate,
+                     "baseline_ci_low": b.ci_low, "baseline_ci_high": b.ci_high,
                      "pass_rate": t.pass_rate, "regressions": reg, "fixes": fix, "p_value": p,
                      "significant_regression": bool(p < alpha and reg > fix)})
-    return pd.DataFrame(rows, columns=["name", "type", "n", "baseline_pass_rate", "pass_rate", "regressions",
+    return pd.DataFrame(rows, columns=["name", "type", "n", "baseline_pass_rate", "baseline_ci_low",
+                                       "baseline_ci_high", "pass_rate", "regressions",
                                        "fixes", "p_value", "significant_regression"])
 
 

@@ -42,8 +42,10 @@ def to_junit(result: SuiteResult, comparison: pd.DataFrame | None = None) -> str
             ET.SubElement(tc, "skipped", message=t.message)
         out = ET.SubElement(tc, "system-out")
         out.text = (f"status={t.status} n={t.n} failed={t.failed} skipped_cases={t.skipped_cases} "
-                    f"pass_rate={'n/a' if math.isnan(pr) else f'{pr:.4f}'} min_pass_rate={t.min_pass_rate} "
-                    f"min_cases={t.min_cases}")
+                    f"pass_rate={'n/a' if math.isnan(pr) else f'{pr:.4f}'} "
+                    + ("" if math.isnan(pr) else f"ci{t.confidence:.0%}={t.ci_low:.4f}-{t.ci_high:.4f} "
+                                                 f"fail_rate={t.fail_rate:.4f} ")
+                    + f"min_pass_rate={t.min_pass_rate} min_cases={t.min_cases}")
     suite_el.set("failures", str(failures))
     suite_el.set("errors", "0")
     suite_el.set("skipped", str(skipped))
@@ -58,7 +60,7 @@ def write_junit(result: SuiteResult, path: str | Path, comparison: pd.DataFrame 
 
 def report_dict(result: SuiteResult, comparison: pd.DataFrame | None = None) -> dict[str, Any]:
     """The JSON report (:meth:`SuiteResult.report`); with *comparison*, tests gain
-    ``baseline_pass_rate``, ``regressions``, ``fixes``, ``p_value`` and
+    ``baseline_pass_rate``, ``baseline_ci_low``, ``baseline_ci_high``, ``regressions``, ``fixes``, ``p_value`` and
     ``significant_regression``, and ``passed`` also requires no significant
     regression.  Undefined numbers are ``None``, never NaN."""
     d = copy.deepcopy(result.report())
@@ -68,7 +70,8 @@ def report_dict(result: SuiteResult, comparison: pd.DataFrame | None = None) -> 
             c = comp.get(t["name"])
             if c is None:
                 continue
-            t.update(baseline_pass_rate=c["baseline_pass_rate"], regressions=int(c["regressions"]),
+            t.update(baseline_pass_rate=c["baseline_pass_rate"], baseline_ci_low=c["baseline_ci_low"],
+                     baseline_ci_high=c["baseline_ci_high"], regressions=int(c["regressions"]),
                      fixes=int(c["fixes"]), p_value=float(c["p_value"]),
                      significant_regression=bool(c["significant_regression"]))
             if t["significant_regression"]:

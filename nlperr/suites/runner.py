@@ -20,10 +20,15 @@ from ..data import Example, Span
 from ..errors import Errors, InputError, ModelError, Warnings, warn
 from ..perturb import map_spans
 from ..results import Finding, Result, jsonable
+from ..stats import wilson_interval
+from .binary import apply_neutral_band, check_neutral_band
 from .cases import Case, CaseSet, generate_cases
-from .spec import DIR, INV, MFT, Suite, TestSpec, load_suite
+from .spec import DIR, INV, MFT, Suite, TestSpec, _check_rate, load_suite
 
-__all__ = ["run_suite", "SuiteResult", "TestResult", "length_bucket", "predict_texts"]
+__all__ = ["run_suite", "SuiteResult", "TestResult", "length_bucket", "predict_texts", "DEFAULT_MIN_CASES"]
+
+DEFAULT_MIN_CASES = 20
+"""Evaluated cases a test needs when neither the test, the run nor the suite sets ``min_cases``."""
 
 _BUCKETS = ((5, "1-5"), (10, "6-10"), (20, "11-20"), (40, "21-40"))
 
@@ -58,12 +63,16 @@ class TestResult:
         Fewer evaluated cases than this fail the test (0: no minimum).
     reason : str
         Why no case was evaluated (empty when ``n > 0``).
+    allow_empty : bool
+        A test that evaluated no case is *skipped* instead of failed.
+    confidence : float
+        Level of the Wilson interval :attr:`ci_low` - :attr:`ci_high` of the pass rate.
 
-    The verdict (:attr:`status`) is, in this order: ``"failed"`` when
-    ``n < min_cases``; ``"skipped"`` when ``n == 0`` (nothing was evaluated, so
-    there is no pass rate: the test is neither passed nor failed, and
-    :attr:`passed` is true so that it does not fail the suite); ``"passed"``
-    when ``pass_rate >= min_pass_rate``; else ``"failed"``.
+    The verdict (:attr:`status`) is, in this order: when ``n == 0`` (nothing was
+    evaluated, so there is no pass rate) ``"skipped"`` with *allow_empty*
+    (:attr:`passed` is true, so that it does not fail the suite), else
+    ``"failed"``; ``"failed"`` when ``n < min_cases``; ``"passed"`` when
+    ``pass_rate >= min_pass_rate``; else ``"failed"``.
     """
 
     __test__ = False
@@ -77,6 +86,8 @@ class TestResult:
     min_pass_rate: float
     min_cases: int = 0
     reason: str = ""
+    allow_empty: bool = False
+    confidence: float = 0.95
 
     @property
     def pass_rate(self) -> float:
@@ -84,12 +95,28 @@ class TestResult:
         return (self.n - self.failed) / self.n if self.n else float("nan")
 
     @property
+    def fail_rate(self) -> float:
+        """``failed / n``, the number CheckList reports per test; NaN when ``n == 0``."""
+        return self.failed / self.n if self.n else float("nan")
+
+    @property
+    def ci_low(self) -> float:
+        """Lower end of the Wilson interval of :attr:`pass_rate` (:func:`nlperr.stats.wilson_interval`
+        at :attr:`confidence`); NaN when ``n == 0``."""
+        return wilson_interval(self.n - self.failed, self.n, confidence=self.confidence)[0]
+
+    @property
+    def ci_high(self) -> float:
+        """Upper end of the Wilson interval of :attr:`pass_rate`; NaN when ``n == 0``."""
+        return wilson_interval(self.n - self.failed, self.n, confidence=self.confidence)[1]
+
+    @property
     def status(self) -> str:
         """``"passed"``, ``"failed"`` or ``"skipped"`` (see the class docstring)."""
+        if self.n == 0:
+            return "skipped" if self.allow_empty else "failed"
         if self.n < self.min_cases:
             return "failed"
-        if self.n == 0:
-            return "skipped"
         return "passed" if self.pass_rate >= self.min_pass_rate - 1e-12 else "failed"
 
     @property
@@ -104,23 +131,30 @@ class TestResult:
     @property
     def message(self) -> str:
         """Why the test failed or was skipped; empty when it passed."""
+        if self.n == 0:
+            msg = f"no case evaluated: {self.reason}" if self.reason else "no case evaluated"
+            return msg if self.allow_empty else (msg + "; a test that evaluates nothing fails (allow_empty=True "
+                                                 "or --allow-empty reports it as skipped)")
         msgs = []
         if self.n < self.min_cases:
-            msgs.append(f"only {self.n} evaluated case(s), fewer than min_cases={self.min_cases}"
-                        + (f" ({self.reason})" if self.n == 0 and self.reason else ""))
-        elif self.n == 0:
-            return f"no case evaluated: {self.reason}" if self.reason else "no case evaluated"
-        if self.n and self.pass_rate < self.min_pass_rate - 1e-12:
-            msgs.append(f"pass rate {self.pass_rate:.3f} < min_pass_rate {self.min_pass_rate:.3f} "
+            msgs.append(f"only {self.n} evaluated case(s), fewer than min_cases={self.min_cases} (give more data, "
+                        "or lower min_cases)")
+        if self.pass_rate < self.min_pass_rate - 1e-12:
+            msgs.append(f"pass rate {self.pass_rate:.3f} ({self.confidence:.0%} CI {self.ci_low:.3f}-"
+                        f"{self.ci_high:.3f}) < min_pass_rate {self.min_pass_rate:.3f} "
                         f"({self.failed} of {self.n} cases failed)")
         return "; ".join(msgs)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``name, type, n, pass_rate`` (``None`` when ``n == 0``), ``min_pass_rate,
-        passed, skipped, status, failed, skipped_cases, min_cases, message``."""
-        pr = self.pass_rate
+        """JSON-ready: ``name, type, n, pass_rate, ci_low, ci_high, fail_rate`` (``None`` when
+        ``n == 0``), ``confidence, min_pass_rate, passed, skipped, status, failed, skipped_cases,
+        min_cases, message``."""
+        def num(x: float) -> float | None:
+            return None if math.isnan(x) else x
         return {"name": self.name, "type": self.type, "n": self.n,
-                "pass_rate": None if math.isnan(pr) else pr, "min_pass_rate": self.min_pass_rate,
+                "pass_rate": num(self.pass_rate), "ci_low": num(self.ci_low), "ci_high": num(self.ci_high),
+                "fail_rate": num(self.fail_rate), "confidence": self.confidence,
+                "min_pass_rate": self.min_pass_rate,
                 "passed": self.passed, "skipped": self.skipped, "status": self.status, "failed": self.failed,
                 "skipped_cases": self.skipped_cases, "min_cases": self.min_cases, "message": self.message}
 
@@ -280,11 +314,13 @@ class SuiteResult(Result):
         return [t.name for t in self.tests if t.skipped]
 
     def test_table(self) -> pd.DataFrame:
-        """One row per test (``tables["tests"]``).  Columns: ``name``, ``type``, ``capability``, ``n``, ``failed``, ``skipped_cases``,
-        ``pass_rate`` (NaN when ``n == 0``), ``min_pass_rate``, ``min_cases``, ``status``
-        (passed / failed / skipped), ``passed``, ``message``."""
-        cols = ["name", "type", "capability", "n", "failed", "skipped_cases", "pass_rate", "min_pass_rate",
-                "min_cases", "status", "passed", "message"]
+        """One row per test (``tables["tests"]``).  Columns: ``name``, ``type``, ``capability``,
+        ``n``, ``failed``, ``skipped_cases``, ``pass_rate``, ``ci_low``, ``ci_high`` (Wilson
+        interval of the pass rate at ``confidence``), ``fail_rate`` (CheckList's number,
+        ``failed / n``) — these four NaN when ``n == 0`` — ``min_pass_rate``, ``min_cases``,
+        ``status`` (passed / failed / skipped), ``passed``, ``message``."""
+        cols = ["name", "type", "capability", "n", "failed", "skipped_cases", "pass_rate", "ci_low", "ci_high",
+                "fail_rate", "min_pass_rate", "min_cases", "status", "passed", "message"]
         rows = [{c: getattr(t, c) for c in cols} for t in self.tests]
         return pd.DataFrame(rows, columns=cols)
 
@@ -530,7 +566,8 @@ def _no_case_reason(spec: TestSpec, caseset: CaseSet) -> str:
 
 
 def _evaluate(suite: Suite, spec: TestSpec, cases: list[Case], preds: Mapping[str, Example], *,
-              min_cases: int, reason: str) -> tuple[TestResult, list[dict], list[dict], dict[str, bool]]:
+              min_cases: int, reason: str, min_pass_rate: float, allow_empty: bool = False,
+              confidence: float = 0.95) -> tuple[TestResult, list[dict], list[dict], dict[str, bool]]:
     task = suite.task
     aliases = _alias_map(suite)
     rows: list[dict] = []
@@ -628,10 +665,23 @@ def _evaluate(suite: Suite, spec: TestSpec, cases: list[Case], preds: Mapping[st
         warn(Warnings.W602.format(test=spec.name, count=skipped, total=len(cases),
                                   reason="the condition only_if_pred_not excluded them"))
     res = TestResult(spec.name, spec.type, spec.capability, len(cases) - skipped, failed, skipped,
-                     spec.min_pass_rate, min_cases, reason if len(cases) == skipped else "")
+                     min_pass_rate, min_cases, reason if len(cases) == skipped else "", allow_empty, confidence)
     if res.skipped:
         warn(Warnings.W605.format(test=spec.name, reason=res.reason or "no case"))
     return res, rows, ent_rows, outcome
+
+
+def _pass_rate_overrides(suite: Suite, min_pass_rate: Any) -> dict[str, float]:
+    """``{test name: rate}`` from ``run_suite(min_pass_rate=...)`` (a number or a mapping)."""
+    if min_pass_rate is None:
+        return {}
+    if isinstance(min_pass_rate, Mapping):
+        out = {}
+        for name, rate in min_pass_rate.items():
+            out[suite.test(str(name)).name] = _check_rate(rate, f"min_pass_rate[{name!r}]")  # unknown: E207
+        return out
+    rate = _check_rate(min_pass_rate, "run_suite(min_pass_rate=...)")
+    return {t.name: rate for t in suite.tests}
 
 
 _CASE_COLS = ["test", "type", "case_id", "passed", "skipped", "original", "text", "original_pred", "pred",
@@ -642,7 +692,9 @@ _ENT_COLS = ["test", "case_id", "variant", "entity_type", "text", "new_text", "o
 
 def run_suite(suite: Any, model: Any, *, data: Any = None, cases: CaseSet | None = None,
               tests: Iterable[str] | None = None, seed: int | None = None, data_format: str | None = None,
-              min_cases: int = 0, cache: Any = True, cache_dir: Any = None, batch_size: int | None = None,
+              min_cases: int | None = None, allow_empty: bool = False,
+              min_pass_rate: float | Mapping[str, float] | None = None, neutral_band: Any = None,
+              confidence: float = 0.95, cache: Any = True, cache_dir: Any = None, batch_size: int | None = None,
               progress: bool | None = None, label_map: Any = None) -> SuiteResult:
     """Run *suite* on *model* with one batched, deduplicated, cached prediction pass.
 
@@ -662,10 +714,27 @@ def run_suite(suite: Any, model: Any, *, data: Any = None, cases: CaseSet | None
         Run only these tests (default: all).
     seed : int, optional
         Overrides the suite seed.
-    min_cases : int
+    min_cases : int, optional
         Minimum number of evaluated cases for tests that set no ``min_cases`` of
-        their own; a test below it fails.  Default 0: a test that evaluates no
-        case is reported as skipped (warning W605) and does not fail the suite.
+        their own; a test below it fails, with the reason.  Default: the suite's
+        ``min_cases``, else :data:`DEFAULT_MIN_CASES` (20).  ``0`` turns the minimum off.
+    allow_empty : bool
+        A test that evaluates no case at all fails by default (its message says
+        why no case was evaluated); with ``allow_empty=True`` it is reported as
+        *skipped* (warning W605) and does not fail the suite.
+    min_pass_rate : float or dict, optional
+        Overrides the tests' ``min_pass_rate``: one number for every test, or
+        ``{test name: rate}`` for some (e.g. to relax an imported CheckList suite,
+        whose tests require 1.0).
+    neutral_band : True or [low, high], optional
+        Read a binary (negative / positive) model as three-class: a positive
+        probability within the band is *neutral* (``True``: CheckList's
+        ``[1/3, 2/3]``; see :mod:`nlperr.suites.binary`).  Overrides the suite's
+        ``neutral_band``; ``False`` turns the suite's off.  Needs three suite labels
+        (negative, neutral, positive) and model probabilities for the first and
+        last (map other names with *label_map*).
+    confidence : float
+        Level of the Wilson intervals of the pass rates (default 0.95).
     cache, cache_dir, batch_size, progress, label_map :
         Passed to :class:`~nlperr.engine.Predictor`.
 
@@ -683,9 +752,12 @@ def run_suite(suite: Any, model: Any, *, data: Any = None, cases: CaseSet | None
     ...                        lexicons={"x": ["food", "plane"]}, expect={"label": "positive"}),
     ...                    INV("upper", perturbation="case", params={"mode": "upper"})],
     ...           data=["The food is good."])
-    >>> res = run_suite(s, model, cache=False)
+    >>> res = run_suite(s, model, cache=False, min_cases=0)  # a 1-2 case demo: no minimum
     >>> res.tables["tests"][["name", "n", "pass_rate", "passed"]].values.tolist()
     [['good', 2, 1.0, True], ['upper', 1, 1.0, True]]
+    >>> run_suite(s, model, cache=False).tests[0].message  # the default minimum is 20 cases
+    'only 2 evaluated case(s), fewer than min_cases=20 (give more data, or lower min_cases)'
+
     """
     suite = load_suite(suite)
     if cases is not None and (data is not None or seed is not None or data_format is not None):
@@ -693,9 +765,22 @@ def run_suite(suite: Any, model: Any, *, data: Any = None, cases: CaseSet | None
                                             expected="unset when cases= is given (the cases were generated "
                                                      "already; pass them to generate_cases instead)",
                                             got="both"))
-    if isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 0:
+    if min_cases is not None and (isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 0):
         raise InputError(Errors.E606.format(where="run_suite", field="min_cases",
                                             expected="a non-negative integer", got=repr(min_cases)))
+    if not isinstance(allow_empty, bool):
+        raise InputError(Errors.E606.format(where="run_suite", field="allow_empty", expected="True or False",
+                                            got=repr(allow_empty)))
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
+        raise InputError(Errors.E606.format(where="run_suite", field="confidence",
+                                            expected="a number in (0, 1)", got=repr(confidence)))
+    rates = _pass_rate_overrides(suite, min_pass_rate)
+    band = check_neutral_band(suite.neutral_band if neutral_band is None else neutral_band,
+                              where="run_suite" if neutral_band is not None else f"suite {suite.name!r}")
+    if band is not None and (suite.task != "classification" or not suite.labels or len(suite.labels) != 3):
+        raise InputError(Errors.E622.format(where=f"suite {suite.name!r}", got=suite.labels))
+    default_min = min_cases if min_cases is not None else (
+        suite.min_cases if suite.min_cases is not None else DEFAULT_MIN_CASES)
     names = [t.name for t in suite.tests] if tests is None else [suite.test(n).name for n in tests]
     caseset = cases if cases is not None else generate_cases(suite, data=data, seed=seed,
                                                              data_format=data_format, tests=names)
@@ -704,6 +789,11 @@ def run_suite(suite: Any, model: Any, *, data: Any = None, cases: CaseSet | None
                                        progress=progress, label_map=label_map, task=suite.task)
     try:
         preds, stats = predict_texts(predictor, caseset.texts())
+        if band is not None:
+            labels = [str(x) for x in suite.labels]
+            where = f"suite {suite.name!r}"
+            preds = {t: apply_neutral_band(ex, band, labels, where=where) for t, ex in preds.items()}
+            stats["neutral_band"] = list(band)
         model_name = f"{predictor.adapter.kind}:{getattr(predictor.adapter, 'name', '')}"
     finally:
         if owned:
@@ -715,8 +805,10 @@ def run_suite(suite: Any, model: Any, *, data: Any = None, cases: CaseSet | None
             continue
         tcases = by_test.get(spec.name, [])
         tr, r, er, oc = _evaluate(suite, spec, tcases, preds,
-                                  min_cases=spec.min_cases if spec.min_cases is not None else min_cases,
-                                  reason="" if tcases else _no_case_reason(spec, caseset))
+                                  min_cases=spec.min_cases if spec.min_cases is not None else default_min,
+                                  reason="" if tcases else _no_case_reason(spec, caseset),
+                                  min_pass_rate=rates.get(spec.name, spec.min_pass_rate),
+                                  allow_empty=allow_empty, confidence=float(confidence))
         results.append(tr)
         rows += r
         ent_rows += er

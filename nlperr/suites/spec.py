@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ..errors import Errors, InputError
+from .binary import check_neutral_band
 
 __all__ = ["TestSpec", "MFT", "INV", "DIR", "Suite", "load_suite", "save_suite", "list_suites",
            "TEST_TYPES"]
@@ -215,6 +216,13 @@ class Suite:
         Word lists shared by all MFT templates.
     seed : int
     meta : dict
+    min_cases : int or None
+        Evaluated cases every test of the suite needs unless it sets its own
+        ``min_cases`` (``None``: :data:`nlperr.suites.runner.DEFAULT_MIN_CASES`).
+    neutral_band : list of two floats, or None
+        Read a binary model as three-class: a positive probability within
+        ``[low, high]`` is *neutral* (CheckList's tutorial: ``[0.3333, 0.6667]``);
+        see :mod:`nlperr.suites.binary`.  Needs ``labels: [negative, neutral, positive]``.
     """
 
     name: str
@@ -227,11 +235,21 @@ class Suite:
     description: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
+    min_cases: int | None = None
+    neutral_band: Any = None
 
     def __post_init__(self) -> None:
         if self.task not in ("classification", "ner"):
             raise InputError(Errors.E207.format(value=self.task, option="task",
                                                 allowed="'classification', 'ner'"))
+        if self.min_cases is not None and (isinstance(self.min_cases, bool) or not isinstance(self.min_cases, int)
+                                           or self.min_cases < 0):
+            raise InputError(Errors.E606.format(where=f"suite {self.name!r}", field="min_cases",
+                                                expected="a non-negative integer", got=repr(self.min_cases)))
+        band = check_neutral_band(self.neutral_band, where=f"suite {self.name!r}")
+        self.neutral_band = None if band is None else list(band)
+        if band is not None and (self.task != "classification" or not self.labels or len(self.labels) != 3):
+            raise InputError(Errors.E622.format(where=f"suite {self.name!r}", got=self.labels))
         names = [t.name for t in self.tests]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
@@ -265,6 +283,10 @@ class Suite:
             d["lexicons"] = self.lexicons
         if self.meta:
             d["meta"] = self.meta
+        if self.min_cases is not None:
+            d["min_cases"] = self.min_cases
+        if self.neutral_band is not None:
+            d["neutral_band"] = list(self.neutral_band)
         d["tests"] = [t.to_dict() for t in self.tests]
         return d
 
@@ -301,7 +323,8 @@ class Suite:
                 tests.append(cls_t(**kwargs))
             except InputError as e:
                 raise InputError(f"{twhere}: {e}") from None
-        known = {"name", "tests", "task", "labels", "data", "lexicons", "seed", "description", "meta"}
+        known = {"name", "tests", "task", "labels", "data", "lexicons", "seed", "description", "meta",
+                 "min_cases", "neutral_band"}
         unknown = set(d) - known
         if unknown:
             raise InputError(Errors.E606.format(where=where, field=sorted(unknown)[0],
@@ -310,7 +333,8 @@ class Suite:
         return cls(name=d["name"], tests=tests, task=d.get("task", "classification"),
                    labels=d.get("labels"), data=d.get("data"), lexicons=dict(d.get("lexicons") or {}),
                    seed=int(d.get("seed", 0)), description=d.get("description", ""),
-                   meta=dict(d.get("meta") or {}), source=source)
+                   meta=dict(d.get("meta") or {}), source=source, min_cases=d.get("min_cases"),
+                   neutral_band=d.get("neutral_band"))
 
 
 def _shipped_dir():
