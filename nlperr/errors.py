@@ -350,6 +350,10 @@ class Errors(metaclass=_Catalogue):
     # --- suites, round 2 (E619-E649) ---------------------------------------------
     # (suites: add E619-E649 above this line)
 
+    # --- first hour of a new user, round 2 (E221-E249, E024-E029, E511-E529, E716-E739) ---
+    E221 = ("The model {model} {does}, but {data}. Pass {instead}.")
+    # (first hour: add E221-E249, E024-E029, E511-E529, E716-E739 above this line)
+
 
 class Warnings(metaclass=_Catalogue):
     W001 = ("{where}: {count} tag(s) were invalid under strict {scheme} and were read "

@@ -153,7 +153,7 @@ def _streamed_pairs(predictor, source: Iterable, chunk_size: int) -> Iterator[tu
 def run(args: argparse.Namespace) -> int:
     from .. import io
     from ..adapters import load_model
-    from ..engine import Predictor
+    from ..engine import Predictor, check_task
 
     if args.batch_size is not None and args.batch_size < 1:
         raise InputError(Errors.E301.format(value=args.batch_size))
@@ -173,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
         source = io.load(args.input, format=fmt, **options)
     model = load_model(args.model, task=args.task, label_map=args.label_map,
                        unmapped=args.unmapped, device=args.device, lazy=True)
+    check_task(model.task, format=fmt, model=model, source=args.input)  # E221, up front
     with Predictor(model, cache=not args.no_cache, cache_dir=args.cache_dir,
                    batch_size=args.batch_size,
                    progress=False if args.no_progress else None) as predictor:
