@@ -199,9 +199,10 @@ class Errors(metaclass=_Catalogue):
     E209 = ("The callable {name!r} returned {got!r} for text {index} of the batch; "
             "expected {expected}.")
     E210 = ("Label map: could not read {source!r}: {error}. Pass a JSON object "
-            "('{{\"PERSON\": \"PER\"}}') or the path of a JSON file holding one.")
+            "('{{\"PERSON\": \"PER\"}}'), the path of a JSON file holding one, or the name of a "
+            "shipped preset such as 'ontonotes-conll' (CLI: --label-map ontonotes-conll).")
     E211 = ("Label {label!r} is not in the label map and unmapped='error'. Add it to the "
-            "map, or choose unmapped='keep' or 'drop'.")
+            "map, or choose unmapped='keep' or 'drop' (CLI: --unmapped keep or --unmapped drop).")
     E212 = ("The model at {path!r} is a {found} model, but task={task!r} was asked for.")
     E213 = ("Cannot import {target!r}: {error}. A callable spec is "
             "'callable:package.module:function'; the module must be importable (on "
@@ -434,3 +435,11 @@ class Warnings(metaclass=_Catalogue):
 
     # --- suites, round 2 (W619-W649) ---
     # (suites: add W619-W649 above this line)
+
+    # --- first hour of a new user, round 2 (W221-W249, W024-W029, W511-W529, W716-W739) ---
+    W511 = ("The predicted labels do not match the gold labels: {share:.0%} of the {npred} "
+            "predicted entities carry labels the gold data never uses ({pred_only}); gold "
+            "labels never predicted: {gold_only}. The scores compare two different label "
+            "sets (micro F1 {f1:.2f}). Map the model's labels to the gold's when predicting "
+            "(nlperr predict, or nlperr analyze ner --model) with {hint}.")
+    # (first hour: add W221-W249, W024-W029, W511-W529, W716-W739 above this line)
