@@ -12,7 +12,7 @@ import pytest
 from nlperr import Example
 from nlperr.adapters import CallableAdapter, LabelMap, label_map_presets, load_model
 from nlperr.analysis import analyze_ner
-from nlperr.analysis.labelsets import label_set_mismatch
+from nlperr.analysis import label_set_mismatch
 from nlperr.cli import main
 from nlperr.engine import predict
 from nlperr.errors import InputError, NlperrWarning

@@ -68,3 +68,16 @@ def test_ocr_stats_lexicon_and_spacy_vocab(tmp_path, capsys):
                  "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "Unknown value" not in err and "--lexicon FILE or --spacy-vocab NAME" in err
+
+
+def test_predict_output_errors_name_the_output_not_the_part_file(tmp_path):
+    from nlperr.cli.predict import _atomic_output
+    from nlperr.errors import FormatError
+
+    out = tmp_path / "pred.conll"
+    with pytest.raises(FormatError) as info:
+        with _atomic_output(out) as part:
+            assert part != out and part.name.endswith(".part")
+            raise FormatError(f"{part}, example 3: cannot write")
+    assert str(info.value) == f"{out}, example 3: cannot write"
+    assert list(tmp_path.iterdir()) == []  # nothing left behind

@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..errors import Errors, InputError
+from ..errors import Errors, InputError, NlperrError
 
 FORMATS = ("conll", "hipe", "jsonl", "spacy", "csv")
 
@@ -132,6 +132,9 @@ def _atomic_output(path: Path) -> Iterator[Path]:
     try:
         yield Path(tmp)
         os.replace(tmp, path)
+    except NlperrError as e:  # a message names the output the user gave, not the .part file
+        e.args = tuple(a.replace(tmp, str(path)) if isinstance(a, str) else a for a in e.args)
+        raise
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
