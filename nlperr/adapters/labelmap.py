@@ -108,7 +108,7 @@ class LabelMap:
                     json.loads(text)
                 except json.JSONDecodeError:
                     raise InputError(Errors.E210.format(
-                        source=spec, error="it is neither JSON, nor an existing file, nor a "
+                        source=spec, error="it is neither JSON nor an existing file, and not a "
                                            "preset name (presets: "
                                            f"{', '.join(label_map_presets())})")) from None
         try:
