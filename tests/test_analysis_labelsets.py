@@ -82,6 +82,7 @@ def test_no_preset_gives_a_data_driven_json_hint():
         analyze_ner(_ex(GOLD_TAGS), _ex(lower), n_boot=0, slices=(), zero_division=0)
     (w,) = _w511(record)
     assert "--label-map '{\"loc\": \"LOC\", \"org\": \"ORG\", \"per\": \"PER\"}'" in str(w.message)
+    assert "--unmapped drop" in str(w.message)
 
 
 def test_no_entities_no_verdict():
@@ -137,3 +138,18 @@ def test_cli_predict_with_preset_then_analyze_has_no_w511(tmp_path, capsys):
     assert "W511" not in capsys.readouterr().err
     summary = json.loads((tmp_path / "a2" / "summary.json").read_text(encoding="utf-8"))
     assert summary["label_sets"]["mismatch"] is False
+
+
+def test_weak_overlaps_are_not_suggested():
+    # ORG overlaps a gold PER once in five predictions: below the 25% support bar;
+    # GPE overlaps LOC in 2 of 2 predictions
+    words = [["Acme", "Corp", "and", "Bob"], ["Rome", "and", "Oslo"], ["Zed", "Co"],
+             ["Ix", "Ltd"], ["Yo", "Inc"], ["Qu", "Plc"]]
+    gold = [["O", "O", "O", "B-PER"], ["B-LOC", "O", "B-LOC"], ["O", "O"], ["O", "O"],
+            ["B-PER", "O"], ["O", "O"]]
+    pred = [["B-ORG", "I-ORG", "O", "O"], ["B-GPE", "O", "B-GPE"], ["B-ORG", "I-ORG"],
+            ["B-ORG", "I-ORG"], ["B-ORG", "I-ORG"], ["B-ORG", "I-ORG"]]
+    mk = lambda tags: [Example.from_tokens(w, t) for w, t in zip(words, tags)]  # noqa: E731
+    m = label_set_mismatch(mk(gold), mk(pred))
+    assert m["suggested_map"] == {"GPE": "LOC"}
+    assert m["pred_only"] == ["ORG", "GPE"]

@@ -331,7 +331,8 @@ def _label_mismatch_finding(labels: dict, f1: float) -> str:
     else:
         mapping = json.dumps(labels["suggested_map"] or {shown[0]: "GOLD_LABEL"},
                              ensure_ascii=False)
-        hint = f"e.g. --label-map '{mapping}' (Python: label_map={mapping})"
+        hint = (f"e.g. --label-map '{mapping}' --unmapped drop (Python: "
+                f"label_map={mapping}, unmapped='drop')")
     return Warnings.W511.format(
         share=labels["share_pred_unknown"], npred=labels["n_pred"],
         pred_only=", ".join(shown), gold_only=", ".join(labels["gold_only"]) or "none",
