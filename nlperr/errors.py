@@ -214,7 +214,7 @@ class Errors(metaclass=_Catalogue):
     E214 = ("The adapter's task {task!r} does not match the examples: {reason}.")
 
     # --- engine / cache -------------------------------------------------------
-    E301 = ("batch_size must be a positive integer, got {value!r}.")
+    E301 = ("batch_size (CLI: --batch-size N) must be a positive integer, got {value!r}.")
     E302 = ("The cache at {path!r} cannot be used: {error}. Delete the folder or pass "
             "cache=False (CLI: --no-cache).")
     E215 = ("Device {device!r} was asked for, but {reason}. Pass device='cpu', "
