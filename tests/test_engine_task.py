@@ -131,3 +131,24 @@ def test_cli_callable_learning_ner_on_classification_csv(tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 2 and "[E221]" in err and "finds entity spans" in err
     assert ".part" not in err and not out.exists()
+
+
+@pytest.mark.slow  # saving the stand-in model imports torch
+def test_cli_hf_classifier_on_conll_stops_before_loading_the_model(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    import _adapters_helpers as ah
+
+    folder = ah.save_tiny_seq_model(tmp_path / "m", labels=["negative", "positive"])
+    src = tmp_path / "in.conll"
+    src.write_text("Anna\tB-PER\nsmiled\tO\n\n", encoding="utf-8")
+    code = ("import sys; from nlperr.cli import main; "
+            f"rc = main(['predict', '--model', 'hf:{folder}', '--input', {str(src)!r}, "
+            f"'--output', {str(tmp_path / 'out.conll')!r}]); "
+            "print(rc, 'torch' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert run.stdout.split() == ["2", "False"], run.stderr
+    assert f"[E221] The model hf:{folder} assigns a class label" in run.stderr
+    assert "is a CoNLL file" in run.stderr
