@@ -360,7 +360,7 @@ class Errors(metaclass=_Catalogue):
     # (suites: add E619-E649 above this line)
 
     # --- first hour of a new user, round 2 (E221-E249, E024-E029, E511-E529, E716-E739) ---
-    E221 = ("The model {model} {does}, but {data}. Pass {instead}.")
+    E221 = ("{model} {does}, but {data}. Pass {instead}.")
     E024 = ("{where}: the predictions hold entity spans and no class label, but a CSV file "
             "holds one class label per text. Write NER predictions as CoNLL, JSONL or "
             ".spacy (nlperr predict writes the input's format: give it such an input), or "

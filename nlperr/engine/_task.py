@@ -46,16 +46,16 @@ _INSTEAD = {
 
 
 def describe_model(model: Any) -> str:
-    """A short name for *model* in messages: its spec or path when known."""
+    """*model* as the subject of a message: ``"The model SPEC_OR_PATH"`` when known."""
     if model is None:
-        return "this model"
+        return "The model"
     if isinstance(model, str):
-        return model
+        return f"The model {model}"
     for attr in ("spec", "source", "path", "name"):
         value = getattr(model, attr, None)
         if isinstance(value, str) and value:
-            return value
-    return f"the {getattr(model, 'kind', type(model).__name__)} model"
+            return f"The model {value}"
+    return f"The {getattr(model, 'kind', None) or type(model).__name__} model"
 
 
 def check_task(task: str, examples: Iterable[Any] = (), *, format: str | None = None,
