@@ -4,7 +4,8 @@ examples/*.py and nlperr/cli/*.py runs.
 Commands are taken from fenced code blocks (Markdown) and from docstrings; a
 backslash continues a line, ``&&`` chains commands.  A *synopsis* (a command with
 ``[...]``, ``|``, ``...`` or upper-case placeholders such as ``FILE``) cannot run:
-every ``--option`` it names must exist on its sub-command.  A concrete command is
+every ``--option`` it names must exist on its sub-command, as for the commands
+quoted inline in prose (```nlperr ocr stats FR1 NL1```).  A concrete command is
 run in-process through :func:`nlperr.cli.main`, in a temporary folder, in the
 order of its block (a block's later commands read earlier outputs), with:
 
@@ -120,6 +121,11 @@ def _collect():
 
 
 RUNS, SYNOPSES = _collect()
+#: commands quoted inline (`nlperr ...` in prose): their options must exist
+INLINE = sorted({(path.relative_to(REPO).as_posix(), m)
+                 for path in SOURCES
+                 for m in re.findall(r"``?(nlperr [a-z][^`]*)``?",
+                                     path.read_text(encoding="utf-8"))})
 
 
 def test_the_docs_hold_commands():
@@ -140,7 +146,8 @@ def _subparser(words: list[str]):
     return parser
 
 
-@pytest.mark.parametrize("source, command", SYNOPSES, ids=[f"{s}:{c[:60]}" for s, c in SYNOPSES])
+@pytest.mark.parametrize("source, command", SYNOPSES + INLINE,
+                         ids=[f"{s}:{c[:60]}" for s, c in SYNOPSES + INLINE])
 def test_synopsis_options_exist(source, command):
     words = command.split()[1:]
     parser = _subparser(words)
