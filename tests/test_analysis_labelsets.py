@@ -153,3 +153,61 @@ def test_weak_overlaps_are_not_suggested():
     m = label_set_mismatch(mk(gold), mk(pred))
     assert m["suggested_map"] == {"GPE": "LOC"}
     assert m["pred_only"] == ["ORG", "GPE"]
+
+
+def _tagged(draw, st, n, labels):
+    tags, i = [], 0
+    while i < n:
+        if draw(st.booleans()):
+            tags.append("B-" + draw(st.sampled_from(labels)))
+        else:
+            tags.append("O")
+        i += 1
+    return tags
+
+
+def test_property_against_brute_force():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @st.composite
+    def pairs(draw):
+        n_sent = draw(st.integers(1, 4))
+        words = [[f"w{k}" for k in range(draw(st.integers(1, 6)))] for _ in range(n_sent)]
+        gold = [_tagged(draw, st, len(w), ["PER", "LOC", "ORG"]) for w in words]
+        pred = [_tagged(draw, st, len(w), ["PER", "LOC", "PERSON", "GPE", "DATE"])
+                for w in words]
+        return words, gold, pred
+
+    @settings(max_examples=15, deadline=None)
+    @given(pairs())
+    def check(data):
+        words, gold, pred = data
+        g = [Example.from_tokens(w, t) for w, t in zip(words, gold)]
+        p = [Example.from_tokens(w, t) for w, t in zip(words, pred)]
+        m = label_set_mismatch(g, p)
+        gl = [t[2:] for ts in gold for t in ts if t != "O"]
+        pl = [t[2:] for ts in pred for t in ts if t != "O"]
+        if not gl or not pl:
+            assert m is None
+            return
+        unknown = [lab for lab in pl if lab not in set(gl)]
+        assert m["n_pred"] == len(pl)
+        assert m["share_pred_unknown"] == pytest.approx(len(unknown) / len(pl))
+        assert m["mismatch"] == (len(unknown) / len(pl) >= 0.5)
+        assert set(m["pred_only"]) == set(unknown)
+        assert set(m["gold_only"]) == set(gl) - set(pl)
+        # single-token entities on the same words: overlaps are same-position pairs
+        expected = set()
+        for p_lab in set(unknown):
+            hits = {}
+            for gt, pt in zip((t for ts in gold for t in ts), (t for ts in pred for t in ts)):
+                if pt == "B-" + p_lab and gt != "O":
+                    hits[gt[2:]] = hits.get(gt[2:], 0) + 1
+            best = max(hits.values(), default=0)
+            if best and best >= 0.5 * sum(hits.values()) and best >= 0.25 * pl.count(p_lab):
+                expected.add(p_lab)
+                assert hits[m["suggested_map"][p_lab]] == best
+        assert set(m["suggested_map"]) == expected
+
+    check()
