@@ -158,10 +158,12 @@ class Errors(metaclass=_Catalogue):
     E101 = ("{where}: span {span} lies outside the text (length {length}). Offsets are "
             "half-open [start, end) character offsets with 0 <= start < end <= len(text).")
     E102 = ("{where}: spans {a} and {b} overlap. nlperr keeps flat (non-overlapping) "
-            "spans; pass strict=False (CLI: --lenient) to drop the later span with a warning, "
+            "spans; pass strict=False (CLI: nlperr predict --lenient) to drop the later span "
+            "with a warning, "
             "or resolve the overlap in the data.")
     E103 = ("{where}: span {span} is not aligned to token boundaries (its start or end "
-            "falls inside a token). Fix the offsets, or pass strict=False (CLI: --lenient) to "
+            "falls inside a token). Fix the offsets, or pass strict=False (CLI: nlperr predict "
+            "--lenient) to "
             "snap it to the enclosing tokens with a warning.")
     E104 = ("{where}: tag {tag!r} at token {index} follows {prev!r}; under strict "
             "{scheme} an entity must start with {starts}. Pass strict=False (CLI: --lenient, "
