@@ -10,7 +10,7 @@ that nlperr can load it as ``hf:FOLDER``::
     nlperr predict --model hf:models/minilm-wnut17 \\
         --input ../shared/data/wnut17/emerging.test.annotated --format conll \\
         --output out/wnut17-test.pred.conll
-    nlperr analyze ner out/wnut17-test.pred.conll --output out/wnut17-analysis
+    nlperr analyze ner --gold out/wnut17-test.pred.conll --out out/wnut17-analysis
 
 Labels are aligned to words the usual way: the first piece of each word carries
 the word's IOB2 tag, the other pieces are ignored by the loss (-100).  This is

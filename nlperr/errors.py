@@ -115,7 +115,8 @@ class Errors(metaclass=_Catalogue):
     E006 = ("{where}: missing required field {field!r}. Expected an object with at "
             "least {required}; got keys {got}.")
     E007 = ("Unknown format {name!r}. Available formats: {available}. Pass one of them "
-            "with format=..., or register your own with nlperr.io.register_format.")
+            "with format=... (CLI: --format NAME), or register your own with "
+            "nlperr.io.register_format.")
     E008 = ("Cannot tell the format of {path!r}: {reason}. Pass the format (CLI: --format "
             "NAME; Python: format='NAME'), NAME one of {available}.")
     E009 = ("{where}: the HIPE header must start with 'TOKEN' and contain {column!r}; "
@@ -157,15 +158,18 @@ class Errors(metaclass=_Catalogue):
     E101 = ("{where}: span {span} lies outside the text (length {length}). Offsets are "
             "half-open [start, end) character offsets with 0 <= start < end <= len(text).")
     E102 = ("{where}: spans {a} and {b} overlap. nlperr keeps flat (non-overlapping) "
-            "spans; pass strict=False to drop the later span with a warning, or resolve "
-            "the overlap in the data.")
+            "spans; pass strict=False (CLI: nlperr predict --lenient) to drop the later span "
+            "with a warning, "
+            "or resolve the overlap in the data.")
     E103 = ("{where}: span {span} is not aligned to token boundaries (its start or end "
-            "falls inside a token). Fix the offsets, or pass strict=False to snap it to "
-            "the enclosing tokens with a warning.")
+            "falls inside a token). Fix the offsets, or pass strict=False (CLI: nlperr predict "
+            "--lenient) to "
+            "snap it to the enclosing tokens with a warning.")
     E104 = ("{where}: tag {tag!r} at token {index} follows {prev!r}; under strict "
-            "{scheme} an entity must start with {starts}. Pass strict=False to read it "
-            "as the start of a new entity (conlleval behaviour), or use the right "
-            "scheme (scheme='IOB1' lets I- start an entity).")
+            "{scheme} an entity must start with {starts}. Pass strict=False (CLI: --lenient, "
+            "on nlperr predict) to read it as the start of a new entity (conlleval "
+            "behaviour), or use the right scheme (scheme='IOB1', CLI: --scheme IOB1, lets "
+            "I- start an entity).")
     E105 = ("Unknown tagging scheme {scheme!r}. Choose one of {available} (aliases: "
             "{aliases}).")
     E106 = ("{where}: got {ntags} tags for {ntokens} tokens. Tags and tokens must have "
@@ -173,7 +177,7 @@ class Errors(metaclass=_Catalogue):
     E107 = ("{where}: span {span} has start >= end. Spans must be non-empty half-open "
             "[start, end) offsets.")
     E108 = ("{where}: cannot detect the tagging scheme: {reason}. Pass scheme=... "
-            "explicitly (one of {available}).")
+            "explicitly (CLI: --scheme NAME; one of {available}).")
     E109 = ("{where}: the example has no tokens; token-level tags need tokens. Load "
             "tokenized data or tokenize the text first (nlperr.data.whitespace_tokenize).")
     E110 = ("{where}: span label must be a non-empty string without whitespace, got "
@@ -199,21 +203,25 @@ class Errors(metaclass=_Catalogue):
     E209 = ("The callable {name!r} returned {got!r} for text {index} of the batch; "
             "expected {expected}.")
     E210 = ("Label map: could not read {source!r}: {error}. Pass a JSON object "
-            "('{{\"PERSON\": \"PER\"}}') or the path of a JSON file holding one.")
+            "('{{\"PERSON\": \"PER\"}}'), the path of a JSON file holding one, or the name of a "
+            "shipped preset such as 'ontonotes-conll' (CLI: --label-map ontonotes-conll).")
     E211 = ("Label {label!r} is not in the label map and unmapped='error'. Add it to the "
-            "map, or choose unmapped='keep' or 'drop'.")
-    E212 = ("The model at {path!r} is a {found} model, but task={task!r} was asked for.")
+            "map, or choose unmapped='keep' or 'drop' (CLI: --unmapped keep or --unmapped drop).")
+    E212 = ("The model at {path!r} is a {found} model, but task={task!r} was asked for. "
+            "Leave the task out to use the model's own (CLI: drop --task {task}), or pass "
+            "a {task} model.")
     E213 = ("Cannot import {target!r}: {error}. A callable spec is "
             "'callable:package.module:function'; the module must be importable (on "
             "sys.path or installed).")
     E214 = ("The adapter's task {task!r} does not match the examples: {reason}.")
 
     # --- engine / cache -------------------------------------------------------
-    E301 = ("batch_size must be a positive integer, got {value!r}.")
+    E301 = ("batch_size (CLI: --batch-size N) must be a positive integer, got {value!r}.")
     E302 = ("The cache at {path!r} cannot be used: {error}. Delete the folder or pass "
             "cache=False (CLI: --no-cache).")
     E215 = ("Device {device!r} was asked for, but {reason}. Pass device='cpu', "
-            "device='gpu' (any GPU, else CPU with a warning) or leave device=None (auto).")
+            "device='gpu' (any GPU, else CPU with a warning) or leave device=None (auto); "
+            "CLI: --device cpu, --device gpu, or no --device.")
     E216 = ("The Hugging Face model at {path!r} has no usable id2label in its config "
             "(got {got}). Save the model with id2label/label2id set.")
     E217 = ("Cannot build a Prediction from {got!r}: {reason}.")
@@ -245,9 +253,12 @@ class Errors(metaclass=_Catalogue):
     E503 = ("Example {index} (id {id!r}) of the {side} data has no {field}; {task} "
             "analysis needs it. {hint}")
     E504 = ("{where}: spans {a} and {b} overlap. Analyses need flat (non-overlapping) "
-            "spans per example; validate the examples (Example.validate(strict=False)).")
-    E505 = ("Unknown slice attribute {name!r}. Registered attributes: {available}. Register "
-            "your own with nlperr.analysis.register_slice(name, fn, level=...).")
+            "spans per example; validate the examples (Example.validate(strict=False)), or "
+            "read the file leniently (strict=False; CLI: nlperr predict --lenient), which "
+            "drops the later span with a warning.")
+    E505 = ("Unknown slice attribute {name!r}. Registered attributes: {available}. "
+            "CLI: --slices NAME,NAME with names from this list (or --slices none); Python: "
+            "register your own with nlperr.analysis.register_slice(name, fn, level=...).")
     E506 = ("The slice attribute {name!r} needs {what}; {hint}")
     E507 = ("No label matches {pattern!r}. Labels in the data: {available}.")
     E508 = ("{what} needs at least {n} {unit}, got {got}.")
@@ -367,6 +378,14 @@ class Errors(metaclass=_Catalogue):
             "(in this order), got labels {got!r}. Set the suite's 'labels'.")
     # (suites: add E619-E649 above this line)
 
+    # --- first hour of a new user, round 2 (E221-E249, E024-E029, E511-E529, E716-E739) ---
+    E221 = ("{model} {does}, but {data}. Pass {instead}.")
+    E024 = ("{where}: the predictions hold entity spans and no class label, but a CSV file "
+            "holds one class label per text. Write NER predictions as CoNLL, JSONL or "
+            ".spacy (nlperr predict writes the input's format: give it such an input), or "
+            "predict with a text classifier.")
+    # (first hour: add E221-E249, E024-E029, E511-E529, E716-E739 above this line)
+
 
 class Warnings(metaclass=_Catalogue):
     W001 = ("{where}: {count} tag(s) were invalid under strict {scheme} and were read "
@@ -375,7 +394,7 @@ class Warnings(metaclass=_Catalogue):
             "{snapped}.")
     W003 = ("{where}: span {dropped} overlaps {kept} and was dropped (lenient mode).")
     W004 = ("{where}: the tagging scheme looks mixed ({reason}); reading it as {scheme}. "
-            "Pass scheme=... to silence this warning.")
+            "Pass scheme=... (CLI: --scheme NAME) to silence this warning.")
     W005 = ("{count} of {total} predicted tag sequences contained tags that are invalid "
             "under {scheme} (e.g. I- after O); they were decoded the conlleval way (an "
             "invalid I- starts a new entity).")
@@ -388,13 +407,15 @@ class Warnings(metaclass=_Catalogue):
     # (io/data: add W009-W099 above this line)
     W101 = ("{count} of {total} texts were longer than the model's maximum length "
             "({max_length} tokens) and were truncated for sequence classification. Pass "
-            "long_texts='average' to average predictions over overlapping windows instead.")
+            "long_texts='average' to average predictions over overlapping windows instead "
+            "(Python: load_model(SPEC, long_texts='average'); the command line has no "
+            "such option and truncates).")
     W102 = ("{count} word(s) produced no subword pieces with the tokenizer at {path!r} "
             "(e.g. {examples}) and were labelled 'O'.")
     # (adapters/engine: add W101-W199 above this line)
     W501 = ("{metric} is ill-defined for {count} label(s) with no {what} ({labels}) and "
-            "is set to {value}. Pass zero_division=0, 1 or numpy.nan to choose the value "
-            "and silence this warning.")
+            "is set to {value}. Pass zero_division=0, 1 or numpy.nan (CLI: --zero-division "
+            "0, 1 or nan) to choose the value and silence this warning.")
     W502 = ("{count} predicted span(s) overlap unannotated ('-') ranges of the gold data and "
             "were ignored.")
     W503 = ("Example {index} (id {id!r}) has no class probabilities; confidence-based "
@@ -451,3 +472,11 @@ class Warnings(metaclass=_Catalogue):
 
     # --- suites, round 2 (W619-W649) ---
     # (suites: add W619-W649 above this line)
+
+    # --- first hour of a new user, round 2 (W221-W249, W024-W029, W511-W529, W716-W739) ---
+    W511 = ("The predicted labels do not match the gold labels: {share:.0%} of the {npred} "
+            "predicted entities carry labels the gold data never uses ({pred_only}); gold "
+            "labels never predicted: {gold_only}. The scores compare two different label "
+            "sets (micro F1 {f1:.2f}). Map the model's labels to the gold's when predicting "
+            "(nlperr predict, or nlperr analyze ner --model) with {hint}.")
+    # (first hour: add W221-W249, W024-W029, W511-W529, W716-W739 above this line)

@@ -169,7 +169,8 @@ def test_conll_streamed_in_small_chunks_equals_one_chunk(tmp_path, capsys):
     lines = [ln.split("\t") for ln in a.read_text(encoding="utf-8").splitlines() if ln.strip()]
     gold = [ln.split("\t") for ln in SAMPLE.read_text(encoding="utf-8").splitlines()
             if ln.strip()]
-    assert lines[0] == gold[0] == ["-DOCSTART-", "O"]  # the -DOCSTART- line is copied
+    # the -DOCSTART- line is copied, with the added prediction column (CoNLL-2003 style)
+    assert gold[0] == ["-DOCSTART-", "O"] and lines[0] == ["-DOCSTART-", "O", "O"]
     lines = [r for r in lines if r[0] != "-DOCSTART-"]
     gold = [r for r in gold if r[0] != "-DOCSTART-"]
     assert [r[:-1] for r in lines] == gold  # input columns (tokens, gold tags) kept

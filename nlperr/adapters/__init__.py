@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .base import TASKS, Adapter, AdapterFactory, Prediction, stable_hash
-from .labelmap import LabelMap
+from .labelmap import LabelMap, label_map_presets
 from .registry import available_adapters, load_model, register_adapter
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "SpacyAdapter",
     "TASKS",
     "available_adapters",
+    "label_map_presets",
     "load_model",
     "register_adapter",
     "stable_hash",

@@ -91,6 +91,9 @@ class Adapter(abc.ABC):
     """
 
     task: str = "ner"
+    #: True while :attr:`task` is a placeholder, learnt from the first results (a
+    #: callable without ``task=``): the engine checks the task against the data then.
+    task_inferred: ClassVar[bool] = False
     kind: ClassVar[str] = "base"
     batch_size: int = 32
 

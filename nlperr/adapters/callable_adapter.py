@@ -65,6 +65,13 @@ class CallableAdapter(Adapter):
     def task(self) -> str:  # type: ignore[override]
         return self._task or "ner"
 
+    @property
+    def task_inferred(self) -> bool:
+        """True while the task is not known yet (``task=None`` and no result seen):
+        :attr:`task` is then a placeholder, and the engine checks the task against
+        the data only after the first batch."""
+        return self._task is None
+
     def settings(self) -> dict[str, Any]:
         return {"task": self._task, "multi_label": self.multi_label, "threshold": self.threshold,
                 "strict": self.strict}

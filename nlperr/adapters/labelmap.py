@@ -15,9 +15,23 @@ from typing import Any
 from ..errors import Errors, InputError, Warnings, warn
 from .base import Prediction
 
-__all__ = ["LabelMap", "UNMAPPED"]
+__all__ = ["LabelMap", "UNMAPPED", "label_map_presets"]
 
 UNMAPPED = ("keep", "drop", "error")
+
+PRESETS_DIR = Path(__file__).resolve().parent.parent / "resources" / "label_maps"
+
+
+def label_map_presets() -> dict[str, Path]:
+    """The label maps shipped with nlperr, by name: ``label_map="NAME"`` in Python,
+    ``--label-map NAME`` on the command line (see ``docs/adapters.md``).
+
+    >>> sorted(label_map_presets())
+    ['ontonotes-conll']
+    >>> LabelMap.from_spec("ontonotes-conll").map_label("GPE")
+    'LOC'
+    """
+    return {p.stem: p for p in sorted(PRESETS_DIR.glob("*.json"))}
 
 
 class LabelMap:
@@ -63,7 +77,9 @@ class LabelMap:
     @classmethod
     def from_spec(cls, spec: "str | Mapping[str, str | None] | LabelMap", *,
                   unmapped: str = "keep") -> "LabelMap":
-        """Build a map from a JSON string, the path of a JSON file, a dict or a LabelMap.
+        """Build a map from a JSON string, the path of a JSON file, the name of a
+        shipped preset (:func:`label_map_presets`, e.g. ``"ontonotes-conll"``; an
+        existing file of the same name wins), a dict or a LabelMap.
 
         >>> LabelMap.from_spec('{"PERSON": "PER"}').mapping
         {'PERSON': 'PER'}
@@ -85,12 +101,16 @@ class LabelMap:
                     text = path.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError) as e:
                     raise InputError(Errors.E210.format(source=spec, error=e)) from e
+            elif text in label_map_presets():
+                text = label_map_presets()[text].read_text(encoding="utf-8")
             else:
                 try:
                     json.loads(text)
                 except json.JSONDecodeError:
                     raise InputError(Errors.E210.format(
-                        source=spec, error="it is neither JSON nor an existing file")) from None
+                        source=spec, error="it is neither JSON nor an existing file, and not a "
+                                           "preset name (presets: "
+                                           f"{', '.join(label_map_presets())})")) from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:

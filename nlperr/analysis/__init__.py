@@ -29,6 +29,7 @@ from .classification import (calibration_table, classification_confusion,
 from .compare import ComparisonResult, compare_classification, compare_ner
 from .confusion import (EMPTY, LabelGroupResult, confused_pairs, entity_confusion,
                         label_group_analysis, log_odds_dirichlet)
+from .labelsets import label_set_mismatch
 from .matching import BOUNDARY_KINDS, CATEGORIES, entity_errors, error_counts, match_spans
 from .metrics import SEMEVAL_SCHEMAS, ner_scores, semeval_scores
 from .report import Report, analyze_classification, analyze_ner
@@ -42,7 +43,7 @@ __all__ = [
     "classification_cases", "classification_confusion", "classification_scores",
     "compare_classification", "compare_ner", "confused_pairs", "entity_confusion",
     "entity_errors", "error_counts", "example_outcomes", "expected_calibration_error",
-    "label_group_analysis", "log_odds_dirichlet", "match_spans", "mcnemar_test", "ner_cases",
+    "label_group_analysis", "label_set_mismatch", "log_odds_dirichlet", "match_spans", "mcnemar_test", "ner_cases",
     "ner_scores", "register_slice", "semeval_scores", "slice_attributes", "slice_table",
     "span_meta", "train_stats", "unregister_slice", "worst_slices",
 ]

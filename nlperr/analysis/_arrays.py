@@ -132,8 +132,11 @@ def _collect(examples: Sequence[Example], base: np.ndarray, code: dict[str, int]
         i = missing[0]
         raise InputError(Errors.E503.format(
             index=i, id=_ex_id(examples[i], i), side=where_side,
-            field="span annotation (spans=None)", task="NER",
-            hint="Use spans=() for an annotated example without entities."))
+            field="entity annotation", task="NER",
+            hint="Give every example its entities, also when there are none: in JSONL "
+                 "\"spans\": [] (Python: spans=()); CoNLL and HIPE files need a tag "
+                 "column (CLI: --gold-column / --pred-column name it). Is this file the "
+                 "output of a classifier?"))
     counts = np.fromiter(map(len, lists), dtype=np.int64, count=n)
     spans = list(chain.from_iterable(lists))
     k = len(spans)

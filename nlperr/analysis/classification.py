@@ -59,8 +59,10 @@ def _labels_of(examples: Sequence[Example], side: str) -> list[str]:
                 index=i, id=e.id if e.id is not None else f"#{i}", side=side,
                 field="single class label" if isinstance(lab, tuple) else "label",
                 task="Classification",
-                hint="Every example needs one string label (multi-label data is not "
-                     "supported by these tables)."))
+                hint="Every example needs one string label: in CSV a filled label "
+                     "column (CLI: --label-column NAME, --pred-label-column NAME; "
+                     "nlperr predict writes pred_label), in JSONL \"label\". "
+                     "Multi-label data is not supported by these tables."))
         out.append(lab)
     return out
 

@@ -45,6 +45,7 @@ from .classification import (calibration_from_arrays, class_arrays, confusion_fr
                              outcomes_from_arrays, scores_from_arrays)
 from .compare import compare_classification, compare_ner
 from .confusion import confusion_from_taxonomy, label_group_analysis, pairs_from_taxonomy
+from .labelsets import label_set_mismatch
 from .matching import CATEGORIES, counts_from_taxonomy, taxonomy, taxonomy_frame
 from .metrics import SEMEVAL_COUNTS, SEMEVAL_SCHEMAS, scores_from_flat, semeval_from_flat
 from .slices import _rank_slices, _worst_tables, default_slices, worst_slices
@@ -246,6 +247,23 @@ def _one_undefined_warning(fn):
     return run
 
 
+def _label_mismatch_finding(labels: dict, f1: float) -> str:
+    """The W511 text (warned once, and first among the findings)."""
+    shown = labels["pred_only"][:6] + (["..."] if len(labels["pred_only"]) > 6 else [])
+    if labels["preset"]:
+        hint = (f"the shipped preset: --label-map {labels['preset']} (Python: "
+                f"label_map={labels['preset']!r})")
+    else:
+        mapping = json.dumps(labels["suggested_map"] or {shown[0]: "GOLD_LABEL"},
+                             ensure_ascii=False)
+        hint = (f"e.g. --label-map '{mapping}' --unmapped drop (Python: "
+                f"label_map={mapping}, unmapped='drop')")
+    return Warnings.W511.format(
+        share=labels["share_pred_unknown"], npred=labels["n_pred"],
+        pred_only=", ".join(shown), gold_only=", ".join(labels["gold_only"]) or "none",
+        f1=f1, hint=hint)
+
+
 def _ner_overview(counts: pd.DataFrame, scores: pd.DataFrame, n_gold: int,
                   n_pred: int) -> list[str]:
     """Findings: where the errors are (largest categories) and the weakest type."""
@@ -419,6 +437,13 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
                            for r in pairs.head(top).itertuples(index=False)],
     }
     findings: list[Any] = _ner_overview(counts, scores, len(flat.gold), len(flat.pred))
+    labels = label_set_mismatch(gold, pred, confusion=conf)
+    summary["label_sets"] = labels
+    if labels is not None and labels["mismatch"]:
+        findings.insert(0, Finding(_label_mismatch_finding(labels, summary["overall"]["f1"]),
+                                   metric="share_pred_unknown",
+                                   value=labels["share_pred_unknown"], threshold=0.5,
+                                   severity="critical"))
     n_slice_findings = 0
     slices = default_slices("ner", train=train is not None) if slices is None else list(slices)
     summary["slice_attributes"] = slices
@@ -470,6 +495,8 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
                         f"{cmp.mcnemar['fixed']} entities fixed, {cmp.mcnemar['broken']} broken "
                         f"(McNemar p = {cmp.mcnemar['p_value']:.3g}).")
     summary["findings"] = [str(f) for f in findings]
+    if labels is not None and labels["mismatch"]:
+        warn(str(findings[0]), stacklevel=2)
     return Report(task="ner", summary=summary, tables=tables, findings=findings)
 
 

@@ -59,8 +59,9 @@ def _stats(args: argparse.Namespace) -> int:
     from ..ocr.readers import iter_texts
     from ..ocr.stats import Reference, corpus_stats
     if args.lexicon and args.spacy_vocab:
-        raise InputError(Errors.E207.format(value="--lexicon and --spacy-vocab", option="lexicon",
-                                            allowed="one of --lexicon, --spacy-vocab"))
+        raise InputError(Errors.E401.format(
+            where="nlperr ocr stats", message="pass --lexicon FILE or --spacy-vocab NAME, not "
+                                              "both (the lexicon is one word list)"))
     lexicon = (Lexicon.from_file(args.lexicon) if args.lexicon else
                Lexicon.from_spacy(args.spacy_vocab) if args.spacy_vocab else None)
     reference = (Reference.from_texts((t for _, t in iter_texts(args.reference, icdar_side="gold")),
@@ -88,16 +89,18 @@ def _compare(args: argparse.Namespace) -> int:
     from ..ocr.compare import compare_pairs
     from ..ocr.lexicon import Lexicon
     from ..ocr.readers import iter_folder_pairs, iter_pairs
-    if args.pairs and (args.ocr or args.gold):
-        raise InputError(Errors.E207.format(value="--pairs with --ocr/--gold", option="input",
-                                            allowed="either --pairs, or --ocr and --gold"))
+    given = [f"--{k}" for k in ("pairs", "ocr", "gold") if getattr(args, k)]
+    if (args.pairs and (args.ocr or args.gold)) or (not args.pairs and len(given) < 2):
+        raise InputError(Errors.E401.format(
+            where="nlperr ocr compare",
+            message=f"got {' and '.join(given) or 'no input'}; pass either --pairs "
+                    "FILE_OR_DIR... (ICDAR 2019 or line-aligned pair files), or both --ocr "
+                    "FILE_OR_DIR and --gold FILE_OR_DIR (text files paired by name), e.g. "
+                    "nlperr ocr compare --ocr ocr/ --gold gold/ --out report/"))
     if args.pairs:
         pairs = iter_pairs(args.pairs)
-    elif args.ocr and args.gold:
-        pairs = iter_folder_pairs(args.gold, args.ocr)
     else:
-        raise InputError(Errors.E207.format(value="missing input", option="input",
-                                            allowed="either --pairs, or --ocr and --gold"))
+        pairs = iter_folder_pairs(args.gold, args.ocr)
     lexicon = Lexicon.from_file(args.lexicon) if args.lexicon else None
     res = compare_pairs(pairs, lexicon=lexicon, progress=False if args.no_progress else None)
     out = Path(args.out)

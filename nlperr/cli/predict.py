@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..errors import Errors, InputError
+from ..errors import Errors, InputError, NlperrError
 from . import add_encoding_options, encoding_options
 
 FORMATS = ("conll", "hipe", "jsonl", "spacy", "csv")
@@ -136,6 +136,9 @@ def _atomic_output(path: Path) -> Iterator[Path]:
     try:
         yield Path(tmp)
         os.replace(tmp, path)
+    except NlperrError as e:  # a message names the output the user gave, not the .part file
+        e.args = tuple(a.replace(tmp, str(path)) if isinstance(a, str) else a for a in e.args)
+        raise
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -157,7 +160,7 @@ def _streamed_pairs(predictor, source: Iterable, chunk_size: int) -> Iterator[tu
 def run(args: argparse.Namespace) -> int:
     from .. import io
     from ..adapters import load_model
-    from ..engine import Predictor
+    from ..engine import Predictor, check_task
 
     if args.chunk_size < 1:
         raise InputError(Errors.E207.format(value=args.chunk_size, option="--chunk-size",
@@ -175,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
         source = io.load(args.input, format=fmt, **options)
     model = load_model(args.model, task=args.task, label_map=args.label_map,
                        unmapped=args.unmapped, device=args.device, lazy=True)
+    check_task(model.task, format=fmt, model=model, source=args.input)  # E221, up front
     with Predictor(model, cache=not args.no_cache, cache_dir=args.cache_dir,
                    batch_size=args.batch_size,
                    progress=False if args.no_progress else None) as predictor:

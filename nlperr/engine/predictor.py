@@ -15,6 +15,7 @@ from ..adapters.base import Adapter, Prediction, stable_hash
 from ..adapters.labelmap import LabelMap, warn_dropped
 from ..data import Example
 from ..errors import Errors, InputError, ModelError
+from ._task import check_task
 from .cache import PredictionCache
 
 __all__ = ["Predictor", "predict", "STAT_KEYS"]
@@ -122,15 +123,30 @@ class Predictor:
 
     # -- prediction ----------------------------------------------------------------------
     def predict(self, examples: Iterable[Example]) -> list[Example]:
-        """Copies of *examples* carrying the model's predictions, in the same order."""
+        """Copies of *examples* carrying the model's predictions, in the same order.
+
+        Raises :class:`~nlperr.errors.InputError` (E221) before any inference when
+        the examples hold gold of the other task (class labels for an NER model,
+        entity spans for a classifier): see :func:`check_task`."""
         examples = list(examples)
         self.adapter.check_examples(examples)
+        checked = self._check_task(examples)
         run = _Run(self)
         try:
             out = run.chunk(examples)
+            if not checked:
+                self._check_task(examples)
         finally:
             run.finish()
         return out
+
+    def _check_task(self, examples: list[Example]) -> bool:
+        """E221 when the examples' gold is of the other task; False when the
+        adapter's task is not known yet (a callable before its first result)."""
+        if getattr(self.adapter, "task_inferred", False):
+            return False
+        check_task(self.adapter.task, examples, model=self.adapter)
+        return True
 
     def predict_iter(self, examples: Iterable[Example], *,
                      chunk_size: int = 10_000) -> Iterator[Example]:
@@ -171,12 +187,18 @@ class Predictor:
     def _stream(self, examples: Iterator[Example], chunk_size: int) -> Iterator[Example]:
         run = _Run(self)
         try:
+            checked = False
             while True:
                 chunk = list(itertools.islice(examples, chunk_size))
                 if not chunk:
                     break
                 self.adapter.check_examples(chunk)
-                yield from run.chunk(chunk)
+                # the task is checked on the first chunk, before any inference (after
+                # its first batch when the adapter learns its task from its results)
+                checked = checked or self._check_task(chunk)
+                out = run.chunk(chunk)
+                checked = checked or self._check_task(chunk)
+                yield from out
         finally:
             run.finish()
 

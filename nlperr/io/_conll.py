@@ -572,6 +572,17 @@ def _check_field(value: str, sep: str, where: str) -> None:
         raise InputError(Errors.E021.format(where=where, token=value, what=what))
 
 
+def _docstart_line(line: str, ncols: int, *, ntags: int, sep: str) -> str:
+    """The ``-DOCSTART-`` line with *ncols* columns, the CoNLL-2003 way
+    (``-DOCSTART- -X- -X- O``): the input line's own fields plus ``O`` for the
+    added tag column when it had one column fewer, else ``-X-`` for every extra
+    column and ``O`` for the *ntags* tag columns."""
+    fields = line.split()
+    if len(fields) == ncols - 1:
+        return sep.join(fields + ["O"])
+    return sep.join([DOCSTART] + ["-X-"] * (ncols - 1 - ntags) + ["O"] * ntags)
+
+
 def write_conll(
     examples: Iterable[Example],
     path: PathLike,
@@ -589,7 +600,9 @@ def write_conll(
     ``meta["columns"]`` (when *columns*), the gold tag (when the example has
     spans) and, when *predictions* is given, the predicted tag last.  Sentences are
     separated by an empty line; a ``meta["docstart"]`` line is written before the
-    sentence that carries it, followed by an empty line.  Files read with
+    sentence that carries it, followed by an empty line: as read when no column is
+    added, and with the prediction column (``O``) when *predictions* adds one, so
+    that it has as many columns as the token lines (``-DOCSTART- -X- -X- O O``).  Files read with
     :func:`read_conll` are written back byte for byte (for the usual layout: token
     first, tag last, one empty line between sentences, trailing empty line).
 
@@ -652,6 +665,9 @@ def write_conll(
                 cols.append(pred.tags(pred_scheme))
             docstart = meta.get("docstart")
             if docstart:
+                if pred is not None:  # a column is added: the line gets it too
+                    docstart = _docstart_line(docstart, len(cols), ntags=1 + (
+                        ex.spans is not None), sep=s)
                 fh.write(docstart + "\n\n")
             lines = []
             for row in zip(*cols):

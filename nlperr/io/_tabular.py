@@ -280,6 +280,11 @@ def write_csv(examples: Iterable[Example], path: PathLike, *,
     ['id,text,label', 'a,good,pos']
     """
     examples = list(examples)
+    if predictions is not None:
+        predictions = list(predictions)
+        if predictions and all(p.label is None for p in predictions) and any(
+                p.spans is not None for p in predictions):
+            raise InputError(Errors.E024.format(where=str(path)))
     df = to_dataframe(examples, predictions=predictions)
     if "spans" in df.columns:
         df = df.drop(columns=["spans"])

@@ -85,6 +85,15 @@ def _read_text(path: Path) -> str:
         raise FormatError(Errors.E714.format(where=str(path), error=e)) from None
 
 
+def _read_document(path: Path) -> str:
+    """The text of one document file; an empty (or whitespace-only) file is an
+    error naming it, as in the corpus loaders (E003)."""
+    text = _read_text(path)
+    if not text.strip():
+        raise FormatError(Errors.E003.format(where=str(path)))
+    return text
+
+
 def _exists(path: Path) -> None:
     if not path.exists():
         raise InputError(Errors.E704.format(where="input", path=str(path)))
@@ -120,7 +129,7 @@ def read_icdar2019(path: PathLike, *, id: str | None = None) -> OcrPair:
     """
     path = Path(path)
     _exists(path)
-    lines = _lines(_read_text(path))
+    lines = _lines(_read_document(path))
     while lines and not lines[-1].strip():
         lines.pop()
     for k, prefix in enumerate((_P_RAW, _P_OCR, _P_GOLD)):
@@ -180,29 +189,44 @@ def iter_files(paths: Iterable[PathLike] | PathLike, *, pattern: str | tuple[str
                what: str = "files", accept=None) -> Iterator[tuple[str, Path]]:
     """``(id, path)`` for files and for *pattern* files under folders (sorted, recursive).
 
-    The id is the path relative to the folder given (the path itself for files).
-    *pattern* may be a tuple of glob patterns; *accept* (``path -> bool``), when
-    given, filters the files found in folders.
+    The id is the path relative to the folder given (the path itself for a file)
+    when there is one input; with several inputs it is the path relative to their
+    common root, so that ``0.txt`` in ``FR1/`` and in ``NL1/`` stay apart
+    (``FR1/0.txt``, ``NL1/0.txt``).  *pattern* may be a tuple of glob patterns;
+    *accept* (``path -> bool``), when given, filters the files found in folders.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = [Path(p) for p in paths]
+    for p in paths:
+        _exists(p)
+    root = _common_root(paths) if len(paths) > 1 else None
     patterns = (pattern,) if isinstance(pattern, str) else tuple(pattern)
     found = False
     for p in paths:
-        _exists(p)
         if p.is_dir():
             files = {f for pat in patterns for f in p.rglob(pat) if f.is_file()}
             for f in sorted(files, key=lambda x: _natural(str(x.relative_to(p)))):
                 if accept is None or accept(f):
                     found = True
-                    yield str(f.relative_to(p)), f
+                    yield (str(f.relative_to(p)) if root is None
+                           else os.path.relpath(os.path.abspath(f), root)), f
         else:
             found = True
-            yield str(p), p
+            yield (str(p) if root is None else os.path.relpath(os.path.abspath(p), root)), p
     if not found:
         raise InputError(Errors.E705.format(what=what, paths=[str(p) for p in paths],
                                             pattern=" or ".join(patterns)))
+
+
+def _common_root(paths: list[Path]) -> str:
+    """The deepest folder holding every input (a folder input counts as itself, a
+    file as its folder)."""
+    dirs = [os.path.abspath(p if p.is_dir() else p.parent) for p in paths]
+    try:
+        return os.path.commonpath(dirs)
+    except ValueError:  # different drives (Windows): no common root
+        return os.path.abspath(os.sep)
 
 
 def _is_hipe(path: Path) -> bool:
@@ -259,7 +283,7 @@ def iter_texts(paths: Iterable[PathLike] | PathLike, *,
                 meta = (ex.meta or {}).get("document") or {}
                 yield f"{doc_id}#{meta.get('document_id', k)}", ex.text
             continue
-        text = _read_text(path)
+        text = _read_document(path)
         if text.startswith(_P_RAW):
             text = (read_icdar2019(path).gold[0] if icdar_side == "gold"
                     else _lines(text)[0][len(_P_RAW):])
