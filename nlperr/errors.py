@@ -450,7 +450,8 @@ class Warnings(metaclass=_Catalogue):
     W803 = ("Figure {name!r} of the {kind!r} result could not be drawn ({error}); the report "
             "shows a note in its place. The other figures and every table are complete.")
     W804 = ("The HTML report has no figures: matplotlib is not installed. Install it with: "
-            "pip install 'nlperr[report]' (or pass figures=False to silence this).")
+            "pip install 'nlperr[report]' (or, to silence this, Python: figures=False; the "
+            "CLI writes the report without figures).")
     # (report: add W800-W849 above this line)
 
     # --- attention / explain (W850-W899) ---

@@ -90,18 +90,24 @@ def _outputs(command: str) -> list[str]:
 def _with_producers(commands: list[str], earlier: list[str]) -> list[str]:
     """*commands* preceded by the earlier commands of the same page that write a
     file they read (``nlperr analyze ner --gold out/sample.pred.conll`` after the
-    ``nlperr predict ... --output out/sample.pred.conll`` of a previous block)."""
-    made = {o for c in commands for o in _outputs(c)}
-    out: list[str] = []
-    for c in commands:
-        for tok in c.split()[1:]:
+    ``nlperr predict ... --output out/sample.pred.conll`` of a previous block), and
+    by those commands' own producers, in page order."""
+    needed: list[str] = []
+
+    def need(command: str, made: set[str]) -> None:
+        for tok in command.split()[1:]:
             if tok in made:
                 continue
             for prev in earlier:
-                if tok in _outputs(prev) and prev not in out:
-                    out.append(prev)
-        out.append(c)
-    return out
+                if tok in _outputs(prev) and prev not in needed:
+                    need(prev, set(_outputs(prev)))
+                    needed.append(prev)
+
+    made = {o for c in commands for o in _outputs(c)}
+    for c in commands:
+        need(c, made)
+    ordered = [c for c in earlier if c in needed]
+    return ordered + commands
 
 
 def _collect():
