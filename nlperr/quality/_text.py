@@ -66,5 +66,8 @@ def token_bounds(ex: Example) -> tuple[list[str], dict[int, int], dict[int, int]
     if toks is None:
         from ..data.example import whitespace_tokenize
         toks = whitespace_tokenize(ex.text)
-    return ([t.text for t in toks], {t.start: i for i, t in enumerate(toks)},
-            {t.end: i + 1 for i, t in enumerate(toks)})
+    starts, ends = {}, {}
+    for i, t in enumerate(toks):
+        starts[t.start] = i
+        ends[t.end] = i + 1
+    return [t.text for t in toks], starts, ends

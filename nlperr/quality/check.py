@@ -87,7 +87,7 @@ def _pct(x: float) -> str:
 
 def check_data(train: Sequence[Example], test: Sequence[Example], *,
                dev: Sequence[Example] | None = None, task: str | None = None,
-               near_threshold: float = 0.6, ngram: int = 1, num_perm: int = 256,
+               near_threshold: float = 0.6, ngram: int = 1, num_perm: int = 128,
                cue_prior: str = "empirical", cue_min_count: int = 5, alpha: float = 0.05,
                window: int = 3, seed: int = 0) -> DataQualityResult:
     """Run every data-quality check on train / (dev) / test.

@@ -13,7 +13,9 @@ NER, per surface string (:func:`inconsistent_mentions`)
 NER, per token context (:func:`inconsistent_tags`)
     Every token with its left and right neighbour (sentence edges are ``<s>`` /
     ``</s>``) is a context; a context whose occurrences carry two or more distinct
-    IOB2 tags is inconsistent; ``changes`` as above.
+    IOB2 tags (from the token-aligned gold spans) is inconsistent; ``changes`` as
+    above.  Only tokens whose text carries an entity tag somewhere are looked at
+    (a context tagged ``O`` everywhere cannot disagree).
 
 Classification (:func:`inconsistent_labels`)
     Texts equal after normalisation (``kind="exact"``) or near-duplicates by
@@ -90,9 +92,12 @@ def inconsistent_mentions(examples: Sequence[Example], *, split: str | None = No
     surface_text: dict[tuple, str] = {}
     exact: set[tuple[int, int, int]] = set()
     for i, e in enumerate(examples):
+        if not e.spans:
+            info.append((token_texts(e), None))
+            continue
         words, starts, ends = _token_bounds(e)
-        covered = np.zeros(len(words) + 1, dtype=np.int64)
-        for s in e.spans or ():
+        covered = bytearray(len(words))
+        for s in e.spans:
             a, b = starts.get(s.start), ends.get(s.end)
             if a is None or b is None or b <= a:
                 continue
@@ -101,9 +106,8 @@ def inconsistent_mentions(examples: Sequence[Example], *, split: str | None = No
             where[key][s.label].append(f"{example_id(e, i, split)}#{a}")
             surface_text.setdefault(key, e.text[s.start:s.end])
             exact.add((i, a, b))
-            covered[a] += 1
-            covered[b] -= 1
-        info.append((words, np.cumsum(covered)[:len(words)] > 0))
+            covered[a:b] = b"\x01" * (b - a)
+        info.append((words, covered))
     if not labels:
         return pd.DataFrame(columns=MENTION_COLUMNS)
     by_first: dict[str, set[int]] = defaultdict(set)
@@ -123,7 +127,7 @@ def inconsistent_mentions(examples: Sequence[Example], *, split: str | None = No
                 key = tuple(words[p:p + L])
                 if key not in labels:
                     continue
-                if cov[p:p + L].any():
+                if cov is not None and any(cov[p:p + L]):
                     partial[key] += 1
                 else:
                     unann[key] += 1
@@ -161,20 +165,39 @@ def inconsistent_tags(examples: Sequence[Example], *, split: str | None = None,
         first.
     """
     split = split or "data"
-    ctx, tok, tags, locs = [], [], [], []
-    for i, e in enumerate(examples):
-        if not e.spans or e.tokens is None:
-            words = token_texts(e)
-            t = ["O"] * len(words) if e.tokens is None else e.tags("IOB2")
+    # only a token text that carries an entity tag somewhere can be tagged inconsistently
+    per_ex = []
+    entity_words: set[str] = set()
+    for e in examples:
+        t = None
+        if e.spans:
+            words, starts, ends = _token_bounds(e)
+            t = ["O"] * len(words)
+            for s in e.spans:
+                a, b = starts.get(s.start), ends.get(s.end)
+                if a is None or b is None or b <= a:
+                    continue
+                t[a] = "B-" + s.label
+                for k in range(a + 1, b):
+                    t[k] = "I-" + s.label
         else:
-            words = [x.text for x in e.tokens]
-            t = e.tags("IOB2")
+            words = token_texts(e)
+        per_ex.append((words, t))
+        if t is not None:
+            entity_words.update(w for w, x in zip(words, t) if x != "O")
+    ctx, tok, tags, locs = [], [], [], []
+    for i, (e, (words, t)) in enumerate(zip(examples, per_ex)):
+        hits = [p for p, w in enumerate(words) if w in entity_words]
+        if not hits:
+            continue
         eid = example_id(e, i, split)
-        padded = ["<s>"] + words + ["</s>"]
-        for p, w in enumerate(words):
-            ctx.append(f"{padded[p]} [{w}] {padded[p + 2]}")
-            tok.append(w)
-            tags.append(t[p])
+        n = len(words)
+        for p in hits:
+            left = words[p - 1] if p > 0 else "<s>"
+            right = words[p + 1] if p + 1 < n else "</s>"
+            ctx.append(f"{left} [{words[p]}] {right}")
+            tok.append(words[p])
+            tags.append("O" if t is None else t[p])
             locs.append(f"{eid}#{p}")
     if not ctx:
         return pd.DataFrame(columns=TAG_COLUMNS)

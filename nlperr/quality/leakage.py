@@ -215,7 +215,7 @@ def exact_duplicates(train: Sequence[Example], test: Sequence[Example]) -> pd.Da
 
 
 def near_duplicates(train: Sequence[Example], test: Sequence[Example] | None = None, *,
-                    threshold: float = 0.6, ngram: int = 1, num_perm: int = 256,
+                    threshold: float = 0.6, ngram: int = 1, num_perm: int = 128,
                     seed: int = 0) -> pd.DataFrame:
     """Pairs of near-duplicate texts by MinHash / LSH over word shingles (module docs).
 

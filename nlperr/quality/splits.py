@@ -84,7 +84,7 @@ def split_mismatch(splits: Mapping[str, Sequence[Example]], *, task: str = "ner"
         "labels_p", "length_ks", "length_p", "oov_tokens", "oov_types"}``.
     """
     ref = splits[reference]
-    vocab = Counter(w for e in ref for w in words(e.text))
+    vocab = Counter(words("\n".join(e.text for e in ref)))
     ref_docs = set(_documents(ref).values())
     ref_len = np.fromiter((_length(e) for e in ref), dtype=np.float64, count=len(ref))
     ref_lab = _labels(ref, task)
@@ -92,11 +92,12 @@ def split_mismatch(splits: Mapping[str, Sequence[Example]], *, task: str = "ner"
     summary: dict = {}
     for name, exs in splits.items():
         lens = np.fromiter((_length(e) for e in exs), dtype=np.float64, count=len(exs))
-        toks = [w for e in exs for w in words(e.text)]
+        toks = words("\n".join(e.text for e in exs))
         types = set(toks)
         is_ref = name == reference
-        oov_t = math.nan if is_ref or not toks else sum(vocab.get(w, 0) == 0 for w in toks) / len(toks)
-        oov_y = math.nan if is_ref or not types else sum(vocab.get(w, 0) == 0 for w in types) / len(types)
+        unseen = {w for w in types if w not in vocab}
+        oov_t = math.nan if is_ref or not toks else sum(w in unseen for w in toks) / len(toks)
+        oov_y = math.nan if is_ref or not types else len(unseen) / len(types)
         docs = _documents(exs)
         nd = len(docs)
         n_in_doc = sum(1 for e in exs if _doc_key(e) is not None)
