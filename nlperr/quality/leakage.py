@@ -145,23 +145,42 @@ def _band_keys(sig: np.ndarray, bands: int, rows: int, seed: int) -> np.ndarray:
     return keys
 
 
+def _expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ranges ``[lo[k], hi[k])``: the owner ``k`` and the position of every element."""
+    n = hi - lo
+    owner = np.repeat(np.arange(len(lo)), n)
+    start = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n)
+    return owner, start + np.arange(int(n.sum()))
+
+
 def _candidates(keys_a: np.ndarray, keys_b: np.ndarray | None, ok_a: np.ndarray,
                 ok_b: np.ndarray | None) -> np.ndarray:
     """Unique candidate pairs ``(i, j)`` sharing a band key (i in a, j in b; i < j when
-    b is None)."""
+    b is None): a sort-and-search join per band."""
     out = []
     ia = np.flatnonzero(ok_a)
     ib = ia if keys_b is None else np.flatnonzero(ok_b)
     for band in range(keys_a.shape[0]):
-        left = pd.DataFrame({"k": keys_a[band, ia], "i": ia})
-        right = left if keys_b is None else pd.DataFrame({"k": keys_b[band, ib], "j": ib})
         if keys_b is None:
-            right = left.rename(columns={"i": "j"})
-        m = left.merge(right, on="k")
-        if keys_b is None:
-            m = m[m["i"] < m["j"]]
-        if len(m):
-            out.append(np.stack([m["i"].to_numpy(np.int64), m["j"].to_numpy(np.int64)], 1))
+            k = keys_a[band, ia]
+            order = np.argsort(k, kind="stable")
+            ks = k[order]
+            # for each sorted position p, the later positions with the same key
+            hi = np.searchsorted(ks, ks, side="right")
+            owner, pos = _expand(np.arange(len(ks)) + 1, hi)
+            if len(owner):
+                i, j = ia[order[owner]], ia[order[pos]]
+                out.append(np.stack([np.minimum(i, j), np.maximum(i, j)], 1))
+        else:
+            kb = keys_b[band, ib]
+            order = np.argsort(kb, kind="stable")
+            ks = kb[order]
+            ka = keys_a[band, ia]
+            lo = np.searchsorted(ks, ka, side="left")
+            hi = np.searchsorted(ks, ka, side="right")
+            owner, pos = _expand(lo, hi)
+            if len(owner):
+                out.append(np.stack([ia[owner], ib[order[pos]]], 1))
     if not out:
         return np.zeros((0, 2), dtype=np.int64)
     return np.unique(np.concatenate(out), axis=0)
