@@ -242,9 +242,9 @@ def inconsistent_labels(examples: Sequence[Example], *, split: str | None = None
     --------
     >>> from nlperr.data import Example
     >>> ex = [Example("Great phone!", label="1"), Example("great  phone!", label="0"),
-    ...       Example("great phone !", label="1")]
-    >>> inconsistent_labels(ex)[["kind", "labels", "changes"]].values.tolist()
-    [['exact', '1:2; 0:1', 1]]
+    ...       Example("great phone", label="1"), Example("awful phone", label="0")]
+    >>> inconsistent_labels(ex)[["kind", "labels", "changes", "jaccard"]].values.tolist()
+    [['exact', '0:1; 1:1', 1, nan], ['near', '0:1; 1:1', 1, 1.0]]
     """
     from .leakage import near_duplicates
 

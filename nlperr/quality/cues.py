@@ -115,7 +115,7 @@ def cue_words(examples: Sequence[Example], *, task: str | None = None,
     >>> ex = ([Example(f"zq good film {i}", label="pos") for i in range(30)]
     ...       + [Example(f"bad film {i}", label="neg") for i in range(30)])
     >>> cue_words(ex).head(2)[["label", "word", "count", "n", "significant"]].values.tolist()
-    [['pos', 'good', 30, 30, True], ['pos', 'zq', 30, 30, True]]
+    [['neg', 'bad', 30, 30, True], ['pos', 'good', 30, 30, True]]
     """
     if prior not in PRIORS:
         raise InputError(Errors.E207.format(value=prior, option="prior", allowed=list(PRIORS)))
