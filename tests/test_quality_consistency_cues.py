@@ -30,6 +30,7 @@ def test_mentions_count_types_o_and_partial():
     assert row["labels"] == "LOC:2; O:1; ORG:1"
     assert (row["annotated"], row["unannotated"], row["partial"]) == (3, 1, 1)
     assert row["changes"] == 2 and row["majority"] == "LOC"
+    assert row["unannotated_same_context"] == 1      # "New York !" as in the ORG sentence
     assert row["examples"].split(" | ")[0].endswith("#0")
 
 

@@ -5,7 +5,9 @@ NER, per surface string (:func:`inconsistent_mentions`)
     place it occurs (same token texts, case-sensitive).  Each occurrence is an
     *annotation* with its type, *unannotated* (``O``: no gold span overlaps it) or
     *partial* (it overlaps a gold span with other boundaries: counted, not
-    judged).  A string is inconsistent when its annotations and unannotated
+    judged).  ``unannotated_same_context`` counts the unannotated occurrences whose
+    left and right neighbour tokens equal those of an annotated occurrence (the
+    same context: the strongest sign of a missed annotation).  A string is inconsistent when its annotations and unannotated
     occurrences carry two or more distinct labels (``O`` counts as a label).
     ``changes`` = annotations + unannotated occurrences - the count of the most
     frequent label: how many places would change if all followed the majority.
@@ -40,8 +42,8 @@ from ._text import example_id, normalize_text, token_bounds as _token_bounds, to
 __all__ = ["inconsistent_mentions", "inconsistent_tags", "inconsistent_labels"]
 
 #: Columns of :func:`inconsistent_mentions`.
-MENTION_COLUMNS = ["surface", "n_tokens", "occurrences", "annotated", "unannotated", "partial",
-                   "n_labels", "labels", "majority", "majority_share", "changes", "examples"]
+MENTION_COLUMNS = ["surface", "n_tokens", "occurrences", "annotated", "unannotated",
+                   "unannotated_same_context", "partial", "n_labels", "labels", "majority", "majority_share", "changes", "examples"]
 #: Columns of :func:`inconsistent_tags`.
 TAG_COLUMNS = ["context", "token", "occurrences", "n_tags", "tags", "majority",
                "majority_share", "changes", "examples"]
@@ -69,7 +71,7 @@ def inconsistent_mentions(examples: Sequence[Example], *, split: str | None = No
     -------
     DataFrame
         ``surface``, ``n_tokens``, ``occurrences`` (annotated + unannotated + partial),
-        ``annotated``, ``unannotated``, ``partial``, ``n_labels`` (distinct labels,
+        ``annotated``, ``unannotated``, ``unannotated_same_context``, ``partial``, ``n_labels`` (distinct labels,
         ``O`` included), ``labels`` (``"person:5; O:2"``), ``majority``,
         ``majority_share`` (of annotated + unannotated), ``changes``, ``examples``
         (locations of up to five minority occurrences, ``" | "``-joined).
@@ -91,6 +93,7 @@ def inconsistent_mentions(examples: Sequence[Example], *, split: str | None = No
     where: dict[tuple, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     surface_text: dict[tuple, str] = {}
     exact: set[tuple[int, int, int]] = set()
+    contexts: dict[tuple, set[tuple[str, str]]] = defaultdict(set)
     for i, e in enumerate(examples):
         if not e.spans:
             info.append((token_texts(e), None))
@@ -104,6 +107,8 @@ def inconsistent_mentions(examples: Sequence[Example], *, split: str | None = No
             key = tuple(words[a:b])
             labels[key][s.label] += 1
             where[key][s.label].append(f"{example_id(e, i, split)}#{a}")
+            contexts[key].add((words[a - 1] if a else "<s>",
+                               words[b] if b < len(words) else "</s>"))
             surface_text.setdefault(key, e.text[s.start:s.end])
             exact.add((i, a, b))
             covered[a:b] = b"\x01" * (b - a)
@@ -114,6 +119,7 @@ def inconsistent_mentions(examples: Sequence[Example], *, split: str | None = No
     for key in labels:
         by_first[key[0]].add(len(key))
     unann: Counter = Counter()
+    same_ctx: Counter = Counter()
     partial: Counter = Counter()
     for i, (words, cov) in enumerate(info):
         n = len(words)
@@ -131,6 +137,9 @@ def inconsistent_mentions(examples: Sequence[Example], *, split: str | None = No
                     partial[key] += 1
                 else:
                     unann[key] += 1
+                    ctx = (words[p - 1] if p else "<s>", words[p + L] if p + L < n else "</s>")
+                    if ctx in contexts[key]:
+                        same_ctx[key] += 1
                     if len(where[key]["O"]) < _MAX_EXAMPLES:
                         where[key]["O"].append(f"{example_id(examples[i], i, split)}#{p}")
     rows = []
@@ -145,7 +154,7 @@ def inconsistent_mentions(examples: Sequence[Example], *, split: str | None = No
         minority = [loc for lab in sorted(full, key=lambda k: (full[k], k)) if lab != maj
                     for loc in where[key][lab]][:_MAX_EXAMPLES]
         rows.append((surface_text[key], len(key), total + partial[key], sum(c.values()),
-                     unann[key], partial[key], len(full), _fmt_counts(full), maj, mv / total,
+                     unann[key], same_ctx[key], partial[key], len(full), _fmt_counts(full), maj, mv / total,
                      total - mv, " | ".join(minority)))
     df = pd.DataFrame(rows, columns=MENTION_COLUMNS)
     return df.sort_values(["changes", "occurrences", "surface"], ascending=[False, False, True],
