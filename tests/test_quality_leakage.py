@@ -219,3 +219,14 @@ def test_entity_overlap_is_case_sensitive_and_typed():
     assert men["group"].tolist() == ["seen_other_type", "seen", "unseen"]
     assert men["train_same_type"].tolist() == [0, 1, 0]
     assert men["train_any_type"].tolist() == [1, 1, 0]
+
+
+def test_copies_are_hashed_once_and_every_pair_is_reported():
+    tr = [Example("a b c d e")] * 30 + [Example("a b c d f"), Example("x y z")]
+    te = [Example("A b c d e")] * 3 + [Example("q r s")]
+    got = near_duplicates(tr, te, threshold=0.6)
+    assert set(zip(got["index"], got["train_index"])) == set(_brute_pairs(tr, te, 0.6))
+    assert len(got) == 3 * 31
+    within = near_duplicates(tr, threshold=0.6)
+    assert len(within) == 31 * 30 // 2
+    assert (within["index"] < within["train_index"]).all()

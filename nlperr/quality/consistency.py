@@ -21,8 +21,8 @@ NER, per token context (:func:`inconsistent_tags`)
 
 Classification (:func:`inconsistent_labels`)
     Texts equal after normalisation (``kind="exact"``) or near-duplicates by
-    :func:`~nlperr.quality.near_duplicates` (``kind="near"``, Jaccard >= threshold)
-    with different labels.
+    :func:`~nlperr.quality.near_duplicates` (``kind="near"``, Jaccard >= threshold
+    between two groups of equal normalised texts) with different labels.
 
 Locations are example ids (CoNLL: ``file:line`` of the sentence's first line) with
 ``#token`` appended for NER occurrences (0-based token index).
@@ -241,9 +241,9 @@ def inconsistent_labels(examples: Sequence[Example], *, split: str | None = None
     Returns
     -------
     DataFrame
-        ``kind`` (``"exact"``: a group of equal normalised texts; ``"near"``: a pair
-        with Jaccard >= *threshold* that is not an exact group), ``text`` (the
-        first), ``occurrences``, ``n_labels``, ``labels``, ``majority``,
+        ``kind`` (``"exact"``: a group of equal normalised texts; ``"near"``: two such
+        groups with Jaccard >= *threshold* whose labels differ), ``text`` (the
+        first), ``occurrences`` (both groups for ``near``), ``n_labels``, ``labels``, ``majority``,
         ``majority_share``, ``changes``, ``jaccard`` (NaN for exact groups),
         ``examples`` (ids, ``" | "``-joined, up to five); most ``changes`` first.
 
@@ -253,7 +253,7 @@ def inconsistent_labels(examples: Sequence[Example], *, split: str | None = None
     >>> ex = [Example("Great phone!", label="1"), Example("great  phone!", label="0"),
     ...       Example("great phone", label="1"), Example("awful phone", label="0")]
     >>> inconsistent_labels(ex)[["kind", "labels", "changes", "jaccard"]].values.tolist()
-    [['exact', '0:1; 1:1', 1, nan], ['near', '0:1; 1:1', 1, 1.0]]
+    [['near', '1:2; 0:1', 1, 1.0], ['exact', '0:1; 1:1', 1, nan]]
     """
     from .leakage import near_duplicates
 
@@ -273,20 +273,20 @@ def inconsistent_labels(examples: Sequence[Example], *, split: str | None = None
         rows.append(("exact", examples[idx[0]].text, len(idx), len(cnt), _fmt_counts(cnt), maj,
                      mv / len(idx), len(idx) - mv, np.nan, " | ".join(ids[:_MAX_EXAMPLES])))
     if near:
-        labelled = [i for i, e in enumerate(examples) if e.label is not None]
-        sub = [examples[i] for i in labelled]
-        pairs = near_duplicates(sub, threshold=threshold, seed=seed)
-        pairs = pairs[~pairs["exact"]]
+        # one representative per normalised text: copies are compared once
+        keys = list(groups)
+        reps = [examples[groups[k][0]] for k in keys]
+        pairs = near_duplicates(reps, threshold=threshold, seed=seed)
         for r in pairs.itertuples(index=False):
-            a, b = labelled[int(r.index)], labelled[int(r.train_index)]
-            la, lb = str(examples[a].label), str(examples[b].label)
-            if la == lb:
+            ia, ib = groups[keys[int(r.index)]], groups[keys[int(r.train_index)]]
+            cnt = Counter(str(examples[i].label) for i in ia + ib)
+            if len(cnt) < 2:
                 continue
-            cnt = Counter([la, lb])
             maj, mv = _majority(cnt)
-            rows.append(("near", examples[a].text, 2, 2, _fmt_counts(cnt), maj, 0.5, 1,
-                         float(r.jaccard), " | ".join([example_id(examples[a], a, split),
-                                                       example_id(examples[b], b, split)])))
+            n = len(ia) + len(ib)
+            ids = [example_id(examples[i], i, split) for i in ia[:3] + ib[:3]]
+            rows.append(("near", examples[ia[0]].text, n, len(cnt), _fmt_counts(cnt), maj,
+                         mv / n, n - mv, float(r.jaccard), " | ".join(ids[:_MAX_EXAMPLES])))
     df = pd.DataFrame(rows, columns=LABEL_COLUMNS).astype({"jaccard": "float64"})
     return df.sort_values(["changes", "occurrences", "kind"], ascending=[False, False, True],
                           kind="mergesort").reset_index(drop=True)

@@ -186,23 +186,58 @@ def _candidates(keys_a: np.ndarray, keys_b: np.ndarray | None, ok_a: np.ndarray,
     return np.unique(np.concatenate(out), axis=0)
 
 
+def _unique(sets: list[frozenset]) -> tuple[list[frozenset], list[list[int]]]:
+    """Distinct sets and the positions holding each."""
+    pos: dict[frozenset, int] = {}
+    members: list[list[int]] = []
+    uniq: list[frozenset] = []
+    for i, x in enumerate(sets):
+        k = pos.setdefault(x, len(uniq))
+        if k == len(uniq):
+            uniq.append(x)
+            members.append([])
+        members[k].append(i)
+    return uniq, members
+
+
 def _near_pairs(sets_a: list[frozenset], sets_b: list[frozenset] | None, *, threshold: float,
                 num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs ``(i, j)`` with Jaccard >= threshold and their Jaccard values."""
-    both = sets_a + (sets_b or [])
+    """Pairs ``(i, j)`` with Jaccard >= threshold and their Jaccard values.
+
+    Identical shingle sets are hashed once (many copies of one text never make a
+    band bucket quadratic); the pairs are expanded to every copy at the end.
+    """
+    ua, ma = _unique(sets_a)
+    ub, mb = (ua, ma) if sets_b is None else _unique(sets_b)
+    both = ua if sets_b is None else ua + ub
     sig, ok = _signatures(both, num_perm, seed)
     b, r = lsh_bands(threshold, num_perm)
     keys = _band_keys(sig, b, r, seed)
-    na = len(sets_a)
+    na = len(ua)
     if sets_b is None:
         cand = _candidates(keys, None, ok, None)
     else:
         cand = _candidates(keys[:, :na], keys[:, na:], ok[:na], ok[na:])
-    other = sets_a if sets_b is None else sets_b
-    jac = np.fromiter((jaccard(sets_a[i], other[j]) for i, j in cand.tolist()),
+    jac = np.fromiter((jaccard(ua[i], ub[j]) for i, j in cand.tolist()),
                       dtype=np.float64, count=len(cand))
     keep = jac >= threshold - 1e-12
-    return cand[keep], jac[keep]
+    pairs: list[tuple[int, int]] = []
+    values: list[float] = []
+    for (i, j), v in zip(cand[keep].tolist(), jac[keep].tolist()):
+        for x in ma[i]:
+            for y in mb[j]:
+                pairs.append((min(x, y), max(x, y)) if sets_b is None else (x, y))
+                values.append(v)
+    if sets_b is None:          # copies of one set are pairs with Jaccard 1
+        for i, group in enumerate(ma):
+            if len(group) > 1 and ua[i]:
+                for k, x in enumerate(group):
+                    for y in group[k + 1:]:
+                        pairs.append((x, y))
+                        values.append(1.0)
+    if not pairs:
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float64)
+    return np.asarray(pairs, dtype=np.int64), np.asarray(values, dtype=np.float64)
 
 
 def exact_duplicates(train: Sequence[Example], test: Sequence[Example]) -> pd.DataFrame:
