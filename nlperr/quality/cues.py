@@ -53,6 +53,7 @@ CUE_COLUMNS = ["label", "word", "count", "n", "share", "prior", "z", "p_value", 
 def _units(examples: Sequence[Example], task: str, window: int, split: str
            ) -> tuple[list[set[str]], list[str], list[str]]:
     sets, labels, ids = [], [], []
+    memo: dict[str, list[str]] = {}
     for i, e in enumerate(examples):
         eid = example_id(e, i, split)
         if task == "classification":
@@ -65,7 +66,12 @@ def _units(examples: Sequence[Example], task: str, window: int, split: str
         if not e.spans:
             continue
         toks, starts, ends = token_bounds(e)
-        low = [words(t) for t in toks]
+        low = []
+        for t in toks:
+            w = memo.get(t)
+            if w is None:
+                w = memo[t] = words(t)
+            low.append(w)
         for s in e.spans:
             a, b = starts.get(s.start), ends.get(s.end)
             if a is None or b is None:
@@ -207,12 +213,12 @@ def cue_words(examples: Sequence[Example], *, task: str | None = None,
     for k in np.flatnonzero(show).tolist():
         need[(vocab[rows.at[k, "word"]], lab_code[rows.at[k, "label"]])].append(k)
     found: dict[tuple[int, int], list[str]] = defaultdict(list)
-    want_words = {w for w, _ in need}
-    for u, w in zip(ui.tolist(), wi.tolist()):
-        if w in want_words:
-            key = (w, int(y[u]))
-            if key in need and len(found[key]) < 3:
-                found[key].append(ids[u])
+    want = np.isin(wi, np.fromiter((w for w, _ in need), dtype=np.int64, count=len(need)))
+    yl = y.tolist()
+    for u, w in zip(ui[want].tolist(), wi[want].tolist()):
+        key = (w, yl[u])
+        if key in need and len(found[key]) < 3:
+            found[key].append(ids[u])
     ex_col = [""] * len(rows)
     for key, ks in need.items():
         for k in ks:
