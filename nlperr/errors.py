@@ -425,6 +425,9 @@ class Warnings(metaclass=_Catalogue):
     W950 = ("{what}: the predictions carry no model probabilities, so likely label issues "
             "are plain model-gold disagreements{ranked}, not confident-learning scores. "
             "Pass out-of-sample probabilities (see docs/quality.md) for scored issues.")
+    W951 = ("{what}: {count} gold span(s) do not start and end on token boundaries; each "
+            "was counted over the tokens it overlaps. Tokenize the data so that entities "
+            "cover whole tokens to silence this warning.")
     # (quality: add W950-W999 above this line)
 
     # --- drift (W1000-W1049) ---

@@ -209,3 +209,14 @@ def test_cue_options_are_checked():
         cue_words(ex, correction="holm")
     with pytest.raises(InputError, match="E950"):
         cue_words(ex, min_count=0)
+
+
+def test_unaligned_spans_warn_and_missing_tokens_are_not_o():
+    from nlperr.errors import NlperrWarning
+    ex = [Example("I saw Paris, then", spans=(Span(6, 11, "LOC"),)),   # token "Paris,"
+          Example("Paris, then", spans=()),
+          Example("Paris, then", missing=((0, 6),))]
+    with pytest.warns(NlperrWarning, match="W951"):
+        df = inconsistent_mentions(ex)
+    row = df.set_index("surface").loc["Paris"]
+    assert (row["annotated"], row["unannotated"], row["partial"]) == (1, 1, 1)

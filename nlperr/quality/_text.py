@@ -7,6 +7,7 @@ cue words, vocabulary): maximal runs of ``\\w`` characters of the normalised tex
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -59,15 +60,28 @@ def task_of(examples: Sequence[Example]) -> str:
     return "ner"
 
 
-def token_bounds(ex: Example) -> tuple[list[str], dict[int, int], dict[int, int]]:
-    """Token texts, char start -> token index and char end -> token index + 1
-    (whitespace tokens when the example has none)."""
+def token_bounds(ex: Example) -> tuple[list[str], list[int], list[int]]:
+    """Token texts, start offsets and end offsets (whitespace tokens when the example
+    has none)."""
     toks = ex.tokens
     if toks is None:
         from ..data.example import whitespace_tokenize
         toks = whitespace_tokenize(ex.text)
-    starts, ends = {}, {}
-    for i, t in enumerate(toks):
-        starts[t.start] = i
-        ends[t.end] = i + 1
-    return [t.text for t in toks], starts, ends
+    return [t.text for t in toks], [t.start for t in toks], [t.end for t in toks]
+
+
+def token_range(starts: list[int], ends: list[int], start: int, end: int
+                ) -> tuple[int, int, bool]:
+    """Tokens ``[a, b)`` that the character range ``[start, end)`` overlaps, and whether
+    the range starts and ends on those tokens' boundaries (``a == b``: none overlaps).
+
+    >>> token_range([0, 4, 8], [3, 7, 11], 4, 7)
+    (1, 2, True)
+    >>> token_range([0, 4, 8], [3, 7, 11], 5, 9)
+    (1, 3, False)
+    """
+    a = bisect.bisect_right(ends, start)
+    b = bisect.bisect_left(starts, end)
+    if a >= b:
+        return a, a, False
+    return a, b, starts[a] == start and ends[b - 1] == end

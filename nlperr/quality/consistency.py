@@ -26,6 +26,11 @@ Classification (:func:`inconsistent_labels`)
 
 Locations are example ids (CoNLL: ``file:line`` of the sentence's first line) with
 ``#token`` appended for NER occurrences (0-based token index).
+
+A gold span is mapped to the tokens it overlaps (whitespace tokens for examples
+without tokens); spans that do not start and end on token boundaries are
+counted over those tokens, with warning W951.  Tokens in an unannotated
+(``Example.missing``, tag ``-``) range are never counted as ``O``.
 """
 
 from __future__ import annotations
@@ -37,7 +42,9 @@ import numpy as np
 import pandas as pd
 
 from ..data import Example
-from ._text import example_id, normalize_text, token_bounds as _token_bounds, token_texts
+from ..errors import Warnings, warn
+from ._text import (example_id, normalize_text, token_bounds as _token_bounds, token_range,
+                    token_texts)
 
 __all__ = ["inconsistent_mentions", "inconsistent_tags", "inconsistent_labels"]
 
@@ -94,15 +101,20 @@ def inconsistent_mentions(examples: Sequence[Example], *, split: str | None = No
     surface_text: dict[tuple, str] = {}
     exact: set[tuple[int, int, int]] = set()
     contexts: dict[tuple, set[tuple[str, str]]] = defaultdict(set)
+    unaligned = 0
     for i, e in enumerate(examples):
-        if not e.spans:
+        if not e.spans and not e.missing:
             info.append((token_texts(e), None))
             continue
         words, starts, ends = _token_bounds(e)
         covered = bytearray(len(words))
-        for s in e.spans:
-            a, b = starts.get(s.start), ends.get(s.end)
-            if a is None or b is None or b <= a:
+        for ms, me in e.missing:        # unannotated ('-') tokens are never "O"
+            a, b, _ = token_range(starts, ends, ms, me)
+            covered[a:b] = b"\x01" * (b - a)
+        for s in e.spans or ():
+            a, b, ok = token_range(starts, ends, s.start, s.end)
+            unaligned += not ok
+            if b <= a:
                 continue
             key = tuple(words[a:b])
             labels[key][s.label] += 1
@@ -113,6 +125,8 @@ def inconsistent_mentions(examples: Sequence[Example], *, split: str | None = No
             exact.add((i, a, b))
             covered[a:b] = b"\x01" * (b - a)
         info.append((words, covered))
+    if unaligned:
+        warn(Warnings.W951.format(count=unaligned, what="inconsistent_mentions"))
     if not labels:
         return pd.DataFrame(columns=MENTION_COLUMNS)
     by_first: dict[str, set[int]] = defaultdict(set)
@@ -176,6 +190,7 @@ def inconsistent_tags(examples: Sequence[Example], *, split: str | None = None,
     split = split or "data"
     # only a token text that carries an entity tag somewhere can be tagged inconsistently
     per_ex = []
+    unaligned = 0
     entity_words: set[str] = set()
     for e in examples:
         t = None
@@ -183,8 +198,9 @@ def inconsistent_tags(examples: Sequence[Example], *, split: str | None = None,
             words, starts, ends = _token_bounds(e)
             t = ["O"] * len(words)
             for s in e.spans:
-                a, b = starts.get(s.start), ends.get(s.end)
-                if a is None or b is None or b <= a:
+                a, b, ok = token_range(starts, ends, s.start, s.end)
+                unaligned += not ok
+                if b <= a:
                     continue
                 t[a] = "B-" + s.label
                 for k in range(a + 1, b):
@@ -194,6 +210,8 @@ def inconsistent_tags(examples: Sequence[Example], *, split: str | None = None,
         per_ex.append((words, t))
         if t is not None:
             entity_words.update(w for w, x in zip(words, t) if x != "O")
+    if unaligned:
+        warn(Warnings.W951.format(count=unaligned, what="inconsistent_tags"))
     ctx, tok, tags, locs = [], [], [], []
     for i, (e, (words, t)) in enumerate(zip(examples, per_ex)):
         hits = [p for p, w in enumerate(words) if w in entity_words]

@@ -37,9 +37,9 @@ import pandas as pd
 
 from ..analysis import benjamini_hochberg, log_odds_dirichlet
 from ..data import Example
-from ..errors import Errors, InputError
+from ..errors import Errors, InputError, Warnings, warn
 from ..stats import normal_sf, proportion_z
-from ._text import example_id, task_of, token_bounds, words
+from ._text import example_id, task_of, token_bounds, token_range, words
 
 __all__ = ["cue_words", "PRIORS", "CORRECTIONS"]
 
@@ -54,6 +54,7 @@ def _units(examples: Sequence[Example], task: str, window: int, split: str
            ) -> tuple[list[set[str]], list[str], list[str]]:
     sets, labels, ids = [], [], []
     memo: dict[str, list[str]] = {}
+    unaligned = 0
     for i, e in enumerate(examples):
         eid = example_id(e, i, split)
         if task == "classification":
@@ -73,8 +74,9 @@ def _units(examples: Sequence[Example], task: str, window: int, split: str
                 w = memo[t] = words(t)
             low.append(w)
         for s in e.spans:
-            a, b = starts.get(s.start), ends.get(s.end)
-            if a is None or b is None:
+            a, b, ok = token_range(starts, ends, s.start, s.end)
+            unaligned += not ok
+            if b <= a:
                 continue
             ws = set()
             for t in low[max(0, a - window):a] + low[b:b + window]:
@@ -82,6 +84,8 @@ def _units(examples: Sequence[Example], task: str, window: int, split: str
             sets.append(ws)
             labels.append(s.label)
             ids.append(f"{eid}#{a}")
+    if unaligned:
+        warn(Warnings.W951.format(count=unaligned, what="cue_words"))
     return sets, labels, ids
 
 
