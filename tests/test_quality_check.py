@@ -181,3 +181,21 @@ def test_cli_label_issues_conll_without_scores(shared_data, tmp_path, capsys):
     df = pd.read_csv(out / "label_issues.csv")
     assert set(df["kind"]) == {"spurious"}
     assert len(df) == sum(1 for g in gold if g.spans)
+
+
+def test_cli_data_check_classification_csv(shared_data, tmp_path):
+    import csv
+    from nlperr.cli import main
+    ex = sentiment(shared_data, ("yelp_labelled.txt",))
+    for name, part in (("train", ex[:700]), ("test", ex[700:] + ex[:5])):
+        with open(tmp_path / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["text", "label"])
+            w.writerows([e.text, e.label] for e in part)
+    out = tmp_path / "out"
+    assert main(["data", "check", "--train", str(tmp_path / "train.csv"), "--test",
+                 str(tmp_path / "test.csv"), "--out", str(out)]) == 0
+    s = json.loads((out / "summary.json").read_text())
+    assert s["task"] == "classification" and s["duplicates"]["exact"] >= 5
+    cues = pd.read_csv(out / "cue_words.csv")
+    assert {"label", "word", "z", "q_value", "significant"} <= set(cues.columns)

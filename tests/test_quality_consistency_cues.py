@@ -220,3 +220,38 @@ def test_unaligned_spans_warn_and_missing_tokens_are_not_o():
         df = inconsistent_mentions(ex)
     row = df.set_index("surface").loc["Paris"]
     assert (row["annotated"], row["unannotated"], row["partial"]) == (1, 1, 1)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def _corpus(draw):
+    out = []
+    for _ in range(draw(st.integers(1, 8))):
+        words = draw(st.lists(st.sampled_from(["A", "B", "C", "d"]), min_size=1, max_size=7))
+        tags, k = [], 0
+        while k < len(words):
+            if draw(st.booleans()):
+                n = draw(st.integers(1, min(2, len(words) - k)))
+                lab = draw(st.sampled_from(["X", "Y"]))
+                tags += ["B-" + lab] + ["I-" + lab] * (n - 1)
+                k += n
+            else:
+                tags.append("O")
+                k += 1
+        out.append(Example.from_tokens(words, tags))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(_corpus())
+def test_mentions_equal_independent_count_on_random_corpora(ex):
+    df = inconsistent_mentions(ex)
+    exp = _independent_string_labels(ex)
+    assert {tuple(s.split(" ")) for s in df["surface"]} == set(exp)
+    for r in df.itertuples(index=False):
+        c = exp[tuple(r.surface.split(" "))]
+        assert r.changes == sum(c.values()) - max(c.values())
+        assert r.unannotated == c.get("O", 0)
