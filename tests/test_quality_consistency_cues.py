@@ -47,6 +47,11 @@ def test_tag_contexts():
     df = inconsistent_tags(ex)
     assert df[["context", "tags", "changes"]].values.tolist() == [
         ["at [Apple] today", "B-ORG:2; O:1", 1]]
+    wide = inconsistent_tags(ex, window=2)
+    assert wide["context"].tolist() == ["<s> at [Apple] today </s>"]
+    assert inconsistent_tags(ex, window=0)["context"].tolist() == ["[Apple]"]
+    with pytest.raises(InputError, match="E950"):
+        inconsistent_tags(ex, window=-1)
 
 
 def _independent_string_labels(examples):

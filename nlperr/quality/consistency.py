@@ -13,8 +13,8 @@ NER, per surface string (:func:`inconsistent_mentions`)
     frequent label: how many places would change if all followed the majority.
 
 NER, per token context (:func:`inconsistent_tags`)
-    Every token with its left and right neighbour (sentence edges are ``<s>`` /
-    ``</s>``) is a context; a context whose occurrences carry two or more distinct
+    Every token with its ``window`` (default 1) left and right neighbours (sentence
+    edges are ``<s>`` / ``</s>``) is a context; a context whose occurrences carry two or more distinct
     IOB2 tags (from the token-aligned gold spans) is inconsistent; ``changes`` as
     above.  Only tokens whose text carries an entity tag somewhere are looked at
     (a context tagged ``O`` everywhere cannot disagree).
@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Example
-from ..errors import Warnings, warn
+from ..errors import Errors, InputError, Warnings, warn
 from ._text import (example_id, normalize_text, token_bounds as _token_bounds, token_range,
                     token_texts)
 
@@ -176,8 +176,9 @@ def inconsistent_mentions(examples: Sequence[Example], *, split: str | None = No
 
 
 def inconsistent_tags(examples: Sequence[Example], *, split: str | None = None,
-                      min_occurrences: int = 2) -> pd.DataFrame:
-    """Token contexts (left, token, right) tagged inconsistently (module docs).
+                      window: int = 1, min_occurrences: int = 2) -> pd.DataFrame:
+    """Token contexts (``window`` tokens left, the token, ``window`` right) tagged
+    inconsistently (module docs).
 
     Returns
     -------
@@ -188,6 +189,9 @@ def inconsistent_tags(examples: Sequence[Example], *, split: str | None = None,
         first.
     """
     split = split or "data"
+    if not isinstance(window, int) or isinstance(window, bool) or window < 0:
+        raise InputError(Errors.E950.format(name="window", expected="an integer >= 0",
+                                            value=window))
     # only a token text that carries an entity tag somewhere can be tagged inconsistently
     per_ex = []
     unaligned = 0
@@ -218,11 +222,11 @@ def inconsistent_tags(examples: Sequence[Example], *, split: str | None = None,
         if not hits:
             continue
         eid = example_id(e, i, split)
-        n = len(words)
+        padded = ["<s>"] * window + words + ["</s>"] * window
         for p in hits:
-            left = words[p - 1] if p > 0 else "<s>"
-            right = words[p + 1] if p + 1 < n else "</s>"
-            ctx.append(f"{left} [{words[p]}] {right}")
+            left = " ".join(padded[p:p + window])
+            right = " ".join(padded[p + window + 1:p + 2 * window + 1])
+            ctx.append(f"{left} [{words[p]}] {right}".strip())
             tok.append(words[p])
             tags.append("O" if t is None else t[p])
             locs.append(f"{eid}#{p}")
