@@ -122,8 +122,9 @@ def bench_cli() -> None:
                 t = time.perf_counter()
                 subprocess.run(c, check=True, env=env, capture_output=True)
                 acc.append(time.perf_counter() - t)
+        runs = ", ".join(f"{x:.2f}" for x in times)
         print(f"nlperr data check, train {ntr:,} tokens + test {nte:,} tokens, one core: best "
-              f"{min(times):.2f} s of 3 (all: {', '.join(f'{x:.2f}' for x in times)}); goal <= 10 s")
+              f"{min(times):.2f} s of 3 (all: {runs}); goal <= 10 s")
         print(f"  reference (start-up + reading both files): best {min(rtimes):.2f} s -> the whole "
               f"check is {min(times) / min(rtimes):.2f}x the time of just reading the data")
         import json

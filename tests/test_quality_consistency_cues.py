@@ -35,7 +35,8 @@ def test_mentions_count_types_o_and_partial():
 
 
 def test_consistent_strings_are_not_listed():
-    ex = [Example.from_tokens(["Ann"], ["B-PER"]), Example.from_tokens(["Ann", "x"], ["B-PER", "O"])]
+    ex = [Example.from_tokens(["Ann"], ["B-PER"]),
+          Example.from_tokens(["Ann", "x"], ["B-PER", "O"])]
     assert len(inconsistent_mentions(ex)) == 0
     assert len(inconsistent_tags(ex)) == 0
 

@@ -7,16 +7,17 @@ NER, per surface string (:func:`inconsistent_mentions`)
     *partial* (it overlaps a gold span with other boundaries: counted, not
     judged).  ``unannotated_same_context`` counts the unannotated occurrences whose
     left and right neighbour tokens equal those of an annotated occurrence (the
-    same context: the strongest sign of a missed annotation).  A string is inconsistent when its annotations and unannotated
-    occurrences carry two or more distinct labels (``O`` counts as a label).
+    same context: the strongest sign of a missed annotation).  A string is
+    inconsistent when its annotations and unannotated occurrences carry two or
+    more distinct labels (``O`` counts as a label).
     ``changes`` = annotations + unannotated occurrences - the count of the most
     frequent label: how many places would change if all followed the majority.
 
 NER, per token context (:func:`inconsistent_tags`)
-    Every token with its ``window`` (default 1) left and right neighbours (sentence
-    edges are ``<s>`` / ``</s>``) is a context; a context whose occurrences carry two or more distinct
-    IOB2 tags (from the token-aligned gold spans) is inconsistent; ``changes`` as
-    above.  Only tokens whose text carries an entity tag somewhere are looked at
+    Every token with its ``window`` (default 1) left and right neighbours
+    (sentence edges are ``<s>`` / ``</s>``) is a context; a context whose
+    occurrences carry two or more distinct IOB2 tags (from the token-aligned gold
+    spans) is inconsistent; ``changes`` as above.  Only tokens whose text carries an entity tag somewhere are looked at
     (a context tagged ``O`` everywhere cannot disagree).
 
 Classification (:func:`inconsistent_labels`)
@@ -50,7 +51,8 @@ __all__ = ["inconsistent_mentions", "inconsistent_tags", "inconsistent_labels"]
 
 #: Columns of :func:`inconsistent_mentions`.
 MENTION_COLUMNS = ["surface", "n_tokens", "occurrences", "annotated", "unannotated",
-                   "unannotated_same_context", "partial", "n_labels", "labels", "majority", "majority_share", "changes", "examples"]
+                   "unannotated_same_context", "partial", "n_labels", "labels", "majority",
+                   "majority_share", "changes", "examples"]
 #: Columns of :func:`inconsistent_tags`.
 TAG_COLUMNS = ["context", "token", "occurrences", "n_tags", "tags", "majority",
                "majority_share", "changes", "examples"]
@@ -78,8 +80,8 @@ def inconsistent_mentions(examples: Sequence[Example], *, split: str | None = No
     -------
     DataFrame
         ``surface``, ``n_tokens``, ``occurrences`` (annotated + unannotated + partial),
-        ``annotated``, ``unannotated``, ``unannotated_same_context``, ``partial``, ``n_labels`` (distinct labels,
-        ``O`` included), ``labels`` (``"person:5; O:2"``), ``majority``,
+        ``annotated``, ``unannotated``, ``unannotated_same_context``, ``partial``,
+        ``n_labels`` (distinct labels, ``O`` included), ``labels`` (``"person:5; O:2"``), ``majority``,
         ``majority_share`` (of annotated + unannotated), ``changes``, ``examples``
         (locations of up to five minority occurrences, ``" | "``-joined).
 
@@ -168,8 +170,8 @@ def inconsistent_mentions(examples: Sequence[Example], *, split: str | None = No
         minority = [loc for lab in sorted(full, key=lambda k: (full[k], k)) if lab != maj
                     for loc in where[key][lab]][:_MAX_EXAMPLES]
         rows.append((surface_text[key], len(key), total + partial[key], sum(c.values()),
-                     unann[key], same_ctx[key], partial[key], len(full), _fmt_counts(full), maj, mv / total,
-                     total - mv, " | ".join(minority)))
+                     unann[key], same_ctx[key], partial[key], len(full), _fmt_counts(full),
+                     maj, mv / total, total - mv, " | ".join(minority)))
     df = pd.DataFrame(rows, columns=MENTION_COLUMNS)
     return df.sort_values(["changes", "occurrences", "surface"], ascending=[False, False, True],
                           kind="mergesort").reset_index(drop=True)
