@@ -178,3 +178,16 @@ def test_saved_and_loaded(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         find_label_issues(g, p)   # with probabilities: no warning
+
+
+def test_candidates_are_flagged_or_disagreeing_labels():
+    g = [Example("a", label="x"), Example("b", label="x"), Example("c", label="y"),
+         Example("d", label="y")]
+    probs = [{"x": 0.9, "y": 0.1}, {"x": 0.45, "y": 0.55}, {"x": 0.2, "y": 0.8},
+             {"x": 0.3, "y": 0.7}]
+    no_label = [Example(e.text, probs=p) for e, p in zip(g, probs)]
+    issues, info = label_issues(g, no_label)
+    # "b": most probable label y differs from the gold x (not flagged: P[b, y] = 0.55 is
+    # below t_y = 0.75, the mean of P[., y] over gold y)
+    assert issues["text"].tolist() == ["b"] and not issues["flagged"].iloc[0]
+    assert info["thresholds"] == {"x": pytest.approx(0.675), "y": pytest.approx(0.75)}

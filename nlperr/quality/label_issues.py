@@ -11,7 +11,9 @@ counted as label ``j* = argmax {P[i, j] : P[i, j] >= t_j}`` (no ``j*`` when no
 label reaches its threshold); the counts ``C[y, j*]`` are the *confident joint*
 (table ``confident_joint``).  An example is ``flagged`` when ``j* != y_i`` (it
 lies off the diagonal).  ``score = 1 - P[i, y_i]`` (one minus the
-self-confidence); issues are ranked flagged first, then by ``score``.
+self-confidence); issues are ranked flagged first, then by ``score``.  The
+table lists the flagged examples and every example whose predicted label (the
+prediction's ``label``, else its most probable label) differs from the gold.
 
 NER, span level.  Gold and predicted spans are matched by the error taxonomy
 of :func:`nlperr.analysis.entity_errors`; every disagreement is a candidate:
@@ -199,8 +201,11 @@ def _cls_issues(gold: list[Example], pred: list[Example]) -> tuple[pd.DataFrame,
         "threshold": t[suggested],
         "flagged": flagged,
     })
-    df = df[(df["flagged"]) | (np.asarray([pred[i].label for i in idx], dtype=object)
-                               != np.asarray(y_names, dtype=object))]
+    # the model's label: the prediction's label, else the most probable one
+    argmax = P.argmax(axis=1).tolist()
+    model = np.asarray([str(pred[i].label) if pred[i].label is not None else labels[argmax[r]]
+                        for r, i in enumerate(idx)], dtype=object)
+    df = df[df["flagged"].to_numpy() | (model != np.asarray(y_names, dtype=object))]
     df = df.sort_values(["flagged", "score", "example"], ascending=[False, False, True],
                         kind="mergesort").reset_index(drop=True)
     df.insert(0, "rank", np.arange(1, len(df) + 1, dtype=np.int64))
