@@ -67,7 +67,10 @@ def token_bounds(ex: Example) -> tuple[list[str], list[int], list[int]]:
     if toks is None:
         from ..data.example import whitespace_tokenize
         toks = whitespace_tokenize(ex.text)
-    return [t.text for t in toks], [t.start for t in toks], [t.end for t in toks]
+    if not toks:
+        return [], [], []
+    words, starts, ends = zip(*toks)            # Token is (text, start, end)
+    return list(words), list(starts), list(ends)
 
 
 def token_range(starts: list[int], ends: list[int], start: int, end: int

@@ -36,6 +36,7 @@ vs unseen entities uses exactly these groups.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -118,23 +119,17 @@ def lsh_bands(threshold: float, num_perm: int, *, target: float = 0.98) -> tuple
 
 def _signatures(sets: list[frozenset], num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures ``(num_perm, n)`` (uint32) and which sets are non-empty."""
-    vocab: dict[str, int] = {}
-    ids: list[int] = []
-    lens = np.zeros(len(sets), dtype=np.int64)
-    for i, s in enumerate(sets):
-        lens[i] = len(s)
-        ids.extend(vocab.setdefault(x, len(vocab)) for x in s)
+    lens = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
     nonempty = lens > 0
     sig = np.full((num_perm, len(sets)), np.iinfo(np.uint32).max, dtype=np.uint32)
-    if not ids:
+    if not lens.sum():
         return sig, nonempty
     # a shingle's hash values depend on its rank in the sorted vocabulary, not on the
     # order of set iteration (which changes with PYTHONHASHSEED): same seed, same result
-    words_ = list(vocab)
-    rank = np.empty(len(words_), dtype=np.int64)
-    rank[np.asarray(sorted(range(len(words_)), key=words_.__getitem__), dtype=np.int64)] = \
-        np.arange(len(words_))
-    flat = rank[np.asarray(ids, dtype=np.int64)]
+    shingle = np.fromiter(itertools.chain.from_iterable(sets), dtype=object,
+                          count=int(lens.sum()))
+    vocab, flat = np.unique(shingle, return_inverse=True)
+    flat = flat.astype(np.int64).ravel()
     offsets = np.concatenate([[0], np.cumsum(lens)[:-1]])[nonempty]
     rng = np.random.default_rng(seed)
     chunk = max(1, min(num_perm, (1 << 24) // max(len(flat), 1)))
