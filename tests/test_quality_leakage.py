@@ -17,6 +17,7 @@ from nlperr.errors import InputError
 from nlperr.quality import (entity_overlap, exact_duplicates, jaccard, lsh_bands, near_duplicates,
                             shingles)
 from nlperr.quality._text import normalize_text
+from nlperr.quality.leakage import RECALL_TARGET
 
 
 def _brute_pairs(a, b, threshold, ngram=1):
@@ -64,10 +65,10 @@ def test_lsh_bands_reach_the_target_at_the_threshold():
     for t in (0.5, 0.6, 0.8, 0.9):
         b, r = lsh_bands(t, 128)
         assert b * r <= 128
-        assert 1 - (1 - t ** r) ** b >= 0.98
+        assert 1 - (1 - t ** r) ** b >= RECALL_TARGET
         if r < 128 and 128 // (r + 1) >= 1:   # one more row per band would miss the target
             b2 = 128 // (r + 1)
-            assert 1 - (1 - t ** (r + 1)) ** b2 < 0.98
+            assert 1 - (1 - t ** (r + 1)) ** b2 < RECALL_TARGET
 
 
 @pytest.mark.parametrize("bad", [0, -0.1, 1.5, "0.5", True])
