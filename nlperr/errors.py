@@ -351,6 +351,16 @@ class Errors(metaclass=_Catalogue):
     # (training: add E900-E949 above this line)
 
     # --- data quality (E950-E999) ---------------------------------------------
+    E950 = ("{name} must be {expected}, got {value!r}. Pass a valid value.")
+    E951 = ("{where}: the {split} data holds no {what}: {task} checks need {needed}. Pass "
+            "the right file, or the right task (task=... / --task ner|classification).")
+    E952 = ("{where}: {count} of {total} predictions have class probabilities; confident "
+            "learning needs them for every example (or for none, to rank plain "
+            "disagreements). First without: {first!r}. Predict all examples with the same "
+            "model.")
+    E953 = ("{where}: the probabilities of example {id!r} have no entry for its gold label "
+            "{label!r} (keys: {keys}). Give probabilities over every label of the gold data.")
+    E954 = ("{where}: the {split} data is empty. Pass a file holding examples.")
     # (quality: add E950-E999 above this line)
 
     # --- drift (E1000-E1049) ---------------------------------------------
@@ -461,6 +471,12 @@ class Warnings(metaclass=_Catalogue):
     # (training: add W900-W949 above this line)
 
     # --- data quality (W950-W999) ---
+    W950 = ("{what}: the predictions carry no model probabilities, so likely label issues "
+            "are plain model-gold disagreements{ranked}, not confident-learning scores. "
+            "Pass out-of-sample probabilities (see docs/quality.md) for scored issues.")
+    W951 = ("{what}: {count} gold span(s) do not start and end on token boundaries; each "
+            "was counted over the tokens it overlaps. Tokenize the data so that entities "
+            "cover whole tokens to silence this warning.")
     # (quality: add W950-W999 above this line)
 
     # --- drift (W1000-W1049) ---

@@ -212,6 +212,8 @@ _KINDS: dict[str, str] = {
     # training:
 
     # quality:
+    "data_quality": "nlperr.quality.check:DataQualityResult",
+    "label_issues": "nlperr.quality.check:LabelIssuesResult",
 
     # drift:
 

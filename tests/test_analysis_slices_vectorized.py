@@ -98,7 +98,8 @@ def random_corpus(seed: int, n: int = 300):
 
 BUILTIN_NER = ["entity_length_tokens", "entity_length_chars", "capitalization", "position",
                "shape", "sentence_length", "entity_density", "negation", "contrast",
-               "seen_in_train", "train_frequency", "label_consistency", "oov_share"]
+               "seen_in_train", "train_overlap", "train_frequency", "label_consistency",
+               "oov_share"]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -59,8 +59,9 @@ def test_default_slices_are_documented_and_fixed():
 
     ner = default_slices("ner")
     assert len(ner) == 9 and "led" not in ner
-    assert default_slices("ner", train=True)[-4:] == ["seen_in_train", "train_frequency",
-                                                      "label_consistency", "oov_share"]
+    assert default_slices("ner", train=True)[-5:] == ["seen_in_train", "train_frequency",
+                                                      "label_consistency", "oov_share",
+                                                      "train_overlap"]
     # the OCR attributes are built in (usable by name) without importing nlperr.ocr
     code = ("import sys, nlperr.analysis.slices as s; "
             "print('led' in s._REGISTRY, 'nlperr.ocr' in sys.modules)")

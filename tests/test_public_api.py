@@ -29,13 +29,28 @@ def test_every_public_name_resolves():
 def test_import_is_light():
     code = (
         "import sys, nlperr, nlperr.io, nlperr.engine, nlperr.adapters, nlperr.cli,"
-        " nlperr.analysis, nlperr.suites, nlperr.perturb, nlperr.ocr, nlperr.stats;"
+        " nlperr.analysis, nlperr.suites, nlperr.perturb, nlperr.ocr, nlperr.quality, nlperr.stats;"
         "heavy = [m for m in ('torch', 'transformers', 'spacy', 'datasets', 'tensorflow')"
         " if m in sys.modules];"
         "print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"heavy modules imported: {out.stdout}"
+
+
+QUALITY = {
+    "DataQualityResult", "LabelIssuesResult", "check_data", "cue_words", "entity_overlap",
+    "exact_duplicates", "find_label_issues", "inconsistent_labels", "inconsistent_mentions",
+    "inconsistent_tags", "jaccard", "label_issues", "lsh_bands", "near_duplicates", "shingles",
+    "split_mismatch",
+}
+
+
+def test_quality_namespace_is_pinned():
+    import nlperr.quality
+
+    assert set(nlperr.quality.__all__) == QUALITY
+    assert all(getattr(nlperr.quality, n) is not None for n in QUALITY)
 
 
 def test_bare_import_does_not_load_pandas():

@@ -76,7 +76,8 @@ from .matching import CATEGORIES, Taxonomy, taxonomy
 
 __all__ = ["register_slice", "unregister_slice", "slice_attributes", "slice_table",
            "worst_slices", "SliceContext", "TrainStats", "train_stats", "span_meta", "NA",
-           "DEFAULT_SLICES", "DEFAULT_TRAIN_SLICES", "default_slices", "LED_BINS", "NOISE_BINS"]
+           "DEFAULT_SLICES", "DEFAULT_TRAIN_SLICES", "default_slices", "LED_BINS", "NOISE_BINS",
+           "entity_overlap_group", "OVERLAP_GROUPS"]
 
 NA = "n/a"
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -205,6 +206,32 @@ class TrainStats:
 
     vocab: Counter = field(default_factory=Counter)              # lower-cased words
     entity_labels: dict[str, Counter] = field(default_factory=dict)  # surface -> label counts
+    #: exact (case-sensitive) mention text -> label counts; see :func:`entity_overlap_group`
+    mentions: dict[str, Counter] = field(default_factory=dict)
+
+
+#: The groups of :func:`entity_overlap_group`, in reporting order.
+OVERLAP_GROUPS = ("seen", "seen_other_type", "unseen")
+
+
+def entity_overlap_group(text: str, label: str, mentions: dict[str, Counter]) -> str:
+    """Whether a mention was seen in training: the one definition behind the
+    ``train_overlap`` slice attribute and :func:`nlperr.quality.entity_overlap`.
+
+    ``"seen"`` when the exact mention text (``example.text[start:end]``,
+    case-sensitive, no normalisation) is a training mention with the same label;
+    ``"seen_other_type"`` when it is a training mention only with other labels;
+    ``"unseen"`` otherwise.  *mentions* is :attr:`TrainStats.mentions`.
+
+    >>> m = {"Paris": Counter({"LOC": 2}), "Ford": Counter({"PER": 1})}
+    >>> [entity_overlap_group(t, l, m) for t, l in [("Paris", "LOC"), ("Ford", "ORG"),
+    ...                                               ("paris", "LOC")]]
+    ['seen', 'seen_other_type', 'unseen']
+    """
+    c = mentions.get(text)
+    if not c:
+        return "unseen"
+    return "seen" if c.get(label, 0) > 0 else "seen_other_type"
 
 
 def _words(text: str) -> list[str]:
@@ -215,11 +242,15 @@ def train_stats(train: Sequence[Example]) -> TrainStats:
     """Word and entity-surface statistics of training examples."""
     st = TrainStats()
     ents: dict[str, Counter] = defaultdict(Counter)
+    exact: dict[str, Counter] = defaultdict(Counter)
     for e in train:
         st.vocab.update(_words(e.text))
         for s in e.spans or ():
-            ents[e.text[s.start:s.end].lower()][s.label] += 1
+            t = e.text[s.start:s.end]
+            ents[t.lower()][s.label] += 1
+            exact[t][s.label] += 1
     st.entity_labels = dict(ents)
+    st.mentions = dict(exact)
     return st
 
 
@@ -288,6 +319,10 @@ def _position(ex, sp):
 
 def _seen(ex, sp, ctx):
     return "seen" if ex.text[sp.start:sp.end].lower() in ctx.train.entity_labels else "unseen"
+
+
+def _train_overlap(ex, sp, ctx):
+    return entity_overlap_group(ex.text[sp.start:sp.end], sp.label, ctx.train.mentions)
 
 
 def _train_freq(ex, sp, ctx):
@@ -411,7 +446,8 @@ DEFAULT_SLICES = {
     "classification": ("length", "negation", "contrast", "confidence"),
 }
 DEFAULT_TRAIN_SLICES = {
-    "ner": ("seen_in_train", "train_frequency", "label_consistency", "oov_share"),
+    "ner": ("seen_in_train", "train_frequency", "label_consistency", "oov_share",
+            "train_overlap"),
     "classification": ("oov_ratio",),
 }
 
@@ -436,6 +472,8 @@ def _register_builtins() -> None:
     r("capitalization", _caps, description="all_upper / title / lower / mixed / no_letters")
     r("position", _position, description="entity position in the sentence")
     r("seen_in_train", _seen, needs_train=True, description="entity surface seen in train")
+    r("train_overlap", _train_overlap, needs_train=True,
+      description="exact mention text and type in train: seen / seen_other_type / unseen")
     r("train_frequency", _train_freq, needs_train=True,
       description="times the surface is an entity in train")
     r("label_consistency", _consistency, needs_train=True,
@@ -823,6 +861,19 @@ def _v_seen(d: _SliceData):
     return _per_string(d, lambda s: "seen" if s.lower() in el else "unseen")
 
 
+def _v_train_overlap(d: _SliceData):
+    mentions = d.ctx.train.mentions
+    uniq, gs, ps = d.strings
+    labels = d.flat.labels
+    L = len(labels)
+    keys = np.concatenate([gs * L + d.flat.gold.label, ps * L + d.flat.pred.label])
+    ukeys, inv = np.unique(keys, return_inverse=True)
+    vals = [entity_overlap_group(uniq[k // L], labels[k % L], mentions) for k in ukeys.tolist()]
+    names, m, _ = _codes_of(vals, np.arange(len(vals)), np.zeros(0, dtype=np.int64))
+    codes = m[inv]
+    return names, codes[:len(gs)], codes[len(gs):]
+
+
 _FREQ_EDGES = [(0, "0"), (1, "1"), (5, "2-5"), (float("inf"), "6+")]
 
 
@@ -935,6 +986,7 @@ def _v_contrast(d: _SliceData):
 _VECTORIZED = {
     "entity_length_tokens": _v_len_tokens, "entity_length_chars": _v_len_chars,
     "capitalization": _v_caps, "position": _v_position, "seen_in_train": _v_seen,
+    "train_overlap": _v_train_overlap,
     "train_frequency": _v_train_freq, "label_consistency": _v_consistency,
     "oov_share": _v_oov_share, "shape": _v_shape, "sentence_length": _v_sent_len,
     "entity_density": _v_density, "negation": _v_negation, "contrast": _v_contrast,

@@ -1,0 +1,25 @@
+"""Data quality: checks of the data itself, before (or beside) any model's errors.
+
+Annotation consistency (:mod:`~nlperr.quality.consistency`), likely label errors
+from out-of-sample predictions (:mod:`~nlperr.quality.label_issues`: confident
+learning, own implementation), leakage between splits (:mod:`~nlperr.quality.leakage`:
+exact and MinHash/LSH near-duplicates, seen / unseen entities), split mismatch
+(:mod:`~nlperr.quality.splits`) and spurious cue words (:mod:`~nlperr.quality.cues`);
+:func:`check_data` runs them all (:mod:`~nlperr.quality.check`).  ``nlperr.data``
+stays the data model; this room only reads examples.  See ``docs/quality.md``.
+"""
+
+from .check import DataQualityResult, LabelIssuesResult, check_data, find_label_issues
+from .consistency import inconsistent_labels, inconsistent_mentions, inconsistent_tags
+from .cues import cue_words
+from .label_issues import label_issues
+from .leakage import (entity_overlap, exact_duplicates, jaccard, lsh_bands, near_duplicates,
+                      shingles)
+from .splits import split_mismatch
+
+__all__ = [
+    "DataQualityResult", "LabelIssuesResult", "check_data", "cue_words", "entity_overlap",
+    "exact_duplicates", "find_label_issues", "inconsistent_labels", "inconsistent_mentions",
+    "inconsistent_tags", "jaccard", "label_issues", "lsh_bands", "near_duplicates", "shingles",
+    "split_mismatch",
+]
