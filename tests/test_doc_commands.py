@@ -50,7 +50,8 @@ HF_MODELS = {
 }
 CALLABLES = {"callable:mymodule:predict": "callable:_firsthour_helpers:classify"}
 #: illustrative file names of the docs -> how the test makes them
-FILES = ("test.conll", "pred.conll", "predicted.conll", "test.csv", "pred.csv",
+FILES = ("test.conll", "pred.conll", "predicted.conll", "test.csv", "pred.csv", "train.conll",
+         "dev.conll", "train.csv", "gold.jsonl", "heldout_pred.jsonl",
          "sentiment_suite.tar.gz")
 PLACEHOLDER = re.compile(r"\[|\||\.\.\.|\b(?:FILE|DIR|SPEC|SUITE|FILE_OR_DIR|N|NAME|JSON_OR_FILE)\b")
 
@@ -199,9 +200,9 @@ class _Inputs:
         sentiment = REPO / "examples" / "data" / "sentiment.csv"
         target = self.root / "_inputs" / name
         target.parent.mkdir(exist_ok=True)
-        if name == "test.conll":
+        if name in ("test.conll", "train.conll", "dev.conll"):
             return sample
-        if name == "test.csv":
+        if name in ("test.csv", "train.csv"):
             return sentiment
         if name == "sentiment_suite.tar.gz":
             return self.shared() / "checklist_sentiment" / "sentiment_suite.tar.gz"
@@ -213,6 +214,17 @@ class _Inputs:
             write_conll(preds, target)
         elif name == "predicted.conll":  # `nlperr predict` output: gold and predicted tags
             write_conll(gold, target, predictions=gold)
+        elif name == "gold.jsonl":
+            from nlperr.io import write_jsonl
+
+            write_jsonl(gold, target)
+        elif name == "heldout_pred.jsonl":  # a model's entities with their scores
+            from nlperr.io import write_jsonl
+
+            preds = predict(helpers.find_capitals, [Example(ex.text, tokens=ex.tokens)
+                                                    for ex in gold],
+                            cache=False, label_map="ontonotes-conll")
+            write_jsonl(preds, target)
         elif name == "pred.csv":
             rows = load(sentiment)
             write_csv(rows, target, predictions=predict(helpers.classify, rows, cache=False))

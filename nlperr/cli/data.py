@@ -29,6 +29,7 @@ import sys
 from pathlib import Path
 
 from ..errors import Errors, InputError
+from . import add_encoding_options
 
 FORMATS = ("conll", "hipe", "jsonl", "spacy", "csv")
 
@@ -84,7 +85,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", default=None, choices=FORMATS,
-                   help="file format (default: from the extension)")
+                   help="file format (default: from the extension, else the content)")
     p.add_argument("--task", default=None, choices=("ner", "classification"),
                    help="default: classification for CSV, else NER when the data has spans")
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
@@ -94,6 +95,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--formats", default="json,csv", metavar="LIST",
                    help="what to write besides summary.json: json, csv, md, html, parquet "
                         "(comma-separated; default json,csv)")
+    add_encoding_options(p)
 
 
 def _usage(parser: argparse.ArgumentParser):
