@@ -196,6 +196,7 @@ _KINDS: dict[str, str] = {
     # quality:
 
     # drift:
+    "drift": "nlperr.drift.detect:DriftResult",
 
 }
 
