@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import chain
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
@@ -77,20 +78,20 @@ def char_class_counts(texts: list[str]) -> np.ndarray:
 
 def _doc_term(docs: list[list[str]]) -> tuple[Any, list[str]]:
     """CSR doc x type count matrix and the type list (first-seen order)."""
+    import pandas as pd
     from scipy import sparse
 
-    vocab: dict[str, int] = {}
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     indptr = np.zeros(len(docs) + 1, dtype=np.int64)
-    flat: list[int] = []
-    get = vocab.setdefault
-    for i, toks in enumerate(docs):
-        flat.extend([get(t, len(vocab)) for t in toks])
-        indptr[i + 1] = len(flat)
-    cols = np.asarray(flat, dtype=np.int64)
-    data = np.ones(len(cols), dtype=np.float64)
-    m = sparse.csr_matrix((data, cols, indptr), shape=(len(docs), len(vocab)))
+    np.cumsum(lengths, out=indptr[1:])
+    flat = np.fromiter(chain.from_iterable(docs), dtype=object, count=int(indptr[-1]))
+    codes, uniques = pd.factorize(flat, sort=False) if len(flat) else (
+        np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object))
+    data = np.ones(len(codes), dtype=np.float64)
+    m = sparse.csr_matrix((data, codes.astype(np.int64), indptr),
+                          shape=(len(docs), len(uniques)))
     m.sum_duplicates()
-    return m, list(vocab)
+    return m, [str(u) for u in uniques]
 
 
 @dataclass

@@ -130,6 +130,7 @@ class _PermSpec:
     stat: Callable[[np.ndarray, np.ndarray], np.ndarray]
     finish: Callable[[TestOutcome, np.ndarray, np.ndarray], None] | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    observed: float | None = None
 
 
 def _csr(block: Any) -> Any:
@@ -161,7 +162,7 @@ def _run_permutations(cmp: Comparison, specs: list[_PermSpec]) -> list[TestOutco
     for k, s in enumerate(specs):
         a, b = edges[k], edges[k + 1]
         c, r = cur[None, a:b], (totals - cur)[None, a:b]
-        obs = float(s.stat(c, r)[0])
+        obs = float(s.stat(c, r)[0]) if s.observed is None else s.observed
         null = np.concatenate(nulls[k])
         res = TestOutcome(s.name, statistic=obs, p_value=permutation_pvalue(obs, null),
                           null=null, details=dict(s.details))
@@ -176,33 +177,57 @@ def _rate(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
+#: Types whose chance of lying entirely in the current set under a random
+#: relabelling is below this are left out of the *permutation* statistics of the
+#: novelty tests (the observed statistic uses every type).
+NOVELTY_PRUNE = 1e-9
+
+
 def _novelty_spec(name: str, incidence: Any, counts_per_doc: np.ndarray,
-                  totals_per_type: np.ndarray, details: dict[str, Any]) -> _PermSpec:
+                  totals_per_type: np.ndarray, n_current: int, details: dict[str, Any]
+                  ) -> _PermSpec:
     """Share of current items (tokens / entities) whose type occurs in no reference
-    text: a function of the per-type current document frequency."""
+    text: a function of the per-type current document frequency.
+
+    A type with document frequency *df* is new in a random relabelling only if all
+    its *df* texts fall in the current set, with the hypergeometric probability
+    ``prod_{i<df} (n_cur - i) / (n - i)``; types where that is below
+    :data:`NOVELTY_PRUNE` are left out of the permutation statistics (the frequent
+    words: most of the matrix), which changes a permuted statistic with probability
+    below ``NOVELTY_PRUNE`` per type and permutation.
+    """
     from scipy import sparse
 
     inc = incidence.copy().tocsr()
     inc.data[:] = 1.0
+    n = inc.shape[0]
     total_df = np.asarray(inc.sum(axis=0)).ravel()
-    keep = total_df > 0
+    cur_df = np.asarray(inc[:n_current].sum(axis=0)).ravel()
+    novel = (total_df > 0) & (cur_df == total_df)
+    observed = float(_rate(np.array([totals_per_type[novel].sum()]),
+                           np.array([counts_per_doc[:n_current].sum()]))[0])
+    max_df = int(total_df.max()) if len(total_df) else 0
+    i = np.arange(max(max_df, 1))
+    with np.errstate(divide="ignore"):
+        logp = np.concatenate([[0.0], np.cumsum(np.log(np.maximum(n_current - i, 0))
+                                                - np.log(n - i))])
+    keep = (total_df > 0) & (logp[total_df.astype(np.int64)] >= np.log(NOVELTY_PRUNE))
     inc = inc[:, keep]
-    total_df, weight = total_df[keep], totals_per_type[keep]
+    kdf, weight = total_df[keep], totals_per_type[keep]
     T = inc.shape[1]
 
     def stat(cur: np.ndarray, ref: np.ndarray) -> np.ndarray:
-        ref_df = total_df[None, :] - cur[:, :T]
-        novel = (ref_df < 0.5).astype(np.float64) @ weight
-        return _rate(novel, cur[:, T])
+        ref_df = kdf[None, :] - cur[:, :T]
+        return _rate((ref_df < 0.5).astype(np.float64) @ weight, cur[:, T])
 
     def finish(res: TestOutcome, cur: np.ndarray, ref: np.ndarray) -> None:
         res.current_value = res.statistic
         res.reference_value = float(np.nanmean(res.null)) if res.null is not None else math.nan
         res.effect_size = res.current_value - res.reference_value
-        res.details["novel_types"] = np.flatnonzero(keep)[(total_df - cur[:T]) < 0.5]
 
+    details = dict(details, novel_types=np.flatnonzero(novel), pruned_types=int((~keep).sum()))
     block = sparse.hstack([inc, sparse.csr_matrix(counts_per_doc.reshape(-1, 1))], format="csr")
-    return _PermSpec(name, block, stat, finish, details)
+    return _PermSpec(name, block, stat, finish, details, observed=observed)
 
 
 def _distribution_finish(res: TestOutcome, cur: np.ndarray, ref: np.ndarray) -> None:
@@ -214,7 +239,7 @@ def _perm_specs(cmp: Comparison, names: set[str]) -> list[_PermSpec]:
     specs: list[_PermSpec] = []
     if "oov_rate" in names:
         totals = np.asarray(f.words.sum(axis=0)).ravel()
-        specs.append(_novelty_spec("oov_rate", f.words, f.n_words, totals, {}))
+        specs.append(_novelty_spec("oov_rate", f.words, f.n_words, totals, cmp.n_current, {}))
     if "token_distribution" in names:
         from scipy import sparse
 
@@ -279,7 +304,7 @@ def _perm_specs(cmp: Comparison, names: set[str]) -> list[_PermSpec]:
             per_doc = np.asarray(tmat.sum(axis=1)).ravel()
             totals = np.asarray(smat.sum(axis=0)).ravel()
             specs.append(_novelty_spec("new_entity_rate", smat, per_doc, totals,
-                                       {"strings": list(strings), "string_matrix": smat,
+                                       cmp.n_current, {"strings": list(strings), "string_matrix": smat,
                                         "type_matrix": tmat, "types": list(types)}))
     return specs
 
@@ -300,11 +325,12 @@ def _ks(name: str, x: np.ndarray, n_current: int) -> TestOutcome:
 # --------------------------------------------------------------------------- classifier
 
 def domain_classifier(texts: list[str], is_current: np.ndarray, *, seed: int,
-                      max_features: int = 100_000) -> TestOutcome:
+                      counts: Any = None) -> TestOutcome:
     """Can a classifier tell current texts from reference texts?
 
-    TF-IDF (word uni- and bigrams seen in >= 2 texts, sublinear tf) + logistic
-    regression (balanced class weights).  **Two-fold cross-fit**: the texts are
+    TF-IDF (lowercased ``\\w+`` words seen in >= 2 texts, sublinear tf, l2 norm)
+    + logistic regression (C = 1, balanced class weights).  *counts*: the
+    text x word count matrix when already computed (:class:`TextFeatures.words`).  **Two-fold cross-fit**: the texts are
     split at random into halves A and B, stratified by set; a model fit on A
     scores B and a model fit on B scores A.  On each held-out half the AUC's
     p-value is the one-sided Mann-Whitney p-value, which is *exact in
@@ -328,7 +354,7 @@ def domain_classifier(texts: list[str], is_current: np.ndarray, *, seed: int,
     from ..adapters._util import require
 
     require("sklearn", extra="drift", what="the domain-classifier drift test")
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.linear_model import LogisticRegression
 
     y = np.asarray(is_current, dtype=bool)
@@ -339,11 +365,14 @@ def domain_classifier(texts: list[str], is_current: np.ndarray, *, seed: int,
         idx = np.flatnonzero(y == cls)
         idx = idx[rng.permutation(len(idx))]
         half[idx[1::2]] = 1
-    try:
-        X = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2),
-                            max_features=max_features, dtype=np.float32).fit_transform(texts)
-    except ValueError:  # no term in >= 2 texts
-        X = None
+    if counts is None:
+        from .features import text_features
+
+        counts = text_features(list(texts)).words
+    df = np.asarray((counts > 0).sum(axis=0)).ravel()
+    X = None
+    if (df >= 2).any():
+        X = TfidfTransformer(sublinear_tf=True).fit_transform(counts[:, df >= 2])
     scores = np.full(n, 0.5)
     aucs, ps = [], []
     for h in (0, 1):
@@ -412,7 +441,7 @@ def run_tests(cmp: Comparison, names: list[str]) -> list[TestOutcome]:
                                  cmp.n_current)
     if "domain_classifier" in runnable:
         done["domain_classifier"] = domain_classifier(cmp.data.texts, cmp.is_current,
-                                                      seed=cmp.seed)
+                                                      seed=cmp.seed, counts=f.words)
     if "embedding_mmd" in runnable:
         from .embed import mmd_test
 

@@ -7,7 +7,8 @@ A window spec is
   of ``N`` examples, in time order when every example has a timestamp, else in
   input order; the last block may be shorter;
 * ``"daily"`` / ``"weekly"`` or a pandas frequency (``"1D"``, ``"7D"``,
-  ``"12h"``, ``"W-MON"``, ``"MS"``): calendar windows of the timestamps (UTC),
+  ``"12h"``, ``"W-SUN"``, ``"MS"``; pandas period semantics: ``"W-SUN"`` are weeks
+  ending on Sunday): calendar windows of the timestamps (UTC),
   labelled by their start (``"2024-05-01"``; with a time when the frequency is
   shorter than a day).  Every current example needs a timestamp (E1003).
 """
@@ -24,7 +25,7 @@ from .data import DriftData
 
 __all__ = ["Window", "parse_window", "split_windows"]
 
-_ALIASES = {"daily": "1D", "day": "1D", "weekly": "W-MON", "week": "W-MON",
+_ALIASES = {"daily": "1D", "day": "1D", "weekly": "W-SUN", "week": "W-SUN",
             "monthly": "MS", "month": "MS", "hourly": "1h", "hour": "1h"}
 
 
@@ -89,8 +90,10 @@ def split_windows(current: DriftData, spec: Any) -> list[Window]:
     naive = ts.tz_convert("UTC").tz_localize(None)
     starts = pd.Series(np.arange(n)).groupby(
         pd.Series(naive).dt.to_period(value).dt.start_time.to_numpy()).indices
-    sub_daily = pd.Timedelta(pd.Timestamp(0) + value - pd.Timestamp(0)) < pd.Timedelta("1D") \
-        if hasattr(value, "nanos") else False
+    try:
+        sub_daily = pd.Timedelta(value.nanos) < pd.Timedelta("1D")
+    except ValueError:  # calendar frequencies (weeks, months) are not fixed
+        sub_daily = False
     out = []
     for start in sorted(starts):
         idx = np.asarray(starts[start], dtype=np.int64)
