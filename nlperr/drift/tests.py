@@ -245,7 +245,11 @@ def _perm_specs(cmp: Comparison, names: set[str]) -> list[_PermSpec]:
 
         totals = np.asarray(f.words.sum(axis=0)).ravel()
         k = min(cmp.top_k, int((totals > 0).sum()))
-        top = np.argsort(-totals, kind="stable")[:k]
+        # ties at the cut are broken by the type's text, never by the order of the
+        # rows: a selection that depends on which texts are current would break the
+        # permutation test (the columns would carry the set labels)
+        type_names = np.asarray(f.word_types, dtype=object)
+        top = np.lexsort((type_names, -totals))[:k]
         sub = f.words[:, top]
         other = f.n_words - np.asarray(sub.sum(axis=1)).ravel()
         block = sparse.hstack([sub, sparse.csr_matrix(other.reshape(-1, 1))], format="csr")
