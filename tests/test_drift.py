@@ -350,3 +350,14 @@ def test_statistics_do_not_depend_on_the_order_of_texts_within_a_set():
     b = detect_drift([ref[i] for i in rng.permutation(70)], [cur[i] for i in rng.permutation(70)],
                      seed=0, n_permutations=199, tests=tests, top_k=12)
     assert np.allclose(a.tables["tests"]["statistic"], b.tables["tests"]["statistic"])
+
+
+def test_degenerate_inputs():
+    res = detect_drift(["", "", "a", "b b", "", "x"] * 3, [""] * 18, seed=0,
+                       tests=["oov_rate", "length_chars", "token_distribution"])
+    t = res.tables["tests"].set_index("test")
+    assert t.loc["oov_rate", "status"] == "undefined" and not t.loc["oov_rate", "drift"]
+    assert "over 2 p-values" in res.summary["correction_note"]
+    same = detect_drift(["same text"] * 10, ["same text"] * 10, seed=0)
+    ok = same.tables["tests"][same.tables["tests"]["status"] == "ok"]
+    assert (ok["p_value"] == 1.0).all() and not same.drift

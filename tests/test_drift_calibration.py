@@ -136,3 +136,25 @@ def test_minilm_embedding_mmd(corpora):
     m = enc["attention_mask"].unsqueeze(-1).float()
     ref = torch.nn.functional.normalize((h * m).sum(1) / m.sum(1), dim=-1).numpy()
     assert np.allclose(embedding_function("minilm")(batch), ref, atol=1e-5)
+
+
+@pytest.mark.shared_data
+def test_emerging_entities_wnut17(shared_data):
+    """WNUT-17's test set was built from other sources (Reddit, StackExchange) than its
+    dev set, with emerging entities: the entity tests drift and name the new strings."""
+    import nlperr
+
+    ref = nlperr.load(shared_data / "wnut17" / "emerging.dev.conll", format="conll")
+    cur = nlperr.load(shared_data / "wnut17" / "emerging.test.annotated", format="conll")
+    res = detect_drift(ref, cur, seed=0, tests=["new_entity_rate", "entity_types",
+                                                "oov_rate"])
+    t = res.tables["tests"].set_index("test")
+    assert t.loc["new_entity_rate", "drift"]
+    assert t.loc["new_entity_rate", "current_value"] > t.loc["new_entity_rate",
+                                                             "reference_value"]
+    ex = res.tables["explanations"]
+    new = ex[ex["kind"] == "new_entity"]
+    assert len(new) == 10 and (new["reference_count"] == 0).all()
+    ids = {e.id for e in cur}
+    texts = " ".join(e.text.lower() for e in cur)
+    assert all(item in texts for item in new["item"]) and ids

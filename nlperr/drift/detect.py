@@ -112,8 +112,6 @@ def _check_number(name: str, value: Any, expected: str, ok: bool) -> None:
 def _critical(res: TestOutcome, level: float, n_cur: int, n_ref: int) -> float:
     """The statistic value beyond which the test alone rejects at *level* (the
     Bonferroni level alpha / m, i.e. Holm's strictest step).  NaN when not attainable."""
-    from scipy import stats as st
-
     if res.status != "ok" or not (0 < level < 1):
         return math.nan
     if res.null is not None:
@@ -127,6 +125,8 @@ def _critical(res: TestOutcome, level: float, n_cur: int, n_ref: int) -> float:
             return math.nan
         return float(math.sqrt(-math.log(level / 2) / 2) * math.sqrt((n + m) / (n * m)))
     if res.name == "domain_classifier":
+        from scipy import stats as st
+
         best = math.inf
         for nh, nch in zip(res.details["n_half"], res.details["n_current_half"]):
             n1, n0 = nch, nh - nch
@@ -320,12 +320,17 @@ def detect_drift(reference: Any, current: Any, *, model: Any = None, window: Any
         cmp.n_permutations = n_permutations
         cmp.seed = int(seed) * 1_000_003 + k
         for res in run_tests(cmp, names):
+            if res.status == "ok" and math.isnan(res.p_value):
+                res.status = "undefined"
+                res.reason = ("the statistic is undefined on this data (e.g. the current "
+                              "set has no word tokens)")
             outcomes.append((w, cmp, res))
 
     import pandas as pd
 
     pvals = np.array([r.p_value if r.status == "ok" else np.nan for _, _, r in outcomes])
     adj = adjust_pvalues(pvals, correction)
+    m = int(np.count_nonzero(~np.isnan(pvals)))  # the p-values the correction covers
     level = alpha / max(m, 1) if correction != "none" else alpha
     rows_out, expl_rows, findings = [], [], []
     for (w, cmp, res), q in zip(outcomes, adj):
@@ -355,7 +360,7 @@ def detect_drift(reference: Any, current: Any, *, model: Any = None, window: Any
     any_drift = bool(table["drift"].any())
     n_w = len(comparisons)
     note = (f"{_CORRECTION_NAMES[correction]} over {m} p-values "
-            f"({len(names)} tests x {n_w} window(s), skipped tests excluded); "
+            f"({len(names)} tests x {n_w} window(s), skipped and undefined tests excluded); "
             f"a test drifts when its adjusted p-value <= {alpha}")
     if not any_drift:
         findings.append(Finding(f"No drift: none of the {m} tests is significant after "
