@@ -290,6 +290,8 @@ def detect_drift(reference: Any, current: Any, *, model: Any = None, window: Any
 
     pooled = _concat(cur, ref)
     features = text_features(pooled.texts)
+    if "ocr_garbage" in names:
+        features.type_garbage  # once for all windows (rows() shares it)
     n_cur_all, n_ref = len(cur), len(ref)
     embedder = _MemoEmbedder(model) if model is not None and "embedding_mmd" in names else None
 
