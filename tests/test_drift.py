@@ -361,3 +361,14 @@ def test_degenerate_inputs():
     same = detect_drift(["same text"] * 10, ["same text"] * 10, seed=0)
     ok = same.tables["tests"][same.tables["tests"]["status"] == "ok"]
     assert (ok["p_value"] == 1.0).all() and not same.drift
+
+
+def test_model_specs():
+    from nlperr.drift.embed import embedding_function
+
+    fn = embedding_function("callable:nlperr.drift.features:char_class_counts")
+    assert fn(["Ab 1!"]).tolist() == [[1, 1, 0, 1, 1, 1, 0, 0]]
+    with pytest.raises(InputError, match="E207"):
+        embedding_function("callable:nlperr.nope:f")
+    with pytest.raises(InputError, match="E207"):
+        embedding_function("no-such-model-folder")

