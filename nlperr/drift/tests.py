@@ -194,7 +194,8 @@ def _novelty_spec(name: str, incidence: Any, counts_per_doc: np.ndarray,
     ``prod_{i<df} (n_cur - i) / (n - i)``; types where that is below
     :data:`NOVELTY_PRUNE` are left out of the permutation statistics (the frequent
     words: most of the matrix), which changes a permuted statistic with probability
-    below ``NOVELTY_PRUNE`` per type and permutation.
+    below ``NOVELTY_PRUNE`` per type and permutation.  Types in a single text are
+    folded into one column (exact).
     """
     from scipy import sparse
 
@@ -212,13 +213,18 @@ def _novelty_spec(name: str, incidence: Any, counts_per_doc: np.ndarray,
         logp = np.concatenate([[0.0], np.cumsum(np.log(np.maximum(n_current - i, 0))
                                                 - np.log(n - i))])
     keep = (total_df > 0) & (logp[total_df.astype(np.int64)] >= np.log(NOVELTY_PRUNE))
-    inc = inc[:, keep]
-    kdf, weight = total_df[keep], totals_per_type[keep]
+    # a type in one text only is new exactly when that text is current: all such
+    # types fold into one column (their count per text), which is exact
+    single = keep & (total_df == 1)
+    multi = keep & (total_df > 1)
+    single_weight = np.asarray(inc[:, single] @ totals_per_type[single]).ravel()
+    inc = inc[:, multi]
+    kdf, weight = total_df[multi], totals_per_type[multi]
     T = inc.shape[1]
 
     def stat(cur: np.ndarray, ref: np.ndarray) -> np.ndarray:
         ref_df = kdf[None, :] - cur[:, :T]
-        return _rate((ref_df < 0.5).astype(np.float64) @ weight, cur[:, T])
+        return _rate((ref_df < 0.5).astype(np.float64) @ weight + cur[:, T], cur[:, T + 1])
 
     def finish(res: TestOutcome, cur: np.ndarray, ref: np.ndarray) -> None:
         res.current_value = res.statistic
@@ -226,7 +232,8 @@ def _novelty_spec(name: str, incidence: Any, counts_per_doc: np.ndarray,
         res.effect_size = res.current_value - res.reference_value
 
     details = dict(details, novel_types=np.flatnonzero(novel), pruned_types=int((~keep).sum()))
-    block = sparse.hstack([inc, sparse.csr_matrix(counts_per_doc.reshape(-1, 1))], format="csr")
+    block = sparse.hstack([inc, sparse.csr_matrix(single_weight.reshape(-1, 1)),
+                           sparse.csr_matrix(counts_per_doc.reshape(-1, 1))], format="csr")
     return _PermSpec(name, block, stat, finish, details, observed=observed)
 
 
