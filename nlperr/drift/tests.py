@@ -357,7 +357,7 @@ def domain_classifier(texts: list[str], is_current: np.ndarray, *, seed: int,
     fold A was a training example of the model that scored fold B and vice
     versa), so the pooled AUC, or the sum of the folds' U statistics, is more
     variable than the Mann-Whitney null says: on same-corpus halves of the
-    sentiment sentences, 5-fold pooled AUC gave 11-12 % false alarms at
+    sentiment sentences, 5-fold pooled AUC gave 10.5-12 % false alarms at
     alpha = 0.05 (see benchmarks/bench_drift_calibration.py).
 
     ``details["scores"]`` holds each text's held-out probability of "current".
