@@ -372,3 +372,10 @@ def test_model_specs():
         embedding_function("callable:nlperr.nope:f")
     with pytest.raises(InputError, match="E207"):
         embedding_function("no-such-model-folder")
+
+
+def test_csv_probability_columns(tmp_path):
+    p = tmp_path / "log.csv"
+    pd.DataFrame({"text": ["a b", "c d"], "prob_pos": [0.9, 0.2], "prob_neg": [0.1, 0.8]}
+                 ).to_csv(p, index=False)
+    assert as_drift_data(p).confidence.tolist() == [0.9, 0.8]

@@ -25,7 +25,8 @@ field                     meaning
 ``confidence``            the model's confidence in [0, 1] (also ``score``);
                           default: the largest of ``probs``, else the mean
                           score of the spans
-``probs``                 ``{label: probability}``
+``probs``                 ``{label: probability}`` (CSV: ``prob_<label>``
+                          columns)
 ``spans`` / ``entities``  entities, as :func:`nlperr.read_jsonl` reads them
 ``id``                    an identifier (default ``file:line``)
 ========================  ==================================================
@@ -258,6 +259,14 @@ def _from_records(records: list[dict[str, Any]], *, side: str) -> DriftData:
                                                      expected="a number in [0, 1]")) from None
         elif isinstance(rec.get("probs"), Mapping) and rec["probs"]:
             c = float(max(float(v) for v in rec["probs"].values()))
+        elif any(k.startswith("prob_") for k in rec):
+            try:
+                c = max(float(v) for k, v in rec.items() if k.startswith("prob_"))
+            except (TypeError, ValueError):
+                raise InputError(Errors.E1008.format(
+                    where=where, field="prob_*", value=[rec[k] for k in rec
+                                                        if k.startswith("prob_")],
+                    expected="numbers in [0, 1]")) from None
         else:
             c = rec.get("_span_confidence", float("nan"))
         conf.append(c)
