@@ -34,7 +34,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--format", metavar="FMT", help="corpus format of both files "
                    "(default: from the extension; .jsonl/.csv are read as logs)")
     p.add_argument("--model", metavar="SPEC",
-                   help="sentence-embedding model for the MMD test: 'minilm' or an encoder folder")
+                   help="sentence-embedding model for the MMD test: 'minilm', 'hf:FOLDER' (or a "
+                        "folder) or 'callable:module:function'")
     p.add_argument("--window", metavar="SPEC",
                    help="N examples, 'daily', 'weekly' or a pandas frequency ('1D', '12h')")
     p.add_argument("--alpha", type=float, default=0.05, help="level of the corrected decision")
