@@ -364,6 +364,23 @@ class Errors(metaclass=_Catalogue):
     # (quality: add E950-E999 above this line)
 
     # --- drift (E1000-E1049) ---------------------------------------------
+    E1000 = ("{what}: expected {expected}, got {got}. Pass a file path, a list of "
+             "nlperr Examples or of strings, or a pandas DataFrame with a 'text' column.")
+    E1001 = ("The {side} set has {count} text(s); drift tests need at least {minimum}. "
+             "Pass more texts (or a larger window).")
+    E1002 = ("Invalid window {value!r}: expected a positive number of examples (e.g. 500), "
+             "'daily', 'weekly' or a pandas frequency such as '1D', '7D', '12h' or 'W-MON'.")
+    E1003 = ("A time window ({window!r}) needs a timestamp on every current example; "
+             "{missing} of {total} have none (first: {first}). Add a 'timestamp' field "
+             "(JSONL) or column (CSV), or use a window of N examples (e.g. --window 500).")
+    E1004 = ("{where}: cannot read the timestamp {value!r} ({error}). Use ISO 8601 "
+             "('2024-05-01T12:00:00Z') or a Unix time in seconds.")
+    E1005 = ("Unknown drift test(s) {names}. Available tests: {available}.")
+    E1006 = ("{name} must be {expected}, got {value!r}.")
+    E1007 = ("The embedding model {spec!r} returned {got}; expected a 2-D array with one "
+             "row per text ({n} texts). A callable must map a list of strings to an array "
+             "of shape (n_texts, dim).")
+    E1008 = ("{where}: the field {field!r} holds {value!r}; expected {expected}.")
     # (drift: add E1000-E1049 above this line)
 
     # --- hostile input and resource limits (E030-E099) ---------------------------------------------
@@ -480,6 +497,15 @@ class Warnings(metaclass=_Catalogue):
     # (quality: add W950-W999 above this line)
 
     # --- drift (W1000-W1049) ---
+    W1000 = ("Drift test {test!r} was requested but cannot run on this data: {reason}. "
+             "It is reported with status 'skipped'.")
+    W1001 = ("With {n_permutations} permutations the smallest permutation p-value is "
+             "{min_p:.2g}; after {correction} correction over {m} tests it can never reach "
+             "alpha={alpha}. Pass n_permutations >= {needed} (CLI: --permutations).")
+    W1002 = ("{test}: {side} has {n} texts; a random sample of {kept} (seed {seed}) is used "
+             "(max_embedding_texts={kept}).")
+    W1003 = ("{count} window(s) hold fewer than {minimum} current examples and were "
+             "skipped: {windows}. Pass a coarser window or min_window_size=... .")
     # (drift: add W1000-W1049 above this line)
 
     # --- hostile input and resource limits (W030-W099) ---

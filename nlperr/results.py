@@ -216,6 +216,7 @@ _KINDS: dict[str, str] = {
     "label_issues": "nlperr.quality.check:LabelIssuesResult",
 
     # drift:
+    "drift": "nlperr.drift.detect:DriftResult",
 
 }
 

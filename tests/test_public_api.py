@@ -92,3 +92,21 @@ def test_report_and_results_are_light_and_pinned():
                                           "FIGURE_FORMATS", "MAX_CHARS"}
     assert {"Result", "Finding", "jsonable", "to_json_text", "load",
             "register_result"} <= set(nlperr.results.__all__)
+
+
+def test_drift_and_stats_namespaces_are_pinned():
+    import nlperr.drift
+    import nlperr.stats
+
+    assert set(nlperr.drift.__all__) == {
+        "detect_drift", "DriftResult", "DriftData", "as_drift_data", "domain_classifier",
+        "log_odds_dirichlet", "char_class_counts", "parse_window", "split_windows",
+        "ALL_TESTS", "TEXT_TESTS", "MODEL_TESTS", "OUTPUT_TESTS", "CHAR_CLASSES",
+        "TEST_COLUMNS", "WINDOW_COLUMNS", "EXPLANATION_COLUMNS"}
+    assert set(nlperr.stats.__all__) == {
+        "wilson_interval", "chi2_sf", "chi2_contingency", "normal_sf", "proportion_z",
+        "permutation_pvalue", "permutation_group_sums", "holm", "adjust_pvalues",
+        "ADJUSTMENTS", "ks_2samp", "mann_whitney_auc", "jensen_shannon", "pearson_chi2"}
+    for mod in (nlperr.drift, nlperr.stats):
+        for name in mod.__all__:
+            assert getattr(mod, name) is not None

@@ -1,0 +1,318 @@
+"""Reading the reference and current sets into one columnar form.
+
+A drift input is any of:
+
+* a path: ``.jsonl`` / ``.ndjson`` and ``.csv`` / ``.tsv`` files are read as
+  **logs** (below); any other corpus format nlperr reads goes through
+  :func:`nlperr.load` (``format=...`` picks the format);
+* a list of :class:`~nlperr.data.Example` (gold data, predictions or both) or
+  of strings;
+* a pandas DataFrame with a ``text`` column and the optional log columns.
+
+**Log fields** (JSONL keys, CSV columns or DataFrame columns; all optional but
+``text``):
+
+========================  ==================================================
+field                     meaning
+========================  ==================================================
+``text``                  the input text
+``timestamp``             ISO 8601 text or Unix seconds (also ``time``, ``ts``,
+                          ``date``, ``datetime``, ``created_at``)
+``prediction``            the model's label (also ``pred``, ``pred_label``,
+                          ``predicted_label``); default: ``label``
+``label``                 a label (gold, or the prediction in ``nlperr
+                          predict`` output); a list for multi-label
+``confidence``            the model's confidence in [0, 1] (also ``score``);
+                          default: the largest of ``probs``, else the mean
+                          score of the spans
+``probs``                 ``{label: probability}`` (CSV: ``prob_<label>``
+                          columns)
+``spans`` / ``entities``  entities, as :func:`nlperr.read_jsonl` reads them
+``id``                    an identifier (default ``file:line``)
+========================  ==================================================
+
+Entities are whatever the input holds: predicted spans in a production log or
+in ``nlperr predict`` output, gold spans in an annotated corpus -- compare like
+with like.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..data import Example
+from ..errors import Errors, FormatError, InputError
+
+__all__ = ["DriftData", "as_drift_data", "TIMESTAMP_FIELDS", "PREDICTION_FIELDS",
+           "CONFIDENCE_FIELDS"]
+
+TIMESTAMP_FIELDS = ("timestamp", "time", "ts", "date", "datetime", "created_at")
+PREDICTION_FIELDS = ("prediction", "pred", "pred_label", "predicted_label")
+CONFIDENCE_FIELDS = ("confidence", "score")
+_LOG_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv"}
+
+
+@dataclass
+class DriftData:
+    """One side of a drift comparison, column by column (one entry per text).
+
+    Attributes
+    ----------
+    texts : list of str
+    ids : list of str
+    timestamps : pandas.DatetimeIndex (UTC) or None
+        None when no text has a timestamp; NaT where one text lacks it.
+    labels : list of str or None
+        The model's label per text (multi-label: labels joined with ``"|"``),
+        None where absent.
+    confidence : ndarray of float, shape (n,)
+        NaN where absent.
+    entities : list of list of (str, str) or None
+        ``(surface string, label)`` per entity; None for a text without span
+        annotation.
+    """
+
+    texts: list[str]
+    ids: list[str]
+    timestamps: Any = None
+    labels: list[str | None] | None = None
+    confidence: np.ndarray | None = None
+    entities: list[list[tuple[str, str]] | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @property
+    def has_labels(self) -> bool:
+        return self.labels is not None and any(x is not None for x in self.labels)
+
+    @property
+    def has_confidence(self) -> bool:
+        return self.confidence is not None and bool(np.isfinite(self.confidence).any())
+
+    @property
+    def has_entities(self) -> bool:
+        return self.entities is not None and any(e is not None for e in self.entities)
+
+    def take(self, index: Sequence[int] | np.ndarray) -> "DriftData":
+        """The texts at *index*, in that order."""
+        idx = np.asarray(index, dtype=np.int64)
+        pick = lambda xs: None if xs is None else [xs[i] for i in idx]  # noqa: E731
+        return DriftData(texts=pick(self.texts), ids=pick(self.ids),
+                         timestamps=None if self.timestamps is None else self.timestamps[idx],
+                         labels=pick(self.labels),
+                         confidence=None if self.confidence is None else self.confidence[idx],
+                         entities=pick(self.entities))
+
+
+# --------------------------------------------------------------------------- reading
+
+def as_drift_data(source: Any, *, format: str | None = None, side: str = "input",
+                  **options: Any) -> DriftData:
+    """*source* (path, examples, strings, DataFrame or :class:`DriftData`) as
+    :class:`DriftData`.  *options* go to :func:`nlperr.load` for corpus formats."""
+    if isinstance(source, DriftData):
+        return source
+    if isinstance(source, (str, os.PathLike)):
+        return _from_path(Path(source), format=format, side=side, **options)
+    if type(source).__module__.startswith("pandas") and hasattr(source, "columns"):
+        return _from_frame(source, side=side)
+    if isinstance(source, (list, tuple)):
+        if all(isinstance(x, str) for x in source):
+            return _from_records([{"text": t} for t in source], side=side)
+        if all(isinstance(x, Example) for x in source):
+            return _from_examples(list(source), side=side)
+        bad = next(x for x in source if not isinstance(x, (str, Example)))
+        raise InputError(Errors.E1000.format(what=side, expected="a list of Example or str",
+                                             got=f"a list holding {type(bad).__name__}"))
+    raise InputError(Errors.E1000.format(what=side, expected="a path, list or DataFrame",
+                                         got=type(source).__name__))
+
+
+def _from_path(path: Path, *, format: str | None, side: str, **options: Any) -> DriftData:
+    from ..io import load
+
+    fmt = format or _LOG_EXTENSIONS.get(path.suffix.lower())
+    if fmt == "csv" and not options:
+        return _read_csv_log(path, side=side, sep="\t" if path.suffix.lower() == ".tsv" else ",")
+    return _from_examples(load(path, format=fmt, **options), side=side)
+
+
+def _read_csv_log(path: Path, *, side: str, sep: str) -> DriftData:
+    from ..io._common import check_file
+
+    p = check_file(path, what=f"drift {side}")
+    records = []
+    with open(p, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh, delimiter=sep)
+        if reader.fieldnames is None or "text" not in reader.fieldnames:
+            raise FormatError(Errors.E010.format(where=f"{p.name}:1", column="text",
+                                                 available=list(reader.fieldnames or [])))
+        for row in reader:
+            where = f"{p.name}:{reader.line_num}"
+            rec = {k: v for k, v in row.items() if v not in (None, "")}
+            rec.setdefault("text", "")
+            rec.setdefault("id", where)
+            rec["_where"] = where
+            records.append(rec)
+    if not records:
+        raise InputError(Errors.E003.format(where=p.name))
+    return _from_records(records, side=side)
+
+
+def _from_frame(df: Any, *, side: str) -> DriftData:
+    if "text" not in df.columns:
+        raise FormatError(Errors.E010.format(where=f"{side} DataFrame", column="text",
+                                             available=[str(c) for c in df.columns]))
+    records = []
+    for idx, row in zip(df.index, df.to_dict("records")):
+        rec = {k: v for k, v in row.items() if not _missing(v)}
+        rec.setdefault("id", str(idx))
+        rec["_where"] = f"{side} DataFrame row {idx!r}"
+        records.append(rec)
+    return _from_records(records, side=side)
+
+
+def _from_examples(examples: list[Example], *, side: str) -> DriftData:
+    records = []
+    for k, ex in enumerate(examples):
+        rec: dict[str, Any] = {}
+        fields = ex.meta.get("jsonl_fields") if isinstance(ex.meta, Mapping) else None
+        for src in (ex.meta if isinstance(ex.meta, Mapping) else {}, fields or {}):
+            for key in TIMESTAMP_FIELDS + PREDICTION_FIELDS + CONFIDENCE_FIELDS:
+                if key in src and not _missing(src[key]):
+                    rec.setdefault(key, src[key])
+        rec.update({"text": ex.text, "id": ex.id if ex.id is not None else f"{side}:{k}",
+                    "_where": ex.id or f"{side} example {k}"})
+        if ex.label is not None:
+            rec["label"] = list(ex.label) if isinstance(ex.label, tuple) else ex.label
+        if ex.probs is not None:
+            rec["probs"] = ex.probs
+        if ex.spans is not None:
+            rec["_entities"] = [(_surface(ex.text[s.start:s.end]), s.label) for s in ex.spans]
+            scores = [s.score for s in ex.spans if s.score is not None]
+            if scores:
+                rec["_span_confidence"] = float(np.mean(scores))
+        records.append(rec)
+    return _from_records(records, side=side)
+
+
+def _surface(s: str) -> str:
+    return " ".join(s.split()).lower()
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _first(rec: Mapping[str, Any], keys: Sequence[str]) -> tuple[str | None, Any]:
+    for k in keys:
+        if k in rec and not _missing(rec[k]):
+            return k, rec[k]
+    return None, None
+
+
+def _label_text(value: Any, where: str, field: str) -> str:
+    if isinstance(value, (list, tuple)):
+        return "|".join(sorted(str(v) for v in value))
+    if isinstance(value, (str, int, bool)) or (isinstance(value, float) and value.is_integer()):
+        return str(int(value)) if isinstance(value, float) else str(value)
+    raise InputError(Errors.E1008.format(where=where, field=field, value=value,
+                                         expected="a label (string) or a list of labels"))
+
+
+def _from_records(records: list[dict[str, Any]], *, side: str) -> DriftData:
+    import pandas as pd
+
+    texts, ids, stamps, labels, conf, entities = [], [], [], [], [], []
+    any_stamp = any_label = any_ent = False
+    for k, rec in enumerate(records):
+        where = rec.get("_where", f"{side} record {k}")
+        text = rec.get("text")
+        if not isinstance(text, str):
+            raise InputError(Errors.E1008.format(where=where, field="text", value=text,
+                                                 expected="a string"))
+        texts.append(text)
+        ids.append(str(rec.get("id", f"{side}:{k}")))
+        key, ts = _first(rec, TIMESTAMP_FIELDS)
+        stamps.append(_timestamp(ts, where, key) if key else pd.NaT)
+        any_stamp |= key is not None
+        key, lab = _first(rec, PREDICTION_FIELDS)
+        if key is None and not _missing(rec.get("label")):
+            key, lab = "label", rec["label"]
+        labels.append(_label_text(lab, where, key) if key else None)
+        any_label |= key is not None
+        key, c = _first(rec, CONFIDENCE_FIELDS)
+        if key is not None:
+            try:
+                c = float(c)
+            except (TypeError, ValueError):
+                raise InputError(Errors.E1008.format(where=where, field=key, value=c,
+                                                     expected="a number in [0, 1]")) from None
+        elif isinstance(rec.get("probs"), Mapping) and rec["probs"]:
+            c = float(max(float(v) for v in rec["probs"].values()))
+        elif any(k.startswith("prob_") for k in rec):
+            try:
+                c = max(float(v) for k, v in rec.items() if k.startswith("prob_"))
+            except (TypeError, ValueError):
+                raise InputError(Errors.E1008.format(
+                    where=where, field="prob_*", value=[rec[k] for k in rec
+                                                        if k.startswith("prob_")],
+                    expected="numbers in [0, 1]")) from None
+        else:
+            c = rec.get("_span_confidence", float("nan"))
+        conf.append(c)
+        ents = rec.get("_entities")
+        if ents is None and isinstance(rec.get("spans"), list):
+            ents = _entities_from_raw(rec["spans"], text, where)
+        entities.append(ents)
+        any_ent |= ents is not None
+    timestamps = None
+    if any_stamp:
+        timestamps = pd.DatetimeIndex(stamps)
+    return DriftData(texts=texts, ids=ids, timestamps=timestamps,
+                     labels=labels if any_label else None,
+                     confidence=np.asarray(conf, dtype=np.float64),
+                     entities=entities if any_ent else None)
+
+
+def _entities_from_raw(spans: list[Any], text: str, where: str) -> list[tuple[str, str]]:
+    out = []
+    for s in spans:
+        if isinstance(s, Mapping) and {"start", "end", "label"} <= set(s):
+            a, b = int(s["start"]), int(s["end"])
+        elif isinstance(s, (list, tuple)) and len(s) == 3:
+            a, b = int(s[0]), int(s[1])
+            s = {"label": s[2]}
+        else:
+            raise InputError(Errors.E1008.format(where=where, field="spans", value=s,
+                                                 expected="{'start', 'end', 'label'} objects "
+                                                          "or [start, end, label] triples"))
+        out.append((_surface(text[a:b]), str(s["label"])))
+    return out
+
+
+def _timestamp(value: Any, where: str, field: str | None) -> Any:
+    import pandas as pd
+
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return pd.Timestamp(float(value), unit="s", tz="UTC")
+        if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
+            return pd.Timestamp(float(value), unit="s", tz="UTC")
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise InputError(Errors.E1004.format(where=f"{where} ({field})", value=value,
+                                             error=str(e))) from None
+    if ts is pd.NaT:
+        raise InputError(Errors.E1004.format(where=f"{where} ({field})", value=value,
+                                             error="not a time"))
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
