@@ -503,9 +503,10 @@ class Warnings(metaclass=_Catalogue):
              "{min_p:.2g}; after {correction} correction over {m} tests it can never reach "
              "alpha={alpha}. Pass n_permutations >= {needed} (CLI: --permutations).")
     W1002 = ("{test}: {side} has {n} texts; a random sample of {kept} (seed {seed}) is used "
-             "(max_embedding_texts={kept}).")
+             "(Python: max_embedding_texts={kept}; the CLI uses the default).")
     W1003 = ("{count} window(s) hold fewer than {minimum} current examples and were "
-             "skipped: {windows}. Pass a coarser window or min_window_size=... .")
+             "skipped: {windows}. Pass a coarser window (CLI: --window weekly or --window "
+             "N with a larger N; Python: window=..., or min_window_size=...).")
     # (drift: add W1000-W1049 above this line)
 
     # --- hostile input and resource limits (W030-W099) ---
