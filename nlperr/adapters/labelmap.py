@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import Errors, InputError, Warnings, warn
+from ..errors import Errors, InputError, Warnings, shorten, warn
 from .base import Prediction
 
 __all__ = ["LabelMap", "UNMAPPED"]
@@ -62,8 +62,12 @@ class LabelMap:
     # -- construction ----------------------------------------------------------
     @classmethod
     def from_spec(cls, spec: "str | Mapping[str, str | None] | LabelMap", *,
-                  unmapped: str = "keep") -> "LabelMap":
+                  unmapped: str = "keep", encoding: str = "utf-8",
+                  encoding_errors: str = "strict") -> "LabelMap":
         """Build a map from a JSON string, the path of a JSON file, a dict or a LabelMap.
+
+        A file is decoded with *encoding* (BOM accepted; E030 names undecodable bytes)
+        and parsed within the limits of :mod:`nlperr.limits`.
 
         >>> LabelMap.from_spec('{"PERSON": "PER"}').mapping
         {'PERSON': 'PER'}
@@ -81,9 +85,11 @@ class LabelMap:
         if text[:1] not in ("{", "[", '"'):
             path = Path(spec).expanduser()
             if path.is_file():
+                from ..io._text import read_text
+
                 try:
-                    text = path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError) as e:
+                    text = read_text(path, encoding=encoding, errors=encoding_errors)
+                except OSError as e:
                     raise InputError(Errors.E210.format(source=spec, error=e)) from e
             else:
                 try:
@@ -91,6 +97,9 @@ class LabelMap:
                 except json.JSONDecodeError:
                     raise InputError(Errors.E210.format(
                         source=spec, error="it is neither JSON nor an existing file")) from None
+        from ..io._structured import check_json_depth
+
+        check_json_depth(text, where=f"label map {shorten(source, 60)}", what="label map")
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:

@@ -273,15 +273,13 @@ class Report:
         ``parquet=None`` writes Parquet when pyarrow is importable.  Returns the
         written paths.
         """
+        from ..io._atomic import atomic_output, atomic_write_text
+
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         written = []
-        p = d / "summary.json"
-        p.write_text(self.to_json() + "\n", encoding="utf-8")
-        written.append(p)
-        p = d / "summary.md"
-        p.write_text(self.to_markdown(), encoding="utf-8")
-        written.append(p)
+        written.append(atomic_write_text(d / "summary.json", self.to_json() + "\n"))
+        written.append(atomic_write_text(d / "summary.md", self.to_markdown()))
         if parquet is None:
             try:
                 import pyarrow  # noqa: F401
@@ -289,9 +287,9 @@ class Report:
             except ImportError:
                 parquet = False
         for name, df in self.tables.items():
-            p = d / f"{name}.csv"
-            df.to_csv(p, index=isinstance(df.index, pd.Index) and df.index.name is not None)
-            written.append(p)
+            written.append(atomic_write_text(d / f"{name}.csv", df.to_csv(
+                index=isinstance(df.index, pd.Index) and df.index.name is not None,
+                lineterminator="\n")))
             if parquet:
                 q = d / f"{name}.parquet"
                 frame = df.reset_index() if df.index.name is not None else df
@@ -300,7 +298,8 @@ class Report:
                     if frame[c].dtype == object:
                         frame[c] = frame[c].astype(str)
                 frame.columns = [str(c) for c in frame.columns]
-                frame.to_parquet(q, index=False)
+                with atomic_output(q) as tmp:
+                    frame.to_parquet(tmp, index=False)
                 written.append(q)
         return written
 

@@ -32,6 +32,7 @@ import sys
 from pathlib import Path
 
 from ..errors import Errors, InputError
+from ._output import add_overwrite_argument, check_output_dir
 
 NER_FORMATS = ("conll", "hipe", "jsonl", "spacy")
 CLS_FORMATS = ("csv", "jsonl", "spacy")
@@ -78,6 +79,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help="batch size with --model")
         t.add_argument("--no-cache", action="store_true", help="no prediction cache (--model)")
         t.add_argument("--no-parquet", action="store_true", help="write CSV tables only")
+        add_overwrite_argument(t)
         if task == "ner":
             t.add_argument("--scheme", default=None, help="tagging scheme (default: detected)")
             t.add_argument("--gold-column", type=int, default=None, metavar="N",
@@ -173,6 +175,8 @@ def run_ner(args: argparse.Namespace) -> int:
     for path, opt in ((args.gold, "--gold"), (args.pred, "--pred"), (args.train, "--train"),
                       (args.baseline, "--baseline")):
         _exists(path, opt)
+    check_output_dir(args.out, inputs=[args.gold, args.pred, args.train, args.baseline],
+                     overwrite=args.overwrite)
     if args.pred is not None and args.model is not None:
         raise InputError(Errors.E401.format(where="nlperr analyze ner",
                                             message="pass --pred or --model, not both"))
@@ -256,6 +260,8 @@ def run_classification(args: argparse.Namespace) -> int:
     for path, opt in ((args.gold, "--gold"), (args.pred, "--pred"), (args.train, "--train"),
                       (args.baseline, "--baseline")):
         _exists(path, opt)
+    check_output_dir(args.out, inputs=[args.gold, args.pred, args.train, args.baseline],
+                     overwrite=args.overwrite)
     if args.pred is not None and args.model is not None:
         raise InputError(Errors.E401.format(where="nlperr analyze classification",
                                             message="pass --pred or --model, not both"))

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import Errors, InputError
+from ..io._atomic import apply_umask
+from ._output import add_overwrite_argument, check_output_file
 
 FORMATS = ("conll", "hipe", "jsonl", "spacy", "csv")
 
@@ -73,6 +75,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--text-column", default="text", help="CSV column holding the text")
     p.add_argument("--label-column", default="label", help="CSV column holding the gold label")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_overwrite_argument(p)
     p.set_defaults(func=run)
 
 
@@ -131,6 +134,7 @@ def _atomic_output(path: Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        apply_umask(tmp)  # mkstemp makes 0600; give the output the usual 0666 & ~umask
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -162,6 +166,8 @@ def run(args: argparse.Namespace) -> int:
                                             allowed="positive integers"))
     if not args.input.exists():
         raise InputError(Errors.E011.format(where="--input", path=str(args.input)))
+    check_output_file(args.output, option="--output", inputs=[args.input],
+                      overwrite=args.overwrite)
     fmt = _detect_format(args.input, args.format)
     column = _tag_column(fmt, args.tag_column)
     options = _reader_options(fmt, args, column)

@@ -139,8 +139,13 @@ def _as_example(item: Any, i: int, where: str) -> Example:
                                         got=type(item).__name__))
 
 
-def suite_data(suite: Suite, data: Any = None, *, data_format: str | None = None) -> list[Example]:
-    """The examples INV/DIR tests perturb: *data* if given, else the suite's ``data``."""
+def suite_data(suite: Suite, data: Any = None, *, data_format: str | None = None,
+               encoding: str = "utf-8", encoding_errors: str = "strict") -> list[Example]:
+    """The examples INV/DIR tests perturb: *data* if given, else the suite's ``data``.
+
+    A file is decoded with *encoding* / *encoding_errors* (see :mod:`nlperr.io._text`);
+    formats other than ``.txt`` are read by :func:`nlperr.io.load`, which gets them
+    when they are not the defaults."""
     src = data if data is not None else suite.data
     if src is None:
         return []
@@ -150,15 +155,21 @@ def suite_data(suite: Suite, data: Any = None, *, data_format: str | None = None
             path = Path(suite.source).parent / path
         if not path.exists():
             raise InputError(Errors.E011.format(where=f"suite {suite.name!r} data", path=str(src)))
-        if path.name.endswith(".ents.txt"):
-            lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-            return [parse_markup(t, id=f"{path.name}:{i + 1}") for i, t in enumerate(lines)]
         if path.suffix == ".txt":
-            lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+            from ..io._text import iter_lines
+            lines = [ln for _, ln in iter_lines(path, encoding=encoding, errors=encoding_errors)
+                     if ln.strip()]
+            if path.name.endswith(".ents.txt"):
+                return [parse_markup(t, id=f"{path.name}:{i + 1}") for i, t in enumerate(lines)]
             return [Example(t, id=f"{path.name}:{i + 1}") for i, t in enumerate(lines)]
         from ..io import load
+        opts: dict[str, Any] = {}
+        if encoding != "utf-8":
+            opts["encoding"] = encoding
+        if encoding_errors != "strict":
+            opts["encoding_errors"] = encoding_errors
         return [ex if ex.id is not None else ex.copy(id=f"{path.name}:{i}")
-                for i, ex in enumerate(load(path, format=data_format))]
+                for i, ex in enumerate(load(path, format=data_format, **opts))]
     return [_as_example(x, i, "data") for i, x in enumerate(src)]
 
 
@@ -376,7 +387,8 @@ def _pair_cases(suite: Suite, t: INV | DIR, data: Sequence[Example], stats: dict
 
 
 def generate_cases(suite: Suite, *, data: Any = None, seed: int | None = None,
-                   data_format: str | None = None, tests: Iterable[str] | None = None) -> CaseSet:
+                   data_format: str | None = None, tests: Iterable[str] | None = None,
+                   encoding: str = "utf-8", encoding_errors: str = "strict") -> CaseSet:
     """Generate every case of *suite* (deterministic for a given seed).
 
     Parameters
@@ -388,6 +400,8 @@ def generate_cases(suite: Suite, *, data: Any = None, seed: int | None = None,
         Overrides ``suite.seed``.
     tests : iterable of str, optional
         Only these tests.
+    encoding, encoding_errors : str
+        How a *data* file is decoded (see :func:`suite_data`).
 
     Examples
     --------
@@ -414,7 +428,8 @@ def generate_cases(suite: Suite, *, data: Any = None, seed: int | None = None,
             cases += _mft_cases(suite, t)
         else:
             if examples is None and not t.cases:
-                examples = suite_data(suite, data, data_format=data_format)
+                examples = suite_data(suite, data, data_format=data_format, encoding=encoding,
+                                      encoding_errors=encoding_errors)
             cases += _pair_cases(suite, t, examples or [], stats)
     left_out = [f"{name} {st['unchanged']}/{st['n']}" for name, st in stats.items()
                 if st.get("unchanged") and st.get("n")]
@@ -425,36 +440,44 @@ def generate_cases(suite: Suite, *, data: Any = None, seed: int | None = None,
 
 
 def save_cases(caseset: CaseSet, path: str | Path) -> None:
-    """Write *caseset* as JSONL: a header line, then one case per line."""
-    with open(path, "w", encoding="utf-8") as fh:
+    """Write *caseset* as JSONL: a header line, then one case per line (atomically)."""
+    from ..io._atomic import atomic_output
+
+    with atomic_output(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(json.dumps({"nlperr_cases": 1, "suite": caseset.suite, "seed": caseset.seed,
                              "stats": caseset.stats, "tests": caseset.tests}, ensure_ascii=False) + "\n")
         for c in caseset.cases:
             fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
 
 
-def load_cases(path: str | Path) -> CaseSet:
-    """Read a case file written by :func:`save_cases`."""
+def load_cases(path: str | Path, *, encoding: str = "utf-8",
+               encoding_errors: str = "strict") -> CaseSet:
+    """Read a case file written by :func:`save_cases` (decoded with *encoding*)."""
+    from ..io._structured import loads_json
+    from ..io._text import iter_lines
+
     path = Path(path)
     if not path.exists():
         raise InputError(Errors.E011.format(where="cases", path=str(path)))
+    if path.is_dir():
+        raise InputError(Errors.E012.format(where=str(path), expected="a file", field="cases",
+                                            got="a folder"))
     header: dict[str, Any] | None = None
     cases: list[Case] = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                d = json.loads(line)
-            except ValueError as e:
-                raise InputError(Errors.E005.format(where=where, error=e)) from None
-            if header is None:
-                if not isinstance(d, Mapping) or "nlperr_cases" not in d:
-                    raise InputError(Errors.E610.format(where=where, error="missing header line"))
-                header = d
-                continue
-            cases.append(Case.from_dict(d, where=where))
+    for lineno, line in iter_lines(path, encoding=encoding, errors=encoding_errors):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            d = loads_json(line, where=where, what="case record")
+        except ValueError as e:
+            raise InputError(Errors.E005.format(where=where, error=e)) from None
+        if header is None:
+            if not isinstance(d, Mapping) or "nlperr_cases" not in d:
+                raise InputError(Errors.E610.format(where=where, error="missing header line"))
+            header = d
+            continue
+        cases.append(Case.from_dict(d, where=where))
     if header is None:
         raise InputError(Errors.E003.format(where=str(path)))
     return CaseSet(header.get("suite", ""), int(header.get("seed", 0)), cases, header.get("stats", {}),

@@ -16,6 +16,9 @@ from typing import Any
 import yaml
 
 from ..errors import Errors, InputError
+from ..io._atomic import atomic_write_text
+from ..io._structured import load_yaml, loads_json
+from ..io._text import read_text
 
 __all__ = ["TestSpec", "MFT", "INV", "DIR", "Suite", "load_suite", "save_suite", "list_suites",
            "TEST_TYPES"]
@@ -327,8 +330,13 @@ def list_suites() -> dict[str, str]:
     return out
 
 
-def load_suite(source: str | Path | Mapping[str, Any] | Suite) -> Suite:
+def load_suite(source: str | Path | Mapping[str, Any] | Suite, *, encoding: str = "utf-8",
+               encoding_errors: str = "strict") -> Suite:
     """Load a suite from a YAML/JSON file, a shipped suite name, or a dict.
+
+    Files are decoded with *encoding* (BOM and CRLF accepted; bytes that do not decode
+    raise E030 unless ``encoding_errors="replace"``) and parsed within the resource
+    limits of :mod:`nlperr.limits` (YAML alias bombs, deep nesting: E034/E035).
 
     >>> load_suite("sentiment-en").task
     'classification'
@@ -345,9 +353,12 @@ def load_suite(source: str | Path | Mapping[str, Any] | Suite) -> Suite:
                 d = yaml.safe_load(entry.read_text("utf-8"))
                 return Suite.from_dict(d, where=f"shipped suite {name!r}", source=str(entry))
         raise InputError(Errors.E608.format(name=name, available=", ".join(list_suites())))
-    text = path.read_text(encoding="utf-8")
+    if path.is_dir():
+        raise InputError(Errors.E605.format(where=str(path), error="it is a folder, not a file"))
+    text = read_text(path, encoding=encoding, errors=encoding_errors)
     try:
-        d = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        d = (loads_json(text, where=str(path), what="suite") if path.suffix == ".json"
+             else load_yaml(text, where=str(path)))
     except (ValueError, yaml.YAMLError) as e:
         raise InputError(Errors.E605.format(where=str(path), error=str(e).splitlines()[0])) from None
     return Suite.from_dict(d, where=str(path), source=str(path))
@@ -358,6 +369,6 @@ def save_suite(suite: Suite, path: str | Path) -> None:
     path = Path(path)
     d = suite.to_dict()
     if path.suffix == ".json":
-        path.write_text(json.dumps(d, ensure_ascii=False, indent=1), encoding="utf-8")
+        atomic_write_text(path, json.dumps(d, ensure_ascii=False, indent=1))
     else:
-        path.write_text(yaml.safe_dump(d, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        atomic_write_text(path, yaml.safe_dump(d, allow_unicode=True, sort_keys=False))
