@@ -207,7 +207,7 @@ def test_cli_text_json_junit_and_exit_codes(tmp_path, monkeypatch, capsys):
     assert ET.parse(xml).getroot().find("testsuite").get("skipped") == "3"
     # --min-cases 1: the empty tests fail -> exit 1
     assert main(["suite", "run", str(path), "--model", "callable:skipmodel:predict", "--json", str(js),
-                 "--min-cases", "1"]) == 1
+                 "--min-cases", "1", "--overwrite"]) == 1
     out = capsys.readouterr().out
     assert "FAILED reformat dates: only 0 evaluated case(s), fewer than min_cases=1" in out
     assert "suite skippy: FAILED (2 passed, 3 failed)" in out

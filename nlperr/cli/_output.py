@@ -35,7 +35,7 @@ from pathlib import Path
 from ..errors import Errors, InputError
 
 __all__ = ["add_overwrite_argument", "check_output_file", "check_output_dir",
-           "NLPERR_MARKERS"]
+           "add_encoding_arguments", "encoding_options", "NLPERR_MARKERS"]
 
 #: A folder holding one of these was written by nlperr (Result.save, the CLI).
 NLPERR_MARKERS = ("result.json", "summary.json")
@@ -48,6 +48,26 @@ def add_overwrite_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true",
                         help="replace existing output files (never the inputs; nothing "
                              "else is deleted)")
+
+
+def add_encoding_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--encoding`` and ``--encoding-errors`` (how the command's text inputs are
+    decoded; see :mod:`nlperr.io._text`)."""
+    parser.add_argument("--encoding", default="utf-8", metavar="CODEC",
+                        help="text encoding of the input files (default utf-8; e.g. latin-1, "
+                             "cp1252); a BOM is accepted")
+    parser.add_argument("--encoding-errors", default="strict", choices=("strict", "replace"),
+                        help="bytes that do not decode: 'strict' (default) stops with an error "
+                             "naming the line; 'replace' reads them as U+FFFD with a warning "
+                             "that counts them")
+
+
+def encoding_options(args: argparse.Namespace) -> dict[str, str]:
+    """``{"encoding", "encoding_errors"}`` for the library readers, validated (E031)."""
+    from ..io._text import check_encoding
+
+    check_encoding(args.encoding, args.encoding_errors)
+    return {"encoding": args.encoding, "encoding_errors": args.encoding_errors}
 
 
 def _resolve(path: Path) -> Path:

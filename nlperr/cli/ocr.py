@@ -14,6 +14,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ._output import (add_encoding_arguments, add_overwrite_argument, check_output_dir,
+                      check_output_file, encoding_options)
+
 __all__ = ["add_parser"]
 
 
@@ -33,6 +36,8 @@ def add_parser(subparsers: Any) -> None:
     st.add_argument("--growth-step", type=int, default=10_000, help="tokens between vocabulary-growth rows")
     st.add_argument("--out", required=True, metavar="DIR")
     st.add_argument("--no-progress", action="store_true")
+    add_encoding_arguments(st)
+    add_overwrite_argument(st)
     st.set_defaults(func=_stats)
     cp = sub.add_parser("compare", help="OCR vs gold: CER/WER, confusions, noise model")
     cp.add_argument("--ocr", metavar="FILE_OR_DIR", help="OCR text files (paired with --gold by name)")
@@ -43,6 +48,8 @@ def add_parser(subparsers: Any) -> None:
     cp.add_argument("--noise-model", metavar="FILE", help="write the learned noise model (JSON) here")
     cp.add_argument("--out", required=True, metavar="DIR")
     cp.add_argument("--no-progress", action="store_true")
+    add_encoding_arguments(cp)
+    add_overwrite_argument(cp)
     cp.set_defaults(func=_compare)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
@@ -58,12 +65,15 @@ def _clean(value: Any) -> Any:
 
 
 def _write(out: Path, summary: dict, tables: dict) -> None:
+    from ..io._atomic import atomic_write_text
+
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "summary.json", "w", encoding="utf-8") as f:
-        json.dump(_clean(summary), f, ensure_ascii=False, indent=2)
     for name, df in tables.items():
         if df is not None:
-            df.to_csv(out / f"{name}.csv", index=False)
+            atomic_write_text(out / f"{name}.csv", df.to_csv(index=False, lineterminator="\n"))
+    # summary.json last: a folder holding it is a complete nlperr output
+    atomic_write_text(out / "summary.json",
+                      json.dumps(_clean(summary), ensure_ascii=False, indent=2))
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -74,15 +84,19 @@ def _stats(args: argparse.Namespace) -> int:
     if args.lexicon and args.spacy_vocab:
         raise InputError(Errors.E207.format(value="--lexicon and --spacy-vocab", option="lexicon",
                                             allowed="one of --lexicon, --spacy-vocab"))
-    lexicon = (Lexicon.from_file(args.lexicon) if args.lexicon else
+    check_output_dir(args.out, inputs=[*args.inputs, *(args.reference or []), args.lexicon],
+                     overwrite=args.overwrite)
+    enc = encoding_options(args)
+    lexicon = (Lexicon.from_file(args.lexicon, **enc) if args.lexicon else
                Lexicon.from_spacy(args.spacy_vocab) if args.spacy_vocab else None)
-    reference = (Reference.from_texts((t for _, t in iter_texts(args.reference, icdar_side="gold")),
+    reference = (Reference.from_texts((t for _, t in iter_texts(args.reference, icdar_side="gold",
+                                                                **enc)),
                                       growth_step=args.growth_step)
                  if args.reference else None)
     if lexicon is None and reference is not None and reference.tokens:
         # no word list given: the clean reference's vocabulary is the lexicon
         lexicon = Lexicon.from_words(reference.words, source="reference vocabulary")
-    res = corpus_stats(iter_texts(args.inputs), reference=reference, lexicon=lexicon,
+    res = corpus_stats(iter_texts(args.inputs, **enc), reference=reference, lexicon=lexicon,
                        tokenizer=args.tokenizer, growth_step=args.growth_step,
                        progress=False if args.no_progress else None)
     out = Path(args.out)
@@ -107,14 +121,19 @@ def _compare(args: argparse.Namespace) -> int:
     if args.pairs and (args.ocr or args.gold):
         raise InputError(Errors.E207.format(value="--pairs with --ocr/--gold", option="input",
                                             allowed="either --pairs, or --ocr and --gold"))
+    inputs = [*(args.pairs or []), args.ocr, args.gold, args.lexicon]
+    check_output_dir(args.out, inputs=inputs, overwrite=args.overwrite)
+    check_output_file(args.noise_model, option="--noise-model", inputs=inputs,
+                      overwrite=args.overwrite)
+    enc = encoding_options(args)
     if args.pairs:
-        pairs = iter_pairs(args.pairs)
+        pairs = iter_pairs(args.pairs, **enc)
     elif args.ocr and args.gold:
-        pairs = iter_folder_pairs(args.gold, args.ocr)
+        pairs = iter_folder_pairs(args.gold, args.ocr, **enc)
     else:
         raise InputError(Errors.E207.format(value="missing input", option="input",
                                             allowed="either --pairs, or --ocr and --gold"))
-    lexicon = Lexicon.from_file(args.lexicon) if args.lexicon else None
+    lexicon = Lexicon.from_file(args.lexicon, **enc) if args.lexicon else None
     res = compare_pairs(pairs, lexicon=lexicon, progress=False if args.no_progress else None)
     out = Path(args.out)
     _write(out, res.summary, {"documents": res.documents, "confusions": res.confusions,
