@@ -173,9 +173,48 @@ def _cases_file() -> bytes:
 
 
 def _checklist_pickle() -> bytes:
-    """A tiny stand-in for a CheckList pickle (plain data, protocol 2)."""
-    return pickle.dumps({"info": {"t1": {"capability": "Vocab", "type": "mft"}},
-                         "tests": {"t1": {"data": ["a", "b"], "labels": [0, 2]}}}, protocol=2)
+    """A small stand-in for CheckList's released pickle: the same class names
+    (``checklist.test_suite.TestSuite``, ``checklist.test_types.MFT/INV/DIR``), an
+    OrderedDict of tests with data, labels and capabilities (no functions)."""
+    import collections
+    import types
+
+    saved = {k: sys.modules.get(k) for k in ("checklist", "checklist.test_suite",
+                                            "checklist.test_types")}
+    try:
+        pkg = types.ModuleType("checklist")
+        ts = types.ModuleType("checklist.test_suite")
+        tt = types.ModuleType("checklist.test_types")
+        sys.modules.update({"checklist": pkg, "checklist.test_suite": ts,
+                            "checklist.test_types": tt})
+        classes = {}
+        for mod, name in ((ts, "TestSuite"), (tt, "MFT"), (tt, "INV"), (tt, "DIR")):
+            cls = type(name, (), {"__module__": mod.__name__})
+            setattr(mod, name, cls)
+            classes[name] = cls
+
+        def make(kind: str, **state):  # noqa: ANN003, ANN202
+            obj = classes[kind].__new__(classes[kind])
+            obj.__dict__.update(state)
+            return obj
+
+        tests = collections.OrderedDict()
+        tests["single positive words"] = make(
+            "MFT", data=["good", "great", "nice"], labels=2, capability="Vocabulary",
+            description="positive words", expect=None)
+        tests["typos"] = make("INV", data=[["I like it", "I lkie it"], ["bad", "bda"]],
+                              labels=None, capability="Robustness", description="", expect=None)
+        tests["add positive phrases"] = make("DIR", data=[["ok", "ok, love it"]], labels=None,
+                                             capability="Vocabulary", description="",
+                                             expect=None)
+        suite = make("TestSuite", tests=tests, info={"typos": {"capability": "Robustness"}})
+        return pickle.dumps(suite, protocol=2)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                sys.modules.pop(k, None)
+            else:
+                sys.modules[k] = v
 
 
 def seeds() -> dict[str, list[tuple[str, bytes]]]:
@@ -313,7 +352,7 @@ def cli_commands(out: Path) -> dict[str, tuple[str, str, Callable[[Path], list[s
         "suite_run": ("suite_yaml", ".yaml", lambda p: [
             "suite", "run", str(p), "--model", CLS_MODEL, "--no-cache", "--quiet"]),
         "suite_run_cases": ("cases", ".jsonl", lambda p: [
-            "suite", "run", "sentiment-en", "--cases", str(p), "--model", CLS_MODEL,
+            "suite", "run", str(_fuzz_suite(out)), "--cases", str(p), "--model", CLS_MODEL,
             "--no-cache", "--quiet"]),
         "suite_generate": ("suite_json", ".json", lambda p: [
             "suite", "generate", str(p), "--out", o + "_cases.jsonl", "--overwrite"]),
@@ -328,6 +367,14 @@ def cli_commands(out: Path) -> dict[str, tuple[str, str, Callable[[Path], list[s
             "ocr", "stats", str(p), "--out", o + "_ol", "--no-progress", "--overwrite",
             "--encoding", "latin-1"]),
     }
+
+
+def _fuzz_suite(out: Path) -> Path:
+    """The suite the seed case file was generated from (written once, next to *out*)."""
+    p = out.parent / "fuzz_suite.yaml"
+    if not p.exists():
+        p.write_bytes(SUITE_YAML)
+    return p
 
 
 def run_cli(argv: list[str]) -> tuple[int, str]:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data import Example, Span
-from ..errors import Errors, InputError, Warnings, warn
+from ..errors import Errors, InputError, Warnings, shorten, warn
 from ..perturb import Edit, PerturbStats, case_seed, get_perturbation, lexicon_texts, map_spans, perturb
 from ..perturb.edits import apply_edits, normalize_edits
 from ..perturb.lexicons import available_lexicons, lexicon
@@ -89,7 +89,7 @@ class Case:
                        original=Example.from_dict(d["original"], where=where),
                        variants=[Variant.from_dict(v) for v in d.get("variants", ())],
                        expect=dict(d.get("expect") or {}))
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise InputError(Errors.E610.format(where=where, error=f"{type(e).__name__}: {e}")) from None
 
 
@@ -131,7 +131,7 @@ def _as_example(item: Any, i: int, where: str) -> Example:
         return item if item.id is not None else item.copy(id=f"{where}:{i}")
     if isinstance(item, str):
         return Example(item, id=f"{where}:{i}")
-    if isinstance(item, Mapping) and "text" in item:
+    if isinstance(item, Mapping) and isinstance(item.get("text"), str):
         ex = Example.from_dict(item, where=f"{where}[{i}]")
         return ex if ex.id is not None else ex.copy(id=f"{where}:{i}")
     raise InputError(Errors.E606.format(where=f"{where}[{i}]", field="data item",
@@ -450,6 +450,9 @@ def save_cases(caseset: CaseSet, path: str | Path) -> None:
             fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
 
 
+_HEADER_TYPES = {"seed": "an integer", "stats": "an object", "tests": "a list of test names"}
+
+
 def load_cases(path: str | Path, *, encoding: str = "utf-8",
                encoding_errors: str = "strict") -> CaseSet:
     """Read a case file written by :func:`save_cases` (decoded with *encoding*)."""
@@ -480,5 +483,12 @@ def load_cases(path: str | Path, *, encoding: str = "utf-8",
         cases.append(Case.from_dict(d, where=where))
     if header is None:
         raise InputError(Errors.E003.format(where=str(path)))
-    return CaseSet(header.get("suite", ""), int(header.get("seed", 0)), cases, header.get("stats", {}),
-                   list(header.get("tests") or []), str(path))
+    seed, stats, names = header.get("seed", 0), header.get("stats", {}), header.get("tests") or []
+    for field, value, ok in (("seed", seed, isinstance(seed, int) and not isinstance(seed, bool)),
+                             ("stats", stats, isinstance(stats, Mapping)),
+                             ("tests", names, isinstance(names, list)
+                              and all(isinstance(n, str) for n in names))):
+        if not ok:
+            raise InputError(Errors.E610.format(where=f"{path}: header", error=(
+                f"{field!r} must be {_HEADER_TYPES[field]}, got {shorten(value, 40)}")))
+    return CaseSet(str(header.get("suite", "")), seed, cases, dict(stats), list(names), str(path))
