@@ -135,6 +135,8 @@ def load_yaml(text: str, *, where: str) -> Any:
     """
     import yaml
 
+    # flow collections ([[[...]]]) nested past the limit: refused before composing
+    check_json_depth(text, where=where, what="YAML document")
     loader = yaml.SafeLoader(text)
     try:
         try:

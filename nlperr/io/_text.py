@@ -156,11 +156,11 @@ def iter_lines(path: str | os.PathLike, *, encoding: str = "utf-8",
     limit = get_limits().max_line_bytes
     with open(p, "rb") as fh:
         while True:
-            raw = fh.readline(limit + 1)
+            raw = fh.readline(limit + 2)  # the limit counts the text, not its CRLF
             if not raw:
                 break
             size = len(raw)
-            if size > limit and not raw.endswith(b"\n"):
+            if size > limit and size - raw.endswith(b"\n") - raw.endswith(b"\r\n") > limit:
                 raise InputError(Errors.E032.format(
                     where=str(p), line=number + 1, limit=limit,
                     how=get_limits().how_to_raise("max_line_bytes")))
