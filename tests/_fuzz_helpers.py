@@ -234,7 +234,7 @@ def seeds() -> dict[str, list[tuple[str, bytes]]]:
         "cases": [("cases.jsonl", _cut(_cases_file()))],
         "labelmap": [("map.json", b'{"PERSON": "PER", "GPE": "LOC", "DATE": null}')],
         "noise": [("noise.json", json.dumps({
-            "format": "nlperr-ocr-noise", "version": 1, "name": "n", "characters": 10,
+            "format": "nlperr.ocr.noise_model", "version": 1, "name": "n", "characters": 10,
             "substitutions": [{"gold": "e", "ocr": "c", "prob": 0.5, "count": 3},
                               {"gold": "m", "ocr": "rn", "prob": 0.1}],
             "deletions": [{"gold": "l", "prob": 0.2}], "insertions": [{"ocr": "'", "prob": 1.0}],
@@ -251,7 +251,7 @@ def seeds() -> dict[str, list[tuple[str, bytes]]]:
         "hipe": [("HIPE-2022-v2.1-ajmc-dev-en.tsv",
                   _shared("hipe2022", "ajmc", "en", "HIPE-2022-v2.1-ajmc-dev-en.tsv"))],
         "csv": [("amazon.csv", _amazon_csv())],
-        "icdar": [(p.name, _cut(p.read_bytes())) for p in _first(SHARED / "icdar2019_postocr", 2)],
+        "icdar": [(p.name, p.read_bytes()) for p in _smallest(SHARED / "icdar2019_postocr", 2)],
     }
     out: dict[str, list[tuple[str, bytes]]] = {}
     for kind, items in fixtures.items():
@@ -259,10 +259,12 @@ def seeds() -> dict[str, list[tuple[str, bytes]]]:
     return out
 
 
-def _first(folder: Path, n: int) -> list[Path]:
+def _smallest(folder: Path, n: int) -> list[Path]:
+    """The *n* smallest ICDAR files of at least 200 bytes (whole: a cut file is invalid)."""
     if not folder.is_dir():
         return []
-    return sorted(folder.rglob("*.txt"))[:n]
+    files = [p for p in folder.rglob("*.txt") if 200 <= p.stat().st_size <= SEED_BYTES]
+    return sorted(files, key=lambda p: (p.stat().st_size, str(p)))[:n]
 
 
 def _amazon_csv() -> bytes | None:
