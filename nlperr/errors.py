@@ -382,6 +382,9 @@ class Errors(metaclass=_Catalogue):
     E046 = ("{where}: not a readable spaCy DocBin (.spacy) file ({error}). Pass a file "
             "written by DocBin.to_disk or `nlperr predict`, or give the right format "
             "(format=..., CLI --format).")
+    E047 = ("{where}: not a readable Hugging Face dataset folder ({error}). Pass a folder "
+            "written by Dataset.save_to_disk / DatasetDict.save_to_disk, or give the right "
+            "format (format=..., CLI --format).")
     # (hostile: add E032-E099 above this line)
 
     # --- suites, round 2 (E619-E649) ---------------------------------------------

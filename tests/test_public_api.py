@@ -63,3 +63,10 @@ def test_every_message_has_a_code():
         assert codes
         for k in codes:
             assert getattr(cat, k).startswith(f"[{k}] ")
+
+
+def test_limits_namespace_is_pinned():
+    from nlperr import limits
+
+    assert set(limits.__all__) == {"Limits", "get_limits", "set_limits", "limits", "DEFAULTS",
+                                   "ENV_PREFIX"}

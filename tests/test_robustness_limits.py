@@ -321,3 +321,18 @@ def test_garbage_docbin(tmp_path):
     with limits(max_file_bytes=1_000_000):
         with pytest.raises(InputError, match=r"E033.*unpacked"):
             read_docbin(p)
+
+
+def test_damaged_hf_dataset_folder(tmp_path):
+    pytest.importorskip("datasets")
+    from nlperr.io import load
+
+    (tmp_path / "dataset_info.json").write_text("{garbage", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"E047.*JSONDecodeError"):
+        load(tmp_path)
+    (tmp_path / "dataset_info.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "state.json").write_text('{"_data_files": [{"filename": "x.arrow"}]}',
+                                         encoding="utf-8")
+    (tmp_path / "x.arrow").write_bytes(b"garbage")
+    with pytest.raises(FormatError, match="E047"):
+        load(tmp_path)
