@@ -328,7 +328,7 @@ def test_damaged_hf_dataset_folder(tmp_path):
     from nlperr.io import load
 
     (tmp_path / "dataset_info.json").write_text("{garbage", encoding="utf-8")
-    with pytest.raises(FormatError, match=r"E047.*JSONDecodeError"):
+    with pytest.raises(FormatError, match=r"E047.*not a readable Hugging Face"):
         load(tmp_path)
     (tmp_path / "dataset_info.json").write_text("{}", encoding="utf-8")
     (tmp_path / "state.json").write_text('{"_data_files": [{"filename": "x.arrow"}]}',
