@@ -227,6 +227,8 @@ class NoiseModel:
                                                     version=VERSION)) from None
         try:
             d = loads_json(text, where=where, what="noise model")
+        except InputError:
+            raise
         except ValueError as e:
             raise InputError(Errors.E707.format(source=where, error=e, format=FORMAT,
                                                 version=VERSION)) from None

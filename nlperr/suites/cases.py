@@ -473,6 +473,8 @@ def load_cases(path: str | Path, *, encoding: str = "utf-8",
         where = f"{path}:{lineno}"
         try:
             d = loads_json(line, where=where, what="case record")
+        except InputError:
+            raise
         except ValueError as e:
             raise InputError(Errors.E005.format(where=where, error=e)) from None
         if header is None:

@@ -428,6 +428,8 @@ def load_suite(source: str | Path | Mapping[str, Any] | Suite, *, encoding: str 
     try:
         d = (loads_json(text, where=str(path), what="suite") if path.suffix == ".json"
              else load_yaml(text, where=str(path)))
+    except InputError:
+        raise  # resource limits (E034/E035) say it themselves
     except (ValueError, yaml.YAMLError) as e:
         raise InputError(Errors.E605.format(where=str(path), error=str(e).splitlines()[0])) from None
     return Suite.from_dict(d, where=str(path), source=str(path))
