@@ -336,3 +336,14 @@ def test_damaged_hf_dataset_folder(tmp_path):
     (tmp_path / "x.arrow").write_bytes(b"garbage")
     with pytest.raises(FormatError, match="E047"):
         load(tmp_path)
+
+
+def test_pickle_memo_bomb_is_refused_before_allocating(tmp_path):
+    """A 9-byte pickle whose LONG_BINPUT names memo slot 2**31 would make the C
+    unpickler allocate 16 GiB (found by benchmarks/fuzz_readers.py)."""
+    from nlperr.suites.checklist import read_checklist_pickle
+
+    p = tmp_path / "memo.pkl"
+    p.write_bytes(b"\x80\x02N" + b"r" + (2**31).to_bytes(4, "little") + b".")
+    with pytest.raises(InputError, match=r"E611.*memo index 2147483648"):
+        read_checklist_pickle(p)
