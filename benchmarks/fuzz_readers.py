@@ -37,7 +37,16 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", default=None)
     ap.add_argument("--no-cli", action="store_true")
+    ap.add_argument("--max-memory-gb", type=float, default=4.0,
+                    help="address-space limit of this process, so that an input that makes a "
+                         "reader allocate without bound fails (MemoryError) instead of "
+                         "being killed by the system (0: no limit)")
     a = ap.parse_args()
+    if a.max_memory_gb > 0:
+        import resource
+
+        cap = int(a.max_memory_gb * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     seeds = F.seeds()
     rng = random.Random(a.seed)
     only = set(a.only.split(",")) if a.only else None
@@ -69,7 +78,7 @@ def main() -> int:
                     if F.cli_ok(rc, err):
                         continue
                     sig = f"exit {rc}: {err.strip().splitlines()[0][:100] if err.strip() else ''}"
-                except Exception as e:  # noqa: BLE001
+                except (Exception, MemoryError, RecursionError) as e:  # noqa: BLE001
                     sig = _signature(e) + f": {str(e)[:80]}"
                 failed += 1
                 bucket = failures.setdefault(name, {})

@@ -450,7 +450,24 @@ def save_cases(caseset: CaseSet, path: str | Path) -> None:
             fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
 
 
-_HEADER_TYPES = {"seed": "an integer", "stats": "an object", "tests": "a list of test names"}
+_HEADER_TYPES = {"seed": "an integer", "tests": "a list of test names",
+                 "stats": "an object {test: {perturbation: name, n, unchanged, touched_entity: "
+                          "counts, ...}} as written by save_cases"}
+_STAT_COUNTS = ("n", "unchanged", "touched_entity")
+
+
+def _valid_stats(stats: Any) -> bool:
+    """The per-test perturbation statistics of a case-file header (as save_cases writes)."""
+    if not isinstance(stats, Mapping):
+        return False
+    for entry in stats.values():
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("perturbation"), str):
+            return False
+        for key in _STAT_COUNTS:
+            v = entry.get(key)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                return False
+    return True
 
 
 def load_cases(path: str | Path, *, encoding: str = "utf-8",
@@ -487,7 +504,7 @@ def load_cases(path: str | Path, *, encoding: str = "utf-8",
         raise InputError(Errors.E003.format(where=str(path)))
     seed, stats, names = header.get("seed", 0), header.get("stats", {}), header.get("tests") or []
     for field, value, ok in (("seed", seed, isinstance(seed, int) and not isinstance(seed, bool)),
-                             ("stats", stats, isinstance(stats, Mapping)),
+                             ("stats", stats, _valid_stats(stats)),
                              ("tests", names, isinstance(names, list)
                               and all(isinstance(n, str) for n in names))):
         if not ok:
