@@ -84,6 +84,9 @@ class Case:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], *, where: str = "case") -> "Case":
+        problem = _case_shape_problem(d)
+        if problem:
+            raise InputError(Errors.E610.format(where=where, error=problem))
         try:
             return cls(test=str(d["test"]), id=str(d["id"]),
                        original=Example.from_dict(d["original"], where=where),
@@ -91,6 +94,38 @@ class Case:
                        expect=dict(d.get("expect") or {}))
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise InputError(Errors.E610.format(where=where, error=f"{type(e).__name__}: {e}")) from None
+
+
+def _case_shape_problem(d: Any) -> str | None:
+    """What is wrong with the shape of a case record (texts must be strings...), or None."""
+    if not isinstance(d, Mapping):
+        return f"a case is an object, got {type(d).__name__}"
+    orig = d.get("original")
+    if not isinstance(orig, Mapping) or not isinstance(orig.get("text"), str):
+        return "'original' must be an object with a 'text' string"
+    variants = d.get("variants", [])
+    if not isinstance(variants, list) or not all(
+            isinstance(v, Mapping) and isinstance(v.get("text"), str) for v in variants):
+        return "'variants' must be a list of objects with a 'text' string"
+    expect = d.get("expect") or {}
+    if not isinstance(expect, Mapping):
+        return "'expect' must be an object"
+    ents = expect.get("entities", [])
+    if not isinstance(ents, list) or not all(
+            isinstance(e, list) and len(e) == 3 and all(_int(x) for x in e[:2])
+            and isinstance(e[2], str) for e in ents):
+        return "'expect.entities' must be a list of [start, end, label] triples"
+    if "label" in expect and not isinstance(expect["label"], str):
+        return "'expect.label' must be a label string"
+    for key in ("labels", "not_label"):
+        v = expect.get(key, [])
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            return f"'expect.{key}' must be a list of label strings"
+    return None
+
+
+def _int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
 
 
 @dataclass
