@@ -37,6 +37,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", default=None)
     ap.add_argument("--no-cli", action="store_true")
+    ap.add_argument("--slow", action="store_true", help="also the spaCy DocBin readers")
     ap.add_argument("--max-memory-gb", type=float, default=4.0,
                     help="address-space limit of this process, so that an input that makes a "
                          "reader allocate without bound fails (MemoryError) instead of "
@@ -54,8 +55,12 @@ def main() -> int:
     failures: dict[str, dict[str, bytes]] = {}
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
+        readers = dict(F._readers())
+        if a.slow:
+            readers.update(F.slow_readers())
+            seeds["docbin"] = F.docbin_seeds()
         targets = [(name, kind, suffix, ("reader", fn)) for name, (kind, suffix, fn)
-                   in F._readers().items()]
+                   in readers.items()]
         if not a.no_cli:
             targets += [(name, kind, suffix, ("cli", fn)) for name, (kind, suffix, fn)
                         in F.cli_commands(d / "out").items()]

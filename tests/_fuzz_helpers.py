@@ -314,6 +314,34 @@ def _readers() -> dict[str, tuple[str, str, Callable[[Path], object]]]:
     }
 
 
+def slow_readers() -> dict[str, tuple[str, str, Callable[[Path], object]]]:
+    """Readers that need spaCy (slow to import): only in benchmarks/fuzz_readers.py --slow."""
+    from nlperr import io as nio
+
+    return {"docbin": ("docbin", ".spacy", lambda p: nio.read_docbin(p)),
+            "docbin_gold": ("docbin", ".spacy", lambda p: nio.read_docbin(p, gold=True))}
+
+
+def docbin_seeds() -> list[tuple[str, bytes]]:
+    """DocBin files written by nlperr from the CoNLL seeds (with and without predictions)."""
+    import tempfile
+
+    from nlperr import io as nio
+
+    out = []
+    with tempfile.TemporaryDirectory() as d, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, data in seeds()["conll"][-2:]:
+            src = Path(d) / name
+            src.write_bytes(data)
+            exs = nio.read_conll(src)
+            for k, preds in enumerate((None, exs)):
+                p = Path(d) / f"{name}.{k}.spacy"
+                nio.write_docbin(exs, p, predictions=preds)
+                out.append((p.name, p.read_bytes()))
+    return out
+
+
 #: Readers in files the lead owns (issue 8 rewrites them): crashes are reported, not fixed here.
 LEAD_READERS = ("conll", "conll_lenient", "hipe", "jsonl", "load_sniffed")
 
