@@ -212,3 +212,17 @@ def test_read_only_output_location(tmp_path, capsys, monkeypatch):
     assert rc == 2 and "E042" in err and "read-only" in err
     rc, err = _run(capsys, "ocr", "compare", "--pairs", pairs, "--out", pairs / "x")
     assert rc == 2 and "E042" in err and "is a file" in err
+
+
+def test_a_crashing_user_model_is_named_as_the_origin(tmp_path, capsys, monkeypatch):
+    (tmp_path / "brokenmodel.py").write_text("def predict(texts):\n    return 1 / 0\n",
+                                             encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("NLPERR_LOG_DIR", str(tmp_path / "logs"))
+    src = tmp_path / "in.csv"
+    src.write_text("text,label\nhi,a\n", encoding="utf-8")
+    rc, err = _run(capsys, "predict", "--model", "callable:brokenmodel:predict", "--input", src,
+                   "--output", tmp_path / "o.csv", "--no-cache", "--no-progress")
+    assert rc == EXIT_INTERNAL
+    assert "ZeroDivisionError" in err and "brokenmodel.py:2" in err and "your code" in err
+    assert not (tmp_path / "o.csv").exists()

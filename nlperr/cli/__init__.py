@@ -99,6 +99,21 @@ def _write_crash_log(command: str, argv: Sequence[str] | None) -> str | None:
         return None
 
 
+def _outside_origin(e: BaseException) -> str | None:
+    """``file:line`` of the innermost frame when it is outside the nlperr package and
+    outside the standard library (user code or a third-party package), else None."""
+    tb = traceback.extract_tb(e.__traceback__)
+    if not tb:
+        return None
+    last = os.path.abspath(tb[-1].filename)
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    stdlib = os.path.dirname(os.path.abspath(os.__file__))
+    if last.startswith(package + os.sep) or (last.startswith(stdlib + os.sep)
+                                             and "site-packages" not in last):
+        return None
+    return f"{tb[-1].filename}:{tb[-1].lineno}"
+
+
 def _user_os_error(e: OSError) -> str:
     """A one-line message for an operating-system error on a user's path."""
     what = e.strerror or type(e).__name__
@@ -144,9 +159,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # noqa: BLE001 - the last line of defence: a bug in nlperr
         log = _write_crash_log(args.command, argv)
         where = f"the traceback is in {log}" if log else "no log file could be written"
+        origin = _outside_origin(e)
+        advice = (f"It was raised outside nlperr, in {origin}: if that is your code (e.g. a "
+                  f"callable: model), fix it there; otherwise this is a bug in nlperr, please "
+                  f"report it" if origin else "This is a bug in nlperr, please report it")
         print(f"{prefix}: internal error: {type(e).__name__}: {str(e)[:200]}\n"
-              f"This is a bug in nlperr, please report it with the command line and the "
-              f"log file; {where}.", file=sys.stderr)
+              f"{advice} with the command line and the log file; {where}.", file=sys.stderr)
         return EXIT_INTERNAL
     finally:
         warnings.showwarning = previous
