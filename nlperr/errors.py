@@ -385,6 +385,9 @@ class Errors(metaclass=_Catalogue):
     E047 = ("{where}: not a readable Hugging Face dataset folder ({error}). Pass a folder "
             "written by Dataset.save_to_disk / DatasetDict.save_to_disk, or give the right "
             "format (format=..., CLI --format).")
+    E048 = ("{where}: the {what} holds a lone UTF-16 surrogate ({char}, in {value}), which is "
+            "not a character and cannot be written back as UTF-8 (a JSON escape such as "
+            "\\ud800 without its pair). Fix the program that wrote the file, or remove it.")
     # (hostile: add E032-E099 above this line)
 
     # --- suites, round 2 (E619-E649) ---------------------------------------------

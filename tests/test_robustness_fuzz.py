@@ -110,6 +110,9 @@ JSONL_REPRODUCERS = [
     '{"text": "a", "probs": {"pos": ""}}',     # ValueError: could not convert string to float
     '{"text": "a", "probs": {"pos": {}}}',     # TypeError: float() argument must be ...
     '{"text": "a", "meta": ' + "[" * 10_000 + "]" * 10_000 + "}",  # RecursionError
+    '{"text": "ab", "spans": [{"start": 1e400, "end": 1, "label": "X"}]}',  # OverflowError
+    # reads, then every UTF-8 writer fails (nlperr predict / analyze exit 3):
+    '{"text": "a\\ud800b", "label": "x"}',      # lone surrogate: expected E048-like error
 ]
 
 
@@ -121,9 +124,11 @@ def test_jsonl_reproducers(tmp_path, line):
     p = tmp_path / "r.jsonl"
     p.write_text(line + "\n", encoding="utf-8")
     try:
-        read_jsonl(p)
+        examples = read_jsonl(p)
     except NlperrError:
-        pass
+        return
+    for ex in examples:  # what was read must be writable as UTF-8
+        ex.text.encode("utf-8")
 
 
 def test_reproducers_are_json():

@@ -347,3 +347,34 @@ def test_pickle_memo_bomb_is_refused_before_allocating(tmp_path):
     p.write_bytes(b"\x80\x02N" + b"r" + (2**31).to_bytes(4, "little") + b".")
     with pytest.raises(InputError, match=r"E611.*memo index 2147483648"):
         read_checklist_pickle(p)
+
+
+def test_lone_surrogates_are_refused(tmp_path):
+    """A JSON escape \\ud800 without its pair parses, then crashes every UTF-8 writer."""
+    from nlperr.adapters.labelmap import LabelMap
+    from nlperr.errors import FormatError
+    from nlperr.ocr.noise import NoiseModel
+    from nlperr.suites import load_cases, load_suite
+
+    bad = r"caf\ud800"
+    suite = tmp_path / "s.json"
+    suite.write_text('{"name": "%s", "tests": []}' % bad, encoding="utf-8")
+    with pytest.raises(FormatError, match=r"E048.*s.json.*U\+D800"):
+        load_suite(suite)
+    yml = tmp_path / "s.yaml"
+    yml.write_text('name: "%s"\ntests: []\n' % bad, encoding="utf-8")
+    with pytest.raises(FormatError, match="E048"):
+        load_suite(yml)
+    cases = tmp_path / "c.jsonl"
+    cases.write_text('{"nlperr_cases": 1, "suite": "%s"}\n' % bad, encoding="utf-8")
+    with pytest.raises(FormatError, match="E048"):
+        load_cases(cases)
+    with pytest.raises(FormatError, match="E048"):
+        LabelMap.from_spec('{"%s": "X"}' % bad)
+    noise = tmp_path / "n.json"
+    noise.write_text('{"format": "nlperr.ocr.noise_model", "version": 1, "name": "%s"}' % bad,
+                     encoding="utf-8")
+    with pytest.raises(FormatError, match="E048"):
+        NoiseModel.from_json(noise)
+    # a proper pair is one character
+    assert LabelMap.from_spec(r'{"\ud83d\ude00": "X"}').mapping == {"\U0001F600": "X"}

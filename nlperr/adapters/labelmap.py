@@ -97,11 +97,10 @@ class LabelMap:
                 except json.JSONDecodeError:
                     raise InputError(Errors.E210.format(
                         source=spec, error="it is neither JSON nor an existing file")) from None
-        from ..io._structured import check_json_depth
+        from ..io._structured import loads_json
 
-        check_json_depth(text, where=f"label map {shorten(source, 60)}", what="label map")
         try:
-            data = json.loads(text)
+            data = loads_json(text, where=f"label map {shorten(source, 60)}", what="label map")
         except json.JSONDecodeError as e:
             raise InputError(Errors.E210.format(source=source, error=e)) from e
         if not isinstance(data, dict):

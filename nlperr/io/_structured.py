@@ -15,10 +15,10 @@ import json
 import re
 from typing import Any
 
-from ..errors import Errors, InputError
+from ..errors import Errors, FormatError, InputError, shorten
 from ..limits import get_limits
 
-__all__ = ["check_json_depth", "loads_json", "load_yaml"]
+__all__ = ["check_json_depth", "check_no_surrogates", "loads_json", "load_yaml"]
 
 # A JSON string (with escapes) or one bracket; strings are skipped when counting depth.
 _JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
@@ -57,12 +57,45 @@ def check_json_depth(text: str, *, where: str, what: str = "JSON document") -> N
 
 
 def loads_json(text: str, *, where: str, what: str = "JSON document") -> Any:
-    """``json.loads`` after :func:`check_json_depth`; syntax errors stay ``ValueError``."""
+    r"""``json.loads`` after :func:`check_json_depth`, refusing lone surrogates (E048);
+    syntax errors stay ``ValueError``.
+
+    >>> loads_json(r'{"a": "caf\u00e9 \ud83d\ude00"}', where="x.json")
+    {'a': 'café 😀'}
+    >>> loads_json(r'{"a": "\ud800"}', where="x.json")
+    Traceback (most recent call last):
+    ...
+    nlperr.errors.FormatError: [E048] x.json: the JSON document holds a lone UTF-16 surrogate...
+    """
     check_json_depth(text, where=where, what=what)
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except RecursionError:  # pragma: no cover - the depth check comes first
         raise _depth_error(where, get_limits().max_json_depth, what) from None
+    if "\\u" in text or _SURROGATE.search(text):  # an escape, or a str built in Python
+        check_no_surrogates(value, where=where, what=what)
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_no_surrogates(value: Any, *, where: str, what: str = "JSON document") -> None:
+    """Raise E048 when a string (key or value) in *value* holds a lone surrogate."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            m = _SURROGATE.search(v)
+            if m:
+                raise FormatError(Errors.E048.format(where=where, what=what,
+                                                     char=f"U+{ord(m.group()):04X}",
+                                                     value=shorten(v, 40)))
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
 
 
 def _yaml_problem(where: str, problem: str, limit: int, name: str) -> InputError:
@@ -105,6 +138,9 @@ def _check_yaml_graph(root: Any, where: str) -> None:
             continue
         if key in size:
             continue
+        if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str) \
+                and _SURROGATE.search(node.value):
+            check_no_surrogates(node.value, where=where, what="YAML document")
         if key in visiting:
             raise _yaml_problem(where, "an alias refers to the node that contains it "
                                        "(a recursive structure)",
