@@ -226,3 +226,36 @@ def test_a_crashing_user_model_is_named_as_the_origin(tmp_path, capsys, monkeypa
     assert rc == EXIT_INTERNAL
     assert "ZeroDivisionError" in err and "brokenmodel.py:2" in err and "your code" in err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_output_checks_see_through_links(tmp_path):
+    from nlperr.cli._output import check_output_dir, check_output_file
+    from nlperr.errors import InputError
+
+    src = tmp_path / "in.conll"
+    src.write_text("x\tO\n", encoding="utf-8")
+    hard = tmp_path / "hard.conll"
+    os.link(src, hard)
+    with pytest.raises(InputError, match=r"E043.*the same path as"):
+        check_output_file(hard, inputs=[src], overwrite=True)
+    soft = tmp_path / "soft.conll"
+    soft.symlink_to(src)
+    with pytest.raises(InputError, match="E043"):
+        check_output_file(soft, inputs=[src], overwrite=True)
+    data = tmp_path / "data"
+    data.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(data)
+    with pytest.raises(InputError, match=r"E043.*inside"):
+        check_output_dir(link / "out", inputs=[data])
+    assert check_output_file(tmp_path / "new" / "deeper" / "o.conll", inputs=[src]) is not None
+    assert check_output_file(None) is None
+
+
+def test_latin1_conll_reads_right_with_its_encoding(tmp_path):
+    from nlperr.io import read_conll
+
+    src = tmp_path / "latin1.conll"
+    src.write_bytes(LATIN1_CONLL)
+    ex = read_conll(src, encoding="latin-1")[0]
+    assert ex.text == "Café opens" and ex.spans[0].label == "LOC"
