@@ -378,7 +378,6 @@ class Errors(metaclass=_Catalogue):
     E044 = ("{option} {path!r} is a folder that holds other files ({examples}) and no "
             "nlperr output. nlperr writes only into new or empty folders or folders it wrote "
             "before: choose another folder, or pass --overwrite.")
-    E045 = ("{where}: {error}. Check the path and its permissions.")
     E046 = ("{where}: not a readable spaCy DocBin (.spacy) file ({error}). Pass a file "
             "written by DocBin.to_disk or `nlperr predict`, or give the right format "
             "(format=..., CLI --format).")
