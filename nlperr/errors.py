@@ -390,6 +390,48 @@ class Errors(metaclass=_Catalogue):
             "replacement characters.")
     E031 = ("Unknown text encoding {encoding!r}. Use a Python codec name such as 'utf-8', "
             "'latin-1', 'cp1252' or 'utf-16'.")
+    E032 = ("{where}: line {line} is longer than {limit} bytes. This is probably not a "
+            "text file of this format (or a broken one); check the file, or raise the "
+            "limit: {how}.")
+    E033 = ("{where}: the file holds {size} bytes, more than the {limit} bytes nlperr reads "
+            "whole for this kind of file. Check the path, or raise the limit: {how}.")
+    E034 = ("{where}: the {what} nests lists/objects deeper than {limit} levels. nlperr "
+            "refuses such input (no valid file of this kind needs it); fix the file, or "
+            "raise the limit: {how}.")
+    E035 = ("{where}: {problem}. YAML anchors and aliases may not expand to more than "
+            "{limit} nodes or refer to themselves; write the data out, or raise the "
+            "limit: {how}.")
+    E036 = ("{where}: the archive {problem} (limit {limit}). It is not the archive "
+            "expected here, or a decompression bomb; pass the file inside it, or raise "
+            "the limit: {how}.")
+    E037 = ("{where}: a CSV field is longer than {limit} characters (an unclosed quote "
+            "makes the rest of the file one field). Check the quoting, or raise the limit: "
+            "{how}.")
+    E038 = ("Invalid resource limit {name} from {source}: expected a positive integer, "
+            "got {value!r}.")
+    E039 = ("{where}: malformed CSV: {error}. Fix the line (a quote character inside an "
+            "unquoted field must be doubled and the whole field quoted), or pass the right "
+            "separator (sep=..., CLI --sep).")
+    E040 = ("{option} {path!r} already exists. nlperr does not overwrite files it did not "
+            "create: choose another path, delete it, or pass --overwrite.")
+    E041 = ("{option} {path!r} is {got}, but {expected} is needed here. Choose another "
+            "path.")
+    E042 = ("{option} {path!r} cannot be written: {reason}. Choose a writable location.")
+    E043 = ("{option} {path!r} is {relation} the input {input!r}; writing there could "
+            "change or destroy the input (or be read back as input next time). Choose a "
+            "path outside the input.")
+    E044 = ("{option} {path!r} is a folder that holds other files ({examples}) and no "
+            "nlperr output. nlperr writes only into new or empty folders or folders it wrote "
+            "before: choose another folder, or pass --overwrite.")
+    E046 = ("{where}: not a readable spaCy DocBin (.spacy) file ({error}). Pass a file "
+            "written by DocBin.to_disk or `nlperr predict`, or give the right format "
+            "(format=..., CLI --format).")
+    E047 = ("{where}: not a readable Hugging Face dataset folder ({error}). Pass a folder "
+            "written by Dataset.save_to_disk / DatasetDict.save_to_disk, or give the right "
+            "format (format=..., CLI --format).")
+    E048 = ("{where}: the {what} holds a lone UTF-16 surrogate ({char}, in {value}), which is "
+            "not a character and cannot be written back as UTF-8 (a JSON escape such as "
+            "\\ud800 without its pair). Fix the program that wrote the file, or remove it.")
     # (hostile: add E032-E099 above this line)
 
     # --- suites, round 2 (E619-E649) ---------------------------------------------

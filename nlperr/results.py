@@ -444,7 +444,9 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return path
 
 
-def _apply_umask(path: str) -> None:
+def _apply_umask(path: str | os.PathLike) -> None:
+    """Give *path* the mode ``0666 & ~umask`` (what ``open(path, "w")`` would give;
+    :func:`tempfile.mkstemp` creates ``0600``)."""
     mask = os.umask(0)
     os.umask(mask)
     os.chmod(path, 0o666 & ~mask)

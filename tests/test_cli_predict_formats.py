@@ -85,7 +85,7 @@ def test_failed_streamed_run_keeps_the_previous_output(tmp_path, capsys):
     out = tmp_path / "out.conll"
     out.write_text("previous\n", encoding="utf-8")
     rc, err = _run(capsys, "--model", NER, "--input", src, "--output", out, "--chunk-size", "4",
-                   "--scheme", "IOB2")
+                   "--scheme", "IOB2", "--overwrite")
     assert rc == 2 and "late.conll:61" in err
     assert out.read_text(encoding="utf-8") == "previous\n"
 

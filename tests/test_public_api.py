@@ -110,3 +110,10 @@ def test_drift_and_stats_namespaces_are_pinned():
     for mod in (nlperr.drift, nlperr.stats):
         for name in mod.__all__:
             assert getattr(mod, name) is not None
+
+
+def test_limits_namespace_is_pinned():
+    from nlperr import limits
+
+    assert set(limits.__all__) == {"Limits", "get_limits", "set_limits", "limits", "DEFAULTS",
+                                   "ENV_PREFIX"}

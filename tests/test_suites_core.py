@@ -221,14 +221,15 @@ def test_cli_contract(tmp_path, monkeypatch):
     assert root.tag == "testsuites" and len(root.find("testsuite").findall("testcase")) == 5
     strict = _write_suite(tmp_path, 1.0)
     assert main(["suite", "run", str(strict), "--model", "callable:sentmodel:bad", "--json", str(js),
-                 "--junit", str(xml), "--quiet"]) == 1
+                 "--junit", str(xml), "--quiet", "--overwrite"]) == 1
     rep = json.loads(js.read_text())
     assert rep["passed"] is False and any(not t["passed"] for t in rep["tests"])
     assert ET.parse(xml).getroot().find("testsuite").get("failures") != "0"
     # significant regression against a baseline -> 1 even with min_pass_rate 0 (--allow-empty: the
     # bad model predicts negative everywhere, so the DIR test's only_if_pred_not leaves no case)
     assert main(["suite", "run", str(ok), "--model", "callable:sentmodel:bad", "--allow-empty",
-                 "--baseline", "callable:sentmodel:predict", "--json", str(js), "--quiet"]) in (0, 1)
+                 "--baseline", "callable:sentmodel:predict", "--json", str(js), "--quiet",
+                 "--overwrite"]) in (0, 1)
     rep = json.loads(js.read_text())
     assert rep["passed"] == (not any(t.get("significant_regression") for t in rep["tests"]))
     # usage / input errors -> 2

@@ -240,7 +240,8 @@ def test_cli_text_json_junit_and_exit_codes(tmp_path, monkeypatch, capsys):
     assert rep["passed"] is True and [t["status"] for t in rep["tests"]].count("skipped") == 3
     assert ET.parse(xml).getroot().find("testsuite").get("skipped") == "3"
     # by default the empty tests fail -> exit 1, with the reason
-    assert main(["suite", "run", str(path), "--model", "callable:skipmodel:predict", "--json", str(js)]) == 1
+    assert main(["suite", "run", str(path), "--model", "callable:skipmodel:predict", "--json", str(js),
+                 "--overwrite"]) == 1
     out = capsys.readouterr().out
     assert "FAILED reformat dates: no case evaluated: perturbation 'date' changed none" in out
     assert "suite skippy: FAILED (2 passed, 3 failed)" in out

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import Errors, InputError, Warnings, warn
+from ..errors import Errors, InputError, Warnings, shorten, warn
 from .base import Prediction
 
 __all__ = ["LabelMap", "UNMAPPED", "label_map_presets"]
@@ -76,10 +76,14 @@ class LabelMap:
     # -- construction ----------------------------------------------------------
     @classmethod
     def from_spec(cls, spec: "str | Mapping[str, str | None] | LabelMap", *,
-                  unmapped: str = "keep") -> "LabelMap":
+                  unmapped: str = "keep", encoding: str = "utf-8",
+                  encoding_errors: str = "strict") -> "LabelMap":
         """Build a map from a JSON string, the path of a JSON file, the name of a
         shipped preset (:func:`label_map_presets`, e.g. ``"ontonotes-conll"``; an
         existing file of the same name wins), a dict or a LabelMap.
+
+        A file is decoded with *encoding* (BOM accepted; E030 names undecodable bytes)
+        and parsed within the limits of :mod:`nlperr.limits`.
 
         >>> LabelMap.from_spec('{"PERSON": "PER"}').mapping
         {'PERSON': 'PER'}
@@ -97,9 +101,11 @@ class LabelMap:
         if text[:1] not in ("{", "[", '"'):
             path = Path(spec).expanduser()
             if path.is_file():
+                from ..io._text import read_text
+
                 try:
-                    text = path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError) as e:
+                    text = read_text(path, encoding=encoding, errors=encoding_errors)
+                except OSError as e:
                     raise InputError(Errors.E210.format(source=spec, error=e)) from e
             elif text in label_map_presets():
                 text = label_map_presets()[text].read_text(encoding="utf-8")
@@ -111,8 +117,10 @@ class LabelMap:
                         source=spec, error="it is neither JSON nor an existing file, and not a "
                                            "preset name (presets: "
                                            f"{', '.join(label_map_presets())})")) from None
+        from ..io._structured import loads_json
+
         try:
-            data = json.loads(text)
+            data = loads_json(text, where=f"label map {shorten(source, 60)}", what="label map")
         except json.JSONDecodeError as e:
             raise InputError(Errors.E210.format(source=source, error=e)) from e
         if not isinstance(data, dict):

@@ -34,7 +34,8 @@ from pathlib import Path
 
 from ..errors import Errors, InputError
 from .._gc import no_gc
-from . import add_encoding_options, encoding_options
+from ._output import (add_encoding_arguments, add_overwrite_argument, check_output_dir,
+                      encoding_options)
 
 NER_FORMATS = ("conll", "hipe", "jsonl", "spacy")
 CLS_FORMATS = ("csv", "jsonl", "spacy")
@@ -60,7 +61,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        choices=NER_FORMATS if task == "ner" else CLS_FORMATS,
                        help="file format (default: from the extension)")
         t.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
-        add_encoding_options(t)
+        add_encoding_arguments(t)
         t.add_argument("--n-boot", type=int, default=1000, metavar="N",
                        help="bootstrap replicates for CIs (default 1000; 0 disables)")
         t.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
@@ -87,6 +88,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help=argparse.SUPPRESS)  # the default since 0.2; kept for old scripts
         t.add_argument("--html", action="store_true",
                        help="also write DIR/report.html (one self-contained page with plots)")
+        add_overwrite_argument(t)
         if task == "ner":
             t.add_argument("--scheme", default=None, help="tagging scheme (default: detected)")
             t.add_argument("--gold-column", type=int, default=None, metavar="N",
@@ -192,6 +194,8 @@ def _run_ner(args: argparse.Namespace) -> int:
     for path, opt in ((args.gold, "--gold"), (args.pred, "--pred"), (args.train, "--train"),
                       (args.baseline, "--baseline")):
         _exists(path, opt)
+    check_output_dir(args.out, inputs=[args.gold, args.pred, args.train, args.baseline],
+                     overwrite=args.overwrite)
     if args.pred is not None and args.model is not None:
         raise InputError(Errors.E401.format(where="nlperr analyze ner",
                                             message="pass --pred or --model, not both"))
@@ -262,6 +266,8 @@ def _run_classification(args: argparse.Namespace) -> int:
     for path, opt in ((args.gold, "--gold"), (args.pred, "--pred"), (args.train, "--train"),
                       (args.baseline, "--baseline")):
         _exists(path, opt)
+    check_output_dir(args.out, inputs=[args.gold, args.pred, args.train, args.baseline],
+                     overwrite=args.overwrite)
     if args.pred is not None and args.model is not None:
         raise InputError(Errors.E401.format(where="nlperr analyze classification",
                                             message="pass --pred or --model, not both"))

@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 from ..errors import Errors, InputError
-from . import add_encoding_options
+from ._output import add_encoding_arguments
 
 FORMATS = ("conll", "hipe", "jsonl", "spacy", "csv")
 
@@ -95,7 +95,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--formats", default="json,csv", metavar="LIST",
                    help="what to write besides summary.json: json, csv, md, html, parquet "
                         "(comma-separated; default json,csv)")
-    add_encoding_options(p)
+    add_encoding_arguments(p)
 
 
 def _usage(parser: argparse.ArgumentParser):

@@ -14,6 +14,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ._output import (add_encoding_arguments, add_overwrite_argument, check_output_dir,
+                      check_output_file, encoding_options)
+
 __all__ = ["add_parser"]
 
 
@@ -34,6 +37,8 @@ def add_parser(subparsers: Any) -> None:
     st.add_argument("--out", required=True, metavar="DIR")
     st.add_argument("--no-progress", action="store_true")
     st.add_argument("--html", action="store_true", help="also write DIR/report.html")
+    add_encoding_arguments(st)
+    add_overwrite_argument(st)
     st.set_defaults(func=_stats)
     cp = sub.add_parser("compare", help="OCR vs gold: CER/WER, confusions, noise model")
     cp.add_argument("--ocr", metavar="FILE_OR_DIR", help="OCR text files (paired with --gold by name)")
@@ -45,6 +50,8 @@ def add_parser(subparsers: Any) -> None:
     cp.add_argument("--out", required=True, metavar="DIR")
     cp.add_argument("--no-progress", action="store_true")
     cp.add_argument("--html", action="store_true", help="also write DIR/report.html")
+    add_encoding_arguments(cp)
+    add_overwrite_argument(cp)
     cp.set_defaults(func=_compare)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
@@ -62,15 +69,19 @@ def _stats(args: argparse.Namespace) -> int:
         raise InputError(Errors.E401.format(
             where="nlperr ocr stats", message="pass --lexicon FILE or --spacy-vocab NAME, not "
                                               "both (the lexicon is one word list)"))
-    lexicon = (Lexicon.from_file(args.lexicon) if args.lexicon else
+    check_output_dir(args.out, inputs=[*args.inputs, *(args.reference or []), args.lexicon],
+                     overwrite=args.overwrite)
+    enc = encoding_options(args)
+    lexicon = (Lexicon.from_file(args.lexicon, **enc) if args.lexicon else
                Lexicon.from_spacy(args.spacy_vocab) if args.spacy_vocab else None)
-    reference = (Reference.from_texts((t for _, t in iter_texts(args.reference, icdar_side="gold")),
+    reference = (Reference.from_texts((t for _, t in iter_texts(args.reference, icdar_side="gold",
+                                                                **enc)),
                                       growth_step=args.growth_step)
                  if args.reference else None)
     if lexicon is None and reference is not None and reference.tokens:
         # no word list given: the clean reference's vocabulary is the lexicon
         lexicon = Lexicon.from_words(reference.words, source="reference vocabulary")
-    res = corpus_stats(iter_texts(args.inputs), reference=reference, lexicon=lexicon,
+    res = corpus_stats(iter_texts(args.inputs, **enc), reference=reference, lexicon=lexicon,
                        tokenizer=args.tokenizer, growth_step=args.growth_step,
                        progress=False if args.no_progress else None)
     out = Path(args.out)
@@ -97,11 +108,16 @@ def _compare(args: argparse.Namespace) -> int:
                     "FILE_OR_DIR... (ICDAR 2019 or line-aligned pair files), or both --ocr "
                     "FILE_OR_DIR and --gold FILE_OR_DIR (text files paired by name), e.g. "
                     "nlperr ocr compare --ocr ocr/ --gold gold/ --out report/"))
+    inputs = [*(args.pairs or []), args.ocr, args.gold, args.lexicon]
+    check_output_dir(args.out, inputs=inputs, overwrite=args.overwrite)
+    check_output_file(args.noise_model, option="--noise-model", inputs=inputs,
+                      overwrite=args.overwrite)
+    enc = encoding_options(args)
     if args.pairs:
-        pairs = iter_pairs(args.pairs)
+        pairs = iter_pairs(args.pairs, **enc)
     else:
-        pairs = iter_folder_pairs(args.gold, args.ocr)
-    lexicon = Lexicon.from_file(args.lexicon) if args.lexicon else None
+        pairs = iter_folder_pairs(args.gold, args.ocr, **enc)
+    lexicon = Lexicon.from_file(args.lexicon, **enc) if args.lexicon else None
     res = compare_pairs(pairs, lexicon=lexicon, progress=False if args.no_progress else None)
     out = Path(args.out)
     _save(res, args)

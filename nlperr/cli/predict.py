@@ -26,7 +26,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import Errors, InputError, NlperrError
-from . import add_encoding_options, encoding_options
+from ..io._atomic import apply_umask
+from ._output import (add_encoding_arguments, add_overwrite_argument, check_output_file,
+                      encoding_options)
 
 FORMATS = ("conll", "hipe", "jsonl", "spacy", "csv")
 
@@ -74,7 +76,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--text-column", default="text", help="CSV column holding the text")
     p.add_argument("--label-column", default="label", help="CSV column holding the gold label")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    add_encoding_options(p)
+    add_encoding_arguments(p)
+    add_overwrite_argument(p)
     p.set_defaults(func=run)
 
 
@@ -135,6 +138,7 @@ def _atomic_output(path: Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        apply_umask(tmp)  # mkstemp makes 0600; give the output the usual 0666 & ~umask
         os.replace(tmp, path)
     except NlperrError as e:  # a message names the output the user gave, not the .part file
         e.args = tuple(a.replace(tmp, str(path)) if isinstance(a, str) else a for a in e.args)
@@ -167,6 +171,8 @@ def run(args: argparse.Namespace) -> int:
                                             allowed="positive integers"))
     if not args.input.exists():
         raise InputError(Errors.E011.format(where="--input", path=str(args.input)))
+    check_output_file(args.output, option="--output", inputs=[args.input],
+                      overwrite=args.overwrite)
     fmt = _detect_format(args.input, args.format)
     column = _tag_column(fmt, args.tag_column)
     options = _reader_options(fmt, args, column)

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
+
+from ._output import (add_encoding_arguments, add_overwrite_argument, check_output_file,
+                      encoding_options)
 
 __all__ = ["add_parser"]
 
@@ -57,6 +61,8 @@ def add_parser(subparsers: Any) -> None:
     r.add_argument("--html", action="store_true",
                    help="also write DIR/report.html (one self-contained page; needs --out)")
     r.add_argument("--quiet", action="store_true", help="print only the verdict")
+    add_encoding_arguments(r)
+    add_overwrite_argument(r)
     r.set_defaults(func=_run)
 
     ls = sub.add_parser("list", help="list shipped suites and perturbations")
@@ -68,6 +74,8 @@ def add_parser(subparsers: Any) -> None:
     g.add_argument("--seed", type=int, default=None)
     g.add_argument("--data", metavar="FILE")
     g.add_argument("--data-format", default=None)
+    add_encoding_arguments(g)
+    add_overwrite_argument(g)
     g.set_defaults(func=_generate)
 
     c = sub.add_parser("import-checklist", help="convert a CheckList suite (.tar.gz/.pkl) without executing it")
@@ -78,6 +86,7 @@ def add_parser(subparsers: Any) -> None:
                    help="min_pass_rate of every imported test (default 1.0: CheckList has no thresholds)")
     c.add_argument("--neutral-band", nargs="?", const="default", default=None, metavar="LOW,HIGH",
                    help="store a neutral band in the suite, for binary models (see `suite run --neutral-band`)")
+    add_overwrite_argument(c)
     c.set_defaults(func=_import)
 
 
@@ -143,14 +152,19 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError(Errors.E606.format(where="nlperr suite run", field="--html",
                                             expected="--out DIR as well (report.html is written "
                                                      "into the result folder)", got="no --out"))
-    suite = load_suite(args.suite)
+    inputs = [args.suite, args.data, args.cases]
+    for opt, path in (("--json", args.json_out), ("--junit", args.junit),
+                      ("--failures", args.failures)):
+        check_output_file(path, option=opt, inputs=inputs, overwrite=args.overwrite)
+    enc = encoding_options(args)
+    suite = load_suite(args.suite, **enc)
     if args.cases and (args.data or args.seed is not None or args.data_format):
         raise InputError(Errors.E606.format(where="nlperr suite run", field="--data / --seed / --data-format",
                                             expected="unset with --cases (the case file holds generated cases; "
                                                      "pass them to `nlperr suite generate` instead)",
                                             got="both"))
-    cases = load_cases(args.cases) if args.cases else generate_cases(
-        suite, data=args.data, seed=args.seed, data_format=args.data_format)
+    cases = load_cases(args.cases, **enc) if args.cases else generate_cases(
+        suite, data=args.data, seed=args.seed, data_format=args.data_format, **enc)
     task = args.task or suite.task
     rates = _parse_rates(args.min_pass_rate, suite)
     opts = dict(cache=not args.no_cache, cache_dir=args.cache_dir, batch_size=args.batch_size,
@@ -171,7 +185,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.junit:
         write_junit(result, args.junit, comparison)
     if args.failures:
-        result.failures().to_csv(args.failures, index=False)
+        from ..io._atomic import atomic_write_text
+        atomic_write_text(Path(args.failures), result.failures().to_csv(index=False))
     if not args.quiet:
         _print_report(result, comparison)
     counts = report["counts"]
@@ -226,8 +241,10 @@ def _list(args: argparse.Namespace) -> int:
 
 def _generate(args: argparse.Namespace) -> int:
     from ..suites import generate_cases, load_suite, save_cases
-    suite = load_suite(args.suite)
-    cs = generate_cases(suite, data=args.data, seed=args.seed, data_format=args.data_format)
+    check_output_file(args.out, inputs=[args.suite, args.data], overwrite=args.overwrite)
+    enc = encoding_options(args)
+    suite = load_suite(args.suite, **enc)
+    cs = generate_cases(suite, data=args.data, seed=args.seed, data_format=args.data_format, **enc)
     save_cases(cs, args.out)
     print(f"wrote {len(cs)} cases of {len(suite.tests)} tests to {args.out}", file=sys.stderr)
     return 0
@@ -235,6 +252,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from ..suites.checklist import import_checklist
+    check_output_file(args.out, inputs=[args.file], overwrite=args.overwrite)
     suite = import_checklist(args.file, out=args.out, name=args.name, min_pass_rate=args.min_pass_rate,
                              neutral_band=_parse_band(args.neutral_band))
     n = sum(len(t.cases or ()) for t in suite.tests)

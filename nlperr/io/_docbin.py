@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..data import Example, Span, Token
-from ..errors import Errors, InputError
+from ..errors import Errors, FormatError, InputError, NlperrError
 from ._common import PathLike, check_file, check_predictions, empty_error, label_from_cats
 from ._common import label_to_json, require
 
@@ -64,11 +64,41 @@ def read_docbin(path: PathLike, *, nlp: Any = None, lang: str = "en",
     if p.stat().st_size == 0:
         raise empty_error(p)
     vocab = nlp.vocab if nlp is not None else spacy.blank(lang).vocab
-    db = DocBin().from_disk(p)
-    out = [_example(doc, f"{p.name}:{i}", gold) for i, doc in enumerate(db.get_docs(vocab))]
+    data = _checked_bytes(p)
+    try:
+        db = DocBin().from_bytes(data)
+        out = [_example(doc, f"{p.name}:{i}", gold) for i, doc in enumerate(db.get_docs(vocab))]
+    except (NlperrError, MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as e:  # noqa: BLE001 - spaCy/msgpack/zlib on a hostile file
+        raise FormatError(Errors.E046.format(where=str(p), error=f"{type(e).__name__}: "
+                                                                f"{str(e)[:120]}")) from None
     if not out:
         raise empty_error(p)
     return out
+
+
+def _checked_bytes(p: Any) -> bytes:
+    """The file's bytes, refusing (E033) a file or a zlib payload that unpacks beyond
+    ``max_file_bytes`` (a DocBin is one zlib-compressed msgpack blob)."""
+    import zlib
+
+    from ..limits import get_limits
+    from ._text import read_bytes_limited
+
+    data = read_bytes_limited(p)
+    limit = get_limits().max_file_bytes
+    try:
+        d = zlib.decompressobj()
+        d.decompress(data, limit + 1)
+        too_big = bool(d.unconsumed_tail)
+    except zlib.error as e:
+        raise FormatError(Errors.E046.format(where=str(p), error=f"zlib: {e}")) from None
+    if too_big:
+        raise InputError(Errors.E033.format(where=str(p), size=f"more than {limit} (unpacked)",
+                                            limit=limit,
+                                            how=get_limits().how_to_raise("max_file_bytes")))
+    return data
 
 
 def _example(doc: Any, default_id: str, gold: bool = False) -> Example:

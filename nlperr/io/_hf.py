@@ -9,7 +9,8 @@ from typing import Any
 from ..data import Example, Span, detect_scheme, normalize_scheme, split_tag, tags_to_spans
 from ..data import tokens_from_words
 from ..data.schemes import MISSING, SCHEMES
-from ..errors import Errors, InputError, RepairWarning, SchemeError, Warnings, warn
+from ..errors import Errors, FormatError, InputError, NlperrError, RepairWarning, SchemeError, Warnings
+from ..errors import warn
 from ._common import PathLike, check_file, require
 
 __all__ = ["from_hf_dataset", "iter_hf_dataset", "to_hf_dataset", "read_hf", "write_hf"]
@@ -391,7 +392,13 @@ def read_hf(path: PathLike, *, split: str | None = None, **options: Any) -> list
     """
     datasets = _datasets()
     p = check_file(path, what="read_hf", directory=True)
-    ds = datasets.load_from_disk(str(p))
+    try:
+        ds = datasets.load_from_disk(str(p))
+    except (NlperrError, MemoryError):
+        raise
+    except Exception as e:  # noqa: BLE001 - datasets/pyarrow/json on a damaged folder
+        raise FormatError(Errors.E047.format(where=str(p), error=f"{type(e).__name__}: "
+                                                                f"{str(e)[:120]}")) from None
     if isinstance(ds, datasets.DatasetDict):
         if split is None or split not in ds:
             raise InputError(Errors.E018.format(path=str(p), splits=sorted(ds)))

@@ -9,7 +9,9 @@ from typing import Any
 
 from ..data import Example
 from ..errors import Errors, FormatError, InputError
+from ..limits import get_limits
 from ._common import PathLike, check_file, check_predictions, empty_error
+from ._text import iter_lines
 
 __all__ = ["read_csv", "write_csv", "from_dataframe", "to_dataframe"]
 
@@ -26,6 +28,7 @@ def read_csv(
     id_column: str | None = None,
     sep: str = ",",
     encoding: str = "utf-8",
+    encoding_errors: str = "strict",
 ) -> list[Example]:
     """Read a classification CSV file (one example per row, with a header row).
 
@@ -39,6 +42,16 @@ def read_csv(
         Column of example ids; default ``"<file name>:<line>"``.
     sep : str, default ","
         Field delimiter (``"\\t"`` for TSV).
+    encoding : str, default "utf-8"
+        Text encoding; a BOM is stripped, CRLF / CR line ends are read as ``\\n``
+        (also inside quoted fields).
+    encoding_errors : {"strict", "replace"}, default "strict"
+        ``"strict"``: bytes that do not decode raise E030 naming line, column and
+        bytes; ``"replace"``: they become U+FFFD, with one W030 warning.
+
+    Resource limits (:mod:`nlperr.limits`): a line longer than ``max_line_bytes``
+    (E032) or a field longer than ``max_csv_field_chars`` (E037, e.g. an unclosed
+    quote) is refused; malformed quoting raises E039 naming the line.
 
     ``prob_<label>`` columns (written by :func:`write_csv` for predictions) become
     ``Example.probs`` (floats) when the label read is the prediction's: the file has
@@ -57,9 +70,38 @@ def read_csv(
     [('Great, really', 'pos', 'a.csv:2'), ('meh', 'neg', 'a.csv:3')]
     """
     p = check_file(path, what="read_csv")
+    if not isinstance(sep, str) or len(sep) != 1 or sep in ('"', "\n", "\r"):
+        raise InputError(Errors.E207.format(value=sep, option="sep",
+                                            allowed="one character other than a quote or a "
+                                                    "line break, e.g. ',' ';' '\\t' '|'"))
+    lines = iter_lines(p, encoding=encoding, errors=encoding_errors)
+    limit = get_limits().max_csv_field_chars
+    previous = csv.field_size_limit()
+    csv.field_size_limit(limit)
+    try:
+        return _read_csv_rows(p, csv.reader((line + "\n" for _, line in lines), delimiter=sep),
+                              text_column, label_column, id_column, sep)
+    except csv.Error as e:
+        line_num = _line_of(e)
+        if "field larger than field limit" in str(e):
+            raise FormatError(Errors.E037.format(
+                where=f"{p}:{line_num}" if line_num else str(p), limit=limit,
+                how=get_limits().how_to_raise("max_csv_field_chars"))) from None
+        raise FormatError(Errors.E039.format(where=f"{p}:{line_num}" if line_num else str(p),
+                                             error=e)) from None
+    finally:
+        csv.field_size_limit(previous)
+        lines.close()
+
+
+def _line_of(err: csv.Error) -> int | None:
+    return getattr(err, "nlperr_line", None)
+
+
+def _read_csv_rows(p: Any, reader: Any, text_column: str, label_column: str | None,
+                   id_column: str | None, sep: str) -> list[Example]:
     out: list[Example] = []
-    with open(p, encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh, delimiter=sep)
+    try:
         header = next(reader, None)
         if not header:
             raise empty_error(p)
@@ -88,6 +130,9 @@ def read_csv(
             meta[CSV_LAYOUT] = layout
             out.append(Example(text=row[ti], label=label, meta=meta,
                                id=row[ii] if ii >= 0 else where))
+    except csv.Error as e:
+        e.nlperr_line = reader.line_num  # type: ignore[attr-defined]
+        raise
     if not out:
         raise empty_error(p)
     return _restore_probs(out, header, label_column, p.name)

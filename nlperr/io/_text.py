@@ -9,6 +9,9 @@ Every reader of nlperr goes through :func:`read_text` (whole file) or
   :class:`~nlperr.errors.FormatError` E030 naming the file, the line, the column
   and the offending bytes, and suggesting an encoding that decodes the file
   (``cp1252``, ``latin-1``...);
+* refuse a line longer than ``max_line_bytes`` (E032, read in bounded memory) and
+  a file read whole that is larger than ``max_file_bytes`` (E033): see
+  :mod:`nlperr.limits`;
 * with ``errors="replace"`` (CLI ``--encoding-errors replace``) replace such bytes
   by U+FFFD and emit one W030 warning with the count.
 """
@@ -21,8 +24,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import Errors, FormatError, InputError, Warnings, warn
+from ..limits import get_limits
 
-__all__ = ["read_text", "iter_lines", "check_encoding", "ENCODING_ERRORS"]
+__all__ = ["read_text", "iter_lines", "check_encoding", "read_bytes_limited", "ENCODING_ERRORS"]
 
 #: Allowed values of ``errors=`` / ``--encoding-errors``.
 ENCODING_ERRORS = ("strict", "replace")
@@ -95,7 +99,7 @@ def read_text(path: str | os.PathLike, *, encoding: str = "utf-8",
     """
     codec = check_encoding(encoding, errors)
     p = Path(path)
-    data = _strip_bom(p.read_bytes(), codec)
+    data = _strip_bom(read_bytes_limited(p), codec)
     try:
         text = data.decode(codec, "strict")
     except UnicodeDecodeError as err:
@@ -104,6 +108,23 @@ def read_text(path: str | os.PathLike, *, encoding: str = "utf-8",
         text = data.decode(codec, "replace")
         _warn_replaced(p, text.count("\ufffd") - _count_fffd(data, codec))
     return _normalise_newlines(text)
+
+
+def read_bytes_limited(path: Path) -> bytes:
+    """The bytes of *path*, refusing (E033) a file larger than ``max_file_bytes``
+    (see :mod:`nlperr.limits`) before reading it."""
+    limit = get_limits().max_file_bytes
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > limit:
+            raise InputError(Errors.E033.format(where=str(path), size=size, limit=limit,
+                                                how=get_limits().how_to_raise("max_file_bytes")))
+        data = fh.read(limit + 1)
+    if len(data) > limit:  # a file that grew, or a device reporting no size
+        raise InputError(Errors.E033.format(where=str(path), size=f"more than {limit}",
+                                            limit=limit,
+                                            how=get_limits().how_to_raise("max_file_bytes")))
+    return data
 
 
 def _count_fffd(data: bytes, codec: str) -> int:
@@ -132,9 +153,17 @@ def iter_lines(path: str | os.PathLike, *, encoding: str = "utf-8",
     replaced = 0
     number = 0
     offset = 0
+    limit = get_limits().max_line_bytes
     with open(p, "rb") as fh:
-        for raw in fh:
+        while True:
+            raw = fh.readline(limit + 2)  # the limit counts the text, not its CRLF
+            if not raw:
+                break
             size = len(raw)
+            if size > limit and size - raw.endswith(b"\n") - raw.endswith(b"\r\n") > limit:
+                raise InputError(Errors.E032.format(
+                    where=str(p), line=number + 1, limit=limit,
+                    how=get_limits().how_to_raise("max_line_bytes")))
             if number == 0:
                 raw = _strip_bom(raw, codec)
             try:

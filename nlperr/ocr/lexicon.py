@@ -35,12 +35,17 @@ class Lexicon(frozenset):
         return lex
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike) -> "Lexicon":
-        """One word per line (UTF-8); blank lines and lines starting with ``#`` skipped."""
+    def from_file(cls, path: str | os.PathLike, *, encoding: str = "utf-8",
+                  encoding_errors: str = "strict") -> "Lexicon":
+        """One word per line (decoded with *encoding*, see :mod:`nlperr.io._text`); blank
+        lines and lines starting with ``#`` skipped."""
+        from ..io._text import iter_lines
+
         try:
-            with open(path, encoding="utf-8") as f:
-                words = [ln.strip() for ln in f if ln.strip() and not ln.startswith("#")]
-        except (OSError, UnicodeDecodeError) as e:
+            words = [ln.strip() for _, ln in iter_lines(path, encoding=encoding,
+                                                         errors=encoding_errors)
+                     if ln.strip() and not ln.startswith("#")]
+        except OSError as e:
             raise InputError(Errors.E711.format(source=str(path), error=e)) from None
         if not words:
             raise InputError(Errors.E711.format(source=str(path), error="the file holds no words"))

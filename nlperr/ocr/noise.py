@@ -44,6 +44,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -174,8 +175,9 @@ class NoiseModel:
         """The model as JSON; also written to *path* when given."""
         text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
         if path is not None:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text)
+            from ..io._atomic import atomic_write_text
+
+            atomic_write_text(Path(path), text)
         return text
 
     @classmethod
@@ -208,21 +210,26 @@ class NoiseModel:
         return cls(subs, ins, rate, str(d.get("name", "")), int(d.get("characters", 0)), counts)
 
     @classmethod
-    def from_json(cls, source: str | os.PathLike) -> "NoiseModel":
-        """Load from a JSON file path or a JSON string."""
+    def from_json(cls, source: str | os.PathLike, *, encoding: str = "utf-8",
+                  encoding_errors: str = "strict") -> "NoiseModel":
+        """Load from a JSON file path (decoded with *encoding*) or a JSON string."""
+        from ..io._structured import loads_json
+        from ..io._text import read_text
+
         text = str(source)
         where = "JSON string"
         if not text.lstrip().startswith("{"):
             where = text
             try:
-                with open(source, encoding="utf-8") as f:
-                    text = f.read()
+                text = read_text(source, encoding=encoding, errors=encoding_errors)
             except OSError as e:
                 raise InputError(Errors.E707.format(source=where, error=e, format=FORMAT,
                                                     version=VERSION)) from None
         try:
-            d = json.loads(text)
-        except json.JSONDecodeError as e:
+            d = loads_json(text, where=where, what="noise model")
+        except InputError:
+            raise
+        except ValueError as e:
             raise InputError(Errors.E707.format(source=where, error=e, format=FORMAT,
                                                 version=VERSION)) from None
         return cls.from_dict(d, source=where)

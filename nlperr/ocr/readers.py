@@ -77,18 +77,19 @@ class OcrPair:
     raw_ocr: str | None = None
 
 
-def _read_text(path: Path) -> str:
-    try:
-        with open(path, encoding="utf-8", newline="") as f:
-            return f.read()
-    except UnicodeDecodeError as e:
-        raise FormatError(Errors.E714.format(where=str(path), error=e)) from None
+def _read_text(path: Path, encoding: str = "utf-8", errors: str = "strict") -> str:
+    """The file's text through :func:`nlperr.io._text.read_text`: *encoding*, BOM and
+    CRLF/CR accepted, E030 naming line, column and bytes for undecodable input,
+    E033 beyond ``max_file_bytes``."""
+    from ..io._text import read_text
+
+    return read_text(path, encoding=encoding, errors=errors)
 
 
-def _read_document(path: Path) -> str:
+def _read_document(path: Path, encoding: str = "utf-8", errors: str = "strict") -> str:
     """The text of one document file; an empty (or whitespace-only) file is an
     error naming it, as in the corpus loaders (E003)."""
-    text = _read_text(path)
+    text = _read_text(path, encoding, errors)
     if not text.strip():
         raise FormatError(Errors.E003.format(where=str(path)))
     return text
@@ -121,15 +122,19 @@ def _scoring_strings(ocr_al: str, gold_al: str) -> tuple[str, str, int]:
     return "".join(o_parts).replace("@", ""), "".join(g_parts).replace("@", ""), excluded
 
 
-def read_icdar2019(path: PathLike, *, id: str | None = None) -> OcrPair:
+def read_icdar2019(path: PathLike, *, id: str | None = None, encoding: str = "utf-8",
+                   encoding_errors: str = "strict") -> OcrPair:
     """Read one ICDAR 2019 post-OCR file (see the module docstring for '@' and '#').
+
+    Decoded with *encoding* (see :func:`nlperr.io._text.read_text`; ``encoding_errors=
+    "replace"`` reads undecodable bytes as U+FFFD with a W030 warning).
 
     Raises :class:`~nlperr.errors.FormatError` naming ``file:line`` when a line lacks
     its prefix or the aligned lines differ in length.
     """
     path = Path(path)
     _exists(path)
-    lines = _lines(_read_document(path))
+    lines = _lines(_read_document(path, encoding, encoding_errors))
     while lines and not lines[-1].strip():
         lines.pop()
     for k, prefix in enumerate((_P_RAW, _P_OCR, _P_GOLD)):
@@ -149,12 +154,13 @@ def read_icdar2019(path: PathLike, *, id: str | None = None) -> OcrPair:
     return OcrPair(id or str(path), (gold,), (ocr,), excluded, raw)
 
 
-def read_line_pairs(path: PathLike, *, id: str | None = None) -> OcrPair:
+def read_line_pairs(path: PathLike, *, id: str | None = None, encoding: str = "utf-8",
+                    encoding_errors: str = "strict") -> OcrPair:
     """Read a line-aligned pair file (``OCR||@@||GOLD[||@@||OTHER]`` per line)."""
     path = Path(path)
     _exists(path)
     gold, ocr = [], []
-    for n, line in enumerate(_lines(_read_text(path)), 1):
+    for n, line in enumerate(_lines(_read_text(path, encoding, encoding_errors)), 1):
         if not line.strip():
             continue
         fields = line.split(PAIR_SEP)
@@ -167,12 +173,19 @@ def read_line_pairs(path: PathLike, *, id: str | None = None) -> OcrPair:
     return OcrPair(id or str(path), tuple(gold), tuple(ocr))
 
 
-def detect_pair_format(path: PathLike) -> str:
+def detect_pair_format(path: PathLike, *, encoding: str = "utf-8",
+                       encoding_errors: str = "strict") -> str:
     """``"icdar2019"`` or ``"pairs"`` from the first non-blank line of *path*."""
+    from ..io._text import iter_lines
+
     path = Path(path)
     _exists(path)
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for n, line in enumerate(f, 1):
+    if path.is_dir():
+        raise InputError(Errors.E012.format(where=str(path), expected="a file", field="path",
+                                            got="a folder"))
+    lines = iter_lines(path, encoding=encoding, errors=encoding_errors)
+    try:
+        for n, line in lines:
             if not line.strip():
                 continue
             if line.startswith(_P_RAW):
@@ -182,6 +195,8 @@ def detect_pair_format(path: PathLike) -> str:
             raise FormatError(Errors.E703.format(
                 where=f"{path}:{n}",
                 got=shorten(line.rstrip("\n")) + " (neither an ICDAR 2019 file nor a pair file)"))
+    finally:
+        lines.close()
     raise FormatError(Errors.E003.format(where=str(path)))
 
 
@@ -230,34 +245,39 @@ def _common_root(paths: list[Path]) -> str:
 
 
 def _is_hipe(path: Path) -> bool:
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return f.readline().startswith("TOKEN\t")
+    """A sniff on the first bytes (ASCII ``TOKEN<TAB>``, after a UTF-8 BOM if any)."""
+    with open(path, "rb") as f:
+        head = f.readline(4096)
+    return head.removeprefix(b"\xef\xbb\xbf").startswith(b"TOKEN\t")
 
 
 def _natural(s: str) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]
 
 
-def iter_pairs(paths: Iterable[PathLike] | PathLike, *, format: str = "auto") -> Iterator[OcrPair]:
+def iter_pairs(paths: Iterable[PathLike] | PathLike, *, format: str = "auto",
+               encoding: str = "utf-8", encoding_errors: str = "strict") -> Iterator[OcrPair]:
     """Stream :class:`OcrPair` s from ICDAR 2019 / pair files or folders of them.
 
     ``format`` is ``"auto"`` (per file, from its first line), ``"icdar2019"`` or
-    ``"pairs"``.
+    ``"pairs"``; files are decoded with *encoding* / *encoding_errors*.
     """
+    enc = {"encoding": encoding, "encoding_errors": encoding_errors}
     allowed = ("auto", "icdar2019", "pairs")
     if format not in allowed:
         raise InputError(Errors.E207.format(value=format, option="format",
                                             allowed=", ".join(allowed)))
     for doc_id, path in iter_files(paths, what="pair files"):
-        fmt = detect_pair_format(path) if format == "auto" else format
+        fmt = detect_pair_format(path, **enc) if format == "auto" else format
         if fmt == "icdar2019":
-            yield read_icdar2019(path, id=doc_id)
+            yield read_icdar2019(path, id=doc_id, **enc)
         else:
-            yield read_line_pairs(path, id=doc_id)
+            yield read_line_pairs(path, id=doc_id, **enc)
 
 
-def iter_texts(paths: Iterable[PathLike] | PathLike, *,
-               icdar_side: str = "ocr") -> Iterator[tuple[str, str]]:
+def iter_texts(paths: Iterable[PathLike] | PathLike, *, icdar_side: str = "ocr",
+               encoding: str = "utf-8", encoding_errors: str = "strict"
+               ) -> Iterator[tuple[str, str]]:
     """Stream ``(id, text)`` from text files and folders (``*.txt``, HIPE ``*.tsv``).
 
     * ICDAR 2019 files are recognised and give their raw OCR line (``OCR_toInput``),
@@ -266,7 +286,10 @@ def iter_texts(paths: Iterable[PathLike] | PathLike, *,
     * HIPE-2022 TSV files (first line ``TOKEN<TAB>...``; in folders, ``*.tsv`` files
       other than HIPE are skipped) give one text per HIPE document, with id
       ``FILE#DOCUMENT_ID``, read with :func:`nlperr.io.read_hipe`;
-    * any other file is plain UTF-8 text, one document per file.
+    * any other file is plain text, one document per file.
+
+    Files are decoded with *encoding* / *encoding_errors* (see
+    :func:`nlperr.io._text.read_text`).
     """
     if icdar_side not in ("ocr", "gold"):
         raise InputError(Errors.E207.format(value=icdar_side, option="icdar_side",
@@ -279,18 +302,24 @@ def iter_texts(paths: Iterable[PathLike] | PathLike, *,
                                    what="text files (or HIPE TSV files)", accept=accept):
         if _is_hipe(path):
             from ..io import read_hipe
-            for k, ex in enumerate(read_hipe(path, strict=False)):
+            opts: dict = {"encoding": encoding} if encoding != "utf-8" else {}
+            if encoding_errors != "strict":
+                opts["encoding_errors"] = encoding_errors
+            for k, ex in enumerate(read_hipe(path, strict=False, **opts)):
                 meta = (ex.meta or {}).get("document") or {}
                 yield f"{doc_id}#{meta.get('document_id', k)}", ex.text
             continue
-        text = _read_document(path)
+        text = _read_document(path, encoding, encoding_errors)
         if text.startswith(_P_RAW):
-            text = (read_icdar2019(path).gold[0] if icdar_side == "gold"
+            text = (read_icdar2019(path, encoding=encoding,
+                                   encoding_errors=encoding_errors).gold[0]
+                    if icdar_side == "gold"
                     else _lines(text)[0][len(_P_RAW):])
         yield doc_id, text
 
 
-def iter_folder_pairs(gold: PathLike, ocr: PathLike) -> Iterator[OcrPair]:
+def iter_folder_pairs(gold: PathLike, ocr: PathLike, *, encoding: str = "utf-8",
+                      encoding_errors: str = "strict") -> Iterator[OcrPair]:
     """Pair plain-text files by name: *gold* and *ocr* are files or folders.
 
     Line breaks are read as spaces (a document is one unit), so that word error
@@ -305,6 +334,6 @@ def iter_folder_pairs(gold: PathLike, ocr: PathLike) -> Iterator[OcrPair]:
     if missing:
         raise InputError(Errors.E706.format(detail=f"files only on one side: {missing[:5]}"))
     for name in sorted(g_files, key=_natural):
-        g = " ".join(_lines(_read_text(g_files[name])))
-        o = " ".join(_lines(_read_text(o_files[name])))
+        g = " ".join(_lines(_read_text(g_files[name], encoding, encoding_errors)))
+        o = " ".join(_lines(_read_text(o_files[name], encoding, encoding_errors)))
         yield OcrPair(name, (g,), (o,))

@@ -23,7 +23,7 @@ import io
 import pickle
 from typing import Any
 
-__all__ = ["Inert", "Global", "InertUnpickler", "inert_loads", "inert_load"]
+__all__ = ["Inert", "Global", "InertUnpickler", "inert_loads", "inert_load", "check_stream"]
 
 
 class Inert:
@@ -132,11 +132,37 @@ class InertUnpickler(pickle.Unpickler):
         return rec
 
 
+_MEMO_OPS = frozenset({"PUT", "BINPUT", "LONG_BINPUT", "GET", "BINGET", "LONG_BINGET"})
+
+
+def check_stream(data: bytes) -> None:
+    """Refuse a stream that would make the unpickler allocate far beyond its size.
+
+    The C unpickler sizes its memo table by the largest index a ``PUT`` names: a
+    9-byte stream ``LONG_BINPUT 2**31`` asks for 16 GiB.  A well-formed pickle never
+    needs more memo slots than it has opcodes, so indices are checked against that
+    (one pass of :func:`pickletools.genops`, which also rejects truncated arguments).
+    Raises ``ValueError``.
+    """
+    import pickletools
+
+    n = 0
+    biggest = -1
+    for op, arg, _pos in pickletools.genops(data):
+        n += 1
+        if op.name in _MEMO_OPS:
+            biggest = max(biggest, int(arg))
+    if biggest >= n:
+        raise ValueError(f"memo index {biggest} beyond the stream's {n} opcodes")
+
+
 def inert_loads(data: bytes) -> Any:
-    """Read a pickle from *data* as inert records (nothing is executed)."""
+    """Read a pickle from *data* as inert records (nothing is executed; the stream is
+    checked first by :func:`check_stream`)."""
+    check_stream(data)
     return InertUnpickler(io.BytesIO(data)).load()
 
 
 def inert_load(file: Any) -> Any:
-    """Read a pickle from a binary *file* object as inert records."""
-    return InertUnpickler(file).load()
+    """Read a pickle from a binary *file* object as inert records (see :func:`inert_loads`)."""
+    return inert_loads(file.read())

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data import Example, Span
-from ..errors import Errors, InputError, Warnings, warn
+from ..errors import Errors, InputError, Warnings, shorten, warn
 from ..perturb import Edit, PerturbStats, case_seed, get_perturbation, lexicon_texts, map_spans, perturb
 from ..perturb.edits import apply_edits, normalize_edits
 from ..perturb.lexicons import available_lexicons, lexicon
@@ -84,13 +84,48 @@ class Case:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], *, where: str = "case") -> "Case":
+        problem = _case_shape_problem(d)
+        if problem:
+            raise InputError(Errors.E610.format(where=where, error=problem))
         try:
             return cls(test=str(d["test"]), id=str(d["id"]),
                        original=Example.from_dict(d["original"], where=where),
                        variants=[Variant.from_dict(v) for v in d.get("variants", ())],
                        expect=dict(d.get("expect") or {}))
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise InputError(Errors.E610.format(where=where, error=f"{type(e).__name__}: {e}")) from None
+
+
+def _case_shape_problem(d: Any) -> str | None:
+    """What is wrong with the shape of a case record (texts must be strings...), or None."""
+    if not isinstance(d, Mapping):
+        return f"a case is an object, got {type(d).__name__}"
+    orig = d.get("original")
+    if not isinstance(orig, Mapping) or not isinstance(orig.get("text"), str):
+        return "'original' must be an object with a 'text' string"
+    variants = d.get("variants", [])
+    if not isinstance(variants, list) or not all(
+            isinstance(v, Mapping) and isinstance(v.get("text"), str) for v in variants):
+        return "'variants' must be a list of objects with a 'text' string"
+    expect = d.get("expect") or {}
+    if not isinstance(expect, Mapping):
+        return "'expect' must be an object"
+    ents = expect.get("entities", [])
+    if not isinstance(ents, list) or not all(
+            isinstance(e, list) and len(e) == 3 and all(_int(x) for x in e[:2])
+            and isinstance(e[2], str) for e in ents):
+        return "'expect.entities' must be a list of [start, end, label] triples"
+    if "label" in expect and not isinstance(expect["label"], str):
+        return "'expect.label' must be a label string"
+    for key in ("labels", "not_label"):
+        v = expect.get(key, [])
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            return f"'expect.{key}' must be a list of label strings"
+    return None
+
+
+def _int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
 
 
 @dataclass
@@ -131,7 +166,7 @@ def _as_example(item: Any, i: int, where: str) -> Example:
         return item if item.id is not None else item.copy(id=f"{where}:{i}")
     if isinstance(item, str):
         return Example(item, id=f"{where}:{i}")
-    if isinstance(item, Mapping) and "text" in item:
+    if isinstance(item, Mapping) and isinstance(item.get("text"), str):
         ex = Example.from_dict(item, where=f"{where}[{i}]")
         return ex if ex.id is not None else ex.copy(id=f"{where}:{i}")
     raise InputError(Errors.E606.format(where=f"{where}[{i}]", field="data item",
@@ -139,8 +174,13 @@ def _as_example(item: Any, i: int, where: str) -> Example:
                                         got=type(item).__name__))
 
 
-def suite_data(suite: Suite, data: Any = None, *, data_format: str | None = None) -> list[Example]:
-    """The examples INV/DIR tests perturb: *data* if given, else the suite's ``data``."""
+def suite_data(suite: Suite, data: Any = None, *, data_format: str | None = None,
+               encoding: str = "utf-8", encoding_errors: str = "strict") -> list[Example]:
+    """The examples INV/DIR tests perturb: *data* if given, else the suite's ``data``.
+
+    A file is decoded with *encoding* / *encoding_errors* (see :mod:`nlperr.io._text`);
+    formats other than ``.txt`` are read by :func:`nlperr.io.load`, which gets them
+    when they are not the defaults."""
     src = data if data is not None else suite.data
     if src is None:
         return []
@@ -150,15 +190,21 @@ def suite_data(suite: Suite, data: Any = None, *, data_format: str | None = None
             path = Path(suite.source).parent / path
         if not path.exists():
             raise InputError(Errors.E011.format(where=f"suite {suite.name!r} data", path=str(src)))
-        if path.name.endswith(".ents.txt"):
-            lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-            return [parse_markup(t, id=f"{path.name}:{i + 1}") for i, t in enumerate(lines)]
         if path.suffix == ".txt":
-            lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+            from ..io._text import iter_lines
+            lines = [ln for _, ln in iter_lines(path, encoding=encoding, errors=encoding_errors)
+                     if ln.strip()]
+            if path.name.endswith(".ents.txt"):
+                return [parse_markup(t, id=f"{path.name}:{i + 1}") for i, t in enumerate(lines)]
             return [Example(t, id=f"{path.name}:{i + 1}") for i, t in enumerate(lines)]
         from ..io import load
+        opts: dict[str, Any] = {}
+        if encoding != "utf-8":
+            opts["encoding"] = encoding
+        if encoding_errors != "strict":
+            opts["encoding_errors"] = encoding_errors
         return [ex if ex.id is not None else ex.copy(id=f"{path.name}:{i}")
-                for i, ex in enumerate(load(path, format=data_format))]
+                for i, ex in enumerate(load(path, format=data_format, **opts))]
     return [_as_example(x, i, "data") for i, x in enumerate(src)]
 
 
@@ -376,7 +422,8 @@ def _pair_cases(suite: Suite, t: INV | DIR, data: Sequence[Example], stats: dict
 
 
 def generate_cases(suite: Suite, *, data: Any = None, seed: int | None = None,
-                   data_format: str | None = None, tests: Iterable[str] | None = None) -> CaseSet:
+                   data_format: str | None = None, tests: Iterable[str] | None = None,
+                   encoding: str = "utf-8", encoding_errors: str = "strict") -> CaseSet:
     """Generate every case of *suite* (deterministic for a given seed).
 
     Parameters
@@ -388,6 +435,8 @@ def generate_cases(suite: Suite, *, data: Any = None, seed: int | None = None,
         Overrides ``suite.seed``.
     tests : iterable of str, optional
         Only these tests.
+    encoding, encoding_errors : str
+        How a *data* file is decoded (see :func:`suite_data`).
 
     Examples
     --------
@@ -414,7 +463,8 @@ def generate_cases(suite: Suite, *, data: Any = None, seed: int | None = None,
             cases += _mft_cases(suite, t)
         else:
             if examples is None and not t.cases:
-                examples = suite_data(suite, data, data_format=data_format)
+                examples = suite_data(suite, data, data_format=data_format, encoding=encoding,
+                                      encoding_errors=encoding_errors)
             cases += _pair_cases(suite, t, examples or [], stats)
     left_out = [f"{name} {st['unchanged']}/{st['n']}" for name, st in stats.items()
                 if st.get("unchanged") and st.get("n")]
@@ -425,37 +475,74 @@ def generate_cases(suite: Suite, *, data: Any = None, seed: int | None = None,
 
 
 def save_cases(caseset: CaseSet, path: str | Path) -> None:
-    """Write *caseset* as JSONL: a header line, then one case per line."""
-    with open(path, "w", encoding="utf-8") as fh:
+    """Write *caseset* as JSONL: a header line, then one case per line (atomically)."""
+    from ..io._atomic import atomic_output
+
+    with atomic_output(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(json.dumps({"nlperr_cases": 1, "suite": caseset.suite, "seed": caseset.seed,
                              "stats": caseset.stats, "tests": caseset.tests}, ensure_ascii=False) + "\n")
         for c in caseset.cases:
             fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
 
 
-def load_cases(path: str | Path) -> CaseSet:
-    """Read a case file written by :func:`save_cases`."""
+_HEADER_TYPES = {"seed": "an integer", "tests": "a list of test names",
+                 "stats": "an object {test: {perturbation: name, n, unchanged, touched_entity: "
+                          "counts, ...}} as written by save_cases"}
+_STAT_COUNTS = ("n", "unchanged", "touched_entity")
+
+
+def _valid_stats(stats: Any) -> bool:
+    """The per-test perturbation statistics of a case-file header (as save_cases writes)."""
+    if not isinstance(stats, Mapping):
+        return False
+    for entry in stats.values():
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("perturbation"), str):
+            return False
+        for key in _STAT_COUNTS:
+            v = entry.get(key)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                return False
+    return True
+
+
+def load_cases(path: str | Path, *, encoding: str = "utf-8",
+               encoding_errors: str = "strict") -> CaseSet:
+    """Read a case file written by :func:`save_cases` (decoded with *encoding*)."""
+    from ..io._structured import loads_json
+    from ..io._text import iter_lines
+
     path = Path(path)
     if not path.exists():
         raise InputError(Errors.E011.format(where="cases", path=str(path)))
+    if path.is_dir():
+        raise InputError(Errors.E012.format(where=str(path), expected="a file", field="cases",
+                                            got="a folder"))
     header: dict[str, Any] | None = None
     cases: list[Case] = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                d = json.loads(line)
-            except ValueError as e:
-                raise InputError(Errors.E005.format(where=where, error=e)) from None
-            if header is None:
-                if not isinstance(d, Mapping) or "nlperr_cases" not in d:
-                    raise InputError(Errors.E610.format(where=where, error="missing header line"))
-                header = d
-                continue
-            cases.append(Case.from_dict(d, where=where))
+    for lineno, line in iter_lines(path, encoding=encoding, errors=encoding_errors):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            d = loads_json(line, where=where, what="case record")
+        except InputError:
+            raise
+        except ValueError as e:
+            raise InputError(Errors.E005.format(where=where, error=e)) from None
+        if header is None:
+            if not isinstance(d, Mapping) or "nlperr_cases" not in d:
+                raise InputError(Errors.E610.format(where=where, error="missing header line"))
+            header = d
+            continue
+        cases.append(Case.from_dict(d, where=where))
     if header is None:
         raise InputError(Errors.E003.format(where=str(path)))
-    return CaseSet(header.get("suite", ""), int(header.get("seed", 0)), cases, header.get("stats", {}),
-                   list(header.get("tests") or []), str(path))
+    seed, stats, names = header.get("seed", 0), header.get("stats", {}), header.get("tests") or []
+    for field, value, ok in (("seed", seed, isinstance(seed, int) and not isinstance(seed, bool)),
+                             ("stats", stats, _valid_stats(stats)),
+                             ("tests", names, isinstance(names, list)
+                              and all(isinstance(n, str) for n in names))):
+        if not ok:
+            raise InputError(Errors.E610.format(where=f"{path}: header", error=(
+                f"{field!r} must be {_HEADER_TYPES[field]}, got {shorten(value, 40)}")))
+    return CaseSet(str(header.get("suite", "")), seed, cases, dict(stats), list(names), str(path))

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import io
 import tarfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import Errors, InputError, Warnings, warn
+from ..io._text import read_bytes_limited
+from ..limits import get_limits
 from ._safepickle import Inert, inert_loads
 from .spec import DIR, INV, MFT, Suite, TestSpec, save_suite
 
@@ -32,27 +35,58 @@ DEFAULT_LABELS = ("negative", "neutral", "positive")
 
 
 def read_checklist_pickle(path: str | Path) -> Any:
-    """The inert record tree of a CheckList ``.pkl`` or a ``.tar.gz`` holding one."""
+    """The inert record tree of a CheckList ``.pkl`` or a ``.tar.gz`` holding one.
+
+    Archives are read member by member within the limits of :mod:`nlperr.limits`
+    (``max_archive_members`` members scanned, ``max_archive_bytes`` bytes unpacked:
+    E036), so a decompression bomb is refused in bounded memory and time.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(Errors.E011.format(where="import-checklist", path=str(path)))
-    data: bytes | None = None
+    if path.is_dir():
+        raise InputError(Errors.E611.format(path=str(path), reason="it is a folder"))
     if tarfile.is_tarfile(path):
-        with tarfile.open(path, "r:*") as tf:
-            for m in tf.getmembers():
-                if m.isfile() and m.name.endswith(".pkl"):
-                    fh = tf.extractfile(m)
-                    data = fh.read() if fh is not None else None
-                    break
-        if data is None:
-            raise InputError(Errors.E611.format(path=str(path), reason="the archive holds no .pkl file"))
+        data = _pickle_from_archive(path)
     else:
-        data = path.read_bytes()
+        data = read_bytes_limited(path)
     try:
         return inert_loads(data)
     except Exception as e:  # malformed stream: report, never fall back to a real unpickler
         raise InputError(Errors.E611.format(path=str(path), reason=f"unreadable pickle ({type(e).__name__}: {e})")) \
             from None
+
+
+def _pickle_from_archive(path: Path) -> bytes:
+    lim = get_limits()
+
+    def refuse(problem: str, limit: int, name: str) -> InputError:
+        return InputError(Errors.E036.format(where=str(path), problem=problem, limit=limit,
+                                             how=lim.how_to_raise(name)))
+
+    scanned = 0
+    try:
+        with tarfile.open(path, "r:*") as tf:
+            for count, m in enumerate(tf, 1):  # lazily: never the whole member list
+                if count > lim.max_archive_members:
+                    raise refuse(f"holds more than {lim.max_archive_members} members",
+                                 lim.max_archive_members, "max_archive_members")
+                if m.isfile() and m.name.endswith(".pkl"):
+                    if m.size > lim.max_archive_bytes:
+                        raise refuse(f"member {m.name!r} unpacks to {m.size} bytes",
+                                     lim.max_archive_bytes, "max_archive_bytes")
+                    fh = tf.extractfile(m)
+                    data = fh.read(lim.max_archive_bytes + 1) if fh is not None else None
+                    if data is not None:
+                        return data
+                scanned += m.size
+                if scanned > lim.max_archive_bytes:
+                    raise refuse(f"unpacks to more than {lim.max_archive_bytes} bytes before "
+                                 f"its .pkl member", lim.max_archive_bytes, "max_archive_bytes")
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as e:
+        raise InputError(Errors.E611.format(
+            path=str(path), reason=f"the archive is damaged ({type(e).__name__}: {e})")) from None
+    raise InputError(Errors.E611.format(path=str(path), reason="the archive holds no .pkl file"))
 
 
 # --- record helpers ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..results import jsonable, to_json_text
+from ..io._atomic import atomic_write_text
 from .runner import SuiteResult
 
 __all__ = ["to_junit", "write_junit", "to_json", "write_json", "report_dict"]
@@ -55,7 +56,7 @@ def to_junit(result: SuiteResult, comparison: pd.DataFrame | None = None) -> str
 
 
 def write_junit(result: SuiteResult, path: str | Path, comparison: pd.DataFrame | None = None) -> None:
-    Path(path).write_text(to_junit(result, comparison), encoding="utf-8")
+    atomic_write_text(Path(path), to_junit(result, comparison))
 
 
 def report_dict(result: SuiteResult, comparison: pd.DataFrame | None = None) -> dict[str, Any]:
@@ -88,4 +89,4 @@ def to_json(result: SuiteResult, comparison: pd.DataFrame | None = None) -> str:
 
 
 def write_json(result: SuiteResult, path: str | Path, comparison: pd.DataFrame | None = None) -> None:
-    Path(path).write_text(to_json(result, comparison), encoding="utf-8")
+    atomic_write_text(Path(path), to_json(result, comparison))

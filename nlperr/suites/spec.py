@@ -15,7 +15,10 @@ from typing import Any
 
 import yaml
 
-from ..errors import Errors, InputError
+from ..errors import Errors, InputError, shorten
+from ..io._atomic import atomic_write_text
+from ..io._structured import load_yaml, loads_json
+from ..io._text import read_text
 from .binary import check_neutral_band
 
 __all__ = ["TestSpec", "MFT", "INV", "DIR", "Suite", "load_suite", "save_suite", "list_suites",
@@ -71,6 +74,14 @@ class TestSpec:
             raise InputError(Errors.E606.format(where="test", field="name", expected="a non-empty string",
                                                 got=repr(self.name)))
         self.min_pass_rate = _check_rate(self.min_pass_rate, f"test {self.name!r}")
+        for name, ok, expected in (
+                ("capability", isinstance(self.capability, str), "a string"),
+                ("description", isinstance(self.description, str), "a string"),
+                ("cases", self.cases is None or isinstance(self.cases, list), "a list")):
+            if not ok:
+                raise InputError(Errors.E606.format(where=f"test {self.name!r}", field=name,
+                                                    expected=expected,
+                                                    got=shorten(getattr(self, name), 60)))
         if self.max_cases is not None and (isinstance(self.max_cases, bool) or not isinstance(self.max_cases, int)
                                            or self.max_cases < 1):
             raise InputError(Errors.E606.format(where=f"test {self.name!r}", field="max_cases",
@@ -116,6 +127,17 @@ class MFT(TestSpec):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.type = "MFT"
+        where = f"test {self.name!r}"
+        for name, ok, expected in (
+                ("templates", isinstance(self.templates, list)
+                 and all(isinstance(x, str) for x in self.templates), "a list of strings"),
+                ("lexicons", isinstance(self.lexicons, Mapping) and all(
+                    isinstance(k, str) and isinstance(v, (list, tuple)) and all(_scalar(x) for x in v)
+                    for k, v in self.lexicons.items()), "a mapping of names to lists of words"),
+                ("expect", isinstance(self.expect, Mapping), "a mapping")):
+            if not ok:
+                raise InputError(Errors.E606.format(where=where, field=name, expected=expected,
+                                                    got=shorten(getattr(self, name), 60)))
         if not self.templates and not self.cases:
             raise InputError(Errors.E606.format(where=f"test {self.name!r}", field="templates",
                                                 expected="a non-empty list (or 'cases:')", got="nothing"))
@@ -186,6 +208,13 @@ class DIR(TestSpec):
 
 
 def _need_perturbation(t: TestSpec) -> None:
+    for name, ok, expected in (
+            ("perturbation", t.perturbation is None or isinstance(t.perturbation, str), "a name"),
+            ("params", isinstance(t.params, Mapping), "a mapping"),
+            ("expect", isinstance(getattr(t, "expect", {}), Mapping), "a mapping")):
+        if not ok:
+            raise InputError(Errors.E606.format(where=f"test {t.name!r}", field=name,
+                                                expected=expected, got=shorten(getattr(t, name), 60)))
     if t.perturbation is None and not t.cases:
         raise InputError(Errors.E606.format(where=f"test {t.name!r}", field="perturbation",
                                             expected="a perturbation name (or 'cases:')", got="nothing"))
@@ -242,6 +271,7 @@ class Suite:
         if self.task not in ("classification", "ner"):
             raise InputError(Errors.E207.format(value=self.task, option="task",
                                                 allowed="'classification', 'ner'"))
+        _check_suite_fields(self)
         if self.min_cases is not None and (isinstance(self.min_cases, bool) or not isinstance(self.min_cases, int)
                                            or self.min_cases < 0):
             raise InputError(Errors.E606.format(where=f"suite {self.name!r}", field="min_cases",
@@ -323,6 +353,12 @@ class Suite:
                 tests.append(cls_t(**kwargs))
             except InputError as e:
                 raise InputError(f"{twhere}: {e}") from None
+            except (TypeError, ValueError, AttributeError, KeyError) as e:
+                # a field of the wrong type that the test's own checks did not name
+                raise InputError(Errors.E606.format(where=twhere, field="test",
+                                                    expected="fields of the documented types "
+                                                             "(see docs/suites.md)",
+                                                    got=f"{type(e).__name__}: {e}")) from None
         known = {"name", "tests", "task", "labels", "data", "lexicons", "seed", "description", "meta",
                  "min_cases", "neutral_band"}
         unknown = set(d) - known
@@ -330,11 +366,47 @@ class Suite:
             raise InputError(Errors.E606.format(where=where, field=sorted(unknown)[0],
                                                 expected="one of " + ", ".join(sorted(known)),
                                                 got="an unknown field"))
+        lexicons, meta, seed = d.get("lexicons") or {}, d.get("meta") or {}, d.get("seed", 0)
+        for field_name, value, ok, expected in (
+                ("lexicons", lexicons, isinstance(lexicons, Mapping), "a mapping"),
+                ("meta", meta, isinstance(meta, Mapping), "a mapping"),
+                ("seed", seed, isinstance(seed, int) and not isinstance(seed, bool), "an integer")):
+            if not ok:
+                raise InputError(Errors.E606.format(where=where, field=field_name,
+                                                    expected=expected, got=shorten(value, 60)))
         return cls(name=d["name"], tests=tests, task=d.get("task", "classification"),
-                   labels=d.get("labels"), data=d.get("data"), lexicons=dict(d.get("lexicons") or {}),
-                   seed=int(d.get("seed", 0)), description=d.get("description", ""),
-                   meta=dict(d.get("meta") or {}), source=source, min_cases=d.get("min_cases"),
+                   labels=d.get("labels"), data=d.get("data"), lexicons=dict(lexicons),
+                   seed=seed, description=d.get("description", ""),
+                   meta=dict(meta), source=source, min_cases=d.get("min_cases"),
                    neutral_band=d.get("neutral_band"))
+
+
+def _scalar(v: Any) -> bool:
+    return isinstance(v, (str, int, float)) and not isinstance(v, bool)
+
+
+def _check_suite_fields(suite: "Suite") -> None:
+    """Types of the suite-level fields (a suite file is user input: E606, never a crash
+    later in case generation)."""
+    where = f"suite {shorten(suite.name, 40)}"
+    checks = (
+        ("name", isinstance(suite.name, str) and suite.name != "", "a non-empty string"),
+        ("labels", suite.labels is None or (isinstance(suite.labels, list)
+                                            and all(isinstance(x, str) for x in suite.labels)),
+         "a list of label strings"),
+        ("data", suite.data is None or isinstance(suite.data, (str, Path, list, tuple)),
+         "a file path or a list of texts"),
+        ("lexicons", isinstance(suite.lexicons, Mapping) and all(
+            isinstance(k, str) and isinstance(v, (list, tuple)) and all(_scalar(x) for x in v)
+            for k, v in suite.lexicons.items()), "a mapping of names to lists of words"),
+        ("seed", isinstance(suite.seed, int) and not isinstance(suite.seed, bool), "an integer"),
+        ("description", isinstance(suite.description, str), "a string"),
+        ("meta", isinstance(suite.meta, Mapping), "a mapping"),
+    )
+    for name, ok, expected in checks:
+        if not ok:
+            raise InputError(Errors.E606.format(where=where, field=name, expected=expected,
+                                                got=shorten(getattr(suite, name), 60)))
 
 
 def _shipped_dir():
@@ -351,8 +423,13 @@ def list_suites() -> dict[str, str]:
     return out
 
 
-def load_suite(source: str | Path | Mapping[str, Any] | Suite) -> Suite:
+def load_suite(source: str | Path | Mapping[str, Any] | Suite, *, encoding: str = "utf-8",
+               encoding_errors: str = "strict") -> Suite:
     """Load a suite from a YAML/JSON file, a shipped suite name, or a dict.
+
+    Files are decoded with *encoding* (BOM and CRLF accepted; bytes that do not decode
+    raise E030 unless ``encoding_errors="replace"``) and parsed within the resource
+    limits of :mod:`nlperr.limits` (YAML alias bombs, deep nesting: E034/E035).
 
     >>> load_suite("sentiment-en").task
     'classification'
@@ -369,9 +446,14 @@ def load_suite(source: str | Path | Mapping[str, Any] | Suite) -> Suite:
                 d = yaml.safe_load(entry.read_text("utf-8"))
                 return Suite.from_dict(d, where=f"shipped suite {name!r}", source=str(entry))
         raise InputError(Errors.E608.format(name=name, available=", ".join(list_suites())))
-    text = path.read_text(encoding="utf-8")
+    if path.is_dir():
+        raise InputError(Errors.E605.format(where=str(path), error="it is a folder, not a file"))
+    text = read_text(path, encoding=encoding, errors=encoding_errors)
     try:
-        d = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        d = (loads_json(text, where=str(path), what="suite") if path.suffix == ".json"
+             else load_yaml(text, where=str(path)))
+    except InputError:
+        raise  # resource limits (E034/E035) say it themselves
     except (ValueError, yaml.YAMLError) as e:
         raise InputError(Errors.E605.format(where=str(path), error=str(e).splitlines()[0])) from None
     return Suite.from_dict(d, where=str(path), source=str(path))
@@ -382,6 +464,6 @@ def save_suite(suite: Suite, path: str | Path) -> None:
     path = Path(path)
     d = suite.to_dict()
     if path.suffix == ".json":
-        path.write_text(json.dumps(d, ensure_ascii=False, indent=1), encoding="utf-8")
+        atomic_write_text(path, json.dumps(d, ensure_ascii=False, indent=1))
     else:
-        path.write_text(yaml.safe_dump(d, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        atomic_write_text(path, yaml.safe_dump(d, allow_unicode=True, sort_keys=False))

@@ -1,0 +1,126 @@
+"""Every reader this issue owns decodes through nlperr.io._text: encoding=, BOM, CRLF/CR,
+E030 naming line and bytes with a suggested encoding, errors replaced only when asked (W030)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+from nlperr.errors import FormatError, NlperrWarning
+
+WORD = "Café"  # é is 0xe9 in Latin-1: not valid UTF-8
+
+
+def _suite(text: str) -> str:
+    return (f"name: s\ndescription: {text}\ntests:\n  - name: t\n    type: MFT\n"
+            f"    cases: [\"{text}\"]\n    expect: {{label: a}}\n")
+
+
+def _readers():
+    """``name -> (write(text) -> file content as str, read(path, **enc) -> text read back)``."""
+    from nlperr.adapters.labelmap import LabelMap
+    from nlperr.io import read_csv
+    from nlperr.ocr.lexicon import Lexicon
+    from nlperr.ocr.noise import NoiseModel
+    from nlperr.ocr.readers import iter_texts, read_icdar2019, read_line_pairs
+    from nlperr.suites import load_cases, load_suite
+
+    def noise_text(t):
+        return json.dumps({"format": "nlperr.ocr.noise_model", "version": 1, "name": t,
+                           "substitutions": [], "deletions": [], "insertions": []},
+                          ensure_ascii=False)
+
+    def cases_text(t):
+        return (json.dumps({"nlperr_cases": 1, "suite": "s", "seed": 0, "tests": ["t"]}) + "\n"
+                + json.dumps({"test": "t", "id": "0", "original": {"text": t}},
+                             ensure_ascii=False) + "\n")
+
+    return {
+        "csv": (lambda t: f"text,label\n{t},pos\n", lambda p, **e: read_csv(p, **e)[0].text),
+        "suite_yaml": (_suite, lambda p, **e: load_suite(p, **e).description, ".yaml"),
+        "suite_json": (lambda t: json.dumps({"name": "s", "description": t, "tests": [
+            {"name": "t", "type": "MFT", "cases": [t], "expect": {"label": "a"}}]},
+            ensure_ascii=False), lambda p, **e: load_suite(p, **e).description, ".json"),
+        "cases": (cases_text, lambda p, **e: load_cases(p, **e).cases[0].original.text),
+        "labelmap": (lambda t: json.dumps({"X": t}, ensure_ascii=False),
+                     lambda p, **e: LabelMap.from_spec(str(p), **e).mapping["X"], ".json"),
+        "noise": (noise_text, lambda p, **e: NoiseModel.from_json(p, **e).name, ".json"),
+        "icdar": (lambda t: f"[OCR_toInput] {t}\n[OCR_aligned] {t}\n[ GS_aligned] {t}\n",
+                  lambda p, **e: read_icdar2019(p, **e).gold[0]),
+        "pairs": (lambda t: f"{t}||@@||{t}\n", lambda p, **e: read_line_pairs(p, **e).gold[0]),
+        "texts": (lambda t: f"{t}\n", lambda p, **e: next(iter(iter_texts(p, **e)))[1].strip()),
+        "lexicon": (lambda t: f"# words\n{t}\n",
+                    lambda p, **e: WORD if "café" in Lexicon.from_file(p, **e) else
+                    sorted(Lexicon.from_file(p, **e))[0]),
+    }
+
+
+READERS = sorted(_readers())
+
+
+def _get(name):
+    spec = _readers()[name]
+    return spec[0], spec[1], (spec[2] if len(spec) > 2 else ".txt")
+
+
+@pytest.mark.parametrize("name", READERS)
+def test_latin1_strict_replace_and_explicit(tmp_path, name):
+    write, read, suffix = _get(name)
+    p = tmp_path / f"in{suffix}"
+    content = write(WORD)
+    p.write_bytes(content.encode("latin-1"))
+    line = content[:content.index(WORD)].count("\n") + 1
+    with pytest.raises(FormatError, match=rf"E030.*in{suffix}:{line}\b.*bytes e9.*--encoding "
+                                          rf"(cp1252|latin-1)"):
+        read(p)
+    assert read(p, encoding="latin-1") == WORD
+    with pytest.warns(NlperrWarning, match=r"W030.*\d+ byte sequence"):
+        got = read(p, encoding_errors="replace")
+    assert got != WORD and got.lower().startswith("caf")  # U+FFFD (dropped by the lexicon)
+
+
+@pytest.mark.parametrize("name", READERS)
+def test_bom_crlf_and_lone_cr(tmp_path, name):
+    write, read, suffix = _get(name)
+    content = write(WORD)
+    for i, (prefix, newline) in enumerate([(b"\xef\xbb\xbf", "\r\n"), (b"", "\r"),
+                                           (b"\xef\xbb\xbf", "\n")]):
+        p = tmp_path / f"in{i}{suffix}"
+        p.write_bytes(prefix + content.replace("\n", newline).encode("utf-8"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no repair warning for valid input
+            assert read(p) == WORD
+
+
+def test_utf16_file(tmp_path):
+    write, read, suffix = _get("suite_yaml")
+    p = tmp_path / "s.yaml"
+    p.write_bytes(write(WORD).encode("utf-16"))
+    with pytest.raises(FormatError, match="E030"):
+        read(p)
+    assert read(p, encoding="utf-16") == WORD
+
+
+def test_sniffers_do_not_hide_bad_bytes(tmp_path):
+    """detect_pair_format used errors='replace' silently; now undecodable input is E030."""
+    from nlperr.ocr.readers import detect_pair_format
+
+    p = tmp_path / "pairs.txt"
+    p.write_bytes("caf\xe9||@@||cafe\n".encode("latin-1"))
+    with pytest.raises(FormatError, match=r"E030.*pairs.txt:1"):
+        detect_pair_format(p)
+    assert detect_pair_format(p, encoding="latin-1") == "pairs"
+
+
+def test_unknown_encoding_and_errors_value(tmp_path):
+    from nlperr.errors import InputError
+    from nlperr.io import read_csv
+
+    p = tmp_path / "a.csv"
+    p.write_text("text,label\na,b\n", encoding="utf-8")
+    with pytest.raises(InputError, match="E031"):
+        read_csv(p, encoding="klingon")
+    with pytest.raises(InputError, match=r"E207.*strict"):
+        read_csv(p, encoding_errors="ignore")
