@@ -15,7 +15,7 @@ from nlperr.errors import NlperrError
 from nlperr.io import iter_conll, read_conll, read_hipe
 from nlperr.io._conll import _read_per_sentence
 from nlperr.io._hipe import _read_columnar, _read_per_document
-from nlperr.io._text import read_text
+from nlperr.io._text import read_lines
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PREFIXES = ["B", "I", "E", "S", "L", "U"]
@@ -84,17 +84,17 @@ def test_columnar_hipe_on_every_hipe_file(shared_data, segment):
     checked = 0
     for f in files:
         p = Path(f)
-        text = read_text(p)
-        fast = _read_columnar(p.name, text, "NE-COARSE-LIT", segment)
+        lines = read_lines(p)
+        fast = _read_columnar(p.name, lines, "NE-COARSE-LIT", segment)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             slow = _read_per_document(p, column="NE-COARSE-LIT", strict=False, segment=segment,
-                                      lines=enumerate(text.split("\n"), 1))
+                                      lines=enumerate(lines, 1))
         if fast is None:  # invalid tags: the per-document path reads (and repairs) it
             assert _outcome(lambda: read_hipe(p, segment=segment)) == \
                 _outcome(lambda: _read_per_document(p, column="NE-COARSE-LIT", strict=True,
                                                     segment=segment,
-                                                    lines=enumerate(text.split("\n"), 1)))
+                                                    lines=enumerate(lines, 1)))
             continue
         assert fast == slow, p.name
         checked += 1

@@ -126,7 +126,7 @@ def test_suite_run_and_generate_encoding_option(tmp_path, capsys, monkeypatch):
     rc, err = _run(capsys, "suite", "run", suite, "--model", CLS, "--data", data, "--no-cache")
     assert rc == 2 and "s.yaml:4" in err and "E030" in err
     rc, err = _run(capsys, "suite", "run", suite, "--model", CLS, "--data", data, "--no-cache",
-                   "--encoding", "latin-1", "--quiet")
+                   "--encoding", "latin-1", "--quiet", "--min-cases", "0")  # two sentences
     assert rc == 0, err
     out = tmp_path / "cases.jsonl"
     rc, err = _run(capsys, "suite", "generate", suite, "--data", data, "--out", out,

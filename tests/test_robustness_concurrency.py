@@ -160,7 +160,8 @@ def test_concurrent_suite_runs_share_the_cache(tmp_path):
                PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
     procs = [subprocess.Popen([sys.executable, "-m", "nlperr", "suite", "run", str(suite),
                                "--model", "callable:sentconc:predict", "--seed", "1",
-                               "--batch-size", "2", "--json", str(tmp_path / f"r{k}.json")],
+                               "--batch-size", "2", "--min-cases", "0",
+                               "--json", str(tmp_path / f"r{k}.json")],
                               cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for k in range(3)]
     outs = [p.communicate(timeout=120) for p in procs]

@@ -116,7 +116,6 @@ JSONL_REPRODUCERS = [
 ]
 
 
-@pytest.mark.xfail(strict=False, reason="nlperr/io/_jsonl.py (lead, issue 8) lets these through")
 @pytest.mark.parametrize("line", JSONL_REPRODUCERS, ids=range(len(JSONL_REPRODUCERS)))
 def test_jsonl_reproducers(tmp_path, line):
     from nlperr.io import read_jsonl

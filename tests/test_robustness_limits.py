@@ -52,7 +52,7 @@ def test_unknown_limit_name():
 
 # -- long lines: refused in bounded memory ------------------------------------------------------
 def test_long_line_is_refused_without_reading_it_whole(tmp_path):
-    from nlperr.io import read_conll, read_csv, read_jsonl
+    from nlperr.io import iter_conll, read_conll, read_csv, read_hipe, read_jsonl
     from nlperr.io._text import iter_lines
 
     p = tmp_path / "one_line.conll"
@@ -60,14 +60,20 @@ def test_long_line_is_refused_without_reading_it_whole(tmp_path):
     tracemalloc.start()
     try:
         with limits(max_line_bytes=100_000):
-            for reader in (lambda q: list(iter_lines(q)), read_conll, read_jsonl, read_csv):
+            for reader in (lambda q: list(iter_lines(q)), iter_conll, read_jsonl, read_csv):
                 with pytest.raises(InputError, match=r"E032.*line 1 is longer than 100000 bytes"
                                                      r".*NLPERR_MAX_LINE_BYTES"):
-                    reader(p)
+                    list(reader(p))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 1_000_000  # never the 3 MB line in memory
+    assert peak < 1_000_000  # the streaming readers never hold the 3 MB line
+    # read_conll / read_hipe read the file whole (at most max_file_bytes, E033) and
+    # refuse the line all the same
+    with limits(max_line_bytes=100_000):
+        for reader in (read_conll, read_hipe):
+            with pytest.raises(InputError, match=r"E032.*line 1 is longer than 100000 bytes"):
+                reader(p)
 
 
 def test_line_at_the_limit_is_read(tmp_path):

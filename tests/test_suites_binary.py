@@ -181,7 +181,8 @@ def test_cli_neutral_band_min_pass_rate_and_exit_codes(cli_models, capsys):
     path = cli_models / "s.yaml"
     save_suite(_suite(min_cases=0), path)
     js = cli_models / "r.json"
-    run = ["suite", "run", str(path), "--model", "callable:binmodel:predict", "--json", str(js)]
+    run = ["suite", "run", str(path), "--model", "callable:binmodel:predict", "--json", str(js),
+           "--overwrite"]
     assert main(run) == 1                                   # neutral expected, never predicted
     rep = json.loads(js.read_text())
     t = {x["name"]: x for x in rep["tests"]}["neutral words"]

@@ -70,7 +70,7 @@ def test_ci_demo_output_is_what_the_page_shows(tmp_path):
     assert rep["counts"] == documented["counts"] and rep["passed"] is documented["passed"]
     assert "<failure message=" in (tmp_path / "report.xml").read_text()
     # the --allow-empty variant described under the output
-    lenient = demo.replace("--junit report.xml", "--junit report.xml --allow-empty")
+    lenient = demo.replace("--junit report.xml", "--junit report.xml --allow-empty --overwrite")
     run = subprocess.run(["bash", "-c", _demo(lenient)], capture_output=True, text=True, cwd=tmp_path,
                          env=_env(tmp_path), timeout=120)
     assert "SKIPPED reformat dates: no case evaluated: " in run.stdout

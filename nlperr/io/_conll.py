@@ -17,7 +17,7 @@ from ..errors import Errors, FormatError, InputError, RepairWarning, SchemeError
 from ..errors import shorten, warn
 from ._common import PathLike, check_file, empty_error, locate_scheme_error, open_lines
 from ._common import paired
-from ._text import check_encoding, iter_lines, read_text
+from ._text import check_encoding, iter_lines, read_lines
 from ._columnar import ColumnBlock, build_examples, no_gc, resolve_from_stats, resolve_scheme
 from ..data._tagarrays import encode_tags, merge_scheme_stats, scheme_stats
 
@@ -289,10 +289,7 @@ def _read_blocks(p: Path, opts: dict, encoding: str, errors: str,
     """The file as blocks of lines that end on a sentence boundary (one block when
     *block_lines* is None)."""
     if block_lines is None:
-        lines = read_text(p, encoding=encoding, errors=errors).split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        yield lines, 1
+        yield read_lines(p, encoding=encoding, errors=errors), 1
         return
     buf: list[str] = []
     first = 1

@@ -14,7 +14,7 @@ from ..data.schemes import MISSING
 from ..errors import Errors, FormatError, InputError, SchemeError, shorten
 from ._common import PathLike, check_file, check_predictions, empty_error, locate_scheme_error
 from ._columnar import no_gc
-from ._text import check_encoding, read_text
+from ._text import check_encoding, read_lines
 
 __all__ = ["read_hipe", "write_hipe", "HIPE_COLUMNS", "NE_COLUMNS"]
 
@@ -156,15 +156,15 @@ def read_hipe(
                                             allowed=list(_SEGMENTS)))
     p = check_file(path, what="read_hipe")
     check_encoding(encoding, encoding_errors)
-    text = read_text(p, encoding=encoding, errors=encoding_errors)
+    lines = read_lines(p, encoding=encoding, errors=encoding_errors)
     with no_gc():
-        fast = _read_columnar(p.name, text, column, segment)
+        fast = _read_columnar(p.name, lines, column, segment)
     if fast is not None:
         return fast
     # irregular or invalid input: the per-document path, which raises the exact error
     # (or, with strict=False, repairs and warns per example)
     return _read_per_document(p, column=column, strict=strict, segment=segment,
-                              lines=enumerate(text.split("\n"), 1))
+                              lines=enumerate(lines, 1))
 
 
 def _read_per_document(p: Path, *, column: str, strict: bool, segment: str,
@@ -266,7 +266,8 @@ def _example(name: str, header: list[str], block: _Block, rows: list[list[str]],
                    missing=missing, meta=meta, id=where)
 
 
-def _read_columnar(name: str, text: str, column: str, segment: str) -> list[Example] | None:
+def _read_columnar(name: str, lines: list[str], column: str, segment: str
+                   ) -> list[Example] | None:
     """The whole file at once; None when anything is irregular (a ragged line, a
     missing column, a malformed or invalid tag, no header, no token): the
     per-document path then gives the exact error or repair."""
@@ -275,8 +276,6 @@ def _read_columnar(name: str, text: str, column: str, segment: str) -> list[Exam
     from ..data._tagarrays import decode_spans, encode_tags, invalid_sentences, missing_mask
     from ._columnar import token_offsets
 
-    lines = text.split("\n")
-    n = len(lines)
     hdr = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if hdr is None:
         return None

@@ -15,6 +15,7 @@ from ..errors import Errors, FormatError, SpanError
 from ._common import PathLike, check_file, empty_error, label_from_cats, paired
 from ._common import label_to_json, open_lines
 from ._columnar import no_gc
+from ._structured import loads_json
 from ._text import check_encoding
 
 __all__ = ["read_jsonl", "iter_jsonl", "write_jsonl", "example_from_record"]
@@ -90,7 +91,7 @@ def _span(raw: Any, where: str, tokens: tuple[Token, ...] | None) -> Span:
                                                  required="start, end, label", got=sorted(raw)))
         try:
             start, end = int(raw["start"]), int(raw["end"])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise _type_error(where, "span start/end", "int", raw["start"]) from None
         score = raw.get("score")
         meta = raw.get("meta")
@@ -100,7 +101,10 @@ def _span(raw: Any, where: str, tokens: tuple[Token, ...] | None) -> Span:
             _check_token_indices(span, raw, tokens, where)
         return span
     if isinstance(raw, (list, tuple)) and len(raw) == 3:
-        return Span(int(raw[0]), int(raw[1]), raw[2])
+        try:
+            return Span(int(raw[0]), int(raw[1]), raw[2])
+        except (TypeError, ValueError, OverflowError):
+            raise _type_error(where, "entities[] start/end", "int", raw[0]) from None
     raise _type_error(where, "spans[]", "{start, end, label} object or [start, end, label]", raw)
 
 
@@ -149,8 +153,17 @@ def example_from_record(record: Any, *, where: str, default_id: str | None = Non
     if probs is not None:
         if not isinstance(probs, Mapping):
             raise _type_error(where, "probs", "object {label: probability}", probs)
-        probs = {str(k): float(v) for k, v in probs.items()}
-    missing = tuple((int(a), int(b)) for a, b in record.get("missing") or ())
+        try:
+            probs = {str(k): float(v) for k, v in probs.items()}
+        except (TypeError, ValueError, OverflowError):
+            raise _type_error(where, "probs", "object {label: number}",
+                              next(v for v in probs.values()
+                                   if not isinstance(v, (int, float)))) from None
+    raw_missing = record.get("missing") or ()
+    try:
+        missing = tuple((int(a), int(b)) for a, b in raw_missing)
+    except (TypeError, ValueError, OverflowError):
+        raise _type_error(where, "missing", "a list of [start, end] pairs", raw_missing) from None
     meta = record.get("meta") or {}
     if not isinstance(meta, Mapping):
         raise _type_error(where, "meta", "object", meta)
@@ -197,7 +210,7 @@ def _iter_jsonl(p: Path, *, strict: bool, spans_key: str, label_key: str,
             for number, line in batch:
                 where = f"{p.name}:{number}"
                 try:
-                    record = json.loads(line)
+                    record = loads_json(line, where=where, what="JSONL line")
                 except json.JSONDecodeError as e:
                     raise FormatError(Errors.E005.format(
                         where=where, error=e.msg + f" (column {e.colno})")) from None

@@ -26,7 +26,7 @@ from pathlib import Path
 from ..errors import Errors, FormatError, InputError, Warnings, warn
 from ..limits import get_limits
 
-__all__ = ["read_text", "iter_lines", "check_encoding", "read_bytes_limited", "ENCODING_ERRORS"]
+__all__ = ["read_text", "read_lines", "iter_lines", "check_encoding", "read_bytes_limited", "ENCODING_ERRORS"]
 
 #: Allowed values of ``errors=`` / ``--encoding-errors``.
 ENCODING_ERRORS = ("strict", "replace")
@@ -108,6 +108,24 @@ def read_text(path: str | os.PathLike, *, encoding: str = "utf-8",
         text = data.decode(codec, "replace")
         _warn_replaced(p, text.count("\ufffd") - _count_fffd(data, codec))
     return _normalise_newlines(text)
+
+
+def read_lines(path: str | os.PathLike, *, encoding: str = "utf-8",
+               errors: str = "strict") -> list[str]:
+    """The whole file as a list of lines (line ends removed; a final line end does not
+    add an empty line), decoded as :func:`read_text`.  The file is held whole (so at
+    most ``max_file_bytes``, E033), and a line longer than ``max_line_bytes``
+    characters is refused (E032) as in :func:`iter_lines`."""
+    p = Path(path)
+    lines = read_text(p, encoding=encoding, errors=errors).split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    limit = get_limits().max_line_bytes
+    if lines and max(map(len, lines)) > limit:
+        first = next(i for i, ln in enumerate(lines) if len(ln) > limit)
+        raise InputError(Errors.E032.format(where=str(p), line=first + 1, limit=limit,
+                                            how=get_limits().how_to_raise("max_line_bytes")))
+    return lines
 
 
 def read_bytes_limited(path: Path) -> bytes:
