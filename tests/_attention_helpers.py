@@ -65,3 +65,35 @@ def save_sharp_token_model(folder: Path, *, labels=NER_LABELS, max_positions=64,
     tok.model_max_length = max_positions
     tok.save_pretrained(folder)
     return str(folder)
+
+
+# -- callables used through "callable:_attention_helpers:..." specs ----------------------------
+_DAYS = {"monday", "tuesday", "friday", "june", "2001"}
+
+
+def date_tagger(texts):
+    """NER: day / month words are dates; 'DATE_SENT' when 'sent' occurs up to three words
+    before them, else 'DATE' (score 0.9).  Whitespace words."""
+    out = []
+    for t in texts:
+        spans, pos, words = [], 0, []
+        for w in t.split(" "):
+            words.append((w, pos))
+            pos += len(w) + 1
+        for k, (w, start) in enumerate(words):
+            if w.lower().strip(",.:") in _DAYS:
+                before = [x.lower().strip(",.:") for x, _ in words[max(0, k - 3):k]]
+                label = "DATE_SENT" if "sent" in before else "DATE"
+                spans.append((start, start + len(w.rstrip(",.:")), label, 0.9))
+        out.append(spans)
+    return out
+
+
+def negation_sentiment(texts):
+    """Classification: 'neg' when the text holds 'not' or 'never', else 'pos'."""
+    out = []
+    for t in texts:
+        words = {w.strip(",.!").lower() for w in t.split()}
+        p = 0.8 if words & {"not", "never"} else 0.2
+        out.append({"neg": p, "pos": 1 - p})
+    return out
