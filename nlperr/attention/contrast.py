@@ -138,7 +138,7 @@ def predictions_for(model: Any, gold: Sequence[Example], pred: Sequence[Example]
 def attention_contrast(model: Any, gold: Sequence[Example],
                        pred: Sequence[Example] | None = None, *, task: str | None = None,
                        batch_size: int | None = None, alpha: float = 0.05,
-                       cache: Any = True) -> AttentionContrast:
+                       cache: Any = True, heads: Any = None) -> AttentionContrast:
     """Compare the attention of error cases with correct ones, per head.
 
     Parameters
@@ -154,6 +154,8 @@ def attention_contrast(model: Any, gold: Sequence[Example],
         Default: the model's task.
     alpha : float, default 0.05
         Level of ``significant`` (BH q-values).
+    heads : HeadAccumulator, optional
+        Also add every batch to it (per-head summaries in the same pass).
 
     Returns
     -------
@@ -189,8 +191,11 @@ def attention_contrast(model: Any, gold: Sequence[Example],
         by_example.setdefault(u["example"], []).append(k)
     sums: dict[int, np.ndarray] = {}
     counts = np.zeros(len(units), dtype=np.int64)
-    L = H = 0
+    L = H = windows = 0
     for batch in iter_attention(adapter, gold, batch_size=batch_size, what="attention_contrast"):
+        if heads is not None:
+            heads.add(batch)
+        windows += len(batch.windows)
         A = batch.attentions
         L, B, H, T, _ = A.shape
         content = (batch.mask & ~batch.special).to(A.dtype)
@@ -274,7 +279,7 @@ def attention_contrast(model: Any, gold: Sequence[Example],
     else:
         table = pd.DataFrame(columns=cols)
     summary: dict[str, Any] = {
-        "model": adapter.path, "task": task, "examples": len(gold), "units": len(use),
+        "model": adapter.path, "windows": windows, "task": task, "examples": len(gold), "units": len(use),
         "error_units": len(err_ids), "correct_units": len(ok_ids), "alpha": float(alpha),
         "significant": int(table["significant"].sum()) if len(table) else 0,
         "top": table.iloc[0].to_dict() if len(table) else None}
