@@ -50,9 +50,7 @@ def render_figures(result: Any) -> dict[str, bytes]:
     """name -> PNG bytes of every available figure of *result*."""
     out = {}
     for name, fn in result.figures.items():
-        fig = fn()
-        fig.tight_layout() if hasattr(fig, "tight_layout") else None
-        out[name] = _png(fig)
+        out[name] = _png(fn())
     return out
 
 

@@ -13,8 +13,8 @@ from ..results import Result
 
 __all__ = ["AttentionReport", "inspect_attention"]
 
-_HEAD_FIGS = ("entropy", "cls_mass", "sep_mass", "self_mass", "prev_mass", "next_mass",
-              "punct_mass", "special_mass", "mean_distance")
+# the page's heat maps (every column can be drawn with figures.heads_heatmap(column=...))
+_HEAD_FIGS = ("entropy", "cls_mass", "sep_mass", "special_mass", "mean_distance")
 
 
 class AttentionReport(Result):
@@ -36,7 +36,6 @@ class AttentionReport(Result):
     figure_specs = {**{f"heads_{c}": f"nlperr.attention.figures:heads_{c}" for c in _HEAD_FIGS},
                     "contrast_entropy": "nlperr.attention.figures:contrast_entropy",
                     "contrast_context_mass": "nlperr.attention.figures:contrast_context_mass",
-                    "contrast_special_mass": "nlperr.attention.figures:contrast_special_mass",
                     "word_map": "nlperr.attention.figures:word_map"}
 
 
