@@ -29,8 +29,10 @@ def test_every_public_name_resolves():
 def test_import_is_light():
     code = (
         "import sys, nlperr, nlperr.io, nlperr.engine, nlperr.adapters, nlperr.cli,"
-        " nlperr.analysis, nlperr.suites, nlperr.perturb, nlperr.ocr;"
-        "heavy = [m for m in ('torch', 'transformers', 'spacy', 'datasets', 'tensorflow')"
+        " nlperr.analysis, nlperr.suites, nlperr.perturb, nlperr.ocr, nlperr.attention,"
+        " nlperr.explain, nlperr.stats;"
+        "heavy = [m for m in ('torch', 'transformers', 'spacy', 'datasets', 'tensorflow',"
+        " 'matplotlib')"
         " if m in sys.modules];"
         "print(','.join(heavy))"
     )
