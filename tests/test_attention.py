@@ -338,6 +338,11 @@ def test_ner_contrast_units(tok_folder):
     assert (u["queries"] > 0).all()
     with_f = attention_features(gold, res, layer=0, head=1)
     assert all("attn_context_mass" in s.meta for g in with_f for s in g.spans)
+    from nlperr import analyze_ner
+
+    rep = analyze_ner(with_f, pred, slices=["span_meta:attn_entropy"], n_boot=0,
+                      zero_division=0)
+    assert "worst_slices" in rep.tables
     # context mass + inside mass + special mass = 1 for a one-piece entity
     f = res.tables["features"]
     assert ((f["context_mass"] + f["special_mass"]) <= 1 + 1e-6).all()

@@ -123,3 +123,37 @@ def test_figures_draw_on_given_axes_and_check_columns(seq_folder):
     with pytest.raises(Exception, match="E207"):
         heads_heatmap(res, column="nope")
     assert set(res.figures) == {"heads_entropy"}
+
+
+def _same(a, b):
+    assert a.summary == b.summary
+    assert set(a.tables) == set(b.tables)
+    for name in a.tables:
+        x, y = a.tables[name].reset_index(drop=True), b.tables[name].reset_index(drop=True)
+        assert list(x.columns) == list(y.columns), name
+        for c in x.columns:
+            xs, ys = x[c].tolist(), y[c].tolist()
+            for u, v in zip(xs, ys):
+                if u is None or (not isinstance(u, str) and pd.isna(u)):
+                    assert v is None or (not isinstance(v, str) and pd.isna(v)), (name, c, v)
+                elif isinstance(u, float):
+                    assert v == pytest.approx(u, rel=1e-12, abs=1e-15), (name, c)
+                else:
+                    assert u == v, (name, c, u, v)
+
+
+def test_results_round_trip(seq_folder, tmp_path):
+    from nlperr.attention import inspect_attention
+    from nlperr.explain import integrated_gradients, occlusion
+
+    exs = [Example(t, label=lab, id=f"e{i}") for i, (t, lab) in enumerate(
+        [("not bad", "pos"), ("great", "pos"), ("never good", "neg"), ("fine, fine", "pos")])]
+    results = [inspect_attention("hf:" + seq_folder, exs, gold=exs, cache=False),
+               occlusion("callable:_attention_helpers:negation_sentiment", exs, cache=False),
+               integrated_gradients("hf:" + seq_folder, exs, steps=8, cases="all",
+                                    cache=False)]
+    for k, res in enumerate(results):
+        res.save(tmp_path / str(k), formats=("json", "csv"))
+        back = load(tmp_path / str(k))
+        assert type(back) is type(res)
+        _same(res, back)

@@ -49,8 +49,8 @@ def aggregate_words(attributions: Any, *, lowercase: bool = True, min_cases: int
     if not len(df):
         return pd.DataFrame(columns=WORD_COLUMNS)
     key = df["word"].str.lower() if lowercase else df["word"]
-    fixed = df["fixed"].map(lambda v: bool(v) if v is not None and v == v else False) \
-        if "fixed" in df else pd.Series(False, index=df.index)
+    fixed = (df["fixed"].astype("boolean").fillna(False).astype(bool) if "fixed" in df
+             else pd.Series(False, index=df.index))
     att = df["attribution"].astype(float)
     work = pd.DataFrame({"word": key, "case": df["case"], "fixed": fixed,
                          "raises": att > 0, "att": att, "label": df["wrong_label"].astype(str),

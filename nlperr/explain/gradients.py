@@ -261,7 +261,10 @@ def integrated_gradients(model: Any, gold: Sequence[Example],
                               "top_attribution": top[1] if top[0] is not None else float("nan"),
                               "delta": delta})
     att_df = pd.DataFrame(rows, columns=[*ATTRIBUTION_COLUMNS, "in_span"])
+    for col in ("changed", "fixed"):
+        att_df[col] = att_df[col].astype("boolean")  # NA: occlusion-only columns
     cases_df = pd.DataFrame(case_rows, columns=CASE_COLUMNS)
+    cases_df["fixes"] = cases_df["fixes"].astype("Int64")  # NA: occlusion only
     finite = [abs(d) for d in deltas if d == d]
     max_delta = max(finite) if finite else None
     if max_delta is not None and max_delta > DELTA_WARNING:

@@ -347,7 +347,7 @@ def occlusion(model: Any, gold: Sequence[Example], pred: Sequence[Example] | Non
                           "top_attribution": top[1] if top[0] is not None else float("nan"),
                           "delta": float("nan")})
     att_df = pd.DataFrame(rows, columns=ATTRIBUTION_COLUMNS)
-    att_df["fixed"] = att_df["fixed"].astype(object)
+    att_df["fixed"] = att_df["fixed"].astype("boolean")  # NA for correct cases
     cases_df = pd.DataFrame(case_rows, columns=CASE_COLUMNS)
     words_df = aggregate_words(att_df)
     summary = {"method": "occlusion", "mode": mode,
