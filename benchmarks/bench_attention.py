@@ -37,10 +37,10 @@ def _batches(adapter, examples, batch_size):
     import numpy as np
     import torch
 
-    from nlperr.attention.capture import _encode
+    from nlperr.attention.capture import encode_examples
 
     rows = []
-    for ids, _, _, _, spans in _encode(adapter, examples):
+    for ids, _, _, _, spans in encode_examples(adapter, examples):
         rows.extend(ids[a:b] for a, b in spans)
     rows.sort(key=len)
     pre, suf = list(adapter._prefix), list(adapter._suffix)

@@ -28,7 +28,7 @@ from ..data import Example, Token
 from ..errors import Errors, InputError, ModelError, Warnings, warn
 
 __all__ = ["AttentionBatch", "Window", "iter_attention", "eager_attention", "as_hf_adapter",
-           "example_words"]
+           "example_words", "encode_examples"]
 
 
 @dataclass
@@ -167,10 +167,14 @@ def _punct_of(tokenizer: Any, ids: np.ndarray) -> np.ndarray:
     return lookup[np.searchsorted(uniq, ids)]
 
 
-def _encode(adapter: Any, examples: Sequence[Example]) -> list[tuple[list[int], np.ndarray,
-                                                                     np.ndarray, list[Token],
-                                                                     list[tuple[int, int]]]]:
-    """Per example: piece ids, piece -> word, piece offsets, words, windows."""
+def encode_examples(adapter: Any, examples: Sequence[Example]
+                    ) -> list[tuple[list[int], np.ndarray, np.ndarray, list[Token],
+                                    list[tuple[int, int]]]]:
+    """The adapter's tokenisation of each example, without special tokens:
+    ``(piece_ids, piece_words, piece_offsets, words, windows)`` where
+    ``piece_words[j]`` is the word index of piece j (-1: none), ``piece_offsets``
+    its ``(start, end)`` characters in the text and ``windows`` the half-open
+    piece ranges the adapter runs (its ``_windows`` / truncation rules)."""
     from ..adapters.hf_adapter import HFTokenAdapter
 
     tok = adapter.tokenizer
@@ -261,7 +265,7 @@ def iter_attention(adapter: Any, examples: Iterable[Example], *, batch_size: int
             if not chunk:
                 break
             rows: list[tuple[list[int], Window]] = []
-            for i, (ids, wid, offs, words, spans) in enumerate(_encode(adapter, chunk)):
+            for i, (ids, wid, offs, words, spans) in enumerate(encode_examples(adapter, chunk)):
                 total += max(len(spans), 1)
                 if not spans:
                     skipped += 1

@@ -279,7 +279,8 @@ def attention_contrast(model: Any, gold: Sequence[Example],
     else:
         table = pd.DataFrame(columns=cols)
     summary: dict[str, Any] = {
-        "model": adapter.path, "windows": windows, "task": task, "examples": len(gold), "units": len(use),
+        "model": adapter.path, "windows": windows, "task": task, "examples": len(gold),
+        "units": len(use),
         "error_units": len(err_ids), "correct_units": len(ok_ids), "alpha": float(alpha),
         "significant": int(table["significant"].sum()) if len(table) else 0,
         "top": table.iloc[0].to_dict() if len(table) else None}

@@ -134,7 +134,7 @@ def integrated_gradients(model: Any, gold: Sequence[Example],
     import torch
 
     from ..adapters._util import check_choice
-    from ..attention.capture import _encode, as_hf_adapter
+    from ..attention.capture import encode_examples, as_hf_adapter
     from ..attention.contrast import predictions_for
     from .aggregate import aggregate_words
     from .occlusion import _check_cases_input
@@ -161,7 +161,7 @@ def integrated_gradients(model: Any, gold: Sequence[Example],
     p = len(adapter._prefix)
     labels = list(adapter.labels)
     needed = sorted({c["example"] for c in case_list})
-    enc = dict(zip(needed, _encode(adapter, [gold[i] for i in needed]))) if needed else {}
+    enc = dict(zip(needed, encode_examples(adapter, [gold[i] for i in needed]))) if needed else {}
     word_tags: dict[int, np.ndarray] = {}
     if task == "ner" and needed:
         for i, (_, probs) in zip(needed, adapter.predict_words([gold[i] for i in needed])):
