@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from .analysis._stats import benjamini_hochberg, mcnemar_test
 
-__all__ = ["rankdata", "mann_whitney_u", "rank_biserial", "benjamini_hochberg",
-           "mcnemar_test"]
+__all__ = ["rankdata", "mann_whitney_u", "rank_biserial", "wilson_interval",
+           "benjamini_hochberg", "mcnemar_test"]
 
 
 def rankdata(values: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -112,3 +113,29 @@ def rank_biserial(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarr
     ranks = rankdata(np.concatenate([xa, ya]))
     u1 = ranks[:len(xa)].sum() - len(xa) * (len(xa) + 1) / 2.0
     return float(2.0 * u1 / (len(xa) * len(ya)) - 1.0)
+
+
+def wilson_interval(successes: Any, n: Any, *, confidence: float = 0.95
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a binomial proportion, elementwise.
+
+    Returns ``(low, high)`` arrays (scalars broadcast); NaN where ``n == 0``.
+    The same numbers as ``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")``.
+
+    >>> low, high = wilson_interval(4, 10)
+    >>> round(float(low), 4), round(float(high), 4)
+    (0.1682, 0.6873)
+    """
+    from statistics import NormalDist
+
+    k = np.asarray(successes, dtype=np.float64)
+    m = np.asarray(n, dtype=np.float64)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / m
+        denom = 1.0 + z * z / m
+        center = (p + z * z / (2.0 * m)) / denom
+        half = z * np.sqrt(p * (1.0 - p) / m + z * z / (4.0 * m * m)) / denom
+        low = np.where(m > 0, np.clip(center - half, 0.0, 1.0), np.nan)
+        high = np.where(m > 0, np.clip(center + half, 0.0, 1.0), np.nan)
+    return low, high

@@ -197,3 +197,18 @@ def test_integrated_gradients_ner_and_low_steps_warns(tmp_path, monkeypatch):
         r1 = explain("hf:" + folder, gold, method="integrated-gradients", steps=1, cases="all",
                      cache=False)
     assert r1.summary["max_delta"] > res.summary["max_delta"]
+
+
+def test_boundary_errors_are_fixed_only_by_the_gold_boundaries():
+    from nlperr.explain import occlusion
+
+    # gold: one DATE "Monday June"; the tagger predicts "Monday" and "June" apart
+    gold = [Example("meet Monday June please", spans=(Span(5, 16, "DATE"),), id="b")]
+    res = occlusion(DATES, gold)
+    cases = res.tables["cases"]
+    assert sorted(cases["kind"]) == ["gold", "pred", "pred"]
+    att = res.tables["attributions"]
+    # only the words outside the gold span are occluded, and none of them fixes it
+    assert set(att["word"]) == {"meet", "please"}
+    assert not att["fixed"].astype(bool).any()
+    assert (res.tables["words"]["fixes"] == 0).all()

@@ -44,3 +44,16 @@ def test_rank_biserial_and_edge_cases():
         mann_whitney_u([1], [2], alternative="bigger")
     # NaNs are dropped
     assert mann_whitney_u([1, np.nan, 2], [3, 4]) == mann_whitney_u([1, 2], [3, 4])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 200), st.data())
+def test_wilson_interval_matches_scipy(n, data):
+    from nlperr.stats import wilson_interval
+
+    k = data.draw(st.integers(0, n))
+    low, high = wilson_interval(k, n)
+    ref = sp.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert float(low) == pytest.approx(ref.low, abs=1e-12)
+    assert float(high) == pytest.approx(ref.high, abs=1e-12)
+    assert np.isnan(wilson_interval(0, 0)[0])

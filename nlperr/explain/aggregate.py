@@ -10,7 +10,8 @@ from typing import Any
 __all__ = ["aggregate_words", "WORD_COLUMNS"]
 
 #: Columns of :func:`aggregate_words`.
-WORD_COLUMNS = ["word", "cases", "fixes", "fix_rate", "raises_wrong", "raise_rate",
+WORD_COLUMNS = ["word", "cases", "fixes", "fix_rate", "fix_rate_low", "raises_wrong",
+                "raise_rate",
                 "mean_attribution", "max_attribution", "wrong_labels", "examples"]
 
 
@@ -33,14 +34,16 @@ def aggregate_words(attributions: Any, *, lowercase: bool = True, min_cases: int
     DataFrame
         One row per word: ``word``; ``cases`` (error cases whose context holds
         it, each case counted once); ``fixes`` (cases whose error the word's
-        occlusion fixes; 0 for methods without a ``fixed`` column) and
-        ``fix_rate`` = fixes / cases; ``raises_wrong`` (cases where the word's
+        occlusion fixes; 0 for methods without a ``fixed`` column),
+        ``fix_rate`` = fixes / cases and ``fix_rate_low``, the lower end of its
+        95% Wilson interval (:func:`nlperr.stats.wilson_interval`: a word that
+        fixes 3 of 3 cases ranks above one that fixes 14 of 261); ``raises_wrong`` (cases where the word's
         attribution to the wrong label is > 0) and ``raise_rate``;
         ``mean_attribution`` and ``max_attribution`` (over its occurrences);
         ``wrong_labels`` (``"LABEL:count"`` of the cases it fixes or raises, most
         common first); ``examples`` (up to *max_examples* example ids, ``;``-joined).
-        Sorted by ``fixes``, then ``raises_wrong``, then ``mean_attribution``
-        (all descending), then ``word``.
+        Sorted by ``fix_rate_low``, ``fixes``, then the lower Wilson bound of
+        ``raise_rate``, ``mean_attribution`` (all descending), then ``word``.
     """
     import pandas as pd
 
@@ -69,17 +72,22 @@ def aggregate_words(attributions: Any, *, lowercase: bool = True, min_cases: int
         labels = Counter(hot["label"])
         exs = list(dict.fromkeys((hot if len(hot) else grp)["ex"]))[:max_examples]
         rows.append({"word": word, "cases": n, "fixes": int(grp["fixed"].sum()),
-                     "fix_rate": float(grp["fixed"].mean()),
+                     "fix_rate": float(grp["fixed"].mean()), "fix_rate_low": float("nan"),
                      "raises_wrong": int(grp["raises"].sum()),
                      "raise_rate": float(grp["raises"].mean()),
                      "mean_attribution": float(stats.at[word, "mean"]),
                      "max_attribution": float(stats.at[word, "max"]),
                      "wrong_labels": "; ".join(f"{k}:{v}" for k, v in labels.most_common()),
                      "examples": ";".join(exs)})
+    from ..stats import wilson_interval
+
     out = pd.DataFrame(rows, columns=WORD_COLUMNS)
-    out = out.sort_values(["fixes", "raises_wrong", "mean_attribution", "word"],
-                          ascending=[False, False, False, True]).reset_index(drop=True)
-    return out
+    out["fix_rate_low"] = wilson_interval(out["fixes"].to_numpy(), out["cases"].to_numpy())[0]
+    out["_raise_low"] = wilson_interval(out["raises_wrong"].to_numpy(),
+                                        out["cases"].to_numpy())[0]
+    out = out.sort_values(["fix_rate_low", "fixes", "_raise_low", "mean_attribution", "word"],
+                          ascending=[False, False, False, False, True])
+    return out.drop(columns="_raise_low").reset_index(drop=True)
 
 
 

@@ -17,8 +17,9 @@ Cases (``cases="errors"``, the default, keeps only errors):
   = the label of the predicted entity overlapping it most, or ``"O"``) and a
   predicted entity with no exact gold entity (``kind="pred"``: ``wrong_label`` =
   its label, ``right_label`` = the overlapping gold label or ``"O"``).  Words
-  inside the case's span are not occluded (the span is what is explained); the
-  span is carried through the edit (:func:`nlperr.perturb.map_span`).
+  inside the case's span, or inside the gold span it overlaps, are not
+  occluded (the spans are what is explained); spans are carried through the
+  edit (:func:`nlperr.perturb.map_span`).
 
 Per (case, word):
 
@@ -36,8 +37,11 @@ Per (case, word):
     predicted entity overlapping the mapped span most, ``"O"`` for none).
 ``fixed``
     the occluded prediction is right: classification ``label == right_label``;
-    NER an entity with exactly the mapped span and ``right_label`` (for
-    ``right_label == "O"``: no entity overlaps the span).  None for correct cases.
+    NER: the gold span of the case (a ``"gold"`` case's own span, the gold span
+    a ``"pred"`` case overlaps) is predicted exactly, with ``right_label``,
+    after the edit -- or, for ``right_label == "O"``, no entity overlaps the
+    case's span any more.  So a boundary error (right label, wrong span) is
+    fixed only when the gold boundaries come out.  NA for correct cases.
 """
 
 from __future__ import annotations
@@ -137,16 +141,19 @@ def make_cases(gold: Sequence[Example], pred: Sequence[Example], task: str,
                 hit = _best_overlap(p.spans, s.start, s.end)
                 cases.append({**base, "kind": "gold", "start": s.start, "end": s.end,
                               "wrong_label": hit.label if hit else "O",
-                              "right_label": s.label, "error": True})
+                              "right_label": s.label, "error": True,
+                              "target": (s.start, s.end)})
         for s in p.spans or ():
             if s.key not in gk:
                 hit = _best_overlap(g.spans, s.start, s.end)
                 cases.append({**base, "kind": "pred", "start": s.start, "end": s.end,
                               "wrong_label": s.label, "right_label": hit.label if hit else "O",
-                              "error": True})
+                              "error": True,
+                              "target": (hit.start, hit.end) if hit else (s.start, s.end)})
             elif which == "all":
                 cases.append({**base, "kind": "pred", "start": s.start, "end": s.end,
-                              "wrong_label": s.label, "right_label": s.label, "error": False})
+                              "wrong_label": s.label, "right_label": s.label, "error": False,
+                              "target": (s.start, s.end)})
     return cases
 
 
@@ -309,23 +316,27 @@ def occlusion(model: Any, gold: Sequence[Example], pred: Sequence[Example] | Non
     for c_id, c in enumerate(case_list):
         i = c["example"]
         s, e = c["start"], c["end"]
+        ts, te = c.get("target", (s, e))
+        keep_s, keep_e = min(s, ts), max(e, te)
         before = _wrong_score(task, pred[i], c, s, e)
         n_words = fixes = 0
         top = (None, -np.inf)
         for k, w in enumerate(words_of.get(i, ())):
-            if task == "ner" and w.start < e and w.end > s:
-                continue  # words of the explained span stay
+            if task == "ner" and w.start < keep_e and w.end > keep_s:
+                continue  # words of the explained span (and of its gold span) stay
             j, edits = index[(i, k)]
             if task == "ner":
                 mapped, _ = map_span(Span(s, e, "x"), edits)
-                if mapped is None:
+                target, _ = map_span(Span(ts, te, "x"), edits)
+                if mapped is None or target is None:
                     continue
                 ms, me = mapped.start, mapped.end
+                fs, fe = target.start, target.end
             else:
-                ms, me = 0, len(out[j].text)
+                ms, me = fs, fe = 0, len(out[j].text)
             after = _wrong_score(task, out[j], c, ms, me)
             lab = _label_at(task, out[j], ms, me)
-            fixed = _fixed(task, out[j], c, ms, me) if c["error"] else None
+            fixed = _fixed(task, out[j], c, fs, fe) if c["error"] else None
             att = before - after
             n_words += 1
             fixes += bool(fixed)
