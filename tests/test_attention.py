@@ -346,3 +346,21 @@ def test_ner_contrast_units(tok_folder):
     # context mass + inside mass + special mass = 1 for a one-piece entity
     f = res.tables["features"]
     assert ((f["context_mass"] + f["special_mass"]) <= 1 + 1e-6).all()
+
+
+def test_public_names_are_pinned():
+    import nlperr.attention as att
+    import nlperr.explain as ex
+
+    assert set(att.__all__) == {
+        "AttentionBatch", "Window", "eager_attention", "iter_attention", "HEAD_COLUMNS",
+        "HeadAccumulator", "HeadSummary", "head_summary", "WordAttention", "word_attention",
+        "merge_to_words", "attention_rollout", "FEATURES", "AttentionContrast",
+        "attention_contrast", "attention_features", "AttentionReport", "inspect_attention",
+        "write_page", "render_page"}
+    assert set(ex.__all__) == {"Attributions", "occlusion", "integrated_gradients",
+                               "aggregate_words", "MODES", "CASES", "BASELINES",
+                               "WORD_COLUMNS", "explain"}
+    for mod in (att, ex):
+        for name in mod.__all__:
+            assert getattr(mod, name) is not None
