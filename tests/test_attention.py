@@ -364,3 +364,21 @@ def test_public_names_are_pinned():
     for mod in (att, ex):
         for name in mod.__all__:
             assert getattr(mod, name) is not None
+
+
+def test_contrast_input_checks(seq_folder):
+    from nlperr.attention import attention_contrast
+    from nlperr.errors import InputError, NlperrWarning
+
+    gold = [Example("good food", label="pos"), Example("bad food", label="neg")]
+    with pytest.raises(InputError, match="E854"):
+        attention_contrast("hf:" + seq_folder, gold, gold[:1])
+    with pytest.raises(InputError, match="E855"):
+        attention_contrast("hf:" + seq_folder, gold, [gold[0], Example("other", label="pos")])
+    with pytest.raises(InputError, match="E857"):
+        attention_contrast("hf:" + seq_folder, [Example("no label")], task="classification")
+    with pytest.raises(InputError, match="E856"):
+        attention_contrast("hf:" + seq_folder, gold, gold, alpha=2)
+    with pytest.warns(NlperrWarning, match="W850"):
+        res = attention_contrast("hf:" + seq_folder, gold, gold)  # no error case
+    assert res.tables["contrast"]["p_value"].isna().all()
