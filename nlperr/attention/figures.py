@@ -145,7 +145,8 @@ word_map.available = lambda r: any(t in r.tables for t in ("weights", "map_weigh
 
 def attribution_words(result: Any, ax: Any = None, *, case: int | None = None) -> Any:
     """The words of one case coloured by attribution (red: raises the wrong label,
-    blue: lowers it); *case* None: the case with the largest top attribution."""
+    blue: lowers it; the explained span framed in black); *case* None: the case
+    with the largest top attribution."""
     import matplotlib.colors as mcolors
 
     att = _table(result, "attributions")
@@ -168,15 +169,19 @@ def attribution_words(result: Any, ax: Any = None, *, case: int | None = None) -
     vmax = float(np.nanmax(np.abs(vals))) if len(vals) else 1.0
     norm = mcolors.TwoSlopeNorm(vmin=-max(vmax, 1e-9), vcenter=0.0, vmax=max(vmax, 1e-9))
     cmap = __import__("matplotlib").colormaps["coolwarm"]
+    items = [(int(r.word_start), str(r.word), cmap(norm(r.attribution)), False)
+             for r in rows.itertuples() if not getattr(r, "in_span", False)]
+    if c["kind"] != "example":  # the explained span itself, framed and uncoloured
+        items.append((int(c["start"]), str(c["span_text"]), "white", True))
     x, y = 0.01, 0.6
-    for r in rows.itertuples():
-        t = ax.text(x, y, r.word, transform=ax.transAxes, fontsize=11, va="center",
-                    bbox={"facecolor": cmap(norm(r.attribution)), "edgecolor": "none",
-                          "pad": 2})
-        x += 0.012 * (len(str(r.word)) + 2)
+    for _, word, colour, is_span in sorted(items, key=lambda it: it[0]):
+        ax.text(x, y, word, transform=ax.transAxes, fontsize=11, va="center",
+                fontweight="bold" if is_span else "normal",
+                bbox={"facecolor": colour, "edgecolor": "black" if is_span else "none",
+                      "pad": 2})
+        x += 0.012 * (len(word) + 2)
         if x > 0.95:
             x, y = 0.01, y - 0.3
-        _ = t
     ax.set_title(f"case {case} ({c['example_id']}): {c['span_text']!s:.40} predicted "
                  f"{c['wrong_label']}, gold {c['right_label']}", fontsize=9)
     return ax.figure

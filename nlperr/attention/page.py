@@ -28,7 +28,7 @@ body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;max-width:1200px}
 h1{font-size:1.4em}h2{font-size:1.15em;border-bottom:1px solid #ccc;padding-bottom:.2em}
 table{border-collapse:collapse;font-size:.82em;margin:.5em 0}
 td,th{border:1px solid #ddd;padding:2px 6px;text-align:right}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+th{background:#f3f3f3}.kv td{text-align:left;font-family:monospace}td:first-child,th:first-child{text-align:left}
 .fig{display:none}.fig.on{display:block}img{max-width:100%}
 .finding{margin:.2em 0}.warning{color:#a15c00}.critical{color:#b00}
 details{margin:.4em 0}summary{cursor:pointer;font-weight:600}
@@ -65,7 +65,7 @@ def render_page(result: Any, pngs: dict[str, bytes] | None = None, *,
     summary = jsonable(result.summary)
     rows = "".join(f"<tr><th>{esc(str(k))}</th><td>{esc(json.dumps(v, ensure_ascii=False))}"
                    f"</td></tr>" for k, v in summary.items())
-    parts.append(f"<h2>Summary</h2><table>{rows}</table>")
+    parts.append(f"<h2>Summary</h2><table class='kv'>{rows}</table>")
     if result.findings:
         parts.append("<h2>Findings</h2>")
         for f in result.findings:
