@@ -212,3 +212,14 @@ def test_boundary_errors_are_fixed_only_by_the_gold_boundaries():
     assert set(att["word"]) == {"meet", "please"}
     assert not att["fixed"].astype(bool).any()
     assert (res.tables["words"]["fixes"] == 0).all()
+
+
+def test_no_error_means_no_variants():
+    from nlperr.explain import occlusion
+
+    gold = [Example("all good", label="pos", id="g")]
+    res = occlusion(SENTIMENT, gold, cache=False)
+    s = res.summary
+    assert s["cases"] == 0 and s["variants"] == 0
+    assert s["unique_variants"] == 0 and s["forward_passes"] == 0
+    assert len(res.tables["words"]) == 0 and len(res.tables["attributions"]) == 0

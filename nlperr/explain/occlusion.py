@@ -310,7 +310,8 @@ def occlusion(model: Any, gold: Sequence[Example], pred: Sequence[Example] | Non
             index[(i, k)] = (len(variants), edits)
             variants.append(v)
     out = predictor.predict(variants) if variants else []
-    stats = dict(predictor.stats)
+    # the counts of the occluded pass only (not of predicting the originals)
+    stats = dict(predictor.stats) if variants else {}
     rows = []
     case_rows = []
     for c_id, c in enumerate(case_list):
