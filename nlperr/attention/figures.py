@@ -147,8 +147,6 @@ def attribution_words(result: Any, ax: Any = None, *, case: int | None = None) -
     """The words of one case coloured by attribution (red: raises the wrong label,
     blue: lowers it; the explained span framed in black); *case* None: the case
     with the largest top attribution."""
-    import matplotlib.colors as mcolors
-
     att = _table(result, "attributions")
     cases = _table(result, "cases")
     if case is None:
@@ -163,12 +161,15 @@ def attribution_words(result: Any, ax: Any = None, *, case: int | None = None) -
         raise InputError(Errors.E856.format(option="case", expected=f"one of "
                                             f"{cases['case'].tolist()[:10]}", got=case))
     c = crow.iloc[0]
-    ax = _axes(ax, (10, 2.2))
+    ax = _axes(ax, (10, 2.2))  # imports matplotlib (or says which extra to install)
+    import matplotlib.colors as mcolors
+    from matplotlib import colormaps
+
     ax.set_axis_off()
     vals = rows["attribution"].to_numpy(float)
     vmax = float(np.nanmax(np.abs(vals))) if len(vals) else 1.0
     norm = mcolors.TwoSlopeNorm(vmin=-max(vmax, 1e-9), vcenter=0.0, vmax=max(vmax, 1e-9))
-    cmap = __import__("matplotlib").colormaps["coolwarm"]
+    cmap = colormaps["coolwarm"]
     items = [(int(r.word_start), str(r.word), cmap(norm(r.attribution)), False)
              for r in rows.itertuples() if not getattr(r, "in_span", False)]
     if c["kind"] != "example":  # the explained span itself, framed and uncoloured
