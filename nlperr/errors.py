@@ -345,6 +345,23 @@ class Errors(metaclass=_Catalogue):
     # (results/report: add E803-E849 above this line)
 
     # --- attention / explain (E850-E899) ---------------------------------------------
+    E850 = ("{what} needs a Hugging Face model (an 'hf:PATH' spec or an HFTokenAdapter / "
+            "HFSequenceAdapter), got {got}. Load the model with nlperr.load_model('hf:PATH').")
+    E851 = ("The model {path!r} cannot run with eager attention ({error}); attention weights "
+            "are only returned by eager attention. Load it with attn_implementation='eager' "
+            "or use a model class that supports it.")
+    E852 = ("The model {path!r} returned attention for {got} of its {expected} layers "
+            "(output_attentions=True). Attention is only returned by the eager "
+            "implementation: load the model with attn_implementation='eager'.")
+    E853 = ("{what} got no examples with content tokens ({received}). Pass non-empty texts.")
+    E854 = ("{what}: got {n_gold} gold and {n_pred} predicted examples. Pass parallel "
+            "sequences (the i-th prediction belongs to the i-th gold example).")
+    E855 = ("{what}: example {index} has text {got!r} in the predictions but {expected!r} in "
+            "the gold data. Predict the gold examples themselves (same texts, same order).")
+    E856 = ("{option} must be {expected}, got {got!r}.")
+    E857 = ("{what}: example {index} (id {id!r}) has no {field}; the gold data must hold "
+            "{needed} for every example.")
+    E858 = ("The result has no table {name!r} (tables: {available}). {hint}")
     # (attention: add E850-E899 above this line)
 
     # --- training diagnostics (E900-E949) ---------------------------------------------
@@ -524,6 +541,12 @@ class Warnings(metaclass=_Catalogue):
     # (report: add W800-W849 above this line)
 
     # --- attention / explain (W850-W899) ---
+    W850 = ("{what}: {detail}; the rank test is undefined and its p-values are NaN. "
+            "Pass data with both error and correct cases.")
+    W851 = ("{count} of {total} windows had no content pieces and were skipped ({what}).")
+    W852 = ("Integrated gradients: the largest convergence delta is {delta:.3g} (case "
+            "{case!r}, |F(x) - F(baseline)| = {gap:.3g}), above {threshold:g}. Increase steps "
+            "(now {steps}) for attributions that add up to the change of the output.")
     # (attention: add W850-W899 above this line)
 
     # --- training diagnostics (W900-W949) ---

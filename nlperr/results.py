@@ -208,6 +208,11 @@ _KINDS: dict[str, str] = {
     "ocr_compare": "nlperr.ocr.compare:Comparison",
 
     # attention / explain:
+    "attention_heads": "nlperr.attention.heads:HeadSummary",
+    "word_attention": "nlperr.attention.words:WordAttention",
+    "attention_contrast": "nlperr.attention.contrast:AttentionContrast",
+    "attention_report": "nlperr.attention.report:AttentionReport",
+    "attributions": "nlperr.explain.occlusion:Attributions",
 
     # training:
 

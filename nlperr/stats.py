@@ -17,8 +17,9 @@ what the library needs is computed here with numpy and pinned against scipy in
 * :func:`permutation_group_sums` -- the vectorised engine of two-sample
   permutation tests whose statistic is a function of per-group column sums;
 * :func:`holm` and :func:`adjust_pvalues` (``"holm"`` / ``"bh"`` / ``"none"``);
-* :func:`mann_whitney_auc` -- AUC of positives' scores vs negatives' with the
-  one-sided Mann-Whitney p-value (normal approximation with tie correction; scipy);
+* :func:`rankdata`, :func:`mann_whitney_u` (normal approximation, tie and continuity
+  corrections), :func:`rank_biserial` (its effect size) and :func:`mann_whitney_auc`
+  (AUC of positives' scores vs negatives' with the one-sided p-value);
 * :func:`jensen_shannon` and :func:`pearson_chi2` -- row-wise divergences of count
   vectors (used as permutation statistics);
 * :func:`normal_sf` -- upper tail of the standard normal;
@@ -46,8 +47,8 @@ from .errors import Errors, InputError, MissingDependencyError
 
 __all__ = ["wilson_interval", "chi2_sf", "chi2_contingency", "ks_2samp", "normal_sf",
            "proportion_z", "permutation_pvalue", "permutation_group_sums", "holm",
-           "adjust_pvalues", "ADJUSTMENTS", "mann_whitney_auc", "jensen_shannon",
-           "pearson_chi2"]
+           "adjust_pvalues", "ADJUSTMENTS", "rankdata", "mann_whitney_u", "rank_biserial",
+           "mann_whitney_auc", "jensen_shannon", "pearson_chi2"]
 
 #: Multiple-testing adjustments known to :func:`adjust_pvalues`.
 ADJUSTMENTS = ("holm", "bh", "none")
@@ -408,31 +409,111 @@ def adjust_pvalues(pvalues: np.ndarray, method: str = "holm") -> np.ndarray:
                                         allowed=list(ADJUSTMENTS)))
 
 
+def rankdata(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Ranks 1..n of *values*, ties given their average rank (scipy's ``"average"``)."""
+    a = np.asarray(values, dtype=np.float64).ravel()
+    n = len(a)
+    order = np.argsort(a, kind="mergesort")
+    sorted_a = a[order]
+    ranks = np.empty(n, dtype=np.float64)
+    if n == 0:
+        return ranks
+    new = np.ones(n, dtype=bool)
+    new[1:] = sorted_a[1:] != sorted_a[:-1]
+    starts = np.nonzero(new)[0]
+    ends = np.append(starts[1:], n)
+    avg = (starts + ends + 1) / 2.0  # mean of ranks start+1 .. end
+    ranks[order] = np.repeat(avg, ends - starts)
+    return ranks
+
+
+def _erfc_half(z: float) -> float:
+    """Upper tail of the standard normal, P(Z >= z)."""
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+def mann_whitney_u(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *,
+                   alternative: str = "two-sided",
+                   use_continuity: bool = True) -> tuple[float, float]:
+    """Mann-Whitney U test of *x* against *y* (normal approximation, tie-corrected).
+
+    Returns ``(U1, p)`` where ``U1`` is the statistic of *x* (the number of
+    pairs with ``x > y`` plus half the ties).  The p-value uses the normal
+    approximation with the tie correction of the variance and, by default, a
+    continuity correction of 0.5 -- the same numbers as
+    ``scipy.stats.mannwhitneyu(x, y, method="asymptotic")``.  NaN values are
+    dropped; with an empty sample (or all values tied) ``p`` is NaN.
+
+    Parameters
+    ----------
+    alternative : {"two-sided", "greater", "less"}
+        ``"greater"``: *x* tends to be larger than *y*.
+    """
+    if alternative not in ("two-sided", "greater", "less"):
+        from .errors import Errors, InputError
+
+        raise InputError(Errors.E207.format(value=alternative, option="alternative",
+                                            allowed=["two-sided", "greater", "less"]))
+    xa = np.asarray(x, dtype=np.float64).ravel()
+    ya = np.asarray(y, dtype=np.float64).ravel()
+    xa, ya = xa[~np.isnan(xa)], ya[~np.isnan(ya)]
+    n1, n2 = len(xa), len(ya)
+    if n1 == 0 or n2 == 0:
+        return float("nan"), float("nan")
+    ranks = rankdata(np.concatenate([xa, ya]))
+    r1 = ranks[:n1].sum()
+    u1 = r1 - n1 * (n1 + 1) / 2.0
+    n = n1 + n2
+    _, counts = np.unique(ranks, return_counts=True)
+    tie = float((counts ** 3 - counts).sum())
+    var = n1 * n2 / 12.0 * ((n + 1) - tie / (n * (n - 1)))
+    if var <= 0:
+        return float(u1), float("nan")
+    mu = n1 * n2 / 2.0
+    if alternative == "two-sided":
+        u = max(u1, n1 * n2 - u1)
+    elif alternative == "greater":
+        u = u1
+    else:
+        u = n1 * n2 - u1
+    z = (u - mu - (0.5 if use_continuity else 0.0)) / math.sqrt(var)
+    p = _erfc_half(z)
+    if alternative == "two-sided":
+        p = min(1.0, 2.0 * p)
+    return float(u1), float(p)
+
+
+def rank_biserial(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
+    """Rank-biserial correlation ``2 * U1 / (n1 * n2) - 1`` in [-1, 1]: the
+    probability that a value of *x* exceeds one of *y* minus the reverse
+    (+1: every x above every y).  NaN for an empty sample."""
+    xa = np.asarray(x, dtype=np.float64).ravel()
+    ya = np.asarray(y, dtype=np.float64).ravel()
+    xa, ya = xa[~np.isnan(xa)], ya[~np.isnan(ya)]
+    if len(xa) == 0 or len(ya) == 0:
+        return float("nan")
+    ranks = rankdata(np.concatenate([xa, ya]))
+    u1 = ranks[:len(xa)].sum() - len(xa) * (len(xa) + 1) / 2.0
+    return float(2.0 * u1 / (len(xa) * len(ya)) - 1.0)
+
+
 def mann_whitney_auc(pos: np.ndarray, neg: np.ndarray) -> tuple[float, float]:
     """AUC of *pos* scores against *neg* scores and its one-sided p-value.
 
     AUC = ``P(pos > neg) + P(pos == neg) / 2`` (the Mann-Whitney U divided by
     ``n_pos * n_neg``).  The p-value tests AUC > 0.5 against the null that all
-    scores are exchangeable: the normal approximation of U with tie correction and
-    continuity correction (scipy's ``mannwhitneyu(..., alternative="greater",
-    method="asymptotic")``).  ``(nan, nan)`` when a side is empty.
+    scores are exchangeable: :func:`mann_whitney_u` with ``alternative="greater"``
+    (normal approximation, tie and continuity corrections; scipy's
+    ``mannwhitneyu(..., alternative="greater", method="asymptotic")``); 1.0 when
+    every score is tied.  ``(nan, nan)`` when a side is empty.
     """
     pos = np.asarray(pos, dtype=np.float64)
     neg = np.asarray(neg, dtype=np.float64)
     n1, n0 = len(pos), len(neg)
     if n1 == 0 or n0 == 0:
         return float("nan"), float("nan")
-    st = _scipy()
-    ranks = st.rankdata(np.concatenate([pos, neg]))
-    u = float(ranks[:n1].sum() - n1 * (n1 + 1) / 2)
-    n = n1 + n0
-    _, counts = np.unique(ranks, return_counts=True)
-    tie = float((counts ** 3 - counts).sum())
-    var = n1 * n0 / 12.0 * ((n + 1) - tie / (n * (n - 1))) if n > 1 else 0.0
-    if var <= 0:
-        return u / (n1 * n0), 1.0
-    z = (u - n1 * n0 / 2.0 - 0.5) / math.sqrt(var)
-    return u / (n1 * n0), float(st.norm.sf(z))
+    u, p = mann_whitney_u(pos, neg, alternative="greater")
+    return u / (n1 * n0), (1.0 if math.isnan(p) else p)
 
 
 def _normalise(counts: np.ndarray) -> np.ndarray:

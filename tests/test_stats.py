@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from nlperr.errors import InputError
 from nlperr import stats
-from nlperr.stats import wilson_interval
+from nlperr.stats import mann_whitney_u, rank_biserial, rankdata, wilson_interval
 
 from scipy import sparse, stats as sst
 from scipy.spatial.distance import jensenshannon
@@ -98,7 +98,8 @@ def test_public_names():
     assert nlperr.stats.__all__ == ["wilson_interval", "chi2_sf", "chi2_contingency", "ks_2samp",
                                     "normal_sf", "proportion_z", "permutation_pvalue",
                                     "permutation_group_sums", "holm", "adjust_pvalues",
-                                    "ADJUSTMENTS", "mann_whitney_auc", "jensen_shannon",
+                                    "ADJUSTMENTS", "rankdata", "mann_whitney_u",
+                                    "rank_biserial", "mann_whitney_auc", "jensen_shannon",
                                     "pearson_chi2"]
 
 
@@ -259,3 +260,42 @@ def test_jsd_and_chi2_match_scipy(a, data):
     # row-wise on stacked inputs
     two = pearson_chi2(np.vstack([a, b]), np.vstack([b, a]))
     assert two.shape == (2,) and two[0] == pytest.approx(two[1])
+
+
+# --- rank tests (attention contrasts) ---
+
+samples = st.lists(st.integers(-5, 5) | st.floats(-3, 3, allow_nan=False, width=32),
+                   min_size=1, max_size=25)
+
+
+@settings(max_examples=150, deadline=None)
+@given(samples, samples, st.sampled_from(["two-sided", "greater", "less"]), st.booleans())
+def test_mann_whitney_matches_scipy_asymptotic(x, y, alternative, cc):
+    u, p = mann_whitney_u(x, y, alternative=alternative, use_continuity=cc)
+    all_tied = len(set(x) | set(y)) == 1
+    ref = scipy_stats.mannwhitneyu(x, y, alternative=alternative, use_continuity=cc, method="asymptotic")
+    assert u == pytest.approx(ref.statistic)
+    if all_tied:
+        assert np.isnan(p)
+    else:
+        assert p == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(samples)
+def test_rankdata_matches_scipy(x):
+    np.testing.assert_allclose(rankdata(x), scipy_stats.rankdata(x))
+
+
+def test_rank_biserial_and_edge_cases():
+    assert rank_biserial([3, 4], [1, 2]) == 1.0
+    assert rank_biserial([1, 2], [1, 2]) == 0.0
+    assert np.isnan(rank_biserial([], [1.0]))
+    u, p = mann_whitney_u([], [1.0])
+    assert np.isnan(u) and np.isnan(p)
+    with pytest.raises(Exception, match="E207"):
+        mann_whitney_u([1], [2], alternative="bigger")
+    # NaNs are dropped
+    assert mann_whitney_u([1, np.nan, 2], [3, 4]) == mann_whitney_u([1, 2], [3, 4])
+
+
