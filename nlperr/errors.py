@@ -348,11 +348,13 @@ class Errors(metaclass=_Catalogue):
     E850 = ("{what} needs a Hugging Face model (an 'hf:PATH' spec or an HFTokenAdapter / "
             "HFSequenceAdapter), got {got}. Load the model with nlperr.load_model('hf:PATH').")
     E851 = ("The model {path!r} cannot run with eager attention ({error}); attention weights "
-            "are only returned by eager attention. Load it with attn_implementation='eager' "
-            "or use a model class that supports it.")
+            "are only returned by eager attention. Use a model class that supports it (Python: "
+            "load it with attn_implementation='eager'; the CLI's hf: models are switched to "
+            "eager automatically, so a model that refuses cannot be inspected).")
     E852 = ("The model {path!r} returned attention for {got} of its {expected} layers "
             "(output_attentions=True). Attention is only returned by the eager "
-            "implementation: load the model with attn_implementation='eager'.")
+            "implementation (Python: load the model with attn_implementation='eager'; CLI: "
+            "nlperr attention switches hf: models to eager, so this model does not support it).")
     E853 = ("{what} got no examples with content tokens ({received}). Pass non-empty texts.")
     E854 = ("{what}: got {n_gold} gold and {n_pred} predicted examples. Pass parallel "
             "sequences (the i-th prediction belongs to the i-th gold example).")
