@@ -42,13 +42,15 @@ sentence = st.lists(st.tuples(st.sampled_from(["a", "b", "C", "dd", ",", "-DOCST
                                                                     HealthCheck.function_scoped_fixture])
 @given(sents=st.lists(sentence, min_size=1, max_size=6),
        scheme=st.sampled_from([None, "IOB1", "IOB2", "IOE1", "IOE2", "BIOES", "BILOU"]),
-       strict=st.booleans(), extra=st.booleans(), crlf=st.booleans())
-def test_columnar_conll_equals_per_sentence_path(tmp_path, sents, scheme, strict, extra, crlf):
+       strict=st.booleans(), extra=st.booleans(), crlf=st.booleans(),
+       sepc=st.sampled_from([" ", "\t", "  ", " \t"]), blank=st.sampled_from(["", "\t", " "]))
+def test_columnar_conll_equals_per_sentence_path(tmp_path, sents, scheme, strict, extra, crlf,
+                                                 sepc, blank):
     lines = []
     for s in sents:
         for word, t in s:
-            lines.append(f"{word}\tX\t{t}" if extra else f"{word} {t}")
-        lines.append("")
+            lines.append(sepc.join([word, "X", t] if extra else [word, t]))
+        lines.append(blank)
     p = tmp_path / "random.conll"
     p.write_bytes(("\r\n" if crlf else "\n").join(lines).encode())
     fast = _outcome(lambda: read_conll(p, scheme=scheme, strict=strict))

@@ -169,9 +169,9 @@ def _check_model_options(args, where: str) -> None:
 def _load_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool):
     from ..io import load
     enc = encoding_options(args)
-    if fmt == "conll":
+    if fmt == "conll":  # the analysis needs tokens and tags only, not the other columns
         return load(path, format=fmt, tag_column=column, scheme=args.scheme, strict=not lenient,
-                    **enc)
+                    keep_columns=False, **enc)
     if fmt in ("hipe", "jsonl"):
         return load(path, format=fmt, **enc)
     return load(path, format=fmt)

@@ -157,19 +157,110 @@ _has_tab = methodcaller("__contains__", "\t")
 _has_docstart = methodcaller("__contains__", DOCSTART)
 
 
+class _Fields:
+    """Every line's fields, either as one list per line, or — for regular files — as
+    one flat array of all fields with each line's first-field position (no list per
+    line: the cheap layout for a million-token file)."""
+
+    __slots__ = ("rows", "flat", "start", "width", "seps")
+
+    def __init__(self, lines: list[str], text: str | None, sep: str | None) -> None:
+        self.rows: list[list[str]] | None = None
+        self.flat = self.start = None
+        self.seps: list[str] | None = None
+        flat = _flat_fields(lines, "\n".join(lines) if text is None else text, sep)
+        if flat is None:
+            self.rows = _split_rows(lines, sep)
+            self.width = np.fromiter(map(len, self.rows), dtype=np.int64, count=len(lines))
+        else:
+            self.flat, self.start, self.width, used = flat
+            self.seps = [used]
+
+    def first(self, i: int) -> str | None:
+        if self.rows is not None:
+            r = self.rows[i]
+            return r[0] if r else None
+        return self.flat[self.start[i]] if self.width[i] else None
+
+    def column(self, lines_idx: np.ndarray, c: int) -> list[str]:
+        if self.rows is not None:
+            return list(map(itemgetter(c), compress(self.rows, _mask(lines_idx, len(self.rows)))))
+        return self.flat[self.start[lines_idx] + c].tolist()
+
+
+def _mask(idx: np.ndarray, n: int) -> list[bool]:
+    m = np.zeros(n, dtype=bool)
+    m[idx] = True
+    return m.tolist()
+
+
+def _flat_fields(lines: list[str], text: str, sep: str | None):
+    """All fields of a regular file at once: single spaces between fields (no tab) or
+    single tabs (every non-blank line holding one), no leading / trailing separators.
+    Returns ``(flat, start, width, sep)`` or None when the file is not that regular."""
+    if sep in (None, " ") and "\t" not in text:
+        if ("  " in text or "\n " in text or " \n" in text or text[:1] == " "
+                or text[-1:] == " "):
+            return None
+        flat = text.split()
+        width = np.fromiter(map(_count_space, lines), dtype=np.int64, count=len(lines)) + 1
+        width[np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) == 0] = 0
+        used = " "
+    elif sep in (None, "\t") and "\t" in text:
+        flat = text.replace("\n", "\t").split("\t")
+        width = np.fromiter(map(_count_tab, lines), dtype=np.int64, count=len(lines)) + 1
+        if sep is None and not _all_tabbed(lines, width):
+            return None  # a non-blank line without a tab is split on whitespace
+        used = "\t"
+    else:
+        return None
+    if int(width.sum()) != len(flat):
+        return None  # other whitespace inside fields (str.split() splits on it)
+    start = np.cumsum(width) - width
+    arr = np.empty(len(flat), dtype=object)
+    arr[:] = flat
+    return arr, start, width, used
+
+
+def _all_tabbed(lines: list[str], width: np.ndarray) -> bool:
+    lone = np.flatnonzero(width == 1)  # lines without a tab: blank ones only
+    return all(not lines[i] or lines[i].isspace() for i in lone.tolist())
+
+
+_count_space = methodcaller("count", " ")
+_count_tab = methodcaller("count", "\t")
+
+
+def _lines_holding(lines: list[str], length: np.ndarray, needle: str) -> list[int]:
+    """Indices of the lines that contain *needle* (found in the joined text, not line by
+    line: a document marker occurs a few hundred times in a million lines)."""
+    text = "\n".join(lines)
+    pos, hits = text.find(needle), []
+    while pos >= 0:
+        hits.append(pos)
+        pos = text.find(needle, pos + 1)
+    if not hits:
+        return []
+    line_start = np.cumsum(length + 1) - (length + 1)
+    return sorted(set((np.searchsorted(line_start, hits, side="right") - 1).tolist()))
+
+
 def _parse_block(lines: list[str], first_no: int, name: str, *, token_column: int,
-                 tag_column: int | None, sep: str | None, state: _DocState) -> _Block | None:
-    """Split *lines* (line *first_no* first) into columns; None when the sentences do
-    not all have the same number of columns (the caller then takes the per-sentence
-    path).  Raises the first format error of the block in file order."""
-    rows = _split_rows(lines, sep)
+                 tag_column: int | None, sep: str | None, state: _DocState,
+                 text: str | None = None, keep_columns: bool = True) -> _Block | None:
+    """Split *lines* (line *first_no* first; *text* the same lines joined, when the
+    caller has it) into columns; None when the sentences do not all have the same
+    number of columns (the caller then takes the per-sentence path).  Raises the first
+    format error of the block in file order."""
+    fields = _Fields(lines, text, sep)
     nlines = len(lines)
-    blank = np.fromiter(map(str.isspace, lines), dtype=bool, count=nlines)
-    blank |= np.fromiter(map(len, lines), dtype=np.int64, count=nlines) == 0
+    length = np.fromiter(map(len, lines), dtype=np.int64, count=nlines)
+    blank = (length == 0) | (fields.width == 0)
+    if fields.seps != [" "]:  # single-space files have no whitespace-only line
+        blank |= np.fromiter(map(str.isspace, lines), dtype=bool, count=nlines)
     docstart = np.zeros(nlines, dtype=bool)
-    for i in np.flatnonzero(np.fromiter(map(_has_docstart, lines), dtype=bool, count=nlines)):
-        r = rows[i]
-        if r and r[0] == DOCSTART:
+    for i in _lines_holding(lines, length, DOCSTART):
+        if not blank[i] and fields.first(i) == DOCSTART:
             docstart[i] = True
     token = ~blank & ~docstart
     tok_line = np.flatnonzero(token)
@@ -182,10 +273,9 @@ def _parse_block(lines: list[str], first_no: int, name: str, *, token_column: in
     prev_token = np.zeros(nlines, dtype=bool)
     prev_token[1:] = token[:-1]
     is_first = (token & ~prev_token)[tok_line]
-    trows = list(compress(rows, token.tolist()))
-    ncol = np.fromiter(map(len, trows), dtype=np.int64, count=len(trows))
+    ncol = fields.width[tok_line]
     starts = np.flatnonzero(is_first)
-    offsets = np.append(starts, len(trows))
+    offsets = np.append(starts, len(tok_line))
     if not (ncol == ncol[0]).all():
         return None  # ragged lines or sentences of different widths: per-sentence path
     k = int(ncol[0])
@@ -194,8 +284,8 @@ def _parse_block(lines: list[str], first_no: int, name: str, *, token_column: in
     gc = -1 if tag_column is None else _column(tag_column, k, where0, "tag_column")
     if gc == tc:
         gc = -1
-    words = list(map(itemgetter(tc), trows))
-    tags_col = list(map(itemgetter(gc), trows)) if gc >= 0 else None
+    words = fields.column(tok_line, tc)
+    tags_col = fields.column(tok_line, gc) if gc >= 0 else None
     if tags_col is not None:  # a malformed tag -> E002 naming the first line that has it
         for tag in set(tags_col):
             try:
@@ -205,15 +295,14 @@ def _parse_block(lines: list[str], first_no: int, name: str, *, token_column: in
                 split_tag(tag, where=f"{name}:{first_no + int(tok_line[i])}")
     others = [i for i in range(k) if i != tc and i != gc]
     extras = None
-    if k > (2 if gc >= 0 else 1):
-        if others == list(range(others[0], others[-1] + 1)):
-            a, b = others[0], others[-1] + 1
-            extras = list(map(itemgetter(slice(a, b)), trows))
-        else:
-            extras = [[r[i] for i in others] for r in trows]
+    if keep_columns and k > (2 if gc >= 0 else 1):
+        cols = [fields.column(tok_line, i) for i in others]
+        extras = list(map(list, zip(*cols)))
     # sentence metadata: separator, documents, ids
     first_lines = tok_line[starts].tolist()
-    if sep is None:
+    if fields.seps is not None:
+        seps = fields.seps * len(first_lines)
+    elif sep is None:
         seps = ["\t" if "\t" in lines[i] else " " for i in first_lines]
     else:
         seps = [sep] * len(first_lines)
@@ -304,7 +393,8 @@ def _read_blocks(p: Path, opts: dict, encoding: str, errors: str,
 
 
 def _examples(p: Path, opts: dict, scheme: str | None, strict: bool, encoding: str,
-              errors: str, block_lines: int | None) -> Iterator[Example]:
+              errors: str, block_lines: int | None, keep_columns: bool = True
+              ) -> Iterator[Example]:
     """Examples of *p*, block by block (columnar path, per-sentence path for blocks
     whose sentences differ in their number of columns)."""
     name = p.name
@@ -317,7 +407,8 @@ def _examples(p: Path, opts: dict, scheme: str | None, strict: bool, encoding: s
     for lines, first_no in _read_blocks(p, opts, encoding, errors, block_lines):
         before = (state.doc_index, state.pending)
         with no_gc():
-            block = _parse_block(lines, first_no, name, state=state, **opts)
+            block = _parse_block(lines, first_no, name, state=state, keep_columns=keep_columns,
+                                 **opts)
         if block is None:
             state.doc_index, state.pending = before
             sentences = list(_iter_sentences(enumerate(lines, first_no), name, state=state,
@@ -326,6 +417,8 @@ def _examples(p: Path, opts: dict, scheme: str | None, strict: bool, encoding: s
             build = _Builder(name, sch, strict)
             for sent in sentences:
                 seen = True
+                if not keep_columns:
+                    sent.extras = []
                 yield build(sent)
             repaired += build.repaired
             first_repair = first_repair or build.first_repair
@@ -456,6 +549,7 @@ def read_conll(
     sep: str | None = None,
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
+    keep_columns: bool = True,
 ) -> list[Example]:
     """Read a CoNLL-style column file into a list of examples.
 
@@ -488,6 +582,10 @@ def read_conll(
         line and suggesting an encoding that decodes the file.
     encoding_errors : {"strict", "replace"}, default "strict"
         ``"replace"`` reads undecodable bytes as U+FFFD and warns (W030) with a count.
+    keep_columns : bool, default True
+        Keep the other columns of each token in ``meta["columns"]`` (what
+        :func:`write_conll` writes back).  ``False`` skips them: less memory and time
+        when only tokens and tags matter (``nlperr analyze`` reads files so).
 
     Returns
     -------
@@ -518,7 +616,8 @@ def read_conll(
     p = check_file(path, what="read_conll")
     check_encoding(encoding, encoding_errors)
     opts = dict(token_column=token_column, tag_column=tag_column, sep=sep)
-    return list(_examples(p, opts, scheme, strict, encoding, encoding_errors, None))
+    return list(_examples(p, opts, scheme, strict, encoding, encoding_errors, None,
+                          keep_columns=keep_columns))
 
 
 def iter_conll(
