@@ -345,6 +345,14 @@ class Errors(metaclass=_Catalogue):
     # --- drift (E1000-E1049) ---------------------------------------------
     # (drift: add E1000-E1049 above this line)
 
+    # --- scale-out: mergeable partials, Ray engine (E1050-E1099) ----------------------
+    E1050 = ("Cannot merge a {got} into a {what}: partial results merge only with partials "
+             "of the same kind. Merge the shards' {what} objects with each other.")
+    E1051 = ("Cannot merge these {what} partials: they were built with different settings "
+             "(this one: {mine}; the other: {theirs}). Build every shard with the same "
+             "reference, lexicon, rules and options.")
+    # (scale: add E1052-E1099 above this line)
+
     # --- hostile input and resource limits (E030-E099) ---------------------------------------------
     E030 = ("{where}: byte {byte} (column {column}) is not valid {encoding}: bytes {bad}. "
             "The file is probably in another encoding: pass --encoding {suggest} (Python: "
@@ -443,6 +451,9 @@ class Warnings(metaclass=_Catalogue):
 
     # --- drift (W1000-W1049) ---
     # (drift: add W1000-W1049 above this line)
+
+    # --- scale-out (W1050-W1099) ---
+    # (scale: add W1050-W1099 above this line)
 
     # --- hostile input and resource limits (W030-W099) ---
     W030 = ("{where}: {count} byte sequence(s) were not valid in the chosen encoding and "

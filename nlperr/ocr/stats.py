@@ -283,6 +283,54 @@ class _TypeTable:
         self._form_imp = np.concatenate([self._form_imp, imp])
         self._form_lp = np.concatenate([self._form_lp, lp])
 
+    def absorb(self, other: "_TypeTable") -> np.ndarray:
+        """Append *other*'s types that this table lacks (rows copied, not recomputed).
+
+        Both tables must be complete (:meth:`ensure`) and built with the same
+        rules, lexicon and trigram model, so a type's row is the same in both.
+        The appended types keep *other*'s order, so merging the tables of
+        consecutive shards gives the ids that one table over the whole stream
+        gives (first occurrence order).  Returns *other*'s ids mapped to ours.
+        """
+        self.ensure()
+        other.ensure()
+        n_other = len(other.types)
+        new = self.intern(other.types)
+        lo = self.done
+        hi = len(self.types)
+        mapped = self.id_array(other.types, n_other)
+        if new:
+            self._grow(hi)
+            src = other.id_array(new, len(new))
+            self.feat[lo:hi] = other.feat[src]
+            self.bits[lo:hi] = other.bits[src]
+            # word forms: new forms get the next ids in the order of their first type
+            forms = self.forms
+            ofid = other.form_id[src]
+            fresh_src = [int(f) for f in dict.fromkeys(ofid.tolist())
+                         if f >= 0 and other.form_list[f] not in forms]
+            if fresh_src:
+                f0 = len(self.form_list)
+                names = [other.form_list[f] for f in fresh_src]
+                forms.update(zip(names, range(f0, f0 + len(names))))
+                self.form_list.extend(names)
+                idx = np.asarray(fresh_src, dtype=np.intp)
+                self._form_oov = np.concatenate([self._form_oov, other._form_oov[idx]])
+                self._form_imp = np.concatenate([self._form_imp, other._form_imp[idx]])
+                self._form_lp = np.concatenate([self._form_lp, other._form_lp[idx]])
+            self.form_id[lo:hi] = np.fromiter(
+                (forms[other.form_list[f]] if f >= 0 else -1 for f in ofid.tolist()),
+                dtype=np.int64, count=len(new))
+            self.done = hi
+        return mapped
+
+    def signature(self) -> tuple:
+        """What determines a type's row: rules, components, threshold, lexicon size."""
+        lex = self.lexicon
+        return (tuple(r.name for r in self.rules), self.components,
+                float(self.threshold).hex(),
+                None if lex is None else len(lex))
+
     def id_array(self, tokens: Iterable[str], n: int) -> np.ndarray:
         return np.fromiter(map(self.ids.__getitem__, tokens), dtype=np.intp, count=n)
 
@@ -460,10 +508,12 @@ class CorpusStats:
         self.types = _TypeTable(rules, lexicon, model, thr)
         self.rule_names = [r.name for r in self.types.rules]
         self.step = growth_step
-        self.growth: list[tuple[int, int]] = []
-        self._state = {"tokens": 0, "next": growth_step}
+        self._tokens = 0
+        # token position of each type's first occurrence, in type-id order (ascending,
+        # since ids are given in first-occurrence order): the vocabulary growth curve
+        self._first = np.zeros(1024, dtype=np.int64)
         self.batch_tokens = batch_tokens
-        self._doc_ids: list[str] = []
+        self._doc_ids: list[str | None] = []    # None: numbered at the end
         self._doc_types: list[int] = []
         self._sums: list[np.ndarray] = []      # per flushed batch: (docs, features)
         self._buf_ids: list[np.ndarray] = []
@@ -474,7 +524,7 @@ class CorpusStats:
     @property
     def tokens(self) -> int:
         """Tokens added so far."""
-        return self._state["tokens"]
+        return self._tokens
 
     def add(self, text: str, *, id: str | None = None) -> None:
         """Add one document (its statistics are computed in the next batch)."""
@@ -483,20 +533,77 @@ class CorpusStats:
         tt = self.types
         before_types = len(tt.types)
         new = tt.intern(doc)
-        state = self._state
-        before_tokens = state["tokens"]
-        state["tokens"] = before_tokens + len(toks)
-        if state["next"] <= state["tokens"]:
-            _growth_points(toks, _first_positions(toks, new), before_tokens, before_types,
-                           state, self.step, self.growth)
+        before_tokens = self._tokens
+        self._tokens = before_tokens + len(toks)
+        if new:
+            self._record_first(before_types, before_tokens, toks, new)
         k = len(doc)
         self._buf_ids.append(tt.id_array(doc, k))
         self._buf_n.append(np.fromiter(doc.values(), dtype=np.int64, count=k))
-        self._doc_ids.append(id if id is not None else str(len(self._doc_ids)))
+        self._doc_ids.append(id)
         self._doc_types.append(k)
         self._buf_tokens += len(toks)
         if self._buf_tokens >= self.batch_tokens:
             self.flush()
+
+    def _record_first(self, before_types: int, before_tokens: int, toks: list[str],
+                      new: list[str]) -> None:
+        # a few new types: list.index (C scans); many: one dict over the document
+        pos = ([toks.index(t) for t in new] if len(new) <= 8
+               else _first_positions(toks, new))
+        self._record_first_raw(before_types, np.asarray(pos, dtype=np.int64) + before_tokens)
+
+    def _record_first_raw(self, at: int, positions: np.ndarray) -> None:
+        end = at + len(positions)
+        if end > len(self._first):
+            cap = len(self._first)
+            while cap < end:
+                cap *= 2
+            self._first = np.concatenate([self._first,
+                                          np.zeros(cap - len(self._first), dtype=np.int64)])
+        self._first[at:end] = positions
+
+    def merge(self, other: "CorpusStats") -> "CorpusStats":
+        """Append the partial statistics of *other*, the next shard of the stream.
+
+        ``a.merge(b)`` after ``a`` saw documents ``d[:k]`` and ``b`` saw ``d[k:]``
+        leaves ``a`` exactly as if it had seen all of ``d`` (same tables, same
+        summary): documents keep their order, type counts add up, and the
+        vocabulary growth of ``b`` is re-based on ``a``'s vocabulary.  Both must
+        have the same settings (reference, lexicon, rules, growth step); *other*
+        is left usable but should not be merged twice.  Returns ``self``.
+        """
+        if not isinstance(other, CorpusStats):
+            raise InputError(Errors.E1050.format(what="CorpusStats", got=type(other).__name__))
+        mine = (self.types.signature(), self.step,
+                None if self.reference is None else (self.reference.tokens, self.reference.types))
+        theirs = (other.types.signature(), other.step,
+                  None if other.reference is None else (other.reference.tokens,
+                                                        other.reference.types))
+        if mine != theirs:
+            raise InputError(Errors.E1051.format(what="CorpusStats", mine=mine, theirs=theirs))
+        self.flush()
+        other.flush()
+        tt = self.types
+        before_types = len(tt.types)
+        mapped = tt.absorb(other.types)
+        n_new = len(tt.types) - before_types
+        if n_new:
+            # other's new types are those whose mapped id is >= before_types; their ids
+            # follow other's order, so their first positions stay ascending
+            src = np.nonzero(mapped >= before_types)[0]
+            self._record_first_raw(before_types, other._first[src] + self._tokens)
+        counts = other._counts[: len(other.types.types)]
+        if len(self._counts) < len(tt.types):
+            self._counts = np.concatenate(
+                [self._counts, np.zeros(len(tt.types) - len(self._counts), dtype=np.int64)])
+        if len(counts):
+            np.add.at(self._counts, mapped[: len(counts)], counts)
+        self._tokens += other._tokens
+        self._doc_ids.extend(other._doc_ids)
+        self._doc_types.extend(other._doc_types)
+        self._sums.extend(other._sums)
+        return self
 
     def flush(self) -> None:
         """Score the buffered documents (new types first)."""
@@ -535,7 +642,7 @@ class CorpusStats:
             noise = np.where(ntok > 0, s[:, _F_NOISE] / ntok, math.nan)
         has_lex = self.lexicon is not None
         data = {
-            "document": self._doc_ids,
+            "document": [d if d is not None else str(i) for i, d in enumerate(self._doc_ids)],
             "tokens": ntok.astype(np.int64),
             "types": np.asarray(self._doc_types, dtype=np.int64),
             "word_tokens": nword.astype(np.int64),
@@ -556,7 +663,7 @@ class CorpusStats:
                min_word_count: int = 5) -> StatsResult:
         docs = self._documents()
         tt = self.types
-        tokens = self._state["tokens"]
+        tokens = self._tokens
         ntypes = len(tt.types)
         n = self._counts[:ntypes]
         bits = tt.bits[:ntypes]
@@ -619,10 +726,14 @@ class CorpusStats:
         return StatsResult(summary, docs, garbage, growth, nm, clusters, frag)
 
     def _growth_table(self, ntypes: int) -> pd.DataFrame:
-        rows = list(self.growth)
-        if not rows or rows[-1][0] != self._state["tokens"]:
-            rows.append((self._state["tokens"], ntypes))
-        df = pd.DataFrame(rows, columns=["tokens", "types"])
+        # types seen within the first t tokens = types whose first occurrence is < t
+        total = self._tokens
+        cuts = np.arange(self.step, total + 1, self.step, dtype=np.int64)
+        if not len(cuts) or cuts[-1] != total:
+            cuts = np.append(cuts, np.int64(total))
+        types = np.searchsorted(self._first[:ntypes], cuts, side="left")
+        types[-1] = ntypes
+        df = pd.DataFrame({"tokens": cuts, "types": types.astype(np.int64)})
         ref = self.reference
         if ref is not None and ref.tokens:
             rg = dict(ref.growth)
