@@ -351,7 +351,14 @@ class Errors(metaclass=_Catalogue):
     E1051 = ("Cannot merge these {what} partials: they were built with different settings "
              "(this one: {mine}; the other: {theirs}). Build every shard with the same "
              "reference, lexicon, rules and options.")
-    # (scale: add E1052-E1099 above this line)
+    E1052 = ("The Ray engine returned no prediction for {missing} of {total} inputs. Every "
+             "input should come back once; rerun, and check the Ray worker logs "
+             "(/tmp/ray/session_latest/logs) for the failure.")
+    E1053 = ("The ray.data.Dataset has no column {column!r} (its columns: {columns}). Pass "
+             "text_column=... naming the column that holds the texts.")
+    E1054 = ("Ray options were given with the local engine: {got}. Pass engine='ray' "
+             "(CLI: --engine ray) to use them, or leave them unset.")
+    # (scale: add E1055-E1099 above this line)
 
     # --- hostile input and resource limits (E030-E099) ---------------------------------------------
     E030 = ("{where}: byte {byte} (column {column}) is not valid {encoding}: bytes {bad}. "

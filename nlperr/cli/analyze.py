@@ -35,6 +35,7 @@ from pathlib import Path
 from ..errors import Errors, InputError
 from .._gc import no_gc
 from . import add_encoding_options, encoding_options
+from ._engine import add_engine_options, engine_options
 
 NER_FORMATS = ("conll", "hipe", "jsonl", "spacy")
 CLS_FORMATS = ("csv", "jsonl", "spacy")
@@ -81,6 +82,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         t.add_argument("--batch-size", type=int, default=None, metavar="N",
                        help="batch size with --model")
         t.add_argument("--no-cache", action="store_true", help="no prediction cache (--model)")
+        add_engine_options(t)
         t.add_argument("--parquet", action="store_true",
                        help="also write every table as Parquet (needs pyarrow)")
         t.add_argument("--no-parquet", action="store_true",
@@ -150,7 +152,7 @@ def _predict(args, gold, task: str):
     model = load_model(args.model, task=task, label_map=args.label_map, unmapped=args.unmapped,
                        lazy=True)
     return predict(model, gold, batch_size=args.batch_size, cache=not args.no_cache,
-                   progress=None)
+                   progress=None, **engine_options(args))
 
 
 def _zero_division(value: str) -> object:

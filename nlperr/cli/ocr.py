@@ -14,6 +14,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ._engine import add_engine_options, engine_options
+
 __all__ = ["add_parser"]
 
 
@@ -34,6 +36,7 @@ def add_parser(subparsers: Any) -> None:
     st.add_argument("--out", required=True, metavar="DIR")
     st.add_argument("--no-progress", action="store_true")
     st.add_argument("--html", action="store_true", help="also write DIR/report.html")
+    add_engine_options(st, gpus=False)
     st.set_defaults(func=_stats)
     cp = sub.add_parser("compare", help="OCR vs gold: CER/WER, confusions, noise model")
     cp.add_argument("--ocr", metavar="FILE_OR_DIR", help="OCR text files (paired with --gold by name)")
@@ -71,7 +74,7 @@ def _stats(args: argparse.Namespace) -> int:
         lexicon = Lexicon.from_words(reference.words, source="reference vocabulary")
     res = corpus_stats(iter_texts(args.inputs), reference=reference, lexicon=lexicon,
                        tokenizer=args.tokenizer, growth_step=args.growth_step,
-                       progress=False if args.no_progress else None)
+                       progress=False if args.no_progress else None, **engine_options(args))
     out = Path(args.out)
     _save(res, args)
     s = res.summary

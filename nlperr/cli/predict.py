@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ..errors import Errors, InputError
 from . import add_encoding_options, encoding_options
+from ._engine import add_engine_options, engine_options
 
 FORMATS = ("conll", "hipe", "jsonl", "spacy", "csv")
 
@@ -75,6 +76,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--label-column", default="label", help="CSV column holding the gold label")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_encoding_options(p)
+    add_engine_options(p)
     p.set_defaults(func=run)
 
 
@@ -157,7 +159,7 @@ def _streamed_pairs(predictor, source: Iterable, chunk_size: int) -> Iterator[tu
 def run(args: argparse.Namespace) -> int:
     from .. import io
     from ..adapters import load_model
-    from ..engine import Predictor
+    from ..engine import make_predictor
 
     if args.chunk_size < 1:
         raise InputError(Errors.E207.format(value=args.chunk_size, option="--chunk-size",
@@ -175,9 +177,9 @@ def run(args: argparse.Namespace) -> int:
         source = io.load(args.input, format=fmt, **options)
     model = load_model(args.model, task=args.task, label_map=args.label_map,
                        unmapped=args.unmapped, device=args.device, lazy=True)
-    with Predictor(model, cache=not args.no_cache, cache_dir=args.cache_dir,
-                   batch_size=args.batch_size,
-                   progress=False if args.no_progress else None) as predictor:
+    with make_predictor(model, cache=not args.no_cache, cache_dir=args.cache_dir,
+                        batch_size=args.batch_size, progress=False if args.no_progress else None,
+                        **engine_options(args)) as predictor:
         with _atomic_output(args.output) as tmp:
             if streamed:
                 pairs = _streamed_pairs(predictor, source, args.chunk_size)

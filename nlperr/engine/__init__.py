@@ -1,12 +1,14 @@
 """Prediction engine: deduplication, batching, progress and a persistent cache.
 
-See ``docs/engine.md``.
+``engine="ray"`` (:class:`RayPredictor`) runs the same work on a Ray actor pool.
+See ``docs/engine.md`` and ``docs/scale.md``.
 """
 
 from __future__ import annotations
 
 from .cache import CACHE_FILENAME, PredictionCache, default_cache_dir
+from .distributed import ENGINES, RayPredictor, make_predictor
 from .predictor import STAT_KEYS, Predictor, predict
 
-__all__ = ["CACHE_FILENAME", "PredictionCache", "Predictor", "STAT_KEYS", "default_cache_dir",
-           "predict"]
+__all__ = ["CACHE_FILENAME", "ENGINES", "PredictionCache", "Predictor", "RayPredictor", "STAT_KEYS",
+           "default_cache_dir", "make_predictor", "predict"]

@@ -806,7 +806,8 @@ def corpus_stats(texts: Iterable[str] | Iterable[tuple[str, str]], *,
                  reference: Reference | Iterable[str] | None = None, lexicon: Any = None,
                  rules: Iterable[str] | None = None, tokenizer: Any = None,
                  growth_step: int = 10_000, max_distance: int = 2, min_word_count: int = 5,
-                 progress: bool | None = None) -> StatsResult:
+                 progress: bool | None = None, engine: str = "local",
+                 address: str | None = None, workers: int | None = None) -> StatsResult:
     """OCR-noise statistics of a corpus without ground truth (streaming).
 
     Parameters
@@ -823,6 +824,11 @@ def corpus_stats(texts: Iterable[str] | Iterable[tuple[str, str]], *,
         Garbage rules (default: all registered).
     tokenizer : str or tokenizer, optional
         Hugging Face tokenizer (path) for subword fragmentation.
+    engine : {"local", "ray"}, default "local"
+        ``"ray"``: the documents are counted in blocks by Ray tasks (*address*,
+        *workers* as for :class:`nlperr.engine.RayPredictor`) and the partial
+        statistics merged in input order (:meth:`CorpusStats.merge`) -- the same
+        result as ``"local"``.
 
     Examples
     --------
@@ -834,7 +840,18 @@ def corpus_stats(texts: Iterable[str] | Iterable[tuple[str, str]], *,
     from ._util import progress_bar
     if reference is not None and not isinstance(reference, Reference):
         reference = Reference.from_texts(reference, growth_step=growth_step)
+    if engine not in ("local", "ray"):
+        raise InputError(Errors.E207.format(value=engine, option="engine",
+                                            allowed=["local", "ray"]))
+    if engine == "local" and (address is not None or workers is not None):
+        raise InputError(Errors.E1054.format(
+            got={k: v for k, v in (("address", address), ("workers", workers)) if v}))
     acc = CorpusStats(reference=reference, lexicon=lexicon, rules=rules, growth_step=growth_step)
+    if engine == "ray":
+        from ..engine.distributed import ray_corpus_stats
+        ray_corpus_stats(acc, texts, address=address, workers=workers, progress=progress)
+        return acc.result(tokenizer=tokenizer, max_distance=max_distance,
+                          min_word_count=min_word_count)
     for item in progress_bar(texts, progress, desc="ocr stats", unit="doc"):
         if isinstance(item, tuple):
             acc.add(item[1], id=item[0])
