@@ -34,7 +34,7 @@ import pickle
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Errors, InputError, MissingDependencyError
+from ..errors import Errors, InputError, MissingDependencyError, ModelError
 from .predictor import Predictor, _Run, check_predictions
 
 if TYPE_CHECKING:
@@ -91,11 +91,6 @@ def _default_workers(ray: Any, gpus_per_worker: float) -> int:
     return max(1, int(res.get("CPU", 1)))
 
 
-def _restart_args() -> dict[str, Any]:
-    # a dead actor is restarted and its in-flight batches are retried
-    return {"max_restarts": -1, "max_task_retries": -1}
-
-
 def _quiet(progress: bool | None) -> None:
     import logging
 
@@ -104,26 +99,26 @@ def _quiet(progress: bool | None) -> None:
 
 
 class _PredictActor:
-    """A Ray Data actor: loads the adapter once, predicts one batch per call."""
+    """A Ray Data actor: loads the adapter once; each row it gets is one whole batch."""
 
     def __init__(self, payload: bytes) -> None:
         self.adapter = pickle.loads(payload)
         self.started = False
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+    def __call__(self, rows: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
 
-        examples = [pickle.loads(b) for b in batch["example"]]
         if not self.started:  # per-actor run hooks (summary warnings go to the worker log)
             self.adapter.start_run()
             self.started = True
-        preds = self.adapter.predict_batch(examples)
-        check_predictions(self.adapter, preds, len(examples))
-        calls = np.zeros(len(examples), dtype=np.int64)
-        calls[:1] = 1
-        return {"i": np.asarray(batch["i"], dtype=np.int64),
-                "pred": np.array([pickle.dumps(p) for p in preds], dtype=object),
-                "calls": calls}
+        out = []
+        for blob in rows["batch"]:
+            examples = pickle.loads(blob)
+            preds = self.adapter.predict_batch(examples)
+            check_predictions(self.adapter, preds, len(examples))
+            out.append(pickle.dumps(preds))
+        return {"start": np.asarray(rows["start"], dtype=np.int64),
+                "preds": np.array(out, dtype=object)}
 
 
 class RayPredictor(Predictor):
@@ -183,24 +178,28 @@ class RayPredictor(Predictor):
         workers = self.workers or _default_workers(ray, self.gpus_per_worker)
         bs = self.batch_size
         n = len(examples)
-        blocks = max(1, math.ceil(n / (bs * self.block_batches)))
-        rows = [{"i": k, "example": pickle.dumps(ex)} for k, ex in enumerate(examples)]
+        # one row per batch of the local engine (the same batches, so the same outputs
+        # even for models whose output depends on the batch, e.g. through padding)
+        rows = [{"start": s, "batch": pickle.dumps(examples[s:s + bs])}
+                for s in range(0, n, bs)]
+        blocks = max(1, math.ceil(len(rows) / self.block_batches))
         ds = ray.data.from_items(rows, override_num_blocks=blocks)
+        # Ray Data restarts a dead actor and retries its batches (its actor pools
+        # default to max_restarts=-1, max_task_retries=-1)
         out = ds.map_batches(
-            _PredictActor, fn_constructor_args=(self._payload,), batch_size=bs,
+            _PredictActor, fn_constructor_args=(self._payload,), batch_size=1,
             compute=ActorPoolStrategy(size=min(workers, blocks)), num_cpus=1,
-            num_gpus=self.gpus_per_worker or None, batch_format="numpy",
-            ray_remote_args_fn=_restart_args)
+            num_gpus=self.gpus_per_worker or None, batch_format="numpy")
         preds: list[Any] = [None] * n
         for batch in out.iter_batches(batch_size=None, batch_format="numpy"):
-            for k, b in zip(batch["i"].tolist(), batch["pred"]):
-                preds[k] = pickle.loads(b)
-            calls = int(batch["calls"].sum())
-            run.stats["forward_passes"] += calls
-            run.stats["batches"] += calls
+            for s, blob in zip(batch["start"].tolist(), batch["preds"]):
+                got = pickle.loads(blob)
+                preds[s:s + len(got)] = got
+                run.stats["forward_passes"] += 1
+                run.stats["batches"] += 1
         missing = sum(p is None for p in preds)
         if missing:
-            raise InputError(Errors.E1052.format(missing=missing, total=n))
+            raise ModelError(Errors.E1052.format(missing=missing, total=n))
         if not run.started:
             run.started = True  # the adapter's hooks ran on the workers
         # hand back the local engine's batches (the cache is written batch by batch)
