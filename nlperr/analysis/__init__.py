@@ -31,13 +31,14 @@ from .confusion import (EMPTY, LabelGroupResult, confused_pairs, entity_confusio
                         label_group_analysis, log_odds_dirichlet)
 from .matching import BOUNDARY_KINDS, CATEGORIES, entity_errors, error_counts, match_spans
 from .metrics import SEMEVAL_SCHEMAS, ner_scores, semeval_scores
+from .partial import ClassCounts, NerCounts
 from .report import Report, analyze_classification, analyze_ner
 from .slices import (NA, SliceContext, TrainStats, register_slice, slice_attributes,
                      slice_table, span_meta, train_stats, unregister_slice, worst_slices)
 
 __all__ = [
     "BOUNDARY_KINDS", "CATEGORIES", "EMPTY", "NA", "SEMEVAL_SCHEMAS",
-    "ComparisonResult", "LabelGroupResult", "Report", "SliceContext", "TrainStats",
+    "ClassCounts", "ComparisonResult", "LabelGroupResult", "NerCounts", "Report", "SliceContext", "TrainStats",
     "analyze_classification", "analyze_ner", "benjamini_hochberg", "calibration_table",
     "classification_cases", "classification_confusion", "classification_scores",
     "compare_classification", "compare_ner", "confused_pairs", "entity_confusion",
