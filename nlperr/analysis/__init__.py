@@ -17,6 +17,8 @@ Classification: :func:`classification_scores` (= scikit-learn),
 :func:`compare_classification`, :func:`classification_cases`,
 :func:`analyze_classification`.
 
+Mergeable partial counts (sharded corpora): :class:`NerCounts`, :class:`ClassCounts`.
+
 Slices: :func:`register_slice`, :func:`slice_attributes`, :func:`slice_table`,
 :func:`worst_slices`, :func:`span_meta`.
 """
