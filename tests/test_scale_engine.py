@@ -82,3 +82,12 @@ def test_cli_ray_options_without_ray_engine_exit_2(tmp_path, capsys):
     rc = main(["ocr", "stats", str(src), "--out", str(tmp_path / "o"), "--workers", "2"])
     assert rc == 2
     assert "E1054" in capsys.readouterr().err
+
+
+def test_analyze_engine_options_need_a_model(tmp_path, capsys):
+    gold = tmp_path / "g.conll"
+    gold.write_text("Ann\tB-PER\tB-PER\n", encoding="utf-8")
+    rc = main(["analyze", "ner", "--gold", str(gold), "--out", str(tmp_path / "o"),
+               "--engine", "ray"])
+    assert rc == 2
+    assert "E401" in capsys.readouterr().err

@@ -170,3 +170,19 @@ def test_ocr_stats_cli_icdar(shared_data, tmp_path):
     for name in csvs:
         pd.testing.assert_frame_equal(pd.read_csv(a / name), pd.read_csv(b / name),
                                       check_exact=True)
+
+
+def test_analyze_cli_with_model_identical(shared_data, tmp_path):
+    pytest.importorskip("spacy")
+    src = shared_data / "wnut17" / "emerging.dev.conll"
+    lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
+    sample = tmp_path / "dev.conll"
+    sample.write_text("".join(lines[:1000]), encoding="utf-8")
+    for engine in ("local", "ray"):
+        extra = ["--engine", "ray", "--workers", "2"] if engine == "ray" else []
+        assert main(["analyze", "ner", "--gold", str(sample), "--model", SPACY, "--no-cache",
+                     "--n-boot", "50", "--slices", "none", "--out", str(tmp_path / engine),
+                     *extra]) == 0
+    a = json.loads((tmp_path / "local" / "summary.json").read_text(encoding="utf-8"))
+    b = json.loads((tmp_path / "ray" / "summary.json").read_text(encoding="utf-8"))
+    assert a == b and a["n_pred"] > 0

@@ -164,6 +164,10 @@ def _check_model_options(args, where: str) -> None:
         raise InputError(Errors.E401.format(where=where, message="--label-map applies to "
                                             "--model predictions; rename labels in the "
                                             "prediction file instead, or pass --model SPEC"))
+    if args.model is None and engine_options(args) != {"engine": "local"}:
+        raise InputError(Errors.E401.format(where=where, message="--engine, --address, "
+                                            "--workers and --gpus-per-worker run the --model "
+                                            "predictions; without --model nothing is predicted"))
 
 
 def _load_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool):
