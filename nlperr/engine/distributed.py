@@ -141,6 +141,12 @@ class RayPredictor(Predictor):
     block_batches : int, default 4
         Batches per Ray Data block.
 
+    Notes
+    -----
+    Each :meth:`predict` call (each chunk of :meth:`predict_iter`) runs one Ray
+    Data job with its own actor pool, so the model loads once per actor per
+    call / chunk; keep chunks large (``--chunk-size``) for big corpora.
+
     Examples
     --------
     ``RayPredictor("spacy:en_core_web_sm", workers=2).predict(examples)`` -- see
@@ -173,8 +179,12 @@ class RayPredictor(Predictor):
             self._payload = cloudpickle.dumps(self.adapter)
         ctx = DataContext.get_current()
         ctx.execution_options.preserve_order = True
-        ctx.enable_progress_bars = bool(self.progress)
-        _quiet(self.progress)
+        show = self.progress
+        if show is None:  # as the local engine: bars on a terminal only
+            import sys
+            show = bool(getattr(sys.stderr, "isatty", lambda: False)())
+        ctx.enable_progress_bars = show  # Ray Data's own bars: blocks done, actors, rows
+        _quiet(show)
         workers = self.workers or _default_workers(ray, self.gpus_per_worker)
         bs = self.batch_size
         n = len(examples)
