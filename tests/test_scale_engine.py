@@ -91,3 +91,20 @@ def test_analyze_engine_options_need_a_model(tmp_path, capsys):
                "--engine", "ray"])
     assert rc == 2
     assert "E401" in capsys.readouterr().err
+
+
+def test_deferred_adapter_is_shipped_without_weights(tmp_path):
+    from nlperr.adapters.deferred import DeferredAdapter
+    from nlperr.engine.distributed import _shippable
+
+    class Real:
+        batch_size = 8
+
+    d = DeferredAdapter("spacy:x", kind="spacy", files_hash="h", task="ner", uses_tokens=True,
+                        batch_size=8, options={}, load=Real)
+    assert _shippable(d) is d  # nothing loaded: sent as is
+    d.adapter()
+    shipped = _shippable(d)
+    assert d.loaded and not shipped.loaded  # the driver keeps its copy, the workers load
+    assert shipped.fingerprint() == d.fingerprint() and shipped.spec == d.spec
+    assert _shippable(upper) is upper

@@ -29,6 +29,7 @@ See ``docs/scale.md``.
 from __future__ import annotations
 
 import collections
+import copy
 import math
 import pickle
 from collections.abc import Iterable, Iterator, Mapping
@@ -89,6 +90,19 @@ def _default_workers(ray: Any, gpus_per_worker: float) -> int:
     if gpus_per_worker > 0:
         return max(1, int(res.get("GPU", 0) // gpus_per_worker))
     return max(1, int(res.get("CPU", 1)))
+
+
+def _shippable(adapter: Any) -> Any:
+    """The adapter as it is sent to the workers: a deferred (spec-named) adapter goes
+    without the weights the driver may have loaded (to measure input lengths), so
+    each worker loads them itself."""
+    from ..adapters.deferred import DeferredAdapter
+
+    if isinstance(adapter, DeferredAdapter) and adapter.loaded:
+        clone = copy.copy(adapter)
+        clone._loaded = None
+        return clone
+    return adapter
 
 
 def _quiet(progress: bool | None) -> None:
@@ -176,7 +190,7 @@ class RayPredictor(Predictor):
         if self._payload is None:
             from ray import cloudpickle
 
-            self._payload = cloudpickle.dumps(self.adapter)
+            self._payload = cloudpickle.dumps(_shippable(self.adapter))
         ctx = DataContext.get_current()
         ctx.execution_options.preserve_order = True
         show = self.progress
