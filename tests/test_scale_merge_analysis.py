@@ -161,3 +161,18 @@ def test_wnut17_random_shards(shared_data):
     tables = _merged_ner(gold, pred, cuts).tables(zero_division=0)
     for name in NER_TABLES:
         pd.testing.assert_frame_equal(tables[name], whole.tables[name], check_exact=True)
+
+
+def test_from_stream_equals_whole():
+    gold, pred = _corpus(11, 37)
+    ref = NerCounts.from_examples(gold, pred).tables(zero_division=0)
+    got = NerCounts.from_stream(iter(zip(gold, pred)), chunk_size=5).tables(zero_division=0)
+    for name in NER_TABLES:
+        pd.testing.assert_frame_equal(got[name], ref[name], check_exact=True)
+    cg = [Example(str(i), label="ab"[i % 2]) for i in range(9)]
+    cp = [Example(str(i), label="ab"[i % 3 % 2]) for i in range(9)]
+    pd.testing.assert_frame_equal(
+        ClassCounts.from_stream(zip(cg, cp), chunk_size=2).tables(zero_division=0)["scores"],
+        classification_scores(cg, cp, zero_division=0), check_exact=True)
+    with pytest.raises(InputError, match="E207"):
+        NerCounts.from_stream([], chunk_size=0)

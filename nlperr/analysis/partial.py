@@ -32,8 +32,9 @@ per-example arrays (the examples themselves), not these partials.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,19 @@ def _add_nested(a: dict, b: dict) -> None:
             _add_nested(a.setdefault(k, {}), v)
         else:
             a[k] = a.get(k, 0) + v
+
+
+def _from_stream(cls: Any, pairs: Iterable[tuple[Example, Example]], chunk_size: int) -> Any:
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise InputError(Errors.E207.format(value=chunk_size, option="chunk_size",
+                                            allowed="positive integers"))
+    acc = cls()
+    it = iter(pairs)
+    while True:
+        chunk = list(itertools.islice(it, chunk_size))
+        if not chunk:
+            return acc
+        acc.merge(cls.from_examples([g for g, _ in chunk], [p for _, p in chunk]))
 
 
 def _check_other(self: Any, other: Any) -> None:
@@ -133,6 +147,14 @@ class NerCounts:
                    n_ignored=flat.n_ignored, strict=strict,
                    semeval=semeval_count_map(flat, gold), errors=errors,
                    confusion=cells("overlap"), confusion_exact=cells("exact"))
+
+    @classmethod
+    def from_stream(cls, pairs: Iterable[tuple[Example, Example]], *,
+                    chunk_size: int = 10_000) -> "NerCounts":
+        """Count an iterator of ``(gold, pred)`` pairs in flat memory: *chunk_size*
+        pairs at a time, each chunk counted and merged (e.g. ``zip(iter_conll(a),
+        iter_conll(b))``)."""
+        return _from_stream(cls, pairs, chunk_size)
 
     # -- merge ----------------------------------------------------------------------------
     def merge(self, other: "NerCounts") -> "NerCounts":
@@ -221,6 +243,12 @@ class ClassCounts:
         labels = list(ca.labels)
         return cls(n_examples=len(g),
                    cells=Counter((labels[a], labels[b]) for a, b in zip(g, p)))
+
+    @classmethod
+    def from_stream(cls, pairs: Iterable[tuple[Example, Example]], *,
+                    chunk_size: int = 10_000) -> "ClassCounts":
+        """Count an iterator of ``(gold, pred)`` pairs, *chunk_size* at a time."""
+        return _from_stream(cls, pairs, chunk_size)
 
     def merge(self, other: "ClassCounts") -> "ClassCounts":
         _check_other(self, other)
