@@ -358,7 +358,10 @@ class Errors(metaclass=_Catalogue):
              "text_column=... naming the column that holds the texts.")
     E1054 = ("Ray options were given with the local engine: {got}. Pass engine='ray' "
              "(CLI: --engine ray) to use them, or leave them unset.")
-    # (scale: add E1055-E1099 above this line)
+    E1055 = ("The model raised an error on a Ray worker that cannot be sent back as it is: "
+             "{error}. Run the same input with engine='local' (CLI: without --engine ray) "
+             "to see the full traceback.")
+    # (scale: add E1056-E1099 above this line)
 
     # --- hostile input and resource limits (E030-E099) ---------------------------------------------
     E030 = ("{where}: byte {byte} (column {column}) is not valid {encoding}: bytes {bad}. "

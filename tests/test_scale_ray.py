@@ -186,3 +186,13 @@ def test_analyze_cli_with_model_identical(shared_data, tmp_path):
     a = json.loads((tmp_path / "local" / "summary.json").read_text(encoding="utf-8"))
     b = json.loads((tmp_path / "ray" / "summary.json").read_text(encoding="utf-8"))
     assert a == b and a["n_pred"] > 0
+
+
+def one_too_many(texts):
+    return ["x"] * (len(texts) + 1)
+
+
+def test_model_errors_on_workers_come_back_as_ours():
+    from nlperr.errors import ModelError
+    with pytest.raises(ModelError, match="E208"):
+        RayPredictor(one_too_many, workers=1, cache=False).predict([Example("a"), Example("b")])

@@ -125,14 +125,30 @@ class _PredictActor:
         if not self.started:  # per-actor run hooks (summary warnings go to the worker log)
             self.adapter.start_run()
             self.started = True
-        out = []
+        out, errors = [], []
         for blob in rows["batch"]:
             examples = pickle.loads(blob)
-            preds = self.adapter.predict_batch(examples)
-            check_predictions(self.adapter, preds, len(examples))
+            try:
+                preds = self.adapter.predict_batch(examples)
+                check_predictions(self.adapter, preds, len(examples))
+            except Exception as e:  # sent back as data: Ray would keep only its text
+                out.append(b"")
+                errors.append(_pickle_error(e))
+                continue
             out.append(pickle.dumps(preds))
+            errors.append(b"")
         return {"start": np.asarray(rows["start"], dtype=np.int64),
-                "preds": np.array(out, dtype=object)}
+                "preds": np.array(out, dtype=object), "error": np.array(errors, dtype=object)}
+
+
+def _pickle_error(e: Exception) -> bytes:
+    try:
+        blob = pickle.dumps(e)
+        pickle.loads(blob)
+        return blob
+    except Exception:  # an exception that does not pickle: keep its type and message
+        return pickle.dumps(ModelError(Errors.E1055.format(
+            error=f"{type(e).__name__}: {e}")))
 
 
 class RayPredictor(Predictor):
@@ -216,11 +232,13 @@ class RayPredictor(Predictor):
             num_gpus=self.gpus_per_worker or None, batch_format="numpy")
         preds: list[Any] = [None] * n
         for batch in out.iter_batches(batch_size=None, batch_format="numpy"):
-            for s, blob in zip(batch["start"].tolist(), batch["preds"]):
-                got = pickle.loads(blob)
-                preds[s:s + len(got)] = got
+            for s, blob, err in zip(batch["start"].tolist(), batch["preds"], batch["error"]):
                 run.stats["forward_passes"] += 1
                 run.stats["batches"] += 1
+                if err:  # the model raised on a worker: the same error as locally
+                    raise pickle.loads(err)
+                got = pickle.loads(blob)
+                preds[s:s + len(got)] = got
         missing = sum(p is None for p in preds)
         if missing:
             raise ModelError(Errors.E1052.format(missing=missing, total=n))
