@@ -154,6 +154,21 @@ def test_suite_run_cli_identical(tmp_path):
         out[engine] = json.loads(js.read_text(encoding="utf-8"))
     assert out["ray"] == out["local"]
     assert sum(t["n"] for t in out["local"]["tests"]) >= 100  # the suite did run cases
+    # a second Ray run reads every prediction from the cache the first one wrote
+    import sqlite3
+
+    from nlperr.engine import CACHE_FILENAME
+
+    def written():  # (entries, newest write): a recomputed entry would be rewritten
+        with sqlite3.connect(tmp_path / "ray" / CACHE_FILENAME) as db:
+            return db.execute("SELECT COUNT(*), MAX(created) FROM predictions").fetchone()
+
+    before = written()
+    js = tmp_path / "again.json"
+    main(["suite", "run", str(tmp_path / "mini.yaml"), "--model", SPACY, "--json", str(js),
+          "--quiet", "--cache-dir", str(tmp_path / "ray"), "--engine", "ray", "--workers", "2"])
+    assert json.loads(js.read_text(encoding="utf-8")) == out["local"]
+    assert written() == before and before[0] > 0
 
 
 def test_ocr_stats_cli_icdar(shared_data, tmp_path):
