@@ -130,3 +130,14 @@ def test_merge_icdar(shared_data):
     a = _stats(docs[:17], growth_step=500)
     a.merge(_stats(docs[17:40], growth_step=500)).merge(_stats(docs[40:], growth_step=500))
     _same(a.result(), whole)
+
+
+def test_detached_partials_merge_the_same():
+    docs = _corpus(5, 30)
+    kw = {"reference": REF, "lexicon": LEX, "growth_step": 6}
+    whole = _stats(docs, **kw).result(min_word_count=1)
+    a = _stats(docs[:9], **kw)
+    b = _stats(docs[9:20], **kw).detach()
+    c = _stats(docs[20:], **kw).detach()
+    assert b.reference is None and b.lexicon is None and b.types.model is None
+    _same(a.merge(b).merge(c).result(min_word_count=1), whole)

@@ -313,8 +313,7 @@ def _stats_block(template: bytes, docs: list[tuple[str | None, str]]) -> bytes:
     acc = pickle.loads(template)  # a fresh, writable copy per block
     for doc_id, text in docs:
         acc.add(text, id=doc_id)
-    acc.flush()
-    return cloudpickle.dumps(acc)
+    return cloudpickle.dumps(acc.detach())  # the counts only, not the lexicon / reference
 
 
 def ray_corpus_stats(acc: Any, items: Iterable[Any], *, address: str | None = None,

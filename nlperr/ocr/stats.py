@@ -507,6 +507,8 @@ class CorpusStats:
         model, thr = _model_and_threshold(reference, lexicon, quantile)
         self.types = _TypeTable(rules, lexicon, model, thr)
         self.rule_names = [r.name for r in self.types.rules]
+        self._signature = (self.types.signature(), growth_step,
+                           None if reference is None else (reference.tokens, reference.types))
         self.step = growth_step
         self._tokens = 0
         # token position of each type's first occurrence, in type-id order (ascending,
@@ -563,6 +565,23 @@ class CorpusStats:
                                           np.zeros(cap - len(self._first), dtype=np.int64)])
         self._first[at:end] = positions
 
+    def signature(self) -> tuple:
+        """What must agree for two partials to merge: rules, lexicon size, trigram
+        threshold, growth step, reference size (fixed at construction)."""
+        return self._signature
+
+    def detach(self) -> "CorpusStats":
+        """Score what is buffered and drop the reference, lexicon and trigram model
+        (shared inputs, often large), keeping the counts: a detached partial is
+        only merged into another one (``full.merge(detached)``), e.g. after being
+        sent back from a worker.  Returns ``self``."""
+        self.flush()
+        self.reference = None
+        self.lexicon = None
+        self.types.lexicon = None
+        self.types.model = None
+        return self
+
     def merge(self, other: "CorpusStats") -> "CorpusStats":
         """Append the partial statistics of *other*, the next shard of the stream.
 
@@ -575,11 +594,7 @@ class CorpusStats:
         """
         if not isinstance(other, CorpusStats):
             raise InputError(Errors.E1050.format(what="CorpusStats", got=type(other).__name__))
-        mine = (self.types.signature(), self.step,
-                None if self.reference is None else (self.reference.tokens, self.reference.types))
-        theirs = (other.types.signature(), other.step,
-                  None if other.reference is None else (other.reference.tokens,
-                                                        other.reference.types))
+        mine, theirs = self.signature(), other.signature()
         if mine != theirs:
             raise InputError(Errors.E1051.format(what="CorpusStats", mine=mine, theirs=theirs))
         self.flush()
