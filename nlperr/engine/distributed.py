@@ -230,23 +230,23 @@ class RayPredictor(Predictor):
             _PredictActor, fn_constructor_args=(self._payload,), batch_size=1,
             compute=ActorPoolStrategy(size=min(workers, blocks)), num_cpus=1,
             num_gpus=self.gpus_per_worker or None, batch_format="numpy")
-        preds: list[Any] = [None] * n
+        # preserve_order: the batches come back in input order; each is handed on (and
+        # cached by the caller) as soon as it arrives, as the local engine does
+        done = 0
         for batch in out.iter_batches(batch_size=None, batch_format="numpy"):
             for s, blob, err in zip(batch["start"].tolist(), batch["preds"], batch["error"]):
                 run.stats["forward_passes"] += 1
                 run.stats["batches"] += 1
                 if err:  # the model raised on a worker: the same error as locally
                     raise pickle.loads(err)
+                if s != done:
+                    raise ModelError(Errors.E1052.format(missing=abs(s - done), total=n))
                 got = pickle.loads(blob)
-                preds[s:s + len(got)] = got
-        missing = sum(p is None for p in preds)
-        if missing:
-            raise ModelError(Errors.E1052.format(missing=missing, total=n))
-        if not run.started:
-            run.started = True  # the adapter's hooks ran on the workers
-        # hand back the local engine's batches (the cache is written batch by batch)
-        for s in range(0, n, bs):
-            yield ids[s:s + bs], preds[s:s + bs]
+                yield ids[s:s + len(got)], got
+                done = s + len(got)
+        if done != n:
+            raise ModelError(Errors.E1052.format(missing=n - done, total=n))
+        # the adapter's start_run / finish_run hooks ran on the workers, not here
 
     def predict_dataset(self, dataset: Any, *, text_column: str = "text",
                         chunk_size: int = 10_000) -> Iterator[Example]:
