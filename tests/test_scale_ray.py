@@ -70,6 +70,8 @@ def test_stream_and_ray_dataset_input():
     ds = ray.data.from_items([{"text": e.text} for e in exs])
     out = predict(shout, ds, cache=False, batch_size=16, engine="ray", workers=2)
     assert [e.label for e in out] == [e.label for e in ref]
+    local = predict(shout, ds, cache=False, batch_size=16)  # the local engine takes it too
+    assert [e.label for e in local] == [e.label for e in ref]
 
 
 _MARK = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"nlperr-ray-crash-{os.getpid()}")

@@ -335,8 +335,8 @@ def predict(model: Adapter | str | Any, examples: Iterable[Example], *,
 
     ``engine="ray"`` runs the model on a Ray actor pool (``address=``, ``workers=``,
     ``gpus_per_worker=``; see :class:`nlperr.engine.distributed.RayPredictor` and
-    ``docs/scale.md``) with the same results; *examples* may then also be a
-    ``ray.data.Dataset`` with a ``text`` column.
+    ``docs/scale.md``) with the same results.  *examples* may also be a
+    ``ray.data.Dataset`` with a ``text`` column (either engine).
 
     Identical inputs are predicted once; results are cached on disk (keyed by
     the model's fingerprint and settings, so a changed checkpoint never reads
@@ -359,6 +359,6 @@ def predict(model: Adapter | str | Any, examples: Iterable[Example], *,
     with make_predictor(model, engine=engine, cache=cache, cache_dir=cache_dir,
                         batch_size=batch_size, progress=progress, label_map=label_map,
                         **engine_options) as p:
-        if engine == "ray" and type(examples).__module__.startswith("ray.data"):
+        if type(examples).__module__.startswith("ray.data"):  # a ray.data.Dataset
             return list(p.predict_iter(examples_from_ray_dataset(examples)))
         return p.predict(examples)
