@@ -141,3 +141,33 @@ def test_detached_partials_merge_the_same():
     c = _stats(docs[20:], **kw).detach()
     assert b.reference is None and b.lexicon is None and b.types.model is None
     _same(a.merge(b).merge(c).result(min_word_count=1), whole)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(0, 25), step=st.sampled_from([1, 4, 9]),
+       data=st.data())
+def test_reference_merge_equals_one_pass(seed, n, step, data):
+    texts = [t for _, t in _corpus(seed, n)]
+    whole = Reference.from_texts(texts, growth_step=step)
+    cuts = _cuts(n, data)
+    parts = [Reference.from_texts(texts[a:b], growth_step=step) for a, b in zip(cuts, cuts[1:])]
+    acc = parts[0]
+    for p in parts[1:]:
+        acc.merge(p)
+    assert list(acc.counts.items()) == list(whole.counts.items())  # counts and order
+    assert acc.growth == whole.growth and acc.tokens == whole.tokens
+    assert acc.words == whole.words
+    if whole.words:
+        assert acc.threshold() == whole.threshold()
+
+
+def test_reference_growth_brute_force():
+    texts = [t for _, t in _corpus(9, 30)]
+    from nlperr.ocr._text import TOKEN
+    flat = [t for text in texts for t in TOKEN.findall(text)]
+    ref = Reference.from_texts(texts, growth_step=5)
+    assert ref.growth == [(t, len(set(flat[:t]))) for t in range(5, len(flat) + 1, 5)]
+    with pytest.raises(InputError, match="E1051"):
+        ref.merge(Reference(growth_step=6))
+    with pytest.raises(InputError, match="E1050"):
+        ref.merge(CorpusStats())

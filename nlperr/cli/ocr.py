@@ -67,7 +67,7 @@ def _stats(args: argparse.Namespace) -> int:
     lexicon = (Lexicon.from_file(args.lexicon) if args.lexicon else
                Lexicon.from_spacy(args.spacy_vocab) if args.spacy_vocab else None)
     reference = (Reference.from_texts((t for _, t in iter_texts(args.reference, icdar_side="gold")),
-                                      growth_step=args.growth_step)
+                                      growth_step=args.growth_step, **engine_options(args))
                  if args.reference else None)
     if lexicon is None and reference is not None and reference.tokens:
         # no word list given: the clean reference's vocabulary is the lexicon

@@ -312,15 +312,20 @@ def _stats_block(template: bytes, docs: list[tuple[str | None, str]]) -> bytes:
 
     acc = pickle.loads(template)  # a fresh, writable copy per block
     for doc_id, text in docs:
-        acc.add(text, id=doc_id)
-    return cloudpickle.dumps(acc.detach())  # the counts only, not the lexicon / reference
+        if doc_id is None:
+            acc.add(text)
+        else:
+            acc.add(text, id=doc_id)
+    detach = getattr(acc, "detach", None)  # CorpusStats: the counts only, not the lexicon
+    return cloudpickle.dumps(detach() if detach is not None else acc)
 
 
 def ray_corpus_stats(acc: Any, items: Iterable[Any], *, address: str | None = None,
                      workers: int | None = None, block_tokens: int = 200_000,
                      progress: bool | None = None) -> Any:
     """Feed *items* (``str`` or ``(id, str)``) into the empty accumulator *acc*
-    (:class:`~nlperr.ocr.stats.CorpusStats`) through Ray tasks; returns *acc*.
+    (:class:`~nlperr.ocr.stats.CorpusStats` or :class:`~nlperr.ocr.stats.Reference`:
+    anything with ``add`` and an in-order ``merge``) through Ray tasks; returns *acc*.
 
     The driver reads the stream in blocks of about *block_tokens* characters / 6
     (a cheap token estimate), keeps at most ``2 * workers`` blocks in flight

@@ -56,21 +56,6 @@ __all__ = ["Reference", "CorpusStats", "StatsResult", "OcrNoiseScorer", "corpus_
 _findall = TOKEN.findall
 
 
-def _growth_points(toks: list[str], new_pos: list[int], before_tokens: int,
-                   before_types: int, state: dict, step: int,
-                   rows: list[tuple[int, int]]) -> None:
-    """Append (tokens, types) rows for every multiple of *step* inside this document.
-
-    *new_pos* are the positions (in *toks*) of the first occurrences of the types
-    that are new in this document, ascending.
-    """
-    end = before_tokens + len(toks)
-    while state["next"] <= end:
-        cut = state["next"] - before_tokens
-        rows.append((state["next"], before_types + bisect_left(new_pos, cut)))
-        state["next"] += step
-
-
 def _first_positions(toks: list[str], new: list[str]) -> list[int]:
     first = dict(zip(reversed(toks), range(len(toks) - 1, -1, -1)))
     return [first[t] for t in new]
@@ -86,9 +71,9 @@ class Reference:
 
     def __init__(self, *, growth_step: int = 10_000):
         self.growth_step = growth_step
-        self.counts: Counter = Counter()
-        self.growth: list[tuple[int, int]] = []
-        self._state = {"tokens": 0, "next": growth_step}
+        self.counts: Counter = Counter()   # in first-occurrence order
+        self._first: list[int] = []        # token position of each type's first occurrence
+        self._state = {"tokens": 0}
         self._words: Counter | None = None
         self._model: CharTrigramModel | None = None
         self._thresholds: dict[float, float] = {}
@@ -99,17 +84,52 @@ class Reference:
         before_tokens, before_types = self._state["tokens"], len(counts)
         counts.update(toks)
         self._state["tokens"] += len(toks)
-        if self._state["next"] <= self._state["tokens"]:
-            k = len(counts) - before_types
+        k = len(counts) - before_types
+        if k:
             new = [t for t, _ in zip(reversed(counts), range(k))][::-1]
-            _growth_points(toks, _first_positions(toks, new), before_tokens, before_types,
-                           self._state, self.growth_step, self.growth)
+            pos = [toks.index(t) for t in new] if k <= 8 else _first_positions(toks, new)
+            self._first.extend(p + before_tokens for p in pos)
+        self._invalidate()
+
+    def _invalidate(self) -> None:
         self._words = self._model = None
         self._thresholds = {}
 
+    @property
+    def growth(self) -> list[tuple[int, int]]:
+        """``(tokens, types)`` at every multiple of *growth_step* tokens."""
+        step, total = self.growth_step, self._state["tokens"]
+        cuts = range(step, total + 1, step)
+        return [(t, bisect_left(self._first, t)) for t in cuts]
+
+    def merge(self, other: "Reference") -> "Reference":
+        """Append *other*, the profile of the text that follows this one; the result
+        equals one profile of both texts (counts, growth, words).  Returns ``self``."""
+        if not isinstance(other, Reference):
+            raise InputError(Errors.E1050.format(what="Reference", got=type(other).__name__))
+        if other.growth_step != self.growth_step:
+            raise InputError(Errors.E1051.format(what="Reference",
+                                                 mine=f"growth_step={self.growth_step}",
+                                                 theirs=f"growth_step={other.growth_step}"))
+        base, counts = self._state["tokens"], self.counts
+        self._first.extend(fp + base for t, fp in zip(other.counts, other._first)
+                           if t not in counts)
+        counts.update(other.counts)
+        self._state["tokens"] += other._state["tokens"]
+        self._invalidate()
+        return self
+
     @classmethod
-    def from_texts(cls, texts: Iterable[str], *, growth_step: int = 10_000) -> "Reference":
+    def from_texts(cls, texts: Iterable[str], *, growth_step: int = 10_000,
+                   engine: str = "local", address: str | None = None,
+                   workers: int | None = None) -> "Reference":
+        """Profile *texts*; ``engine="ray"`` counts blocks of them in Ray tasks and
+        merges the profiles in order (the same result)."""
+        _check_engine(engine, address, workers)
         ref = cls(growth_step=growth_step)
+        if engine == "ray":
+            from ..engine.distributed import ray_corpus_stats
+            return ray_corpus_stats(ref, texts, address=address, workers=workers)
         for t in texts:
             ref.add(t)
         return ref
@@ -761,6 +781,15 @@ class CorpusStats:
         return df
 
 
+def _check_engine(engine: str, address: str | None, workers: int | None) -> None:
+    if engine not in ("local", "ray"):
+        raise InputError(Errors.E207.format(value=engine, option="engine",
+                                            allowed=["local", "ray"]))
+    if engine == "local" and (address is not None or workers is not None):
+        raise InputError(Errors.E1054.format(
+            got={k: v for k, v in (("address", address), ("workers", workers)) if v}))
+
+
 def _wmean(values: pd.Series, weights: pd.Series) -> float | None:
     ok = values.notna() & (weights > 0)
     if not ok.any():
@@ -853,14 +882,10 @@ def corpus_stats(texts: Iterable[str] | Iterable[tuple[str, str]], *,
     (11, [['the', 'tbe'], ['the', 'thc']])
     """
     from ._util import progress_bar
+    _check_engine(engine, address, workers)
     if reference is not None and not isinstance(reference, Reference):
-        reference = Reference.from_texts(reference, growth_step=growth_step)
-    if engine not in ("local", "ray"):
-        raise InputError(Errors.E207.format(value=engine, option="engine",
-                                            allowed=["local", "ray"]))
-    if engine == "local" and (address is not None or workers is not None):
-        raise InputError(Errors.E1054.format(
-            got={k: v for k, v in (("address", address), ("workers", workers)) if v}))
+        reference = Reference.from_texts(reference, growth_step=growth_step, engine=engine,
+                                         address=address, workers=workers)
     acc = CorpusStats(reference=reference, lexicon=lexicon, rules=rules, growth_step=growth_step)
     if engine == "ray":
         from ..engine.distributed import ray_corpus_stats
