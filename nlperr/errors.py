@@ -402,6 +402,24 @@ class Errors(metaclass=_Catalogue):
     E1008 = ("{where}: the field {field!r} holds {value!r}; expected {expected}.")
     # (drift: add E1000-E1049 above this line)
 
+    # --- scale-out: mergeable partials, Ray engine (E1050-E1099) ----------------------
+    E1050 = ("Cannot merge a {got} into a {what}: partial results merge only with partials "
+             "of the same kind. Merge the shards' {what} objects with each other.")
+    E1051 = ("Cannot merge these {what} partials: they were built with different settings "
+             "(this one: {mine}; the other: {theirs}). Build every shard with the same "
+             "reference, lexicon, rules and options.")
+    E1052 = ("The Ray engine returned no prediction for {missing} of {total} inputs. Every "
+             "input should come back once; rerun, and check the Ray worker logs "
+             "(/tmp/ray/session_latest/logs) for the failure.")
+    E1053 = ("The ray.data.Dataset has no column {column!r} (its columns: {columns}). Pass "
+             "text_column=... naming the column that holds the texts.")
+    E1054 = ("Ray options were given with the local engine: {got}. Pass engine='ray' "
+             "(CLI: --engine ray) to use them, or leave them unset.")
+    E1055 = ("The model raised an error on a Ray worker that cannot be sent back as it is: "
+             "{error}. Run the same input with engine='local' (CLI: without --engine ray) "
+             "to see the full traceback.")
+    # (scale: add E1056-E1099 above this line)
+
     # --- hostile input and resource limits (E030-E099) ---------------------------------------------
     E030 = ("{where}: byte {byte} (column {column}) is not valid {encoding}: bytes {bad}. "
             "The file is probably in another encoding: pass --encoding {suggest} (Python: "
@@ -575,6 +593,9 @@ class Warnings(metaclass=_Catalogue):
              "skipped: {windows}. Pass a coarser window (CLI: --window weekly or --window "
              "N with a larger N; Python: window=..., or min_window_size=...).")
     # (drift: add W1000-W1049 above this line)
+
+    # --- scale-out (W1050-W1099) ---
+    # (scale: add W1050-W1099 above this line)
 
     # --- hostile input and resource limits (W030-W099) ---
     W030 = ("{where}: {count} byte sequence(s) were not valid in the chosen encoding and "

@@ -61,7 +61,8 @@ def _check(option: str, value: object, allowed: Sequence) -> None:
                                             allowed=", ".join(repr(a) for a in allowed)))
 
 
-def confusion_from_taxonomy(tax: Taxonomy, match: str = "overlap") -> pd.DataFrame:
+def _confusion_cells(tax: Taxonomy, match: str = "overlap") -> np.ndarray:
+    """``(L + 1) x (L + 1)`` counts by label code; the last row / column is ∅."""
     flat = tax.flat
     L = len(flat.labels)
     gl, pl = flat.gold.label, flat.pred.label
@@ -80,6 +81,14 @@ def confusion_from_taxonomy(tax: Taxonomy, match: str = "overlap") -> pd.DataFra
     pm[pi] = False
     np.add.at(mat, (gl[gm], np.full(int(gm.sum()), L)), 1)
     np.add.at(mat, (np.full(int(pm.sum()), L), pl[pm]), 1)
+    return mat
+
+
+def confusion_from_taxonomy(tax: Taxonomy, match: str = "overlap") -> pd.DataFrame:
+    flat = tax.flat
+    L = len(flat.labels)
+    gl, pl = flat.gold.label, flat.pred.label
+    mat = _confusion_cells(tax, match)
     rows = sorted(flat.labels[i] for i in np.unique(gl))
     cols = sorted(flat.labels[i] for i in np.unique(pl))
     ri = [flat.code[r] for r in rows] + [L]

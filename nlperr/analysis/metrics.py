@@ -89,7 +89,14 @@ def scores_from_flat(flat: Flat, pairs: Pairs, *, labels: Sequence[str] | None =
     else:
         keep = np.asarray([flat.code[lab] for lab in labels], dtype=np.int64)
     names = [flat.labels[i] for i in keep]
-    tp, npred, ntrue = tp[keep], npred[keep], ntrue[keep]
+    return scores_table(names, tp[keep], npred[keep], ntrue[keep], zero_division)
+
+
+def scores_table(names: Sequence[str], tp: np.ndarray, npred: np.ndarray, ntrue: np.ndarray,
+                 zero_division: object) -> pd.DataFrame:
+    """The ``scores`` table from per-type counts (the finalize step; see
+    :mod:`nlperr.analysis.partial`): exact matches, predictions, gold entities."""
+    names = list(names)
     p, r, f = prf(tp, npred, ntrue, zero_division, names=names)
     rows = [(n, p[i], r[i], f[i], int(ntrue[i]), int(npred[i]), int(tp[i]))
             for i, n in enumerate(names)]
@@ -317,15 +324,36 @@ def _semeval_prf(c: dict, schema: str, zero_division: object, name: str) -> tupl
 def semeval_from_flat(flat: Flat, examples=None, *, per_type: bool = True,
                       zero_division: object = "warn",
                       min_overlap_percentage: float = 1.0) -> pd.DataFrame:
-    rows = []
+    return semeval_table(semeval_count_map(flat, examples, per_type=per_type,
+                                           min_overlap_percentage=min_overlap_percentage),
+                         zero_division)
 
-    def add(label: str, counts: dict) -> None:
+
+def semeval_table(counts: dict[str, dict[str, dict[str, int]]],
+                  zero_division: object) -> pd.DataFrame:
+    """The ``semeval`` table from ``{"overall" or type: {schema: {count: n}}}`` (the
+    finalize step; rows: ``overall`` first, then the types in sorted order)."""
+    rows = []
+    for label in ["overall", *sorted(k for k in counts if k != "overall")]:
         for schema in SEMEVAL_SCHEMAS:
-            c = counts[schema]
+            c = counts[label][schema]
             p, r, f, actual, possible = _semeval_prf(c, schema, zero_division,
                                                      f"{label}/{schema}")
             rows.append((label, schema, *(c[k] for k in SEMEVAL_COUNTS), actual, possible,
                          p, r, f))
+    return pd.DataFrame(rows, columns=["label", "schema", *SEMEVAL_COUNTS, "actual", "possible",
+                                       "precision", "recall", "f1"])
+
+
+def semeval_count_map(flat: Flat, examples=None, *, per_type: bool = True,
+                      min_overlap_percentage: float = 1.0
+                      ) -> dict[str, dict[str, dict[str, int]]]:
+    """SemEval counts ``{"overall" or type: {schema: {count: n}}}`` (the map step)."""
+    out: dict[str, dict[str, dict[str, int]]] = {}
+
+    def add(label: str, counts: dict) -> None:
+        out[label] = {s: {k: int(counts[s][k]) for k in SEMEVAL_COUNTS}
+                      for s in SEMEVAL_SCHEMAS}
 
     mo = min_overlap_percentage
     add("overall", semeval_counts_arrays(flat.gold, flat.pred, examples,
@@ -338,8 +366,7 @@ def semeval_from_flat(flat: Flat, examples=None, *, per_type: bool = True,
             gsub = flat.gold.take(np.flatnonzero(flat.gold.label == c))
             psub = flat.pred.take(np.flatnonzero(flat.pred.label == c))
             add(lab, semeval_counts_arrays(gsub, psub, examples, min_overlap_percentage=mo))
-    return pd.DataFrame(rows, columns=["label", "schema", *SEMEVAL_COUNTS, "actual", "possible",
-                                       "precision", "recall", "f1"])
+    return out
 
 
 def semeval_scores(gold: Sequence[Example], pred: Sequence[Example], *, per_type: bool = True,

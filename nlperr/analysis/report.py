@@ -45,10 +45,11 @@ from .cases import classification_cases, ner_cases
 from .classification import (calibration_from_arrays, class_arrays, confusion_from_arrays,
                              outcomes_from_arrays, scores_from_arrays)
 from .compare import compare_classification, compare_ner
-from .confusion import confusion_from_taxonomy, label_group_analysis, pairs_from_taxonomy
+from .confusion import label_group_analysis, pairs_from_taxonomy
+from .matching import CATEGORIES, taxonomy, taxonomy_frame
+from .metrics import SEMEVAL_COUNTS, SEMEVAL_SCHEMAS
 from .labelsets import label_set_mismatch
-from .matching import CATEGORIES, counts_from_taxonomy, taxonomy, taxonomy_frame
-from .metrics import SEMEVAL_COUNTS, SEMEVAL_SCHEMAS, scores_from_flat, semeval_from_flat
+from .partial import NerCounts
 from .slices import _rank_slices, _worst_tables, default_slices, worst_slices
 
 __all__ = ["Report", "analyze_ner", "analyze_classification"]
@@ -403,12 +404,11 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
     gold, pred = list(gold), list(pred)
     flat = flatten_pair(gold, pred)
     tax = taxonomy(flat)
-    scores = scores_from_flat(flat, tax.pairs, zero_division=zero_division)
-    counts = counts_from_taxonomy(tax)
-    sem = semeval_from_flat(flat, gold, zero_division=zero_division)
-    conf = confusion_from_taxonomy(tax, "overlap")
-    conf_exact = confusion_from_taxonomy(tax, "exact")
-    conf_norm = conf.div(conf.sum(axis=1).replace(0, np.nan), axis=0).fillna(0.0)
+    # the corpus-level counts go through the mergeable partials (map -> finalize), so a
+    # sharded run (nlperr.analysis.partial) gives these very tables
+    t = NerCounts.from_taxonomy(tax, gold).tables(zero_division=zero_division)
+    scores, counts, sem = t["scores"], t["errors"], t["semeval"]
+    conf, conf_exact, conf_norm = t["confusion"], t["confusion_exact"], t["confusion_normalized"]
     pairs = pairs_from_taxonomy(tax, gold, top=None)
     errors = taxonomy_frame(tax, gold, context=context)
     tables: dict[str, pd.DataFrame] = {

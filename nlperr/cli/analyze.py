@@ -36,6 +36,7 @@ from ..errors import Errors, InputError
 from .._gc import no_gc
 from ._output import (add_encoding_arguments, add_overwrite_argument, check_output_dir,
                       encoding_options)
+from ._engine import add_engine_options, engine_options
 
 NER_FORMATS = ("conll", "hipe", "jsonl", "spacy")
 CLS_FORMATS = ("csv", "jsonl", "spacy")
@@ -82,6 +83,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         t.add_argument("--batch-size", type=int, default=None, metavar="N",
                        help="batch size with --model")
         t.add_argument("--no-cache", action="store_true", help="no prediction cache (--model)")
+        add_engine_options(t)
         t.add_argument("--parquet", action="store_true",
                        help="also write every table as Parquet (needs pyarrow)")
         t.add_argument("--no-parquet", action="store_true",
@@ -152,7 +154,7 @@ def _predict(args, gold, task: str):
     model = load_model(args.model, task=task, label_map=args.label_map, unmapped=args.unmapped,
                        lazy=True)
     return predict(model, gold, batch_size=args.batch_size, cache=not args.no_cache,
-                   progress=None)
+                   progress=None, **engine_options(args))
 
 
 def _zero_division(value: str) -> object:
@@ -164,6 +166,10 @@ def _check_model_options(args, where: str) -> None:
         raise InputError(Errors.E401.format(where=where, message="--label-map applies to "
                                             "--model predictions; rename labels in the "
                                             "prediction file instead, or pass --model SPEC"))
+    if args.model is None and engine_options(args) != {"engine": "local"}:
+        raise InputError(Errors.E401.format(where=where, message="--engine, --address, "
+                                            "--workers and --gpus-per-worker run the --model "
+                                            "predictions; without --model nothing is predicted"))
 
 
 def _load_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool):

@@ -16,6 +16,7 @@ from typing import Any
 
 from ._output import (add_encoding_arguments, add_overwrite_argument, check_output_dir,
                       check_output_file, encoding_options)
+from ._engine import add_engine_options, engine_options
 
 __all__ = ["add_parser"]
 
@@ -39,6 +40,7 @@ def add_parser(subparsers: Any) -> None:
     st.add_argument("--html", action="store_true", help="also write DIR/report.html")
     add_encoding_arguments(st)
     add_overwrite_argument(st)
+    add_engine_options(st, gpus=False)
     st.set_defaults(func=_stats)
     cp = sub.add_parser("compare", help="OCR vs gold: CER/WER, confusions, noise model")
     cp.add_argument("--ocr", metavar="FILE_OR_DIR", help="OCR text files (paired with --gold by name)")
@@ -76,14 +78,14 @@ def _stats(args: argparse.Namespace) -> int:
                Lexicon.from_spacy(args.spacy_vocab) if args.spacy_vocab else None)
     reference = (Reference.from_texts((t for _, t in iter_texts(args.reference, icdar_side="gold",
                                                                 **enc)),
-                                      growth_step=args.growth_step)
+                                      growth_step=args.growth_step, **engine_options(args))
                  if args.reference else None)
     if lexicon is None and reference is not None and reference.tokens:
         # no word list given: the clean reference's vocabulary is the lexicon
         lexicon = Lexicon.from_words(reference.words, source="reference vocabulary")
     res = corpus_stats(iter_texts(args.inputs, **enc), reference=reference, lexicon=lexicon,
                        tokenizer=args.tokenizer, growth_step=args.growth_step,
-                       progress=False if args.no_progress else None)
+                       progress=False if args.no_progress else None, **engine_options(args))
     out = Path(args.out)
     _save(res, args)
     s = res.summary

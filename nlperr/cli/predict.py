@@ -29,6 +29,7 @@ from ..errors import Errors, InputError, NlperrError
 from ..io._atomic import apply_umask
 from ._output import (add_encoding_arguments, add_overwrite_argument, check_output_file,
                       encoding_options)
+from ._engine import add_engine_options, engine_options
 
 FORMATS = ("conll", "hipe", "jsonl", "spacy", "csv")
 
@@ -78,6 +79,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_encoding_arguments(p)
     add_overwrite_argument(p)
+    add_engine_options(p)
     p.set_defaults(func=run)
 
 
@@ -164,7 +166,7 @@ def _streamed_pairs(predictor, source: Iterable, chunk_size: int) -> Iterator[tu
 def run(args: argparse.Namespace) -> int:
     from .. import io
     from ..adapters import load_model
-    from ..engine import Predictor, check_task
+    from ..engine import check_task, make_predictor
 
     if args.chunk_size < 1:
         raise InputError(Errors.E207.format(value=args.chunk_size, option="--chunk-size",
@@ -185,9 +187,9 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args.model, task=args.task, label_map=args.label_map,
                        unmapped=args.unmapped, device=args.device, lazy=True)
     check_task(model.task, format=fmt, model=model, source=args.input)  # E221, up front
-    with Predictor(model, cache=not args.no_cache, cache_dir=args.cache_dir,
-                   batch_size=args.batch_size,
-                   progress=False if args.no_progress else None) as predictor:
+    with make_predictor(model, cache=not args.no_cache, cache_dir=args.cache_dir,
+                        batch_size=args.batch_size, progress=False if args.no_progress else None,
+                        **engine_options(args)) as predictor:
         with _atomic_output(args.output) as tmp:
             if streamed:
                 pairs = _streamed_pairs(predictor, source, args.chunk_size)

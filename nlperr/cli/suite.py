@@ -16,6 +16,7 @@ from typing import Any
 
 from ._output import (add_encoding_arguments, add_overwrite_argument, check_output_file,
                       encoding_options)
+from ._engine import add_engine_options, engine_options
 
 __all__ = ["add_parser"]
 
@@ -54,6 +55,7 @@ def add_parser(subparsers: Any) -> None:
     r.add_argument("--batch-size", type=int, default=None)
     r.add_argument("--no-cache", action="store_true", help="do not read or write the prediction cache")
     r.add_argument("--cache-dir", default=None)
+    add_engine_options(r)
     r.add_argument("--failures", metavar="FILE", help="write failing cases as CSV")
     r.add_argument("--out", metavar="DIR", default=None,
                    help="save the result (with --baseline: the comparison) as a result folder: "
@@ -132,9 +134,14 @@ def _parse_rates(values: list[str] | None, suite: Any) -> dict[str, float] | Non
     return {**out, **per}
 
 
-def _load_model(spec: str, task: str, label_map: Any) -> Any:
+def _load_model(spec: str, task: str, label_map: Any, args: Any = None) -> Any:
     from ..adapters import load_model
-    return load_model(spec, task=task, label_map=label_map, lazy=True)
+    model = load_model(spec, task=task, label_map=label_map, lazy=True)
+    if args is not None and engine_options(args) != {"engine": "local"}:
+        from ..engine import make_predictor
+        return make_predictor(model, cache=not args.no_cache, cache_dir=args.cache_dir,
+                              batch_size=args.batch_size, **engine_options(args))
+    return model
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -170,10 +177,12 @@ def _run(args: argparse.Namespace) -> int:
     opts = dict(cache=not args.no_cache, cache_dir=args.cache_dir, batch_size=args.batch_size,
                 min_cases=args.min_cases, allow_empty=args.allow_empty, min_pass_rate=rates,
                 neutral_band=_parse_band(args.neutral_band))
-    result = run_suite(suite, _load_model(args.model, task, args.label_map), cases=cases, **opts)
+    result = run_suite(suite, _load_model(args.model, task, args.label_map, args), cases=cases,
+                       **opts)
     comparison = compared = None
     if args.baseline:
-        base = run_suite(suite, _load_model(args.baseline, task, args.label_map), cases=cases, **opts)
+        base = run_suite(suite, _load_model(args.baseline, task, args.label_map, args), cases=cases,
+                         **opts)
         compared = compare_runs(base, result, alpha=args.alpha)
         comparison = compared.tables["comparison"]
     report = report_dict(result, comparison)

@@ -202,6 +202,34 @@ class Predictor:
         finally:
             run.finish()
 
+    def _compute(self, run: "_Run", examples: list[Example],
+                 ids: list[int]) -> Iterator[tuple[list[int], list[Prediction]]]:
+        """Predict *examples* (length-sorted, longest first) batch by batch.
+
+        Yields ``(ids of the batch, predictions)`` pairs, in the order of
+        *examples*, and counts the adapter calls in ``run.stats``.  The one place
+        where the model runs: :class:`~nlperr.engine.distributed.RayPredictor`
+        overrides it to run the same batches on Ray workers.
+        """
+        adapter = self.adapter
+        if not run.started:
+            adapter.start_run()
+            run.started = True
+        bar = self._bar(len(examples))
+        try:
+            for s in range(0, len(examples), self.batch_size):
+                preds = adapter.predict_batch(examples[s:s + self.batch_size])
+                run.stats["forward_passes"] += 1
+                run.stats["batches"] += 1
+                chunk = ids[s:s + self.batch_size]
+                check_predictions(adapter, preds, len(chunk))
+                yield chunk, preds
+                if bar is not None:
+                    bar.update(len(chunk))
+        finally:
+            if bar is not None:
+                bar.close()
+
     def _bar(self, total: int) -> Any:
         show = self.progress
         if show is None:
@@ -228,6 +256,16 @@ class Predictor:
 
     def __repr__(self) -> str:
         return f"Predictor({self.adapter!r}, cache={self.cache!r})"
+
+
+def check_predictions(adapter: Any, preds: Any, expected: int) -> None:
+    """Raise E208 unless *preds* is a list of *expected* :class:`Prediction` objects."""
+    if not isinstance(preds, list) or len(preds) != expected or not all(
+            isinstance(x, Prediction) for x in preds):
+        raise ModelError(Errors.E208.format(
+            name=repr(adapter),
+            got=len(preds) if isinstance(preds, list) else type(preds).__name__,
+            expected=expected))
 
 
 class _Run:
@@ -278,33 +316,13 @@ class _Run:
             lens = adapter.lengths([first_example[i] for i in todo])
             order = sorted(range(len(todo)), key=lens.__getitem__, reverse=True)
             todo = [todo[k] for k in order]
-            if not self.started:
-                adapter.start_run()
-                self.started = True
-            bar = p._bar(len(todo))
-            try:
-                for s in range(0, len(todo), p.batch_size):
-                    chunk = todo[s:s + p.batch_size]
-                    preds = adapter.predict_batch([first_example[i] for i in chunk])
-                    stats["forward_passes"] += 1
-                    stats["batches"] += 1
-                    if not isinstance(preds, list) or len(preds) != len(chunk) or not all(
-                            isinstance(x, Prediction) for x in preds):
-                        raise ModelError(Errors.E208.format(
-                            name=repr(adapter),
-                            got=len(preds) if isinstance(preds, list) else type(preds).__name__,
-                            expected=len(chunk)))
-                    for i, pred in zip(chunk, preds):
-                        raw[i] = pred
-                    stats["computed"] += len(chunk)
-                    if p.cache is not None:
-                        p.cache.put_many((unique_keys[i], model_key, pred)
-                                         for i, pred in zip(chunk, preds))
-                    if bar is not None:
-                        bar.update(len(chunk))
-            finally:
-                if bar is not None:
-                    bar.close()
+            for chunk, preds in p._compute(self, [first_example[i] for i in todo], todo):
+                for i, pred in zip(chunk, preds):
+                    raw[i] = pred
+                stats["computed"] += len(chunk)
+                if p.cache is not None:
+                    p.cache.put_many((unique_keys[i], model_key, pred)
+                                     for i, pred in zip(chunk, preds))
         # label map (after the cache) ------------------------------------------------------
         final: list[Prediction] = raw  # type: ignore[assignment]
         if p.label_map is not None:
@@ -333,8 +351,14 @@ class _Run:
 def predict(model: Adapter | str | Any, examples: Iterable[Example], *,
             batch_size: int | None = None, cache: bool | PredictionCache = True,
             cache_dir: Any = None, progress: bool | None = None,
-            label_map: LabelMap | Mapping[str, str | None] | str | None = None) -> list[Example]:
+            label_map: LabelMap | Mapping[str, str | None] | str | None = None,
+            engine: str = "local", **engine_options: Any) -> list[Example]:
     """Predict *examples* with *model*; return copies carrying the predictions, same order.
+
+    ``engine="ray"`` runs the model on a Ray actor pool (``address=``, ``workers=``,
+    ``gpus_per_worker=``; see :class:`nlperr.engine.distributed.RayPredictor` and
+    ``docs/scale.md``) with the same results.  *examples* may also be a
+    ``ray.data.Dataset`` with a ``text`` column (either engine).
 
     Identical inputs are predicted once; results are cached on disk (keyed by
     the model's fingerprint and settings, so a changed checkpoint never reads
@@ -352,6 +376,11 @@ def predict(model: Adapter | str | Any, examples: Iterable[Example], *,
     >>> [(ex.span_text(s), s.label) for ex in out for s in ex.spans]
     [('Paris', 'LOC')]
     """
-    with Predictor(model, cache=cache, cache_dir=cache_dir, batch_size=batch_size,
-                   progress=progress, label_map=label_map) as p:
+    from .distributed import examples_from_ray_dataset, make_predictor
+
+    with make_predictor(model, engine=engine, cache=cache, cache_dir=cache_dir,
+                        batch_size=batch_size, progress=progress, label_map=label_map,
+                        **engine_options) as p:
+        if type(examples).__module__.startswith("ray.data"):  # a ray.data.Dataset
+            return list(p.predict_iter(examples_from_ray_dataset(examples)))
         return p.predict(examples)

@@ -56,21 +56,6 @@ __all__ = ["Reference", "CorpusStats", "StatsResult", "OcrNoiseScorer", "corpus_
 _findall = TOKEN.findall
 
 
-def _growth_points(toks: list[str], new_pos: list[int], before_tokens: int,
-                   before_types: int, state: dict, step: int,
-                   rows: list[tuple[int, int]]) -> None:
-    """Append (tokens, types) rows for every multiple of *step* inside this document.
-
-    *new_pos* are the positions (in *toks*) of the first occurrences of the types
-    that are new in this document, ascending.
-    """
-    end = before_tokens + len(toks)
-    while state["next"] <= end:
-        cut = state["next"] - before_tokens
-        rows.append((state["next"], before_types + bisect_left(new_pos, cut)))
-        state["next"] += step
-
-
 def _first_positions(toks: list[str], new: list[str]) -> list[int]:
     first = dict(zip(reversed(toks), range(len(toks) - 1, -1, -1)))
     return [first[t] for t in new]
@@ -86,9 +71,9 @@ class Reference:
 
     def __init__(self, *, growth_step: int = 10_000):
         self.growth_step = growth_step
-        self.counts: Counter = Counter()
-        self.growth: list[tuple[int, int]] = []
-        self._state = {"tokens": 0, "next": growth_step}
+        self.counts: Counter = Counter()   # in first-occurrence order
+        self._first: list[int] = []        # token position of each type's first occurrence
+        self._state = {"tokens": 0}
         self._words: Counter | None = None
         self._model: CharTrigramModel | None = None
         self._thresholds: dict[float, float] = {}
@@ -99,17 +84,52 @@ class Reference:
         before_tokens, before_types = self._state["tokens"], len(counts)
         counts.update(toks)
         self._state["tokens"] += len(toks)
-        if self._state["next"] <= self._state["tokens"]:
-            k = len(counts) - before_types
+        k = len(counts) - before_types
+        if k:
             new = [t for t, _ in zip(reversed(counts), range(k))][::-1]
-            _growth_points(toks, _first_positions(toks, new), before_tokens, before_types,
-                           self._state, self.growth_step, self.growth)
+            pos = [toks.index(t) for t in new] if k <= 8 else _first_positions(toks, new)
+            self._first.extend(p + before_tokens for p in pos)
+        self._invalidate()
+
+    def _invalidate(self) -> None:
         self._words = self._model = None
         self._thresholds = {}
 
+    @property
+    def growth(self) -> list[tuple[int, int]]:
+        """``(tokens, types)`` at every multiple of *growth_step* tokens."""
+        step, total = self.growth_step, self._state["tokens"]
+        cuts = range(step, total + 1, step)
+        return [(t, bisect_left(self._first, t)) for t in cuts]
+
+    def merge(self, other: "Reference") -> "Reference":
+        """Append *other*, the profile of the text that follows this one; the result
+        equals one profile of both texts (counts, growth, words).  Returns ``self``."""
+        if not isinstance(other, Reference):
+            raise InputError(Errors.E1050.format(what="Reference", got=type(other).__name__))
+        if other.growth_step != self.growth_step:
+            raise InputError(Errors.E1051.format(what="Reference",
+                                                 mine=f"growth_step={self.growth_step}",
+                                                 theirs=f"growth_step={other.growth_step}"))
+        base, counts = self._state["tokens"], self.counts
+        self._first.extend(fp + base for t, fp in zip(other.counts, other._first)
+                           if t not in counts)
+        counts.update(other.counts)
+        self._state["tokens"] += other._state["tokens"]
+        self._invalidate()
+        return self
+
     @classmethod
-    def from_texts(cls, texts: Iterable[str], *, growth_step: int = 10_000) -> "Reference":
+    def from_texts(cls, texts: Iterable[str], *, growth_step: int = 10_000,
+                   engine: str = "local", address: str | None = None,
+                   workers: int | None = None) -> "Reference":
+        """Profile *texts*; ``engine="ray"`` counts blocks of them in Ray tasks and
+        merges the profiles in order (the same result)."""
+        _check_engine(engine, address, workers)
         ref = cls(growth_step=growth_step)
+        if engine == "ray":
+            from ..engine.distributed import ray_corpus_stats
+            return ray_corpus_stats(ref, texts, address=address, workers=workers)
         for t in texts:
             ref.add(t)
         return ref
@@ -282,6 +302,54 @@ class _TypeTable:
         self._form_oov = np.concatenate([self._form_oov, oov])
         self._form_imp = np.concatenate([self._form_imp, imp])
         self._form_lp = np.concatenate([self._form_lp, lp])
+
+    def absorb(self, other: "_TypeTable") -> np.ndarray:
+        """Append *other*'s types that this table lacks (rows copied, not recomputed).
+
+        Both tables must be complete (:meth:`ensure`) and built with the same
+        rules, lexicon and trigram model, so a type's row is the same in both.
+        The appended types keep *other*'s order, so merging the tables of
+        consecutive shards gives the ids that one table over the whole stream
+        gives (first occurrence order).  Returns *other*'s ids mapped to ours.
+        """
+        self.ensure()
+        other.ensure()
+        n_other = len(other.types)
+        new = self.intern(other.types)
+        lo = self.done
+        hi = len(self.types)
+        mapped = self.id_array(other.types, n_other)
+        if new:
+            self._grow(hi)
+            src = other.id_array(new, len(new))
+            self.feat[lo:hi] = other.feat[src]
+            self.bits[lo:hi] = other.bits[src]
+            # word forms: new forms get the next ids in the order of their first type
+            forms = self.forms
+            ofid = other.form_id[src]
+            fresh_src = [int(f) for f in dict.fromkeys(ofid.tolist())
+                         if f >= 0 and other.form_list[f] not in forms]
+            if fresh_src:
+                f0 = len(self.form_list)
+                names = [other.form_list[f] for f in fresh_src]
+                forms.update(zip(names, range(f0, f0 + len(names))))
+                self.form_list.extend(names)
+                idx = np.asarray(fresh_src, dtype=np.intp)
+                self._form_oov = np.concatenate([self._form_oov, other._form_oov[idx]])
+                self._form_imp = np.concatenate([self._form_imp, other._form_imp[idx]])
+                self._form_lp = np.concatenate([self._form_lp, other._form_lp[idx]])
+            self.form_id[lo:hi] = np.fromiter(
+                (forms[other.form_list[f]] if f >= 0 else -1 for f in ofid.tolist()),
+                dtype=np.int64, count=len(new))
+            self.done = hi
+        return mapped
+
+    def signature(self) -> tuple:
+        """What determines a type's row: rules, components, threshold, lexicon size."""
+        lex = self.lexicon
+        return (tuple(r.name for r in self.rules), self.components,
+                float(self.threshold).hex(),
+                None if lex is None else len(lex))
 
     def id_array(self, tokens: Iterable[str], n: int) -> np.ndarray:
         return np.fromiter(map(self.ids.__getitem__, tokens), dtype=np.intp, count=n)
@@ -459,11 +527,15 @@ class CorpusStats:
         model, thr = _model_and_threshold(reference, lexicon, quantile)
         self.types = _TypeTable(rules, lexicon, model, thr)
         self.rule_names = [r.name for r in self.types.rules]
+        self._signature = (self.types.signature(), growth_step,
+                           None if reference is None else (reference.tokens, reference.types))
         self.step = growth_step
-        self.growth: list[tuple[int, int]] = []
-        self._state = {"tokens": 0, "next": growth_step}
+        self._tokens = 0
+        # token position of each type's first occurrence, in type-id order (ascending,
+        # since ids are given in first-occurrence order): the vocabulary growth curve
+        self._first = np.zeros(1024, dtype=np.int64)
         self.batch_tokens = batch_tokens
-        self._doc_ids: list[str] = []
+        self._doc_ids: list[str | None] = []    # None: numbered at the end
         self._doc_types: list[int] = []
         self._sums: list[np.ndarray] = []      # per flushed batch: (docs, features)
         self._buf_ids: list[np.ndarray] = []
@@ -474,7 +546,7 @@ class CorpusStats:
     @property
     def tokens(self) -> int:
         """Tokens added so far."""
-        return self._state["tokens"]
+        return self._tokens
 
     def add(self, text: str, *, id: str | None = None) -> None:
         """Add one document (its statistics are computed in the next batch)."""
@@ -483,20 +555,90 @@ class CorpusStats:
         tt = self.types
         before_types = len(tt.types)
         new = tt.intern(doc)
-        state = self._state
-        before_tokens = state["tokens"]
-        state["tokens"] = before_tokens + len(toks)
-        if state["next"] <= state["tokens"]:
-            _growth_points(toks, _first_positions(toks, new), before_tokens, before_types,
-                           state, self.step, self.growth)
+        before_tokens = self._tokens
+        self._tokens = before_tokens + len(toks)
+        if new:
+            self._record_first(before_types, before_tokens, toks, new)
         k = len(doc)
         self._buf_ids.append(tt.id_array(doc, k))
         self._buf_n.append(np.fromiter(doc.values(), dtype=np.int64, count=k))
-        self._doc_ids.append(id if id is not None else str(len(self._doc_ids)))
+        self._doc_ids.append(id)
         self._doc_types.append(k)
         self._buf_tokens += len(toks)
         if self._buf_tokens >= self.batch_tokens:
             self.flush()
+
+    def _record_first(self, before_types: int, before_tokens: int, toks: list[str],
+                      new: list[str]) -> None:
+        # a few new types: list.index (C scans); many: one dict over the document
+        pos = ([toks.index(t) for t in new] if len(new) <= 8
+               else _first_positions(toks, new))
+        self._record_first_raw(before_types, np.asarray(pos, dtype=np.int64) + before_tokens)
+
+    def _record_first_raw(self, at: int, positions: np.ndarray) -> None:
+        end = at + len(positions)
+        if end > len(self._first):
+            cap = len(self._first)
+            while cap < end:
+                cap *= 2
+            self._first = np.concatenate([self._first,
+                                          np.zeros(cap - len(self._first), dtype=np.int64)])
+        self._first[at:end] = positions
+
+    def signature(self) -> tuple:
+        """What must agree for two partials to merge: rules, lexicon size, trigram
+        threshold, growth step, reference size (fixed at construction)."""
+        return self._signature
+
+    def detach(self) -> "CorpusStats":
+        """Score what is buffered and drop the reference, lexicon and trigram model
+        (shared inputs, often large), keeping the counts: a detached partial is
+        only merged into another one (``full.merge(detached)``), e.g. after being
+        sent back from a worker.  Returns ``self``."""
+        self.flush()
+        self.reference = None
+        self.lexicon = None
+        self.types.lexicon = None
+        self.types.model = None
+        return self
+
+    def merge(self, other: "CorpusStats") -> "CorpusStats":
+        """Append the partial statistics of *other*, the next shard of the stream.
+
+        ``a.merge(b)`` after ``a`` saw documents ``d[:k]`` and ``b`` saw ``d[k:]``
+        leaves ``a`` exactly as if it had seen all of ``d`` (same tables, same
+        summary): documents keep their order, type counts add up, and the
+        vocabulary growth of ``b`` is re-based on ``a``'s vocabulary.  Both must
+        have the same settings (reference, lexicon, rules, growth step); *other*
+        is left usable but should not be merged twice.  Returns ``self``.
+        """
+        if not isinstance(other, CorpusStats):
+            raise InputError(Errors.E1050.format(what="CorpusStats", got=type(other).__name__))
+        mine, theirs = self.signature(), other.signature()
+        if mine != theirs:
+            raise InputError(Errors.E1051.format(what="CorpusStats", mine=mine, theirs=theirs))
+        self.flush()
+        other.flush()
+        tt = self.types
+        before_types = len(tt.types)
+        mapped = tt.absorb(other.types)
+        n_new = len(tt.types) - before_types
+        if n_new:
+            # other's new types are those whose mapped id is >= before_types; their ids
+            # follow other's order, so their first positions stay ascending
+            src = np.nonzero(mapped >= before_types)[0]
+            self._record_first_raw(before_types, other._first[src] + self._tokens)
+        counts = other._counts[: len(other.types.types)]
+        if len(self._counts) < len(tt.types):
+            self._counts = np.concatenate(
+                [self._counts, np.zeros(len(tt.types) - len(self._counts), dtype=np.int64)])
+        if len(counts):
+            np.add.at(self._counts, mapped[: len(counts)], counts)
+        self._tokens += other._tokens
+        self._doc_ids.extend(other._doc_ids)
+        self._doc_types.extend(other._doc_types)
+        self._sums.extend(other._sums)
+        return self
 
     def flush(self) -> None:
         """Score the buffered documents (new types first)."""
@@ -535,7 +677,7 @@ class CorpusStats:
             noise = np.where(ntok > 0, s[:, _F_NOISE] / ntok, math.nan)
         has_lex = self.lexicon is not None
         data = {
-            "document": self._doc_ids,
+            "document": [d if d is not None else str(i) for i, d in enumerate(self._doc_ids)],
             "tokens": ntok.astype(np.int64),
             "types": np.asarray(self._doc_types, dtype=np.int64),
             "word_tokens": nword.astype(np.int64),
@@ -556,7 +698,7 @@ class CorpusStats:
                min_word_count: int = 5) -> StatsResult:
         docs = self._documents()
         tt = self.types
-        tokens = self._state["tokens"]
+        tokens = self._tokens
         ntypes = len(tt.types)
         n = self._counts[:ntypes]
         bits = tt.bits[:ntypes]
@@ -619,10 +761,14 @@ class CorpusStats:
         return StatsResult(summary, docs, garbage, growth, nm, clusters, frag)
 
     def _growth_table(self, ntypes: int) -> pd.DataFrame:
-        rows = list(self.growth)
-        if not rows or rows[-1][0] != self._state["tokens"]:
-            rows.append((self._state["tokens"], ntypes))
-        df = pd.DataFrame(rows, columns=["tokens", "types"])
+        # types seen within the first t tokens = types whose first occurrence is < t
+        total = self._tokens
+        cuts = np.arange(self.step, total + 1, self.step, dtype=np.int64)
+        if not len(cuts) or cuts[-1] != total:
+            cuts = np.append(cuts, np.int64(total))
+        types = np.searchsorted(self._first[:ntypes], cuts, side="left")
+        types[-1] = ntypes
+        df = pd.DataFrame({"tokens": cuts, "types": types.astype(np.int64)})
         ref = self.reference
         if ref is not None and ref.tokens:
             rg = dict(ref.growth)
@@ -633,6 +779,15 @@ class CorpusStats:
         df["type_token_ratio"] = df["types"] / df["tokens"].where(df["tokens"] > 0)
         df["reference_type_token_ratio"] = df["reference_types"] / df["tokens"].where(df["tokens"] > 0)
         return df
+
+
+def _check_engine(engine: str, address: str | None, workers: int | None) -> None:
+    if engine not in ("local", "ray"):
+        raise InputError(Errors.E207.format(value=engine, option="engine",
+                                            allowed=["local", "ray"]))
+    if engine == "local" and (address is not None or workers is not None):
+        raise InputError(Errors.E1054.format(
+            got={k: v for k, v in (("address", address), ("workers", workers)) if v}))
 
 
 def _wmean(values: pd.Series, weights: pd.Series) -> float | None:
@@ -695,7 +850,8 @@ def corpus_stats(texts: Iterable[str] | Iterable[tuple[str, str]], *,
                  reference: Reference | Iterable[str] | None = None, lexicon: Any = None,
                  rules: Iterable[str] | None = None, tokenizer: Any = None,
                  growth_step: int = 10_000, max_distance: int = 2, min_word_count: int = 5,
-                 progress: bool | None = None) -> StatsResult:
+                 progress: bool | None = None, engine: str = "local",
+                 address: str | None = None, workers: int | None = None) -> StatsResult:
     """OCR-noise statistics of a corpus without ground truth (streaming).
 
     Parameters
@@ -712,6 +868,11 @@ def corpus_stats(texts: Iterable[str] | Iterable[tuple[str, str]], *,
         Garbage rules (default: all registered).
     tokenizer : str or tokenizer, optional
         Hugging Face tokenizer (path) for subword fragmentation.
+    engine : {"local", "ray"}, default "local"
+        ``"ray"``: the documents are counted in blocks by Ray tasks (*address*,
+        *workers* as for :class:`nlperr.engine.RayPredictor`) and the partial
+        statistics merged in input order (:meth:`CorpusStats.merge`) -- the same
+        result as ``"local"``.
 
     Examples
     --------
@@ -721,9 +882,16 @@ def corpus_stats(texts: Iterable[str] | Iterable[tuple[str, str]], *,
     (11, [['the', 'tbe'], ['the', 'thc']])
     """
     from ._util import progress_bar
+    _check_engine(engine, address, workers)
     if reference is not None and not isinstance(reference, Reference):
-        reference = Reference.from_texts(reference, growth_step=growth_step)
+        reference = Reference.from_texts(reference, growth_step=growth_step, engine=engine,
+                                         address=address, workers=workers)
     acc = CorpusStats(reference=reference, lexicon=lexicon, rules=rules, growth_step=growth_step)
+    if engine == "ray":
+        from ..engine.distributed import ray_corpus_stats
+        ray_corpus_stats(acc, texts, address=address, workers=workers, progress=progress)
+        return acc.result(tokenizer=tokenizer, max_distance=max_distance,
+                          min_word_count=min_word_count)
     for item in progress_bar(texts, progress, desc="ocr stats", unit="doc"):
         if isinstance(item, tuple):
             acc.add(item[1], id=item[0])

@@ -1,0 +1,279 @@
+"""Mergeable partial counts of the NER and classification analyses.
+
+Corpus-level numbers are computed in four steps, so that shards of a corpus
+(files, Ray blocks, chunks of a stream) can be counted apart and combined:
+
+* **map** -- :meth:`NerCounts.from_examples` / :meth:`ClassCounts.from_examples`
+  count one shard of aligned gold and predicted examples;
+* **partial aggregate** -- the counts are plain count maps keyed by label
+  (strict matches, SemEval counts per schema, taxonomy categories, confusion
+  cells), so they do not depend on the shard's label codes;
+* **merge** -- :meth:`~NerCounts.merge` adds two partials (associative and
+  commutative: any sharding, any merge order);
+* **finalize** -- :meth:`~NerCounts.tables` computes the tables from the
+  merged counts with the same functions :func:`~nlperr.analysis.analyze_ner`
+  uses, so "merged over shards" equals "computed at once" exactly.
+
+Every span-level decision (matching, taxonomy, SemEval) is made inside one
+example, so counting per shard loses nothing.  What does not reduce to counts
+stays with the per-example data: the bootstrap intervals and slice tables of
+:func:`~nlperr.analysis.analyze_ner` resample examples, so they need the merged
+per-example arrays (the examples themselves), not these partials.
+
+>>> from nlperr.data import Example
+>>> g = [Example.from_tokens(["Ann", "in", "Rome"], ["B-PER", "O", "B-LOC"]),
+...      Example.from_tokens(["Bob", "left"], ["B-PER", "O"])]
+>>> p = [Example.from_tokens(["Ann", "in", "Rome"], ["B-PER", "O", "B-PER"]),
+...      Example.from_tokens(["Bob", "left"], ["B-PER", "O"])]
+>>> parts = NerCounts.from_examples(g[:1], p[:1]).merge(NerCounts.from_examples(g[1:], p[1:]))
+>>> parts.tables(zero_division=0)["scores"].set_index("label")["f1"].round(3).to_dict()
+{'LOC': 0.0, 'PER': 0.8, 'micro avg': 0.667, 'macro avg': 0.4, 'weighted avg': 0.533}
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..data import Example
+from ..errors import Errors, InputError
+
+__all__ = ["NerCounts", "ClassCounts"]
+
+
+def _add_nested(a: dict, b: dict) -> None:
+    for k, v in b.items():
+        if isinstance(v, dict):
+            _add_nested(a.setdefault(k, {}), v)
+        else:
+            a[k] = a.get(k, 0) + v
+
+
+def _from_stream(cls: Any, pairs: Iterable[tuple[Example, Example]], chunk_size: int) -> Any:
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise InputError(Errors.E207.format(value=chunk_size, option="chunk_size",
+                                            allowed="positive integers"))
+    acc = cls()
+    it = iter(pairs)
+    while True:
+        chunk = list(itertools.islice(it, chunk_size))
+        if not chunk:
+            return acc
+        acc.merge(cls.from_examples([g for g, _ in chunk], [p for _, p in chunk]))
+
+
+def _check_other(self: Any, other: Any) -> None:
+    if type(other) is not type(self):
+        raise InputError(Errors.E1050.format(what=type(self).__name__,
+                                             got=type(other).__name__))
+
+
+@dataclass
+class NerCounts:
+    """Partial counts of the NER analysis of one shard (see the module docstring).
+
+    Attributes
+    ----------
+    n_examples, n_gold, n_pred, n_ignored : int
+        Examples, gold spans, predicted spans, spans ignored (unannotated ranges).
+    strict : dict
+        ``label -> [correct, predicted, support]`` (exact span and type matches,
+        predicted spans, gold spans).
+    semeval : dict
+        ``"overall" or label -> schema -> {correct, incorrect, partial, missed,
+        spurious}``.
+    errors : dict
+        Taxonomy category -> ``[rows, gold, pred]``.
+    confusion, confusion_exact : Counter
+        ``(gold label or ∅, predicted label or ∅) -> entities``, overlap and exact
+        matching.
+    """
+
+    n_examples: int = 0
+    n_gold: int = 0
+    n_pred: int = 0
+    n_ignored: int = 0
+    strict: dict[str, list[int]] = field(default_factory=dict)
+    semeval: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    errors: dict[str, list[int]] = field(default_factory=dict)
+    confusion: Counter = field(default_factory=Counter)
+    confusion_exact: Counter = field(default_factory=Counter)
+
+    # -- map ------------------------------------------------------------------------------
+    @classmethod
+    def from_examples(cls, gold: Sequence[Example], pred: Sequence[Example]) -> "NerCounts":
+        """Count one shard of aligned *gold* / *pred* examples."""
+        from ._arrays import flatten_pair
+        from .matching import taxonomy
+
+        gold, pred = list(gold), list(pred)
+        flat = flatten_pair(gold, pred)
+        return cls.from_taxonomy(taxonomy(flat), gold)
+
+    @classmethod
+    def from_taxonomy(cls, tax: Any, gold: Sequence[Example]) -> "NerCounts":
+        """Count from a computed taxonomy (what :func:`analyze_ner` holds already)."""
+        from .confusion import EMPTY, _confusion_cells
+        from .matching import counts_from_taxonomy
+        from .metrics import semeval_count_map
+
+        flat = tax.flat
+        L = len(flat.labels)
+        pairs = tax.pairs
+        ex = pairs.same_bounds & pairs.same_label
+        tp = np.bincount(flat.pred.label[pairs.p[ex]], minlength=L)
+        npred = np.bincount(flat.pred.label, minlength=L)
+        ntrue = np.bincount(flat.gold.label, minlength=L)
+        strict = {flat.labels[i]: [int(tp[i]), int(npred[i]), int(ntrue[i])]
+                  for i in np.flatnonzero((npred > 0) | (ntrue > 0)).tolist()}
+        cats = counts_from_taxonomy(tax)
+        errors = {c: [int(r), int(g), int(p)] for c, r, g, p in
+                  zip(cats["category"], cats["rows"], cats["gold"], cats["pred"])}
+        names = [*flat.labels, EMPTY]
+
+        def cells(match: str) -> Counter:
+            mat = _confusion_cells(tax, match)
+            gi, pi = np.nonzero(mat)
+            return Counter({(names[a], names[b]): int(mat[a, b])
+                            for a, b in zip(gi.tolist(), pi.tolist())})
+
+        return cls(n_examples=flat.n_examples, n_gold=len(flat.gold), n_pred=len(flat.pred),
+                   n_ignored=flat.n_ignored, strict=strict,
+                   semeval=semeval_count_map(flat, gold), errors=errors,
+                   confusion=cells("overlap"), confusion_exact=cells("exact"))
+
+    @classmethod
+    def from_stream(cls, pairs: Iterable[tuple[Example, Example]], *,
+                    chunk_size: int = 10_000) -> "NerCounts":
+        """Count an iterator of ``(gold, pred)`` pairs in flat memory: *chunk_size*
+        pairs at a time, each chunk counted and merged (e.g. ``zip(iter_conll(a),
+        iter_conll(b))``)."""
+        return _from_stream(cls, pairs, chunk_size)
+
+    # -- merge ----------------------------------------------------------------------------
+    def merge(self, other: "NerCounts") -> "NerCounts":
+        """Add *other*'s counts to these; returns ``self``."""
+        _check_other(self, other)
+        self.n_examples += other.n_examples
+        self.n_gold += other.n_gold
+        self.n_pred += other.n_pred
+        self.n_ignored += other.n_ignored
+        for d, o in ((self.strict, other.strict), (self.errors, other.errors)):
+            for k, v in o.items():
+                cur = d.setdefault(k, [0] * len(v))
+                for j, x in enumerate(v):
+                    cur[j] += x
+        _add_nested(self.semeval, other.semeval)
+        self.confusion.update(other.confusion)
+        self.confusion_exact.update(other.confusion_exact)
+        return self
+
+    # -- finalize -------------------------------------------------------------------------
+    def tables(self, *, zero_division: object = "warn") -> dict[str, pd.DataFrame]:
+        """``scores``, ``errors``, ``semeval``, ``confusion``, ``confusion_exact`` and
+        ``confusion_normalized``, as in :func:`~nlperr.analysis.analyze_ner`."""
+        from ._stats import check_zero_division
+        from .matching import CATEGORIES
+        from .metrics import scores_table, semeval_table
+
+        zero_division = check_zero_division(zero_division)
+        names = sorted(self.strict)
+        c = np.asarray([self.strict[n] for n in names], dtype=np.int64).reshape(-1, 3)
+        scores = scores_table(names, c[:, 0], c[:, 1], c[:, 2], zero_division)
+        errors = pd.DataFrame({
+            "category": list(CATEGORIES),
+            "rows": np.asarray([self.errors.get(k, [0, 0, 0])[0] for k in CATEGORIES],
+                               dtype=np.int64),
+            "gold": np.asarray([self.errors.get(k, [0, 0, 0])[1] for k in CATEGORIES],
+                               dtype=np.int64),
+            "pred": np.asarray([self.errors.get(k, [0, 0, 0])[2] for k in CATEGORIES],
+                               dtype=np.int64)})
+        semeval = semeval_table(self.semeval, zero_division)
+        conf = _confusion_frame(self.confusion)
+        conf_norm = conf.div(conf.sum(axis=1).replace(0, np.nan), axis=0).fillna(0.0)
+        return {"scores": scores, "errors": errors, "semeval": semeval, "confusion": conf,
+                "confusion_exact": _confusion_frame(self.confusion_exact),
+                "confusion_normalized": conf_norm}
+
+
+def _confusion_frame(cells: Counter) -> pd.DataFrame:
+    from .confusion import EMPTY
+
+    rows = sorted({g for (g, _), n in cells.items() if g != EMPTY and n})
+    cols = sorted({p for (_, p), n in cells.items() if p != EMPTY and n})
+    r_all, c_all = rows + [EMPTY], cols + [EMPTY]
+    ri = {k: i for i, k in enumerate(r_all)}
+    ci = {k: i for i, k in enumerate(c_all)}
+    mat = np.zeros((len(r_all), len(c_all)), dtype=np.int64)
+    for (g, p), n in cells.items():
+        if g in ri and p in ci:
+            mat[ri[g], ci[p]] += n
+    df = pd.DataFrame(mat, index=r_all, columns=c_all)
+    df.index.name = "gold"
+    df.columns.name = "pred"
+    return df
+
+
+@dataclass
+class ClassCounts:
+    """Partial counts of a classification analysis of one shard.
+
+    ``cells`` maps ``(gold label, predicted label)`` to the number of examples;
+    the per-label scores and the confusion matrix are functions of it
+    (:meth:`tables`).  Probability-based tables (calibration) need the
+    per-example probabilities and are not part of these counts.
+    """
+
+    n_examples: int = 0
+    cells: Counter = field(default_factory=Counter)
+
+    @classmethod
+    def from_examples(cls, gold: Sequence[Example], pred: Sequence[Example]) -> "ClassCounts":
+        from .classification import class_arrays
+
+        ca = class_arrays(list(gold), list(pred))
+        g = ca.y_true.tolist()
+        p = ca.y_pred.tolist()
+        labels = list(ca.labels)
+        return cls(n_examples=len(g),
+                   cells=Counter((labels[a], labels[b]) for a, b in zip(g, p)))
+
+    @classmethod
+    def from_stream(cls, pairs: Iterable[tuple[Example, Example]], *,
+                    chunk_size: int = 10_000) -> "ClassCounts":
+        """Count an iterator of ``(gold, pred)`` pairs, *chunk_size* at a time."""
+        return _from_stream(cls, pairs, chunk_size)
+
+    def merge(self, other: "ClassCounts") -> "ClassCounts":
+        _check_other(self, other)
+        self.n_examples += other.n_examples
+        self.cells.update(other.cells)
+        return self
+
+    def tables(self, *, zero_division: object = "warn") -> dict[str, pd.DataFrame]:
+        """``scores`` and ``confusion`` as :func:`~nlperr.analysis.analyze_classification`
+        computes them."""
+        from .classification import confusion_from_arrays, scores_from_arrays
+
+        ca = self.arrays()
+        return {"scores": scores_from_arrays(ca, zero_division=zero_division),
+                "confusion": confusion_from_arrays(ca)}
+
+    def arrays(self) -> Any:
+        """A :class:`ClassArrays` with one row per counted example (cells expanded in
+        sorted order; the counts-only tables do not depend on the order)."""
+        from .classification import ClassArrays
+
+        labels = sorted({x for cell in self.cells for x in cell})
+        code = {lab: i for i, lab in enumerate(labels)}
+        keys = sorted(self.cells)
+        reps = np.asarray([self.cells[k] for k in keys], dtype=np.int64)
+        g = np.repeat(np.asarray([code[a] for a, _ in keys], dtype=np.int64), reps)
+        p = np.repeat(np.asarray([code[b] for _, b in keys], dtype=np.int64), reps)
+        return ClassArrays(labels, g, p, None, np.zeros(len(g), dtype=bool))

@@ -1,0 +1,376 @@
+"""The Ray backend of the prediction engine (``engine="ray"``) and Ray-sharded corpus statistics.
+
+:class:`RayPredictor` is a :class:`~nlperr.engine.Predictor` whose model runs on
+Ray workers; everything else stays on the driver, unchanged:
+
+* **driver** -- reads the input (a list, a stream, or the rows of a user's
+  ``ray.data.Dataset``), deduplicates it, looks the inputs up in the prediction
+  cache, sorts what must be computed by length (longest first, as the local
+  engine does) and writes the new predictions to the cache (one writer, one
+  transaction per batch: no torn or duplicated entries);
+* **workers** -- an actor pool of Ray Data (``map_batches`` with
+  ``ActorPoolStrategy``): each actor unpickles the adapter once (a spec or a
+  lazy adapter loads its weights there, once per actor) and runs
+  ``predict_batch`` on batches of exactly ``batch_size`` inputs -- the same
+  batches the local engine forms, so even padding-sensitive models give the same
+  outputs.  Results come back with their positions and are put back in input
+  order.  Actors that die are restarted and their batches retried by Ray
+  (``max_restarts`` / ``max_task_retries``).
+
+:func:`ray_corpus_stats` runs :class:`~nlperr.ocr.stats.CorpusStats` over
+consecutive blocks of documents as Ray tasks and merges the partial results in
+input order (:meth:`CorpusStats.merge`), which gives exactly the single-process
+result.
+
+``ray`` is imported only inside these functions (``pip install 'nlperr[ray]'``).
+See ``docs/scale.md``.
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import math
+import pickle
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Errors, InputError, MissingDependencyError, ModelError
+from .predictor import Predictor, _Run, check_predictions
+
+if TYPE_CHECKING:
+    from ..data import Example
+
+__all__ = ["ENGINES", "RayPredictor", "init_ray", "make_predictor", "ray_corpus_stats",
+           "examples_from_ray_dataset"]
+
+ENGINES = ("local", "ray")
+
+
+def _require_ray() -> Any:
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError:
+        raise MissingDependencyError(Errors.E203.format(
+            what="the Ray engine (engine='ray', --engine ray)", package="ray[data]",
+            extra="ray")) from None
+    return ray
+
+
+def init_ray(address: str | None = None, *, num_cpus: int | None = None) -> Any:
+    """Connect to Ray: the running instance if there is one, else *address*
+    (``"auto"``, ``"ray://host:10001"``...), else a new local instance with
+    *num_cpus* CPUs.  Returns the ``ray`` module."""
+    ray = _require_ray()
+    if not ray.is_initialized():
+        opts: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                                "ignore_reinit_error": True}
+        if address:
+            opts["address"] = address
+        elif num_cpus is not None:
+            opts["num_cpus"] = num_cpus
+        ray.init(**opts)
+    return ray
+
+
+def _check_workers(workers: Any, gpus_per_worker: Any) -> None:
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise InputError(Errors.E207.format(value=workers, option="workers",
+                                            allowed="a positive integer (or None: all CPUs)"))
+    if isinstance(gpus_per_worker, bool) or not isinstance(gpus_per_worker, (int, float)) \
+            or not gpus_per_worker >= 0:
+        raise InputError(Errors.E207.format(value=gpus_per_worker, option="gpus_per_worker",
+                                            allowed="a number >= 0"))
+
+
+def _default_workers(ray: Any, gpus_per_worker: float) -> int:
+    res = ray.cluster_resources()
+    if gpus_per_worker > 0:
+        return max(1, int(res.get("GPU", 0) // gpus_per_worker))
+    return max(1, int(res.get("CPU", 1)))
+
+
+def _shippable(adapter: Any) -> Any:
+    """The adapter as it is sent to the workers: a deferred (spec-named) adapter goes
+    without the weights the driver may have loaded (to measure input lengths), so
+    each worker loads them itself."""
+    from ..adapters.deferred import DeferredAdapter
+
+    if isinstance(adapter, DeferredAdapter) and adapter.loaded:
+        clone = copy.copy(adapter)
+        clone._loaded = None
+        return clone
+    return adapter
+
+
+def _quiet(progress: bool | None) -> None:
+    import logging
+
+    if not progress:
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+
+
+class _PredictActor:
+    """A Ray Data actor: loads the adapter once; each row it gets is one whole batch."""
+
+    def __init__(self, payload: bytes) -> None:
+        self.adapter = pickle.loads(payload)
+        self.started = False
+
+    def __call__(self, rows: dict[str, Any]) -> dict[str, Any]:
+        import numpy as np
+
+        if not self.started:  # per-actor run hooks (summary warnings go to the worker log)
+            self.adapter.start_run()
+            self.started = True
+        out, errors = [], []
+        for blob in rows["batch"]:
+            examples = pickle.loads(blob)
+            try:
+                preds = self.adapter.predict_batch(examples)
+                check_predictions(self.adapter, preds, len(examples))
+            except Exception as e:  # sent back as data: Ray would keep only its text
+                out.append(b"")
+                errors.append(_pickle_error(e))
+                continue
+            out.append(pickle.dumps(preds))
+            errors.append(b"")
+        return {"start": np.asarray(rows["start"], dtype=np.int64),
+                "preds": np.array(out, dtype=object), "error": np.array(errors, dtype=object)}
+
+
+def _pickle_error(e: Exception) -> bytes:
+    try:
+        blob = pickle.dumps(e)
+        pickle.loads(blob)
+        return blob
+    except Exception:  # an exception that does not pickle: keep its type and message
+        return pickle.dumps(ModelError(Errors.E1055.format(
+            error=f"{type(e).__name__}: {e}")))
+
+
+class RayPredictor(Predictor):
+    """A :class:`~nlperr.engine.Predictor` that runs the model on a Ray actor pool.
+
+    Takes every parameter of :class:`Predictor` plus the ones below; the
+    results, their order, the cache entries and :attr:`stats` are those of the
+    local engine (``batches`` / ``forward_passes`` count the workers' calls).
+
+    Parameters
+    ----------
+    address : str, optional
+        Ray cluster to join (``"auto"``, ``"ray://head:10001"``); default: the
+        running Ray instance, else a new local one.
+    workers : int, optional
+        Actors in the pool (default: one per CPU of the cluster, or per
+        *gpus_per_worker* GPUs).
+    gpus_per_worker : float, default 0
+        GPUs reserved by each actor (fractions share a GPU).
+    block_batches : int, default 4
+        Batches per Ray Data block.
+
+    Notes
+    -----
+    Each :meth:`predict` call (each chunk of :meth:`predict_iter`) runs one Ray
+    Data job with its own actor pool, so the model loads once per actor per
+    call / chunk; keep chunks large (``--chunk-size``) for big corpora.
+
+    Examples
+    --------
+    ``RayPredictor("spacy:en_core_web_sm", workers=2).predict(examples)`` -- see
+    ``docs/scale.md``.
+    """
+
+    def __init__(self, adapter: Any, *, address: str | None = None, workers: int | None = None,
+                 gpus_per_worker: float = 0, block_batches: int = 4, **options: Any) -> None:
+        _check_workers(workers, gpus_per_worker)
+        if isinstance(block_batches, bool) or not isinstance(block_batches, int) \
+                or block_batches < 1:
+            raise InputError(Errors.E207.format(value=block_batches, option="block_batches",
+                                                allowed="a positive integer"))
+        _require_ray()
+        super().__init__(adapter, **options)
+        self.address = address
+        self.workers = workers
+        self.gpus_per_worker = gpus_per_worker
+        self.block_batches = block_batches
+        self._payload: bytes | None = None
+
+    def _compute(self, run: _Run, examples: list[Example],
+                 ids: list[int]) -> Iterator[tuple[list[int], list[Any]]]:
+        ray = init_ray(self.address)
+        from ray.data import ActorPoolStrategy, DataContext
+
+        if self._payload is None:
+            from ray import cloudpickle
+
+            self._payload = cloudpickle.dumps(_shippable(self.adapter))
+        ctx = DataContext.get_current()
+        ctx.execution_options.preserve_order = True
+        show = self.progress
+        if show is None:  # as the local engine: bars on a terminal only
+            import sys
+            show = bool(getattr(sys.stderr, "isatty", lambda: False)())
+        ctx.enable_progress_bars = show  # Ray Data's own bars: blocks done, actors, rows
+        _quiet(show)
+        workers = self.workers or _default_workers(ray, self.gpus_per_worker)
+        bs = self.batch_size
+        n = len(examples)
+        # one row per batch of the local engine (the same batches, so the same outputs
+        # even for models whose output depends on the batch, e.g. through padding)
+        rows = [{"start": s, "batch": pickle.dumps(examples[s:s + bs])}
+                for s in range(0, n, bs)]
+        blocks = max(1, math.ceil(len(rows) / self.block_batches))
+        ds = ray.data.from_items(rows, override_num_blocks=blocks)
+        # Ray Data restarts a dead actor and retries its batches (its actor pools
+        # default to max_restarts=-1, max_task_retries=-1)
+        out = ds.map_batches(
+            _PredictActor, fn_constructor_args=(self._payload,), batch_size=1,
+            compute=ActorPoolStrategy(size=min(workers, blocks)), num_cpus=1,
+            num_gpus=self.gpus_per_worker or None, batch_format="numpy")
+        # preserve_order: the batches come back in input order; each is handed on (and
+        # cached by the caller) as soon as it arrives, as the local engine does
+        done = 0
+        for batch in out.iter_batches(batch_size=None, batch_format="numpy"):
+            for s, blob, err in zip(batch["start"].tolist(), batch["preds"], batch["error"]):
+                run.stats["forward_passes"] += 1
+                run.stats["batches"] += 1
+                if err:  # the model raised on a worker: the same error as locally
+                    raise pickle.loads(err)
+                if s != done:
+                    raise ModelError(Errors.E1052.format(missing=abs(s - done), total=n))
+                got = pickle.loads(blob)
+                yield ids[s:s + len(got)], got
+                done = s + len(got)
+        if done != n:
+            raise ModelError(Errors.E1052.format(missing=n - done, total=n))
+        # the adapter's start_run / finish_run hooks ran on the workers, not here
+
+    def predict_dataset(self, dataset: Any, *, text_column: str = "text",
+                        chunk_size: int = 10_000) -> Iterator[Example]:
+        """Stream predictions over the rows of a ``ray.data.Dataset`` (in its order).
+
+        Each row becomes an :class:`~nlperr.data.Example` (see
+        :func:`examples_from_ray_dataset`); rows are read through the driver,
+        *chunk_size* at a time, so deduplication and the cache work as for any
+        other input.
+        """
+        return self.predict_iter(examples_from_ray_dataset(dataset, text_column=text_column),
+                                 chunk_size=chunk_size)
+
+    def __repr__(self) -> str:
+        return (f"RayPredictor({self.adapter!r}, workers={self.workers}, "
+                f"gpus_per_worker={self.gpus_per_worker}, cache={self.cache!r})")
+
+
+def examples_from_ray_dataset(dataset: Any, *, text_column: str = "text") -> Iterator[Example]:
+    """Examples from the rows of a ``ray.data.Dataset`` (order kept).
+
+    A row gives ``Example(row[text_column], id=row.get("id"))`` (raw text: the
+    adapter tokenizes it, as for ``nlperr predict`` on a JSONL file of texts).
+    """
+    from ..data import Example
+
+    from ray.data import DataContext
+
+    DataContext.get_current().execution_options.preserve_order = True
+    cols = dataset.columns() if hasattr(dataset, "columns") else None
+    if cols is not None and text_column not in cols:
+        raise InputError(Errors.E1053.format(column=text_column, columns=cols))
+    for row in dataset.iter_rows():
+        yield Example(str(row[text_column]),
+                      id=str(row["id"]) if row.get("id") is not None else None)
+
+
+def make_predictor(model: Any, *, engine: str = "local", address: str | None = None,
+                   workers: int | None = None, gpus_per_worker: float = 0,
+                   **options: Any) -> Predictor:
+    """A :class:`Predictor` for ``engine="local"`` or a :class:`RayPredictor` for ``"ray"``.
+
+    *options* are :class:`Predictor`'s (``cache``, ``cache_dir``, ``batch_size``,
+    ``progress``, ``label_map``).  The Ray options must stay unset with the
+    local engine.
+    """
+    if engine not in ENGINES:
+        raise InputError(Errors.E207.format(value=engine, option="engine", allowed=list(ENGINES)))
+    if engine == "local":
+        if address is not None or workers is not None or gpus_per_worker:
+            raise InputError(Errors.E1054.format(
+                got={k: v for k, v in (("address", address), ("workers", workers),
+                                       ("gpus_per_worker", gpus_per_worker)) if v}))
+        return Predictor(model, **options)
+    return RayPredictor(model, address=address, workers=workers,
+                        gpus_per_worker=gpus_per_worker, **options)
+
+
+# --- corpus statistics on Ray -------------------------------------------------------------
+
+def _stats_block(template: bytes, docs: list[tuple[str | None, str]]) -> bytes:
+    from ray import cloudpickle  # garbage rules may be closures
+
+    acc = pickle.loads(template)  # a fresh, writable copy per block
+    for doc_id, text in docs:
+        if doc_id is None:
+            acc.add(text)
+        else:
+            acc.add(text, id=doc_id)
+    detach = getattr(acc, "detach", None)  # CorpusStats: the counts only, not the lexicon
+    return cloudpickle.dumps(detach() if detach is not None else acc)
+
+
+def ray_corpus_stats(acc: Any, items: Iterable[Any], *, address: str | None = None,
+                     workers: int | None = None, block_tokens: int = 200_000,
+                     progress: bool | None = None) -> Any:
+    """Feed *items* (``str`` or ``(id, str)``) into the empty accumulator *acc*
+    (:class:`~nlperr.ocr.stats.CorpusStats` or :class:`~nlperr.ocr.stats.Reference`:
+    anything with ``add`` and an in-order ``merge``) through Ray tasks; returns *acc*.
+
+    The driver reads the stream in blocks of about *block_tokens* characters / 6
+    (a cheap token estimate), keeps at most ``2 * workers`` blocks in flight
+    (flat memory), and merges the partial accumulators in input order, so the
+    result equals ``acc.add`` over every item.
+    """
+    _check_workers(workers, 0)
+    ray = init_ray(address)
+    remote = ray.remote(num_cpus=1, max_retries=3)(_stats_block)
+    from ray import cloudpickle
+
+    template = ray.put(cloudpickle.dumps(acc))
+    workers = workers or _default_workers(ray, 0)
+    pending: collections.deque = collections.deque()
+    limit = 2 * workers
+    block: list[tuple[str | None, str]] = []
+    size = 0
+    done = 0
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(unit="block", desc="ocr stats (ray)", leave=False)
+
+    def drain(keep: int) -> None:
+        nonlocal done
+        while len(pending) > keep:
+            acc.merge(pickle.loads(ray.get(pending.popleft())))
+            done += 1
+            if bar is not None:
+                bar.update(1)
+
+    try:
+        for item in items:
+            doc = item if isinstance(item, tuple) else (None, item)
+            block.append(doc)
+            size += len(doc[1]) // 6 + 1
+            if size >= block_tokens:
+                pending.append(remote.remote(template, block))
+                block, size = [], 0
+                drain(limit)
+        if block:
+            pending.append(remote.remote(template, block))
+        drain(0)
+    finally:
+        if bar is not None:
+            bar.close()
+    return acc
+

@@ -1,0 +1,178 @@
+"""Merge equivalence of the analysis counts: shards merged = one pass, exactly.
+
+For random CoNLL-style corpora and random shardings, the tables finalized from
+merged :class:`NerCounts` / :class:`ClassCounts` equal the tables of
+:func:`analyze_ner` / :func:`classification_scores` on the whole corpus.
+"""
+
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nlperr.analysis import analyze_ner, classification_confusion, classification_scores
+from nlperr.analysis.partial import ClassCounts, NerCounts
+from nlperr.data import Example
+from nlperr.errors import InputError
+
+TYPES = ["PER", "LOC", "ORG"]
+NER_TABLES = ("scores", "errors", "semeval", "confusion", "confusion_exact",
+              "confusion_normalized")
+
+
+def _tags(rng: random.Random, n: int) -> list[str]:
+    out, inside = [], None
+    for _ in range(n):
+        r = rng.random()
+        if r < 0.55:
+            out.append("O")
+            inside = None
+        elif inside is not None and r < 0.8:
+            out.append(f"I-{inside}")
+        else:
+            inside = rng.choice(TYPES)
+            out.append(f"B-{inside}")
+    return out
+
+
+def _corpus(seed: int, n: int) -> tuple[list[Example], list[Example]]:
+    rng = random.Random(seed)
+    gold, pred = [], []
+    for i in range(n):
+        k = rng.randint(1, 9)
+        toks = [rng.choice("ab cd ef gh ij kl".split()) for _ in range(k)]
+        g = _tags(rng, k)
+        # predictions: the gold tags with random edits, or fresh tags
+        p = list(g) if rng.random() < 0.6 else _tags(rng, k)
+        for j in range(k):
+            if rng.random() < 0.2:
+                p[j] = rng.choice(["O", *(f"{b}-{t}" for b in "BI" for t in TYPES)])
+        p = [t if not t.startswith("I-") or (j and p[j - 1][2:] == t[2:]) else "B" + t[1:]
+             for j, t in enumerate(p)]
+        gold.append(Example.from_tokens(toks, g, id=f"s{i}"))
+        pred.append(Example.from_tokens(toks, p, id=f"s{i}"))
+    return gold, pred
+
+
+def _cuts(n: int, data) -> list[int]:
+    return [0, *sorted(data.draw(st.lists(st.integers(0, n), max_size=6), label="cuts")), n]
+
+
+def _merged_ner(gold, pred, cuts) -> NerCounts:
+    parts = [NerCounts.from_examples(gold[a:b], pred[a:b]) for a, b in zip(cuts, cuts[1:])]
+    acc = parts[0]
+    for p in parts[1:]:
+        acc.merge(p)
+    return acc
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 100_000), n=st.integers(1, 25), data=st.data())
+def test_ner_counts_merge_equals_analyze_ner(seed, n, data):
+    gold, pred = _corpus(seed, n)
+    whole = analyze_ner(gold, pred, n_boot=0, slices=(), zero_division=0)
+    merged = _merged_ner(gold, pred, _cuts(n, data))
+    tables = merged.tables(zero_division=0)
+    for name in NER_TABLES:
+        pd.testing.assert_frame_equal(tables[name], whole.tables[name], check_exact=True)
+    assert (merged.n_examples, merged.n_gold, merged.n_pred) == (
+        whole.summary["n_examples"], whole.summary["n_gold"], whole.summary["n_pred"])
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 100_000), data=st.data())
+def test_merge_order_does_not_matter(seed, data):
+    gold, pred = _corpus(seed, 20)
+    cuts = _cuts(20, data)
+    parts = [NerCounts.from_examples(gold[a:b], pred[a:b]) for a, b in zip(cuts, cuts[1:])]
+    order = data.draw(st.permutations(range(len(parts))), label="order")
+    acc = NerCounts()
+    for k in order:
+        acc.merge(parts[k])
+    ref = NerCounts.from_examples(gold, pred).tables(zero_division=0)
+    got = acc.tables(zero_division=0)
+    for name in NER_TABLES:
+        pd.testing.assert_frame_equal(got[name], ref[name], check_exact=True)
+
+
+def test_empty_partial_is_the_identity():
+    gold, pred = _corpus(1, 8)
+    a = NerCounts.from_examples(gold, pred).tables(zero_division=0)
+    b = NerCounts().merge(NerCounts.from_examples(gold, pred)).tables(zero_division=0)
+    for name in NER_TABLES:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
+
+
+@settings(max_examples=30, deadline=None)
+@given(labels=st.lists(st.tuples(st.sampled_from("abcd"), st.sampled_from("abcde")),
+                       min_size=1, max_size=60), data=st.data())
+def test_class_counts_merge_equals_whole(labels, data):
+    gold = [Example(f"t{i}", label=g) for i, (g, _) in enumerate(labels)]
+    pred = [Example(f"t{i}", label=p) for i, (_, p) in enumerate(labels)]
+    cuts = _cuts(len(labels), data)
+    acc = ClassCounts()
+    for a, b in zip(cuts, cuts[1:]):
+        acc.merge(ClassCounts.from_examples(gold[a:b], pred[a:b]))
+    t = acc.tables(zero_division=0)
+    pd.testing.assert_frame_equal(t["scores"], classification_scores(gold, pred, zero_division=0),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(t["confusion"], classification_confusion(gold, pred),
+                                  check_exact=True)
+
+
+def test_class_counts_against_sklearn():
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+    rng = np.random.default_rng(0)
+    y = rng.choice(list("xyz"), 200).tolist()
+    yp = [v if rng.random() < 0.7 else rng.choice(list("xyz")) for v in y]
+    gold = [Example(str(i), label=v) for i, v in enumerate(y)]
+    pred = [Example(str(i), label=v) for i, v in enumerate(yp)]
+    acc = ClassCounts.from_examples(gold[:77], pred[:77]).merge(
+        ClassCounts.from_examples(gold[77:], pred[77:]))
+    t = acc.tables(zero_division=0)
+    p, r, f, s = precision_recall_fscore_support(y, yp, labels=list("xyz"), zero_division=0)
+    sc = t["scores"].set_index("label")
+    np.testing.assert_allclose(sc.loc[list("xyz"), "f1"], f)
+    np.testing.assert_array_equal(t["confusion"].values, confusion_matrix(y, yp, labels=list("xyz")))
+
+
+def test_merge_rejects_other_kinds():
+    with pytest.raises(InputError, match="E1050"):
+        NerCounts().merge(ClassCounts())
+    with pytest.raises(InputError, match="E1050"):
+        ClassCounts().merge({"a": 1})
+
+
+def test_wnut17_random_shards(shared_data):
+    from nlperr.io import read_conll
+    gold = read_conll(shared_data / "wnut17" / "emerging.dev.conll")[:400]
+    rng = random.Random(7)
+    pred = []
+    for ex in gold:  # a deterministic "model": drops or relabels some entities
+        spans = [s for s in ex.spans if rng.random() < 0.8]
+        spans = [s.__class__(s.start, s.end, "person" if rng.random() < 0.2 else s.label)
+                 for s in spans]
+        pred.append(ex.copy(spans=tuple(spans)))
+    whole = analyze_ner(gold, pred, n_boot=0, slices=(), zero_division=0)
+    cuts = [0, *sorted(rng.sample(range(1, len(gold)), 9)), len(gold)]
+    tables = _merged_ner(gold, pred, cuts).tables(zero_division=0)
+    for name in NER_TABLES:
+        pd.testing.assert_frame_equal(tables[name], whole.tables[name], check_exact=True)
+
+
+def test_from_stream_equals_whole():
+    gold, pred = _corpus(11, 37)
+    ref = NerCounts.from_examples(gold, pred).tables(zero_division=0)
+    got = NerCounts.from_stream(iter(zip(gold, pred)), chunk_size=5).tables(zero_division=0)
+    for name in NER_TABLES:
+        pd.testing.assert_frame_equal(got[name], ref[name], check_exact=True)
+    cg = [Example(str(i), label="ab"[i % 2]) for i in range(9)]
+    cp = [Example(str(i), label="ab"[i % 3 % 2]) for i in range(9)]
+    pd.testing.assert_frame_equal(
+        ClassCounts.from_stream(zip(cg, cp), chunk_size=2).tables(zero_division=0)["scores"],
+        classification_scores(cg, cp, zero_division=0), check_exact=True)
+    with pytest.raises(InputError, match="E207"):
+        NerCounts.from_stream([], chunk_size=0)

