@@ -412,7 +412,8 @@ class Errors(metaclass=_Catalogue):
              "input should come back once; rerun, and check the Ray worker logs "
              "(/tmp/ray/session_latest/logs) for the failure.")
     E1053 = ("The ray.data.Dataset has no column {column!r} (its columns: {columns}). Pass "
-             "text_column=... naming the column that holds the texts.")
+             "text_column=... naming the column that holds the texts (a Python-only input: "
+             "the CLI reads files, not datasets).")
     E1054 = ("Ray options were given with the local engine: {got}. Pass engine='ray' "
              "(CLI: --engine ray) to use them, or leave them unset.")
     E1055 = ("The model raised an error on a Ray worker that cannot be sent back as it is: "

@@ -59,7 +59,8 @@ def test_analyze_ner_warns_and_puts_the_finding_first():
     text = str(w.message)
     assert "--label-map ontonotes-conll" in text and "label_map='ontonotes-conll'" in text
     assert "PERSON, GPE, DATE" in text and f"micro F1 {r.summary['overall']['f1']:.2f}" in text
-    assert r.findings[0] == text and r.summary["findings"][0] == text
+    assert str(r.findings[0]) == text and r.summary["findings"][0] == text
+    assert r.findings[0].severity == "critical"
     assert r.summary["label_sets"]["mismatch"] is True
     json.dumps(r.summary["label_sets"])  # plain JSON types
 
