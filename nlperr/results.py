@@ -192,6 +192,9 @@ _KINDS: dict[str, str] = {
     # attention / explain:
 
     # training:
+    "training_checks": "nlperr.training.checks:TrainingCheckResult",
+    "training_curves": "nlperr.training.curves:CurveResult",
+    "training_log": "nlperr.training.callback:TrainingLogResult",
 
     # quality:
 

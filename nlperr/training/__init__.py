@@ -1,0 +1,1 @@
+"""Training diagnostics (placeholder)."""
