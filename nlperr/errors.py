@@ -352,6 +352,9 @@ class Errors(metaclass=_Catalogue):
     E907 = ("The model {spec!r} is a {found} model but --task {task} was given. Pass --task "
             "{expected}, or a model for this task.")
     E908 = ("{name} must be {expected}, got {value!r}.")
+    E909 = ("DiagnosticsCallback.result() was called before training started. Add the "
+            "callback to the Trainer (trainer.add_callback(cb)) and call trainer.train() "
+            "first.")
     # (training: add E900-E949 above this line)
 
     # --- data quality (E950-E999) ---------------------------------------------

@@ -22,7 +22,7 @@ from ..errors import NlperrError, NlperrWarning
 __all__ = ["main", "build_parser"]
 
 # Sub-command modules, in --help order.  A module that is missing is skipped.
-COMMANDS = ("predict", "analyze", "suite", "ocr")
+COMMANDS = ("predict", "analyze", "suite", "ocr", "train")
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 

@@ -118,7 +118,9 @@ class TrainingCheckResult(Result):
 
     ``summary``: ``checks`` (list of check dicts, in :data:`CHECKS` order),
     ``status`` (the worst status), ``failed`` and ``warned`` (check names),
-    ``num_labels``, ``lr``, ``batches``, ``examples``.
+    ``num_labels``, ``lr``, ``batches``, ``examples``, ``model`` (class name) and,
+    when the range test ran, ``lr_min_loss``, ``lr_diverge`` (None: no divergence)
+    and ``suggested_lr`` (``[low, high]``).
     ``tables``: ``layers`` (the layer table, :data:`~nlperr.training.layers.LAYER_COLUMNS`),
     ``overfit_curve`` (``step, loss, accuracy``), ``lr_range`` (``step, lr, loss,
     smoothed``), ``input_independence`` (``inputs, step, train_loss, heldout_loss``).
@@ -412,7 +414,7 @@ def _nan_inf(losses: list[float], params: list[dict[str, Any]],
 
 
 def _learning_rate(rows: list[dict[str, float]],
-                   lr: float | None) -> tuple[Check, list[dict], float]:
+                   lr: float | None) -> tuple[Check, list[dict], dict[str, Any]]:
     beta, factor = THRESHOLDS["range_beta"], THRESHOLDS["range_divergence"]
     avg, best, best_lr, diverge_lr = 0.0, math.inf, math.nan, math.inf
     out = []
@@ -430,8 +432,11 @@ def _learning_rate(rows: list[dict[str, float]],
     expected = "a learning rate below the one at the loss minimum of the range test"
     if not out or not math.isfinite(best_lr):
         return (Check("learning_rate", "skip", lr, expected, "the range test did not run"), out,
-                math.nan)
+                {"lr_min_loss": None, "lr_diverge": None, "suggested_lr": None})
     low, high = best_lr / 100, best_lr / 10
+    info = {"lr_min_loss": best_lr,
+            "lr_diverge": diverge_lr if math.isfinite(diverge_lr) else None,
+            "suggested_lr": [low, high]}
     detail = (f"range test: loss minimum at lr {_fmt(best_lr)}, "
               + (f"diverged from lr {_fmt(diverge_lr)}" if math.isfinite(diverge_lr)
                  else "no divergence up to the largest lr tried")
@@ -439,16 +444,16 @@ def _learning_rate(rows: list[dict[str, float]],
     expected = f"lr in about {_fmt(low)}..{_fmt(high)} (suggested by the range test)"
     fix = f"use a learning rate in {_fmt(low)}..{_fmt(high)}"
     if lr is None:
-        return Check("learning_rate", "pass", None, expected, detail), out, high
+        return Check("learning_rate", "pass", None, expected, detail), out, info
     detail = f"lr {_fmt(lr)}; " + detail
     if lr >= diverge_lr:
         return Check("learning_rate", "fail", lr, expected,
-                     detail + ": training at this learning rate diverges", fix), out, high
+                     detail + ": training at this learning rate diverges", fix), out, info
     if lr >= best_lr or lr < best_lr / 1000:
         return Check("learning_rate", "warn", lr, expected, detail + (
             ": above the loss minimum, training may be unstable" if lr >= best_lr
-            else ": far below the useful range, training will be slow"), fix), out, high
-    return Check("learning_rate", "pass", lr, expected, detail), out, high
+            else ": far below the useful range, training will be slow"), fix), out, info
+    return Check("learning_rate", "pass", lr, expected, detail), out, info
 
 
 # --- the entry point ---------------------------------------------------------------------
@@ -571,6 +576,7 @@ def check_training(model: Any, batches: Sequence[Mapping[str, Any]] | Mapping[st
             if "nan_inf" in wanted:
                 results["nan_inf"] = _nan_inf(losses, params, acts)
         suggested = math.nan
+        lr_info: dict[str, Any] = {}
         if "learning_rate" in wanted or overfit_lr is None or independence_lr is None:
             clone = copy_model(base)
             clone.eval()
@@ -589,7 +595,9 @@ def check_training(model: Any, batches: Sequence[Mapping[str, Any]] | Mapping[st
             rows = _train(clone, batches, n, sched, loss_fn, stop=stop, evaluate=False,
                           train_embeddings=train_embeddings)
             del clone
-            check, out, suggested = _learning_rate(rows, lr)
+            check, out, lr_info = _learning_rate(rows, lr)
+            if lr_info["suggested_lr"]:
+                suggested = lr_info["suggested_lr"][1]
             if "learning_rate" in wanted:
                 results["learning_rate"] = check
                 tables["lr_range"] = pd.DataFrame(out, columns=["step", "lr", "loss", "smoothed"])
@@ -618,7 +626,7 @@ def check_training(model: Any, batches: Sequence[Mapping[str, Any]] | Mapping[st
                "failed": [c.name for c in ordered if c.status == "fail"],
                "warned": [c.name for c in ordered if c.status == "warn"],
                "num_labels": k, "lr": lr, "batches": len(batches), "examples": n_examples,
-               "model": type(model).__name__}
+               "model": type(model).__name__, **lr_info}
     findings = [Finding(f"{c.name}: {c.detail}" + (f". Fix: {c.fix}" if c.fix else ""),
                         metric=c.name, value=c.value if isinstance(c.value, (int, float))
                         else None, severity=_SEVERITY[c.status])
@@ -701,3 +709,76 @@ def _independence(base: Any, batches: list[dict[str, Any]], loss_fn: Any, mask_t
     status = "warn" if math.isfinite(gain) and gain >= thr_warn else "fail"
     return Check("input_independence", status, gain, expected,
                  detail + ": the model learns about as well without its inputs", fix), tab
+
+
+_TASK_NAMES = {"sequence": "classification", "token": "ner", "classification": "classification",
+               "ner": "ner"}
+
+
+def check_model(model: Any, data: Any, *, format: str | None = None, task: str | None = None,
+                batch_size: int = 8, max_batches: int = 4, max_length: int = 64,
+                lr: float | None = DEFAULT_LR, seed: int = 0, device: str | None = None,
+                **options: Any) -> TrainingCheckResult:
+    """:func:`check_training` for a model spec and a data file (what ``nlperr train
+    check`` runs).
+
+    Parameters
+    ----------
+    model : str or object
+        ``"hf:PATH"`` (loaded with :func:`nlperr.load_model`, so spec handling is
+        the same as everywhere in nlperr), a ``(model, tokenizer)`` pair or an HF
+        adapter.
+    data : path or sequence of Example
+        Read with :func:`nlperr.load` (``format`` as there): CoNLL for token
+        classification, CSV / JSONL with a label for sequence classification.
+    task : {"sequence", "token"}, optional
+        Default: the model's task.
+    batch_size, max_batches, max_length
+        Size of the checks' data: ``max_batches`` batches of ``batch_size``
+        examples cut to ``max_length`` subword pieces.
+    lr, seed, **options
+        Passed to :func:`check_training`.
+    """
+    from ..adapters import load_model
+
+    if task is not None and task not in _TASK_NAMES:
+        raise InputError(Errors.E207.format(value=task, option="task",
+                                            allowed=["sequence", "token"]))
+    for name, v in (("batch_size", batch_size), ("max_batches", max_batches)):
+        if not isinstance(v, int) or v < 1:
+            raise InputError(Errors.E908.format(name=name, expected="an integer >= 1", value=v))
+    spec = model if isinstance(model, str) else type(model).__name__
+    adapter = load_model(model, task=_TASK_NAMES.get(task) if task else None, device=device)
+    inner = getattr(adapter, "inner", None) or getattr(adapter, "adapter", None)
+    for cand in (adapter, inner):
+        if cand is not None and hasattr(cand, "model") and hasattr(cand, "tokenizer"):
+            adapter = cand
+            break
+    else:
+        raise InputError(Errors.E906.format(spec=spec, kind=getattr(adapter, "kind", "?")))
+    torch_model = adapter.model
+    if not hasattr(torch_model, "parameters"):
+        raise InputError(Errors.E906.format(spec=spec, kind=getattr(adapter, "kind", "?")))
+    found = adapter.task
+    if task is not None and _TASK_NAMES[task] != found:
+        raise InputError(Errors.E907.format(spec=spec, found=found, task=task,
+                                            expected="token" if found == "ner" else "sequence"))
+    if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
+        from ..io import load
+
+        examples = load(data, format=format)
+    else:
+        examples = list(data)
+    from .batches import make_batches
+
+    batches = make_batches(examples, adapter.tokenizer, task=found, config=torch_model.config,
+                           scheme=getattr(adapter, "scheme", "IOB2"), batch_size=batch_size,
+                           max_length=max_length, max_batches=max_batches)
+    mask_id = getattr(adapter.tokenizer, "mask_token_id", None)
+    if mask_id is None:
+        mask_id = getattr(adapter.tokenizer, "unk_token_id", None)
+    result = check_training(torch_model, batches, lr=lr, seed=seed, mask_token_id=mask_id,
+                            **options)
+    result.summary["spec"] = spec
+    result.summary["task"] = "token" if found == "ner" else "sequence"
+    return result

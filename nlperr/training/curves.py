@@ -32,10 +32,10 @@ Rules (thresholds are the keyword arguments of :func:`diagnose_curves`):
     plateau over the whole run ("no learning").  The flat end of a converged run
     is not a plateau.
 ``oscillation`` (warning)
-    in windows of ``max(20, 4h)`` points (half-overlapping), the residuals are
+    in windows of ``max(40, 4h)`` points (half-overlapping), the residuals are
     large (their standard deviation above ``oscillation_amplitude`` (5 %) of the
     trend's level) *and* autocorrelated (lag-1 autocorrelation >=
-    ``oscillation_autocorr``, 0.4).  Noisy per-step logging gives uncorrelated
+    ``oscillation_autocorr``, 0.5).  Noisy per-step logging gives uncorrelated
     residuals and is not an oscillation; swings with a period longer than the
     smoothing window show up in the trend instead (divergence / plateau).
 ``overfitting`` (warning)
@@ -43,7 +43,9 @@ Rules (thresholds are the keyword arguments of :func:`diagnose_curves`):
     median): after its best step the validation loss ends above ``best + tol``
     (``tol = max(overfit_tolerance (5 %) x best, 2 sigma_eval)``) and stays
     there over the last ``patience`` (3) evaluations, while the training trend
-    keeps falling.  Range: best step to the last evaluation.
+    does not rise (its level over the last ``h + 1`` points is at most
+    ``2 sigma_trend`` above its trend at the best step).  Range: best step to the
+    last evaluation.
 ``early_stop_suggested`` (info)
     with ``overfitting`` or ``divergence``: the step of the best validation
     loss (or of the lowest training trend before a divergence).
@@ -284,7 +286,7 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
 
 def diagnose_curves(curves: Any, *, divergence_factor: float = 1.5,
                     plateau_fraction: float = 0.15, oscillation_amplitude: float = 0.05,
-                    oscillation_autocorr: float = 0.4, overfit_tolerance: float = 0.05,
+                    oscillation_autocorr: float = 0.5, overfit_tolerance: float = 0.05,
                     patience: int = 3, half_window: int | None = None) -> CurveResult:
     """Findings on training (and validation) loss curves.
 
@@ -324,6 +326,8 @@ def diagnose_curves(curves: Any, *, divergence_factor: float = 1.5,
     tx = train["step"].to_numpy(dtype=np.float64)
     ty = train["loss"].to_numpy(dtype=np.float64)
     trend_full = np.full(len(ty), np.nan)
+    s_trend_train = 0.0
+    h_train = 0
     div_best_step = None
     if len(ty):
         if not np.isfinite(ty).any():
@@ -337,18 +341,25 @@ def diagnose_curves(curves: Any, *, divergence_factor: float = 1.5,
         trend_full[:n] = trend
         sigma = _mad_sigma(y - trend)
         s_trend = 1.25 * sigma / math.sqrt(2 * h + 1)
-        drop = float(trend[0] - trend.min()) if n else 0.0
+        s_trend_train = s_trend
+        h_train = h
+        osc_flags = np.zeros(n, dtype=bool)
         end = n  # analysis horizon for plateau / oscillation (before a divergence)
         # -- divergence --------------------------------------------------------
+        # the first h points of the trend use shrunken windows (noisy): the running
+        # minimum starts after them
+        e0 = min(h, max(0, n - 1))
+        drop = float(np.max(trend[:e0 + 1]) - trend.min()) if n else 0.0
         if n >= 5:
-            run_min = np.minimum.accumulate(trend)
-            rise = trend - run_min
-            flags = (trend > divergence_factor * run_min) & \
+            run_min = np.minimum.accumulate(trend[e0:])
+            rise = trend[e0:] - run_min
+            flags = (trend[e0:] > divergence_factor * run_min) & \
                 (rise > max(3 * s_trend, 0.1 * drop))
             for a, b in _runs(flags):
+                a, b = a + e0, b + e0
                 if b - a + 1 < max(2, h // 2):
                     continue
-                m = int(np.argmin(trend[:a + 1]))
+                m = e0 + int(np.argmin(trend[e0:a + 1]))
                 findings.append(CurveFinding(
                     "divergence", x[m], x[b], "critical",
                     f"the training loss rose from {trend[m]:.4g} (step {_num(x[m])}) to "
@@ -367,42 +378,10 @@ def diagnose_curves(curves: Any, *, divergence_factor: float = 1.5,
                 f"for log(0) or fp16 overflow", value=float(len(bad))))
             if div_best_step is None and n:
                 div_best_step = x[int(np.argmin(trend))]
-        # -- plateau / slow start ----------------------------------------------------
-        if end >= 8:
-            tr, xs = trend[:end], x[:end]
-            d = float(tr[0] - tr.min())
-            if d < max(3 * s_trend, 0.05 * abs(tr[0])):
-                findings.append(CurveFinding(
-                    "plateau", xs[0], xs[-1], "warning",
-                    f"the training loss does not improve over the run ({tr[0]:.4g} -> "
-                    f"{tr[-1]:.4g}): check the learning rate, frozen parameters and the labels",
-                    value=d, threshold=max(3 * s_trend, 0.05 * abs(tr[0]))))
-            else:
-                w = max(5, int(round(plateau_fraction * end)))
-                tol = max(0.03 * d, 3 * s_trend)
-                best = float(tr.min())
-                if end > w:
-                    win = np.lib.stride_tricks.sliding_window_view(tr, w)
-                    later_min = np.array([tr[i + w:].min() if i + w < end else np.inf
-                                          for i in range(len(win))])
-                    flat = ((win.max(axis=1) - win.min(axis=1)) < tol) & \
-                        (win.min(axis=1) > best + 0.3 * d) & \
-                        (win.min(axis=1) - later_min >= 0.25 * d)
-                    for a, b in _runs(flat):
-                        s, e = a, b + w - 1
-                        kind = "slow_start" if s <= h else "plateau"
-                        findings.append(CurveFinding(
-                            kind, xs[s], xs[e], "info" if kind == "slow_start" else "warning",
-                            f"the training loss stays at {np.median(tr[s:e + 1]):.4g} from step "
-                            f"{_num(xs[s])} to {_num(xs[e])} and only then falls"
-                            + (": warm-up too long or learning rate too low at the start"
-                               if kind == "slow_start" else
-                               ": a saddle or a too-low learning rate"),
-                            value=float(tr[s:e + 1].max() - tr[s:e + 1].min()), threshold=tol))
         # -- oscillation -------------------------------------------------------------
-        if end >= 20:
+        if end >= 40:
             r = (y - trend)[:end]
-            L = max(20, 4 * h)
+            L = max(40, 4 * h)
             L = min(L, end)
             step = max(1, L // 2)
             flags = np.zeros(end, dtype=bool)
@@ -418,6 +397,7 @@ def diagnose_curves(curves: Any, *, divergence_factor: float = 1.5,
                 if sd / level > oscillation_amplitude and rho >= oscillation_autocorr:
                     flags[a:a + L] = True
                     evid.append((sd / level, rho))
+            osc_flags = flags
             for a, b in _runs(flags):
                 amp = max(e[0] for e in evid)
                 findings.append(CurveFinding(
@@ -426,6 +406,49 @@ def diagnose_curves(curves: Any, *, divergence_factor: float = 1.5,
                     f"the level, autocorrelated) from step {_num(x[a])} to {_num(x[b])}: "
                     f"the learning rate is probably too high", value=amp,
                     threshold=oscillation_amplitude))
+        # -- plateau / slow start ----------------------------------------------------
+        if end >= 8:
+            tr, xs = trend[:end], x[:end]
+            first = float(np.max(tr[:min(h, end - 1) + 1]))
+            d = first - float(tr.min())
+            no_learning = max(3 * s_trend, 0.05 * abs(first))
+            if d < no_learning:
+                findings.append(CurveFinding(
+                    "plateau", xs[0], xs[-1], "warning",
+                    f"the training loss does not improve over the run ({tr[0]:.4g} -> "
+                    f"{tr[-1]:.4g}): check the learning rate, frozen parameters and the labels",
+                    value=d, threshold=no_learning))
+            else:
+                w = max(5, int(round(plateau_fraction * end)))
+                if end >= 2 * w:
+                    win = np.lib.stride_tricks.sliding_window_view(tr, w)
+                    # windows followed by a full window that ends before the last h
+                    # points (whose trend uses shrunken, noisy windows)
+                    k = max(0, min(len(win) - w + 1, end - h - 2 * w + 1))
+                    flat_in = win.max(axis=1)[:k] - win.min(axis=1)[:k]
+                    after = tr[w - 1:w - 1 + k] - win.min(axis=1)[w - 1:w - 1 + k]
+                    # local noise of the trend (the noise of a loss often scales with it)
+                    r_abs = np.abs((y - trend)[:end])
+                    loc = 1.4826 * np.median(np.lib.stride_tricks.sliding_window_view(
+                        np.pad(r_abs, (w, w), mode="edge"), 2 * w + 1), axis=1)[:end]
+                    s_loc = 1.25 * loc / math.sqrt(2 * h + 1)
+                    s_pair = np.array([s_loc[i:i + 2 * w].max() for i in range(k)])
+                    need = np.maximum(3 * flat_in + 6 * s_pair, 0.05 * d)
+                    busy = np.array([osc_flags[i:i + 2 * w].any() for i in range(k)])
+                    flat = (after >= need) & (flat_in < 0.1 * d) & ~busy
+                    start_level = float(np.median(y[:h + 1]))
+                    for a, b in _runs(flat):
+                        s_, e_ = a, b + w - 1
+                        kind = "slow_start" if start_level - tr[s_] < 0.1 * d else "plateau"
+                        findings.append(CurveFinding(
+                            kind, xs[s_], xs[e_], "info" if kind == "slow_start" else "warning",
+                            f"the training loss stays at {np.median(tr[s_:e_ + 1]):.4g} from step "
+                            f"{_num(xs[s_])} to {_num(xs[e_])}, then falls faster"
+                            + (": warm-up too long or learning rate too low at the start"
+                               if kind == "slow_start" else
+                               ": a saddle, or a learning rate too low for this phase"),
+                            value=float(flat_in[a:b + 1].min()),
+                            threshold=float(need[a:b + 1].max())))
     # -- overfitting ----------------------------------------------------------------------
     ex = evald["step"].to_numpy(dtype=np.float64)
     ey = evald["loss"].to_numpy(dtype=np.float64)
@@ -437,15 +460,17 @@ def diagnose_curves(curves: Any, *, divergence_factor: float = 1.5,
         b = int(np.argmin(es))
         best_eval_step, best_eval = float(ex[b]), float(ey[b])
         if len(ey) >= 4:
-            s_e = _mad_sigma(np.diff(ey)) / math.sqrt(2) if len(ey) > 2 else 0.0
+            s_e = _mad_sigma(ey - es)
             tol = max(overfit_tolerance * es[b], 2 * s_e)
             post = es[b + 1:]
             train_falls = True
             if len(ty) and np.isfinite(trend_full).any():
                 ok_t = np.isfinite(trend_full)
                 t_at_best = float(np.interp(ex[b], tx[ok_t], trend_full[ok_t]))
-                t_end = float(trend_full[ok_t][-1])
-                train_falls = t_end < t_at_best
+                # the trend's last points use shrunken windows: the median of the
+                # last h + 1 logged values is the end level
+                t_end = float(np.median(ty[np.isfinite(ty)][-(h_train + 1):]))
+                train_falls = t_end <= t_at_best + 2 * s_trend_train
             if len(post) >= patience and es[-1] > es[b] + tol and \
                     np.all(post[-patience:] > es[b] + tol / 2) and train_falls:
                 findings.append(CurveFinding(
