@@ -24,13 +24,16 @@ Rules (thresholds are the keyword arguments of :func:`diagnose_curves`):
     consecutive points.  Range: from the step of the running minimum to the
     last risen point.
 ``plateau`` (warning) / ``slow_start`` (info)
-    a stretch of at least ``plateau_fraction`` (15 %) of the points over which
-    the trend moves less than ``max(0.03 drop, 3 sigma_trend)`` while it is
-    still above ``min + 0.3 drop`` and later falls by at least ``0.25 drop``
-    more; ``slow_start`` when the stretch begins at the start.  A run whose
-    trend never falls by ``max(3 sigma_trend, 0.05 |first value|)`` is one
-    plateau over the whole run ("no learning").  The flat end of a converged run
-    is not a plateau.
+    a window of ``w = max(5, plateau_fraction x n)`` points (15 %) over which the
+    trend moves by ``flat < 0.1 drop``, followed by a window of the same length
+    in which it falls by at least ``max(2.5 flat + 5 sigma_local, 0.05 drop)``
+    (``sigma_local``: the trend noise from the residuals around the two windows).
+    A decaying curve falls more slowly later than earlier, so its flat end is
+    never a plateau.  ``slow_start`` when the flat level is within ``0.1 drop``
+    of the starting level (the median of the first ``h + 1`` points), else
+    ``plateau``.  A run whose trend never falls by ``max(3 sigma_trend,
+    0.05 |first level|)`` is one plateau over the whole run ("no learning").
+    Windows overlapping an oscillation, and the last ``h`` points, are left out.
 ``oscillation`` (warning)
     in windows of ``max(40, 4h)`` points (half-overlapping), the residuals are
     large (their standard deviation above ``oscillation_amplitude`` (5 %) of the
@@ -433,7 +436,7 @@ def diagnose_curves(curves: Any, *, divergence_factor: float = 1.5,
                         np.pad(r_abs, (w, w), mode="edge"), 2 * w + 1), axis=1)[:end]
                     s_loc = 1.25 * loc / math.sqrt(2 * h + 1)
                     s_pair = np.array([s_loc[i:i + 2 * w].max() for i in range(k)])
-                    need = np.maximum(3 * flat_in + 6 * s_pair, 0.05 * d)
+                    need = np.maximum(2.5 * flat_in + 5 * s_pair, 0.05 * d)
                     busy = np.array([osc_flags[i:i + 2 * w].any() for i in range(k)])
                     flat = (after >= need) & (flat_in < 0.1 * d) & ~busy
                     start_level = float(np.median(y[:h + 1]))

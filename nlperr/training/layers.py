@@ -242,8 +242,10 @@ class ActivationRecorder:
 def parameter_stats(model: Any, *, before: Mapping[str, Any] | None = None,
                     names: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """One dict per parameter tensor of *model* (columns of :data:`LAYER_COLUMNS` that
-    apply to parameters).  *before*: name -> tensor before an optimizer step, for
-    ``update_ratio``.  All reductions of a tensor are stacked and read back once."""
+    apply to parameters).  *before*: name -> tensor before an optimizer step; the
+    parameter statistics then describe those tensors and ``update_ratio`` compares
+    them with the model's current ones.  All reductions of a tensor are stacked and
+    read back once."""
     import torch
 
     wanted = set(names) if names is not None else None
@@ -252,9 +254,9 @@ def parameter_stats(model: Any, *, before: Mapping[str, Any] | None = None,
         for name, p in model.named_parameters():
             if wanted is not None and name not in wanted:
                 continue
-            d = p.detach()
-            fin = torch.isfinite(d)
-            n_bad = int(d.numel() - fin.sum()) if d.numel() else 0
+            stepped = before is not None and name in before
+            # the statistics describe the parameters before the optimizer step
+            d = before[name] if stepped else p.detach()
             df = d.float()
             vals = [torch.linalg.vector_norm(df), df.mean(), df.std() if d.numel() > 1
                     else torch.zeros((), device=d.device), (d == 0).float().mean(),
@@ -264,9 +266,9 @@ def parameter_stats(model: Any, *, before: Mapping[str, Any] | None = None,
                 gf = g.detach().float()
                 vals += [torch.linalg.vector_norm(gf), torch.isnan(gf).sum().float(),
                          torch.isinf(gf).sum().float()]
-            if before is not None and name in before:
-                vals.append(torch.linalg.vector_norm(df - before[name].float()))
-                vals.append(torch.linalg.vector_norm(before[name].float()))
+            if stepped:
+                vals.append(torch.linalg.vector_norm(p.detach().float() - df))
+                vals.append(torch.linalg.vector_norm(df))
             v = torch.stack([x.reshape(()) for x in vals]).cpu().tolist()
             norm, mean, std, zeros, pnan, pinf = v[:6]
             row = {"name": name, "kind": "parameter", "type": "Parameter",
@@ -277,7 +279,6 @@ def parameter_stats(model: Any, *, before: Mapping[str, Any] | None = None,
                    "param_norm": norm, "param_mean": mean, "param_std": std,
                    "zero_share": zeros, "nan_count": int(pnan), "inf_count": int(pinf),
                    "grad_norm": math.nan, "grad_ratio": math.nan, "update_ratio": math.nan}
-            del n_bad
             k = 6
             if g is not None:
                 row["grad_norm"] = v[k]
@@ -285,7 +286,7 @@ def parameter_stats(model: Any, *, before: Mapping[str, Any] | None = None,
                 row["nan_count"] += int(v[k + 1])
                 row["inf_count"] += int(v[k + 2])
                 k += 3
-            if before is not None and name in before:
+            if stepped:
                 row["update_ratio"] = v[k] / v[k + 1] if v[k + 1] > 0 else math.nan
             rows.append(row)
     return rows
