@@ -10,7 +10,8 @@ warning):
 ``nan_inf``             a non-finite loss or gradient (critical);
 ``exploding_gradients`` the total gradient norm above ``explode_factor`` (10) x the
                         median of the previous records (critical);
-``no_gradient``         a trainable layer whose gradient is exactly zero (warning);
+``no_gradient``         a layer with a parameter tensor whose gradient is exactly zero
+                        (warning);
 ``large_updates``       the median layer update/weight ratio above 1e-2 (warning);
 ``divergence``          the mean loss since the previous record above
                         ``divergence_factor`` (1.5) x the lowest such mean (critical).
@@ -52,7 +53,7 @@ __all__ = ["TrainingMonitor", "TrainingLogResult", "DiagnosticsCallback", "LOG_C
            "MONITOR_FLAGS"]
 
 LOG_COLUMNS = ["step", "layer", "param_norm", "grad_norm", "grad_ratio", "update_ratio",
-               "nonfinite"]
+               "nonfinite", "zero_grad"]
 MONITOR_FLAGS = ("nan_inf", "exploding_gradients", "no_gradient", "large_updates",
                  "divergence")
 
@@ -63,7 +64,8 @@ class TrainingLogResult(Result):
     ``summary``: ``every``, ``steps`` (last step seen), ``records`` (recorded steps),
     ``flags`` (list of ``{kind, step, severity, detail}``), ``status``.
     ``tables``: ``layers_log`` (:data:`LOG_COLUMNS`: one row per recorded step and
-    layer; ``nonfinite`` counts non-finite gradient norms in the layer) and
+    layer; ``nonfinite`` and ``zero_grad`` count the layer's parameter tensors with a
+    non-finite or an exactly zero gradient) and
     ``losses`` (``step, loss``).
     """
 
@@ -150,7 +152,7 @@ class TrainingMonitor:
                                          for g in grads])
                     gn = torch.linalg.vector_norm(norms)
                     bad = (~torch.isfinite(norms)).sum()
-                    zero = (norms == 0).all()
+                    zero = (norms == 0).sum()
                 else:
                     gn = bad = zero = None
                 stats[layer] = (pn, gn, bad, zero, any(p.requires_grad for _, p in params))
@@ -192,11 +194,10 @@ class TrainingMonitor:
                 "grad_norm": math.nan if gn is None else gn,
                 "grad_ratio": (gn / pn) if gn is not None and pn else math.nan,
                 "update_ratio": (un / on) if un is not None and on else math.nan,
-                "nonfinite": int(bad or 0), "_zero": bool(zero) if zero is not None else False,
+                "nonfinite": int(bad or 0), "zero_grad": int(zero or 0),
                 "_trainable": trainable})
         self._inspect(step, records)
         for r in records:
-            r.pop("_zero")
             r.pop("_trainable")
         self.rows.extend(records)
 
@@ -234,7 +235,7 @@ class TrainingMonitor:
                        f"learning rate")
         if math.isfinite(total):
             self._total_norms.append(total)
-        dead = [r["layer"] for r in records if r["_trainable"] and r["_zero"]]
+        dead = [r["layer"] for r in records if r["_trainable"] and r["zero_grad"]]
         if dead:
             self._flag("no_gradient", step, "warning",
                        f"no gradient reaches {', '.join(dead[:3])}: a zeroed or disconnected layer")
