@@ -203,7 +203,7 @@ def test_custom_loss_fn_for_a_plain_module():
 
 # --- the real MiniLM and its broken variants ----------------------------------------------
 
-BUDGET = dict(independence_steps=8, range_steps=16)
+BUDGET = dict(independence_steps=8)
 
 
 @pytest.fixture(scope="module")

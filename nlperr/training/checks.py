@@ -15,7 +15,7 @@ The checks and their rules (thresholds in :data:`THRESHOLDS`):
     with too large weights, or logits scaled wrongly).  Below 0.5 passes with a
     note: the model already fits the data (a fine-tuned checkpoint).
 ``overfit_one_batch``
-    a copy trained on the first batch only (AdamW, ``overfit_lr``, dropout off,
+    a copy trained on the first batch only (AdamW, ``overfit_lr`` 1e-3, dropout off,
     at most ``overfit_steps`` steps).  value = the final loss; pass when every
     label of the batch is fitted and the loss is below 0.1; warn when >= 90 % of
     the labels are fitted or the loss fell below half its start; else fail.
@@ -38,7 +38,8 @@ The checks and their rules (thresholds in :data:`THRESHOLDS`):
 ``nan_inf``
     any NaN or infinite loss, parameter, gradient or activation: fail.
 ``input_independence``
-    two copies trained for ``independence_steps`` steps on all batches but the
+    two copies trained for ``independence_steps`` steps (AdamW at the range test's
+    suggested learning rate, clipped to [1e-4, 1e-2]) on all batches but the
     last quarter, one with real inputs, one with every non-special token
     replaced by ``mask_token_id``; value = relative gain of the real inputs on
     the held-out batches, ``(L_masked - L_real) / L_masked``.  pass >= 0.1,
@@ -493,11 +494,12 @@ def check_training(model: Any, batches: Sequence[Mapping[str, Any]] | Mapping[st
     seed : int, default 0
         Seeds torch inside the checks (the global RNG state is restored).
     overfit_steps, overfit_lr, independence_steps, independence_lr, range_steps, range_lrs
-        Budgets of the training checks (see the module docstring).  The learning
-        rates default to the upper end of the range test's suggestion (a tenth of
-        the learning rate at the loss minimum), so that ``overfit_one_batch`` and
-        ``input_independence`` test the model and the data, not your ``lr``
-        (1e-3 and 1e-4 when the range test cannot run).
+        Budgets of the training checks (see the module docstring).  They do not
+        use your ``lr``: they test the model and the data.  ``overfit_lr``
+        defaults to 1e-3; ``independence_lr`` to the upper end of the range
+        test's suggestion (a tenth of the learning rate at the loss minimum)
+        clipped to [1e-4, 1e-2], so that a model that trains only its head still
+        learns within the few steps (1e-4 when the range test cannot run).
     train_embeddings : bool, default False
         Whether the training checks (``overfit_one_batch``, ``input_independence``,
         ``learning_rate``) update a large input embedding matrix (> 1M elements).
@@ -601,8 +603,9 @@ def check_training(model: Any, batches: Sequence[Mapping[str, Any]] | Mapping[st
             if "learning_rate" in wanted:
                 results["learning_rate"] = check
                 tables["lr_range"] = pd.DataFrame(out, columns=["step", "lr", "loss", "smoothed"])
-        fit_lr = overfit_lr or (suggested if math.isfinite(suggested) else 1e-3)
-        ind_lr = independence_lr or (suggested if math.isfinite(suggested) else 1e-4)
+        fit_lr = overfit_lr or 1e-3
+        ind_lr = independence_lr or (min(max(suggested, 1e-4), 1e-2) if math.isfinite(suggested)
+                                     else 1e-4)
 
         if "overfit_one_batch" in wanted:
             clone = copy_model(base)
