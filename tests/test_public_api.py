@@ -29,7 +29,7 @@ def test_every_public_name_resolves():
 def test_import_is_light():
     code = (
         "import sys, nlperr, nlperr.io, nlperr.engine, nlperr.adapters, nlperr.cli,"
-        " nlperr.analysis, nlperr.suites, nlperr.perturb, nlperr.ocr;"
+        " nlperr.analysis, nlperr.suites, nlperr.perturb, nlperr.ocr, nlperr.training;"
         "heavy = [m for m in ('torch', 'transformers', 'spacy', 'datasets', 'tensorflow')"
         " if m in sys.modules];"
         "print(','.join(heavy))"
