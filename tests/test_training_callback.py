@@ -159,3 +159,21 @@ def test_trainer_callback_records_during_a_real_trainer_run(tiny, tmp_path):
     assert list(res.tables["losses"]["step"]) == [1, 2, 3, 4, 5]
     assert res.tables["layers_log"]["grad_norm"].notna().all()
     assert (res.tables["layers_log"]["update_ratio"] > 0).all()
+
+
+def test_log_figures(tiny):
+    pytest.importorskip("matplotlib")
+    import copy
+
+    model, _, batches = tiny
+    model = copy.deepcopy(model)
+    mon = TrainingMonitor(model, every=2)
+    _loop(model, batches, 4, 1e-4, mon)
+    res = mon.result()
+    fig = res.figures["gradient_norms"]()
+    log = res.tables["layers_log"]
+    first = log[log["layer"] == log["layer"].iloc[0]]
+    assert list(fig.axes[0].lines[0].get_ydata()) == list(first["grad_norm"])
+    assert list(res.figures["loss_curve"]().axes[0].lines[0].get_ydata()) == \
+        list(res.tables["losses"]["loss"])
+    assert list(res.curves().columns) == ["step", "split", "loss"]

@@ -285,3 +285,19 @@ def test_token_minilm_healthy_and_hot_head():
     res = check_training(hot, batches, **BUDGET)
     _only_failure(res, "initial_loss")
     assert res.check("initial_loss").value > 3
+
+
+def test_check_figures_draw_the_result_numbers(tiny, tmp_path):
+    pytest.importorskip("matplotlib")
+    model, _, batches = tiny
+    res = check_training(model, batches, **FAST)
+    figs = res.figures
+    assert set(figs) == {"overfit_curve", "lr_range", "layer_gradients"}
+    ax = figs["overfit_curve"]().axes[0]
+    assert list(ax.lines[0].get_ydata()) == list(res.tables["overfit_curve"]["loss"])
+    ax = figs["lr_range"]().axes[0]
+    assert list(ax.lines[0].get_xdata()) == list(res.tables["lr_range"]["lr"])
+    fig = figs["layer_gradients"]()
+    layers = res.tables["layers"].query("kind == 'layer'")
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == list(layers["name"])
+    fig.savefig(tmp_path / "g.png")

@@ -562,8 +562,8 @@ def check_training(model: Any, batches: Sequence[Mapping[str, Any]] | Mapping[st
         acts: dict[str, dict[str, float]] = {}
         if need_probe:
             probe = copy_model(base)
-            acts = _probe(probe, batches[:4], loss_fn, lr if lr is not None else DEFAULT_LR)
-            before = probe._nlperr_before  # type: ignore[attr-defined]
+            _, before, acts = backward_probe(probe, batches[:4], loss_fn=loss_fn,
+                                             lr=lr if lr is not None else DEFAULT_LR)
             params = parameter_stats(probe, before=before)
             table = build_table(params, probe, acts)
             tables["layers"] = table
@@ -654,34 +654,6 @@ def check_training(model: Any, batches: Sequence[Mapping[str, Any]] | Mapping[st
     if "layers" not in tables:
         tables["layers"] = pd.DataFrame({c: [] for c in LAYER_COLUMNS})
     return TrainingCheckResult(summary=summary, tables=tables, findings=findings)
-
-
-def _probe(clone: Any, batches: Sequence[Mapping[str, Any]], loss_fn: Any,
-           lr: float) -> dict[str, dict[str, float]]:
-    """Gradients summed over *batches* (each loss divided by their number), activation
-    statistics, then one AdamW step; the parameters before the step are kept on
-    ``clone._nlperr_before``."""
-    import torch
-
-    from .layers import ActivationRecorder
-
-    clone.zero_grad(set_to_none=True)
-    with ActivationRecorder(clone) as rec:
-        for b in batches:
-            inputs, _ = _split(b)
-            rec.mask = inputs.get("attention_mask")
-            loss, _ = model_loss(clone, inputs, loss_fn)
-            if loss.requires_grad:
-                (loss / len(batches)).backward()
-    trainable = [(n, p) for n, p in clone.named_parameters() if p.requires_grad]
-    before = {n: p.detach().clone() for n, p in trainable}
-    grads = {n: None if p.grad is None else p.grad.detach().clone() for n, p in trainable}
-    if trainable:
-        torch.optim.AdamW([p for _, p in trainable], lr=lr, weight_decay=0.0).step()
-    for n, p in trainable:
-        p.grad = grads[n]
-    clone._nlperr_before = before
-    return rec.stats
 
 
 def _independence(base: Any, batches: list[dict[str, Any]], loss_fn: Any, mask_token_id: int,

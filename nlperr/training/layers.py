@@ -42,7 +42,6 @@ import copy
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import contextmanager
 from typing import Any
 
 from ..errors import Errors, InputError, ModelError
@@ -402,45 +401,55 @@ def layer_table(model: Any, batch: Mapping[str, Any], *, lr: float | None = 1e-3
     require_torch()
     clone = copy_model(model)
     clone.train(train_mode)
-    inputs, mask = _model_inputs(batch)
-    _, before, acts = backward_probe(clone, inputs, mask=mask, loss_fn=loss_fn,
+    _, before, acts = backward_probe(clone, [batch], loss_fn=loss_fn,
                                      activations=activations, lr=lr)
     return build_table(parameter_stats(clone, before=before), clone, acts)
 
 
-def backward_probe(clone: Any, inputs: Mapping[str, Any], *, mask: Any = None,
+def backward_probe(clone: Any, batches: Iterable[Mapping[str, Any]], *,
                    loss_fn: Callable[..., Any] | None = None, activations: bool = True,
                    lr: float | None = None) -> tuple[float, dict[str, Any] | None,
                                                      dict[str, dict[str, float]]]:
-    """One forward/backward pass on *clone* (modified: gradients, one AdamW step when
-    *lr* is given).  Returns ``(loss, params_before_step or None, activation stats)``;
-    after it ``clone``'s parameters hold the stepped values and ``.grad`` the gradients
-    of the pass."""
+    """Forward/backward passes over *batches* on *clone* (which it modifies): the
+    gradients are summed with each loss divided by the number of batches, activation
+    statistics are recorded, then one AdamW step is taken when *lr* is given.
+
+    Returns ``(mean loss, parameters before the step or None, activation stats)``;
+    afterwards ``clone``'s parameters hold the stepped values and ``.grad`` the
+    gradients of the passes.  ``special_tokens_mask`` entries are not passed to the
+    model; ``attention_mask`` restricts the activation statistics to real tokens.
+    """
     import torch
 
+    batches = list(batches)
     clone.zero_grad(set_to_none=True)
-    acts: dict[str, dict[str, float]] = {}
-    if activations:
-        with ActivationRecorder(clone) as rec:
-            rec.mask = mask
+    total = 0.0
+    rec = ActivationRecorder(clone) if activations else None
+    if rec is not None:
+        rec.__enter__()
+    try:
+        for b in batches:
+            inputs, mask = _model_inputs(b)
+            if rec is not None:
+                rec.mask = mask
             loss, _ = model_loss(clone, inputs, loss_fn)
-        acts = rec.stats
-    else:
-        loss, _ = model_loss(clone, inputs, loss_fn)
-    value = float(loss.detach())
-    if loss.requires_grad:
-        loss.backward()
+            total += float(loss.detach())
+            if loss.requires_grad:
+                (loss / len(batches)).backward()
+    finally:
+        if rec is not None:
+            rec.__exit__(None, None, None)
+    acts = rec.stats if rec is not None else {}
     before = None
     if lr is not None:
         trainable = [(n, p) for n, p in clone.named_parameters() if p.requires_grad]
         before = {n: p.detach().clone() for n, p in trainable}
         if trainable:
             grads = {n: None if p.grad is None else p.grad.detach().clone() for n, p in trainable}
-            opt = torch.optim.AdamW([p for _, p in trainable], lr=lr, weight_decay=0.0)
-            opt.step()
-            for n, p in trainable:  # the table reports the gradients of the pass
+            torch.optim.AdamW([p for _, p in trainable], lr=lr, weight_decay=0.0).step()
+            for n, p in trainable:  # the table reports the gradients of the passes
                 p.grad = grads[n]
-    return value, before, acts
+    return total / max(1, len(batches)), before, acts
 
 
 def require_torch() -> Any:
@@ -461,7 +470,3 @@ def check_batches(batches: Any) -> list[dict[str, Any]]:
         raise InputError(Errors.E900.format(got="an empty sequence"))
     return out
 
-
-@contextmanager
-def _noop() -> Any:
-    yield
