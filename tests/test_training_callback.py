@@ -149,7 +149,7 @@ def test_trainer_callback_records_during_a_real_trainer_run(tiny, tmp_path):
     rows = [{**tok(ex.text, truncation=True, max_length=16), "labels": label2id[ex.label]}
             for ex in sentiment_examples(32)]
     cb = DiagnosticsCallback(every=2)
-    args = TrainingArguments(output_dir=str(tmp_path), max_steps=5, learning_rate=1e-3,
+    args = TrainingArguments(output_dir=str(tmp_path), max_steps=5, learning_rate=1e-4,
                              per_device_train_batch_size=8, logging_steps=1, save_strategy="no",
                              report_to=[], use_cpu=True, disable_tqdm=True)
     Trainer(model=model, args=args, train_dataset=rows, callbacks=[cb],
