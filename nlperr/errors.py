@@ -367,6 +367,31 @@ class Errors(metaclass=_Catalogue):
     # (attention: add E850-E899 above this line)
 
     # --- training diagnostics (E900-E949) ---------------------------------------------
+    E900 = ("Expected a non-empty sequence of batches (mappings of str -> tensor holding "
+            "the forward-pass inputs and 'labels'), got {got}. Build them with "
+            "nlperr.training.make_batches, or pass loss_fn=... for models without labels.")
+    E901 = ("The model {model} returned no loss for a batch with keys {keys}. Pass batches "
+            "with 'labels' to a Hugging Face model, or loss_fn=lambda model, batch: ... "
+            "that returns the loss.")
+    E902 = ("{where}: the label {label!r} is not one of the model's labels {known}. Use a "
+            "model trained for these labels, or map the data's labels to the model's "
+            "(config.label2id).")
+    E903 = ("Training checks need {what}; got {got}. Pass labelled data in the format the "
+            "task reads (--task token: CoNLL with tags; --task sequence: CSV/JSONL with a "
+            "label).")
+    E904 = ("Cannot read training curves from {path!r}: {reason}. Expected a "
+            "trainer_state.json (with log_history), a CSV with columns step, split, loss "
+            "(and optional metrics), or a JSON list of such objects.")
+    E905 = ("The training curves have no finite {what}. Log the training loss (and the "
+            "validation loss for overfitting) with their steps.")
+    E906 = ("nlperr train needs a PyTorch model; {spec!r} loads as a {kind!r} adapter. Pass "
+            "a Hugging Face model folder as --model hf:PATH.")
+    E907 = ("The model {spec!r} is a {found} model but --task {task} was given. Pass --task "
+            "{expected}, or a model for this task.")
+    E908 = ("{name} must be {expected}, got {value!r}.")
+    E909 = ("DiagnosticsCallback.result() was called before training started. Add the "
+            "callback to the Trainer (trainer.add_callback(cb)) and call trainer.train() "
+            "first.")
     # (training: add E900-E949 above this line)
 
     # --- data quality (E950-E999) ---------------------------------------------
@@ -571,6 +596,10 @@ class Warnings(metaclass=_Catalogue):
     # (attention: add W850-W899 above this line)
 
     # --- training diagnostics (W900-W949) ---
+    W900 = ("Training monitor, step {step}: {message}")
+    W901 = ("{count} example(s) were longer than max_length={max_length} pieces and were "
+            "truncated for the training checks. Pass a larger max_length (CLI: --max-length) "
+            "to check the whole texts.")
     # (training: add W900-W949 above this line)
 
     # --- data quality (W950-W999) ---

@@ -215,6 +215,9 @@ _KINDS: dict[str, str] = {
     "attributions": "nlperr.explain.occlusion:Attributions",
 
     # training:
+    "training_checks": "nlperr.training.checks:TrainingCheckResult",
+    "training_curves": "nlperr.training.curves:CurveResult",
+    "training_log": "nlperr.training.callback:TrainingLogResult",
 
     # quality:
     "data_quality": "nlperr.quality.check:DataQualityResult",

@@ -30,7 +30,7 @@ def test_import_is_light():
     code = (
         "import sys, nlperr, nlperr.io, nlperr.engine, nlperr.adapters, nlperr.cli,"
         " nlperr.analysis, nlperr.suites, nlperr.perturb, nlperr.ocr, nlperr.quality,"
-        " nlperr.attention, nlperr.explain, nlperr.drift, nlperr.stats;"
+        " nlperr.attention, nlperr.explain, nlperr.drift, nlperr.training, nlperr.stats;"
         "heavy = [m for m in ('torch', 'transformers', 'spacy', 'datasets', 'tensorflow',"
         " 'matplotlib')"
         " if m in sys.modules];"

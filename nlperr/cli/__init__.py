@@ -36,7 +36,7 @@ __all__ = ["main", "build_parser"]
 
 # Sub-command modules, in --help order.  A module that is missing is skipped.
 COMMANDS = ("predict", "analyze", "suite", "ocr", "report", "data", "drift", "attention",
-            "explain")
+            "explain", "train")
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
