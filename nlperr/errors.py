@@ -369,10 +369,13 @@ class Errors(metaclass=_Catalogue):
     # --- training diagnostics (E900-E949) ---------------------------------------------
     E900 = ("Expected a non-empty sequence of batches (mappings of str -> tensor holding "
             "the forward-pass inputs and 'labels'), got {got}. Build them with "
-            "nlperr.training.make_batches, or pass loss_fn=... for models without labels.")
+            "nlperr.training.make_batches, or pass loss_fn=... for models without labels "
+            "(Python: those are Python-only options; the CLI, nlperr train check, builds the "
+            "batches itself).")
     E901 = ("The model {model} returned no loss for a batch with keys {keys}. Pass batches "
             "with 'labels' to a Hugging Face model, or loss_fn=lambda model, batch: ... "
-            "that returns the loss.")
+            "that returns the loss (Python; CLI: nlperr train check needs a model with a "
+            "classification head, --task sequence|token).")
     E902 = ("{where}: the label {label!r} is not one of the model's labels {known}. Use a "
             "model trained for these labels, or map the data's labels to the model's "
             "(config.label2id).")
