@@ -146,8 +146,11 @@ class Markdown:
     def emit(self, *, data: str, runs: str, threads: str | None = None) -> str:
         """Print (when enabled) and return the table; *data*: what was measured and its
         size; *runs*: repeats and statistic ("median of 5 interleaved runs")."""
-        cond = self.conditions(data=data, runs=runs, threads=threads).replace("|", "/")
-        lines = [f"| `{self.script}`: {what} | {res} | {goal} | {cond} |"
+        def cell(text: str) -> str:  # a bare "|" would split the cell
+            return text.replace("|", "\\|")
+
+        cond = cell(self.conditions(data=data, runs=runs, threads=threads))
+        lines = [f"| `{self.script}`: {cell(what)} | {cell(res)} | {cell(goal)} | {cond} |"
                  for what, res, goal in self.rows]
         text = "\n".join([self.HEADER, *lines])
         if self.enabled:
