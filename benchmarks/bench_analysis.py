@@ -171,7 +171,8 @@ def main() -> None:
               f"(runs {min(times[key]):.3f}-{max(times[key]):.3f} s)")
     print("  (the report: 9 slice attributes with 1000 bootstrap replicates each, worst-slice "
           "search, cases)")
-    what = f"vs seqeval `classification_report` ({t_seq:.2f} s)"
+    what = (f"{'with `--distinct` predictions ' if args.distinct else ''}"
+            f"vs seqeval `classification_report` ({t_seq:.2f} s)")
     md.row(f"core analysis (strict scores, SemEval 4 schemas, taxonomy, confusion, pairs) {what}",
            f"{faster(t_seq, med['core'])} ({med['core']:.3f} s)")
     md.row(f"core + per-entity error table {what}",
