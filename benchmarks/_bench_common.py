@@ -1,9 +1,10 @@
-"""Shared helpers for the adapter / cache benchmarks (not a test)."""
+"""Shared helpers for the benchmarks: inputs, timing, and the Markdown rows they print (not a test)."""
 
 from __future__ import annotations
 
 import os
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -84,3 +85,80 @@ def minilm_token_classifier(folder: str | None = None) -> str:
     model.save_pretrained(folder)
     AutoTokenizer.from_pretrained(src).save_pretrained(folder)
     return folder
+
+
+# --- Markdown rows for README.md and docs/*.md (issue #8: one source for figures) ---------
+
+def add_markdown_option(parser) -> None:
+    """Add ``--markdown`` to a benchmark's argument parser (every script has it)."""
+    parser.add_argument(
+        "--markdown", action="store_true",
+        help="also print the Markdown table row(s) that README.md / docs show, built from the "
+             "measured numbers, with the measuring conditions in the last column")
+
+
+def thread_info() -> str:
+    """torch and BLAS/OpenMP thread counts of this process, as far as they are loaded."""
+    parts = []
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        parts.append(f"torch {torch.get_num_threads()} thread(s)")
+    try:
+        from threadpoolctl import threadpool_info
+        pools = threadpool_info()
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        pools = []
+    seen = {}
+    for p in pools:
+        seen.setdefault(p.get("internal_api", p.get("user_api", "?")), p.get("num_threads"))
+    parts += [f"{api} {n}" for api, n in sorted(seen.items())]
+    return ", ".join(parts) or "no torch/BLAS thread pool loaded"
+
+
+class Markdown:
+    """Collects a benchmark's result rows and prints them as one Markdown table.
+
+    Create it when the measurement starts (it records the load average then) and call
+    :meth:`emit` after the last timing (it records the load average again).  Each row
+    is ``| `script`: what | result | goal | conditions |``; the conditions cell says the
+    CPU count, the 1-minute load average at start and end, the thread settings, the data
+    and its size, the repeats and the statistic, and the date.  README.md and the
+    benchmark sections of docs/*.md paste these rows as printed.
+    """
+
+    HEADER = "| benchmark | result | goal | conditions |\n| --- | --- | --- | --- |"
+
+    def __init__(self, script: str, enabled: bool = True):
+        self.script = Path(script).name
+        self.enabled = enabled
+        self.load_start = os.getloadavg()[0]
+        self.rows: list[tuple[str, str, str]] = []
+
+    def row(self, what: str, result: str, goal: str = "") -> None:
+        self.rows.append((what, result, goal or "-"))
+
+    def conditions(self, *, data: str, runs: str, threads: str | None = None) -> str:
+        load_end = os.getloadavg()[0]
+        return (f"{os.cpu_count()} CPUs, load {self.load_start:.1f} -> {load_end:.1f} "
+                f"(start -> end); {threads or thread_info()}; {data}; {runs}; "
+                f"{time.strftime('%Y-%m-%d', time.gmtime())}")
+
+    def emit(self, *, data: str, runs: str, threads: str | None = None) -> str:
+        """Print (when enabled) and return the table; *data*: what was measured and its
+        size; *runs*: repeats and statistic ("median of 5 interleaved runs")."""
+        def cell(text: str) -> str:  # a bare "|" would split the cell
+            return text.replace("|", "\\|")
+
+        cond = cell(self.conditions(data=data, runs=runs, threads=threads))
+        lines = [f"| `{self.script}`: {cell(what)} | {cell(res)} | {cell(goal)} | {cond} |"
+                 for what, res, goal in self.rows]
+        text = "\n".join([self.HEADER, *lines])
+        if self.enabled:
+            print("\nMarkdown rows (README.md / docs):\n" + text)
+        return text
+
+
+def faster(reference_s: float, ours_s: float) -> str:
+    """``"12.6x faster"`` (reference time / our time), or ``"2.1x slower"`` below 1."""
+    r = reference_s / ours_s
+    return f"{r:.2f}x faster" if r >= 1 else f"{1 / r:.2f}x slower"

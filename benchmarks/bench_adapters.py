@@ -8,7 +8,7 @@
   by piece count, pad per batch, ``model(**batch)``), same batch size.
 
 Goal: adapter time <= 1.10x the bare time.  Prints ratios; run with
-``python benchmarks/bench_adapters.py [--limit N]``.
+``python benchmarks/bench_adapters.py [--limit N] [--repeat 3] [--markdown]``.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bench_common import interleaved, minilm_token_classifier, wnut_sentences  # noqa: E402
+from _bench_common import (Markdown, add_markdown_option, interleaved,  # noqa: E402
+                           minilm_token_classifier, wnut_sentences)
 
 
-def bench_spacy(sents, repeat):
+def bench_spacy(sents, repeat, md):
     import spacy
     from spacy.tokens import Doc
 
@@ -57,10 +58,14 @@ def bench_spacy(sents, repeat):
     print(f"  nlperr predict (no cache)      : {t_ours:7.3f} s")
     print(f"  ratio adapter / bare(same)     : {t_ours / t_same:7.3f}  (goal <= 1.10)")
     print(f"  ratio adapter / bare(full)     : {t_ours / t_full:7.3f}")
+    md.row(f"spaCy NER adapter through `predict` vs bare `nlp.pipe` on the same Docs, same "
+           f"components ({len(exs)} sentences, batch {bs})",
+           f"{t_ours / t_same:.2f}x the bare time ({t_ours:.2f} s vs {t_same:.2f} s); "
+           f"{t_ours / t_full:.2f}x the full pipeline", "<= 1.10x")
     return t_ours / t_same
 
 
-def bench_hf(sents, repeat, batch_size=32):
+def bench_hf(sents, repeat, md, batch_size=32):
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
@@ -101,6 +106,9 @@ def bench_hf(sents, repeat, batch_size=32):
     print(f"  bare tokenize + forward        : {t_bare:7.3f} s")
     print(f"  nlperr predict (no cache)      : {t_ours:7.3f} s")
     print(f"  ratio adapter / bare           : {t_ours / t_bare:7.3f}  (goal <= 1.10)")
+    md.row(f"HF MiniLM-L6 token adapter through `predict` vs bare batched tokenize + forward "
+           f"sorted by piece count ({len(exs)} sentences, batch {batch_size}, {adapter.device})",
+           f"{t_ours / t_bare:.2f}x the bare time ({t_ours:.2f} s vs {t_bare:.2f} s)", "<= 1.10x")
     return t_ours / t_bare
 
 
@@ -110,16 +118,20 @@ def main() -> None:
                     help="number of sentences (default 800; 0 = all)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip", choices=["spacy", "hf"], action="append", default=[])
+    add_markdown_option(ap)
     args = ap.parse_args()
+    md = Markdown(__file__, args.markdown)
     sents, source = wnut_sentences(args.limit or None)
     print(f"inputs: {len(sents)} unique sentences from {source}; best of {args.repeat} runs\n")
     t = time.perf_counter()
     if "spacy" not in args.skip:
-        bench_spacy(sents, args.repeat)
+        bench_spacy(sents, args.repeat, md)
         print()
     if "hf" not in args.skip:
-        bench_hf(sents, args.repeat)
+        bench_hf(sents, args.repeat, md)
     print(f"\n(total {time.perf_counter() - t:.1f} s)")
+    md.emit(data=f"{len(sents)} unique {source} sentences",
+            runs=f"best of {args.repeat} interleaved runs")
 
 
 if __name__ == "__main__":

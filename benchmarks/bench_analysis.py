@@ -18,7 +18,7 @@ Timed in the same process, interleaved, ``--repeat`` times (median reported):
 
 Prints the ratios (goal: the whole report >= 10x faster than seqeval).
 
-    python benchmarks/bench_analysis.py [--tokens 1000000] [--repeat 5] [--distinct]
+    python benchmarks/bench_analysis.py [--tokens 1000000] [--repeat 5] [--distinct] [--markdown]
 """
 
 from __future__ import annotations
@@ -26,11 +26,16 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import time
 import warnings
 from pathlib import Path
 
-from nlperr.data import Example, Span
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _bench_common import Markdown, add_markdown_option, faster  # noqa: E402
+
+from nlperr.data import Example, Span  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WNUT = ROOT.parent / "shared" / "data" / "wnut17" / "emerging.test.annotated"
@@ -87,12 +92,14 @@ def perturb(gold: list[Example], seed: int = 0) -> list[Example]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tokens", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--distinct", action="store_true",
                     help="different synthetic predictions for every replicate")
+    add_markdown_option(ap)
     args = ap.parse_args()
+    md = Markdown(__file__, args.markdown)
     base_gold = load_gold()
     n_tok = sum(len(e.tokens) for e in base_gold)
     reps = max(1, round(args.tokens / n_tok))
@@ -164,6 +171,19 @@ def main() -> None:
               f"(runs {min(times[key]):.3f}-{max(times[key]):.3f} s)")
     print("  (the report: 9 slice attributes with 1000 bootstrap replicates each, worst-slice "
           "search, cases)")
+    what = (f"{'with `--distinct` predictions ' if args.distinct else ''}"
+            f"vs seqeval `classification_report` ({t_seq:.2f} s)")
+    md.row(f"core analysis (strict scores, SemEval 4 schemas, taxonomy, confusion, pairs) {what}",
+           f"{faster(t_seq, med['core'])} ({med['core']:.3f} s)")
+    md.row(f"core + per-entity error table {what}",
+           f"{faster(t_seq, med['table'])} ({med['table']:.3f} s)")
+    md.row(f"whole default `analyze_ner` report (9 slice attributes x 1000 bootstrap replicates, "
+           f"worst slices, cases) {what}",
+           f"{faster(t_seq, med['report'])} ({med['report']:.3f} s)", ">= 10x")
+    src = "WNUT-17 test" if WNUT.exists() else "synthetic sentences"
+    md.emit(data=f"{src} x{reps} = {reps * n_tok:,} tokens, "
+                 f"{'distinct' if args.distinct else 'replicated'} synthetic predictions",
+            runs=f"median of {args.repeat} interleaved runs")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _bench_common import Markdown, add_markdown_option, faster  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 WNUT = ROOT.parent / "shared" / "data" / "wnut17" / "emerging.test.annotated"
 _TYPES = {"person": "PER", "location": "LOC", "group": "ORG", "corporation": "ORG",
@@ -123,8 +127,9 @@ def main() -> None:
     ap.add_argument("--conll", type=Path, default=None, help="a CoNLL-2003 file (eng.testb)")
     ap.add_argument("--times", type=int, default=20)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--markdown", action="store_true", help="print a Markdown table row")
+    add_markdown_option(ap)
     args = ap.parse_args()
+    md = Markdown(__file__, args.markdown)
 
     from seqeval.metrics import classification_report
 
@@ -148,9 +153,12 @@ def main() -> None:
     print(f"seqeval classification_report (in memory): {seq:.2f} s (median of {args.repeat})")
     print(f"nlperr analyze ner (whole process):        {cli:.2f} s (median of {args.repeat})")
     print(f"ratio seqeval / nlperr: {seq / cli:.2f}x (goal >= 2x); cpus={os.cpu_count()}")
-    if args.markdown:
-        print(f"| `bench_cli_analyze.py`: whole `nlperr analyze ner` vs seqeval in memory, "
-              f"{n_tok // 1000}k tokens | {seq / cli:.2f}x | >= 2x |")
+    md.row("whole `nlperr analyze ner` process (start-up, reading both files, default report, "
+           "writing every output) vs seqeval `classification_report` on the tags in memory",
+           f"{faster(seq, cli)} ({cli:.2f} s vs {seq:.2f} s)", ">= 2x")
+    md.emit(data=f"{source} x{args.times} = {n_tok:,} tokens per file",
+            runs=f"median of {args.repeat} interleaved runs",
+            threads="framework default threads")
 
 
 if __name__ == "__main__":

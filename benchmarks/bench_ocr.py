@@ -1,6 +1,6 @@
 """Throughput of the OCR diagnostics, with jiwer as the in-process reference.
 
-    python benchmarks/bench_ocr.py [ICDAR_DIR ...]
+    python benchmarks/bench_ocr.py [ICDAR_DIR ...] [--markdown]
 
 1. Ground-truth-free statistics (``corpus_stats`` with a clean reference and a
    lexicon built from the ICDAR gold side), tokens per second on one core:
@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import argparse
 import random
 import sys
 import time
@@ -30,9 +31,13 @@ from pathlib import Path
 
 import jiwer
 
-from nlperr.ocr import Lexicon, Reference, compare_pairs, error_rates, iter_pairs
-from nlperr.ocr._text import _bmp_table
-from nlperr.ocr.stats import CorpusStats
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _bench_common import Markdown, add_markdown_option, faster  # noqa: E402
+
+from nlperr.ocr import Lexicon, Reference, compare_pairs, error_rates, iter_pairs  # noqa: E402
+from nlperr.ocr._text import _bmp_table  # noqa: E402
+from nlperr.ocr.stats import CorpusStats  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DATA = SHARED / "icdar2019_postocr"
@@ -65,7 +70,7 @@ def hipe_documents() -> list[str]:
     return docs
 
 
-def stats_rate(label: str, texts: list[str], reps: int, ref, lex) -> None:
+def stats_rate(label: str, texts: list[str], reps: int, ref, lex, md) -> None:
     acc = CorpusStats(reference=ref, lexicon=lex)
     t0 = time.perf_counter()
     for _ in range(reps):
@@ -79,9 +84,13 @@ def stats_rate(label: str, texts: list[str], reps: int, ref, lex) -> None:
     print(f"  {label:<42} {n:>10,} tokens {res.summary['types']:>8,} types  "
           f"{n / (t2 - t0):>11,.0f} tokens/s  (add {n / (t1 - t0):,.0f} tokens/s, "
           f"result {t2 - t1:.2f}s)")
+    md.row(f"ground-truth-free statistics, {label}: {n / 1e3:,.0f}k tokens, "
+           f"{res.summary['types'] / 1e3:,.0f}k types",
+           f"{n / (t2 - t0) / 1e6:.2f} M tokens/s (streaming only {n / (t1 - t0) / 1e6:.2f} M/s)",
+           ">= 1 M/s" if "realistic" in label else "")
 
 
-def main(dirs):
+def main(dirs, md):
     pairs = [p for d in dirs for p in iter_pairs(d)]
     pairs = [p for p in pairs if p.gold[0].strip()]
     gold = [p.gold[0] for p in pairs]
@@ -95,17 +104,17 @@ def main(dirs):
     lex = Lexicon.from_texts(gold)
     ref.model, ref.threshold(0.05)  # built once, outside the timings
     print("ground-truth-free statistics (one core):")
-    stats_rate("ICDAR OCR x5 (realistic)", raw, 5, ref, lex)
-    stats_rate("ICDAR OCR x10 (realistic)", raw, 10, ref, lex)
+    stats_rate("ICDAR OCR x5 (realistic)", raw, 5, ref, lex, md)
+    stats_rate("ICDAR OCR x10 (realistic)", raw, 10, ref, lex, md)
     if HIPE.exists():
         hipe = hipe_documents()
-        stats_rate("HIPE-2022 OCR tokens x5 (realistic)", hipe, 5, ref, lex)
-    stats_rate("ICDAR OCR x1 (one pass, every type new)", raw, 1, ref, lex)
+        stats_rate("HIPE-2022 OCR tokens x5 (realistic)", hipe, 5, ref, lex, md)
+    stats_rate("ICDAR OCR x1 (one pass, every type new)", raw, 1, ref, lex, md)
     rng = random.Random(0)
     letters = "abcdefghijklmnopqrstuvwxyz"
     worst = [" ".join("".join(rng.choice(letters) for _ in range(8)) for _ in range(300))
              for _ in range(700)]
-    stats_rate("worst case: every token a new type", worst, 1, ref, lex)
+    stats_rate("worst case: every token a new type", worst, 1, ref, lex, md)
 
     t_j, _ = best(lambda: (jiwer.cer(gold, ocr), jiwer.wer(gold, ocr)))
     t_o, _ = best(lambda: error_rates(gold, ocr))
@@ -116,8 +125,24 @@ def main(dirs):
     print(f"nlperr error_rates (python backend):    {t_p:.3f}s  speed-up vs jiwer x{t_j / t_p:.2f}")
     print(f"nlperr compare (alignment + confusions + noise model): {t_c:.3f}s  "
           f"speed-up vs jiwer x{t_j / t_c:.2f}")
+    what = f"on {len(pairs)} ICDAR pairs vs `jiwer.cer` + `jiwer.wer` ({t_j:.3f} s, best of 3)"
+    md.row(f"CER + WER, rapidfuzz backend, {what}", f"{faster(t_j, t_o)} than jiwer ({t_o:.3f} s)",
+           "faster than jiwer")
+    md.row(f"CER + WER, pure-Python backend (one run), {what}",
+           f"{faster(t_j, t_p)} than jiwer ({t_p:.3f} s)")
+    md.row(f"full comparison (alignment, confusions, splits/merges, noise model; one run), {what}",
+           f"{faster(t_j, t_c)} than jiwer ({t_c:.3f} s)")
+    md.emit(data=f"ICDAR 2019 {'/'.join(Path(d).name for d in dirs)}: {len(pairs)} documents, "
+                 f"{ntok:,} OCR tokens; HIPE-2022 ajmc + newseye",
+            runs="statistics: one streamed run each; CER/WER: best of 3 unless noted",
+            threads="one core (single-threaded code)")
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:] or [str(DATA / s) for s in ("FR1", "FR3", "NL1", "PL1")]
-    main(args)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("dirs", nargs="*", help="ICDAR 2019 folders (default: FR1 FR3 NL1 PL1 of "
+                                            "../shared/data/icdar2019_postocr)")
+    add_markdown_option(ap)
+    args = ap.parse_args()
+    md = Markdown(__file__, args.markdown)
+    main(args.dirs or [str(DATA / s) for s in ("FR1", "FR3", "NL1", "PL1")], md)

