@@ -44,6 +44,9 @@ WNUT_LABELS = ["O"] + [f"{p}-{t}" for t in ("person", "location", "group", "crea
 HF_MODELS = {
     "hf:models/minilm-wnut17": ("token", WNUT_LABELS, 0),
     "hf:models/minilm-sentiment": ("seq", ["negative", "positive"], 0),
+    "hf:path/to/sst2-model": ("seq", ["negative", "positive"], 0),
+    "hf:sst2-model": ("seq", ["negative", "positive"], 0),
+    "hf:/models/ner": ("token", WNUT_LABELS, 0),
     "hf:path/to/classifier": ("seq", ["negative", "neutral", "positive"], 0),
     "hf:path/to/previous": ("seq", ["negative", "neutral", "positive"], 1),
     "hf:ckpt": ("seq", ["negative", "neutral", "positive"], 0),
@@ -51,7 +54,7 @@ HF_MODELS = {
 CALLABLES = {"callable:mymodule:predict": "callable:_firsthour_helpers:classify"}
 #: illustrative file names of the docs -> how the test makes them
 FILES = ("test.conll", "pred.conll", "predicted.conll", "test.csv", "pred.csv", "train.conll",
-         "dev.conll", "train.csv", "gold.jsonl", "heldout_pred.jsonl",
+         "dev.conll", "train.csv", "gold.jsonl", "heldout_pred.jsonl", "big.jsonl",
          "sentiment_suite.tar.gz")
 PLACEHOLDER = re.compile(r"\[|\||\.\.\.|\b(?:FILE|DIR|SPEC|SUITE|FILE_OR_DIR|N|NAME|JSON_OR_FILE)\b")
 
@@ -214,7 +217,7 @@ class _Inputs:
             write_conll(preds, target)
         elif name == "predicted.conll":  # `nlperr predict` output: gold and predicted tags
             write_conll(gold, target, predictions=gold)
-        elif name == "gold.jsonl":
+        elif name in ("gold.jsonl", "big.jsonl"):
             from nlperr.io import write_jsonl
 
             write_jsonl(gold, target)
@@ -267,6 +270,8 @@ def test_doc_commands_run(source, index, commands, variables, tmp_path, monkeypa
                           request, capsys):
     if _needs(commands)[0]:
         request.getfixturevalue("shared_data")  # skips without ../shared/data
+    if any("--engine ray" in c for c in commands):
+        pytest.importorskip("ray", reason="the command runs on Ray: pip install 'nlperr[ray]'")
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

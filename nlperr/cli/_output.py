@@ -4,7 +4,9 @@ Before a command runs (and spends minutes on a model), its output paths are
 checked, so that nlperr never deletes or overwrites anything it did not create
 unless told to (``--overwrite``):
 
-* an output **file** that already exists is an error (E040) unless ``--overwrite``;
+* an output **file** that already exists is an error (E040) unless ``--overwrite``, or
+  unless nlperr wrote it itself and it is unchanged since (a ledger of written files,
+  :func:`record_written`: rerunning a command replaces its own output);
   a folder where a file is wanted is an error (E041);
 * an output **folder** may be new, empty, or a folder nlperr wrote before (it holds
   ``result.json`` or ``summary.json``); a folder holding other files is an error
@@ -31,6 +33,7 @@ import argparse
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from ..errors import Errors, InputError
 
@@ -119,6 +122,64 @@ def _check_writable_parent(option: str, path: Path) -> None:
                                                    f"or not writable by this user"))
 
 
+# --- the files nlperr wrote ------------------------------------------------------------
+#
+# A single output file (predictions, a JSON / JUnit report, a noise model) carries no
+# marker, so nlperr keeps a small ledger of what it wrote: path, size and modification
+# time, in the cache folder ($NLPERR_CACHE_DIR or ~/.cache/nlperr).  Rerunning the same
+# command may then replace its own earlier output; a file that was changed since, or
+# that nlperr never wrote, still needs --overwrite.
+
+_LEDGER = "written.sqlite"
+
+
+def _ledger() -> Any:
+    import sqlite3
+
+    from ..engine.cache import default_cache_dir
+
+    folder = default_cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(str(folder / _LEDGER), timeout=30)
+    con.execute("CREATE TABLE IF NOT EXISTS written (path TEXT PRIMARY KEY, size INTEGER, "
+                "mtime_ns INTEGER)")
+    return con
+
+
+def _stat_key(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(path.resolve()), st.st_size, st.st_mtime_ns
+
+
+def record_written(path: PathArg) -> None:
+    """Note that nlperr has just written *path* (so a rerun may replace it).  A ledger
+    that cannot be written (read-only cache folder) only means the rerun needs
+    ``--overwrite``."""
+    if path is None:
+        return
+    try:
+        key = _stat_key(Path(os.fspath(path)))
+        con = _ledger()
+        with con:
+            con.execute("INSERT OR REPLACE INTO written VALUES (?, ?, ?)", key)
+        con.close()
+    except (OSError, Exception):  # noqa: BLE001 - the ledger is a convenience
+        return
+
+
+def written_by_nlperr(path: Path) -> bool:
+    """Whether *path* is, unchanged, a file nlperr wrote (see :func:`record_written`)."""
+    try:
+        key = _stat_key(path)
+        con = _ledger()
+        row = con.execute("SELECT size, mtime_ns FROM written WHERE path = ?",
+                          (key[0],)).fetchone()
+        con.close()
+    except (OSError, Exception):  # noqa: BLE001
+        return False
+    return row is not None and tuple(row) == key[1:]
+
+
 def check_output_file(path: PathArg, *, option: str = "--out", inputs: Iterable[PathArg] = (),
                       overwrite: bool = False) -> Path | None:
     """Check an output file path (see the module docstring); return it as a Path.
@@ -133,7 +194,7 @@ def check_output_file(path: PathArg, *, option: str = "--out", inputs: Iterable[
         raise InputError(Errors.E041.format(option=option, path=str(p), got="a folder",
                                             expected="a file"))
     if p.exists() or p.is_symlink():
-        if not overwrite:
+        if not overwrite and not written_by_nlperr(p):
             raise InputError(Errors.E040.format(option=option, path=str(p)))
         if not os.access(p.parent if str(p.parent) else ".", os.W_OK | os.X_OK):
             raise InputError(Errors.E042.format(option=option, path=str(p),

@@ -42,6 +42,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--rollout", action="store_true", help="draw the attention rollout")
     p.add_argument("--no-cache", action="store_true", help="no prediction cache")
     p.add_argument("--out", required=True, type=Path, metavar="DIR")
+    from ._output import add_overwrite_argument
+    add_overwrite_argument(p)
     p.set_defaults(func=run)
 
 
@@ -57,7 +59,9 @@ def read_examples(path: Path, fmt: str | None, option: str) -> list:
 
 def run(args: argparse.Namespace) -> int:
     from ..attention import inspect_attention, write_page
+    from ._output import check_output_dir
 
+    check_output_dir(args.out, inputs=[args.input, args.gold], overwrite=args.overwrite)
     examples = read_examples(args.input, args.format, "--input")
     gold = read_examples(args.gold, args.format, "--gold") if args.gold else None
     res = inspect_attention(args.model, examples, gold=gold, max_examples=args.max_examples,

@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 from ..errors import Errors, InputError
-from ._output import add_encoding_arguments
+from ._output import add_encoding_arguments, add_overwrite_argument, check_output_dir
 
 FORMATS = ("conll", "hipe", "jsonl", "spacy", "csv")
 
@@ -96,6 +96,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="what to write besides summary.json: json, csv, md, html, parquet "
                         "(comma-separated; default json,csv)")
     add_encoding_arguments(p)
+    add_overwrite_argument(p)
 
 
 def _usage(parser: argparse.ArgumentParser):
@@ -122,6 +123,7 @@ def _formats(value: str) -> tuple[str, ...]:
 
 def run_check(args: argparse.Namespace) -> int:
     from ..quality import check_data
+    check_output_dir(args.out, inputs=[args.train, args.dev, args.test], overwrite=args.overwrite)
     train = _load(args.train, args)
     dev = _load(args.dev, args) if args.dev is not None else None
     test = _load(args.test, args)
@@ -142,6 +144,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_label_issues(args: argparse.Namespace) -> int:
     from ..quality import find_label_issues
+    check_output_dir(args.out, inputs=[args.gold, args.pred], overwrite=args.overwrite)
     gold = _load(args.gold, args, column=args.gold_column)
     pred = _load(args.pred, args, column=args.pred_column, pred=True)
     if len(gold) != len(pred):

@@ -47,11 +47,16 @@ def add_parser(subparsers: Any) -> None:
                    help="permutations per permutation test (default: automatic)")
     p.add_argument("--figures", action="store_true", help="also write PNG figures")
     p.add_argument("--out", required=True, metavar="DIR")
+    from ._output import add_overwrite_argument
+    add_overwrite_argument(p)
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from ..drift import detect_drift
+    from ._output import check_output_dir
+
+    check_output_dir(args.out, inputs=[args.reference, args.current], overwrite=args.overwrite)
 
     tests = [t.strip() for t in args.tests.split(",") if t.strip()] if args.tests else None
     result = detect_drift(args.reference, args.current, model=args.model, window=args.window,

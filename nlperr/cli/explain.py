@@ -47,6 +47,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--batch-size", type=int, default=None, metavar="N")
     p.add_argument("--no-cache", action="store_true", help="no prediction cache")
     p.add_argument("--out", required=True, type=Path, metavar="DIR")
+    from ._output import add_overwrite_argument
+    add_overwrite_argument(p)
     p.set_defaults(func=run)
 
 
@@ -54,7 +56,11 @@ def run(args: argparse.Namespace) -> int:
     from ..attention import write_page
     from ..errors import Errors, InputError
     from ..explain import explain
+    from ._output import check_output_dir
     from .attention import read_examples
+
+    check_output_dir(args.out, inputs=[args.input, getattr(args, "gold", None)],
+                     overwrite=args.overwrite)
 
     if args.max_examples is not None and args.max_examples < 1:
         raise InputError(Errors.E856.format(option="--max-examples",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ._output import (add_encoding_arguments, add_overwrite_argument, check_output_dir,
-                      check_output_file, encoding_options)
+                      check_output_file, encoding_options, record_written)
 from ._engine import add_engine_options, engine_options
 
 __all__ = ["add_parser"]
@@ -125,6 +125,7 @@ def _compare(args: argparse.Namespace) -> int:
     _save(res, args)
     if args.noise_model:
         res.noise_model.to_json(args.noise_model)
+        record_written(args.noise_model)
     print(f"nlperr ocr compare: {res.summary['documents']} documents, CER {res.summary['cer']:.4f}, "
           f"WER {res.summary['wer']:.4f} -> {out}/summary.json and CSV tables"
           + (f"; noise model -> {args.noise_model}" if args.noise_model else ""))

@@ -28,7 +28,7 @@ from pathlib import Path
 from ..errors import Errors, InputError, NlperrError
 from ..io._atomic import apply_umask
 from ._output import (add_encoding_arguments, add_overwrite_argument, check_output_file,
-                      encoding_options)
+                      encoding_options, record_written)
 from ._engine import add_engine_options, engine_options
 
 FORMATS = ("conll", "hipe", "jsonl", "spacy", "csv")
@@ -199,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
                 preds = predictor.predict(source)
                 extra = {"column": column, "keep_columns": False} if fmt == "hipe" else {}
                 io.save(source, tmp, format=fmt, predictions=preds, **extra)
+        record_written(args.output)
         s = predictor.stats
     print(f"nlperr predict: {s['requested']} examples ({s['unique']} unique, "
           f"{s['cache_hits']} from cache, {s['computed']} computed) in "

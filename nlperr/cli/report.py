@@ -33,13 +33,17 @@ def add_parser(subparsers: Any) -> None:
                    help="leave the generation time out (the page depends only on the results)")
     p.add_argument("--figure-format", choices=("svg", "png"), default="svg",
                    help="how HTML figures are embedded (default svg)")
+    from ._output import add_overwrite_argument
+    add_overwrite_argument(p)
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from ..report import report_from_dirs
     from ..results import atomic_write_text
+    from ._output import check_output_file, record_written
 
+    check_output_file(args.out, inputs=args.dirs, overwrite=args.overwrite)
     options: dict[str, Any] = {}
     if args.max_rows is not None:
         options["max_rows"] = args.max_rows
@@ -49,6 +53,7 @@ def _run(args: argparse.Namespace) -> int:
                             timestamp=not args.no_timestamp, **options)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out, text)
+    record_written(args.out)
     print(f"nlperr report: {len(args.dirs)} result(s) -> {args.out} ({len(text.encode('utf-8')):,} bytes)",
           file=sys.stderr)
     return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ._output import (add_encoding_arguments, add_overwrite_argument, check_output_file,
-                      encoding_options)
+                      encoding_options, record_written)
 from ._engine import add_engine_options, engine_options
 
 __all__ = ["add_parser"]
@@ -191,11 +191,14 @@ def _run(args: argparse.Namespace) -> int:
         (compared if compared is not None else result).save(args.out, formats=formats)
     if args.json_out:
         write_json(result, args.json_out, comparison)
+        record_written(args.json_out)
     if args.junit:
         write_junit(result, args.junit, comparison)
+        record_written(args.junit)
     if args.failures:
         from ..io._atomic import atomic_write_text
         atomic_write_text(Path(args.failures), result.failures().to_csv(index=False))
+        record_written(args.failures)
     if not args.quiet:
         _print_report(result, comparison)
     counts = report["counts"]
@@ -255,6 +258,7 @@ def _generate(args: argparse.Namespace) -> int:
     suite = load_suite(args.suite, **enc)
     cs = generate_cases(suite, data=args.data, seed=args.seed, data_format=args.data_format, **enc)
     save_cases(cs, args.out)
+    record_written(args.out)
     print(f"wrote {len(cs)} cases of {len(suite.tests)} tests to {args.out}", file=sys.stderr)
     return 0
 
@@ -265,5 +269,6 @@ def _import(args: argparse.Namespace) -> int:
     suite = import_checklist(args.file, out=args.out, name=args.name, min_pass_rate=args.min_pass_rate,
                              neutral_band=_parse_band(args.neutral_band))
     n = sum(len(t.cases or ()) for t in suite.tests)
+    record_written(args.out)
     print(f"converted {len(suite.tests)} tests ({n} items) to {args.out}", file=sys.stderr)
     return 0

@@ -17,6 +17,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ._output import add_overwrite_argument, check_output_dir
+
 __all__ = ["add_parser"]
 
 
@@ -39,12 +41,14 @@ def add_parser(subparsers: Any) -> None:
     ck.add_argument("--seed", type=int, default=0)
     ck.add_argument("--device", default=None, help="cpu, cuda, mps (default: auto)")
     ck.add_argument("--out", required=True, metavar="DIR")
+    add_overwrite_argument(ck)
     ck.add_argument("--no-figures", action="store_true", help="do not write PNG plots")
     ck.set_defaults(func=_check)
     cv = sub.add_parser("curves", help="diagnose loss curves (trainer_state.json, CSV, JSON)")
     cv.add_argument("file", metavar="FILE",
                     help="trainer_state.json (or its checkpoint folder), CSV or JSON log")
     cv.add_argument("--out", required=True, metavar="DIR")
+    add_overwrite_argument(cv)
     cv.add_argument("--no-figures", action="store_true", help="do not write PNG plots")
     cv.set_defaults(func=_curves)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
@@ -68,6 +72,7 @@ def _save(result: Any, out: Path, figures: bool) -> list[str]:
 def _check(args: argparse.Namespace) -> int:
     from ..training import check_model
 
+    check_output_dir(args.out, inputs=[args.data], overwrite=args.overwrite)
     res = check_model(args.model, args.data, format=args.format, task=args.task,
                       batch_size=args.batch_size, max_batches=args.max_batches,
                       max_length=args.max_length, lr=args.lr, seed=args.seed,
@@ -85,6 +90,7 @@ def _check(args: argparse.Namespace) -> int:
 def _curves(args: argparse.Namespace) -> int:
     from ..training import diagnose_curves
 
+    check_output_dir(args.out, inputs=[args.file], overwrite=args.overwrite)
     res = diagnose_curves(args.file)
     out = Path(args.out)
     _save(res, out, not args.no_figures)
