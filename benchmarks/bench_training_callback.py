@@ -8,7 +8,8 @@ of the repeats is kept.  Also times one record (before_step + after_step on a
 recording step) against a plain step, which gives the overhead at any interval.
 Goal: <= 5 % at the default interval.
 
-    python benchmarks/bench_training_callback.py [--steps 100] [--repeat 2] [--threads 1] [--markdown]
+    python benchmarks/bench_training_callback.py [--steps 100] [--repeat 2] [--threads 1]
+        [--markdown]
 """
 
 from __future__ import annotations
