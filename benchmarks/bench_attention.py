@@ -12,8 +12,8 @@
   number of forward passes and unique variants vs a bare ``Predictor.predict``
   of the same unique occluded texts; then a rerun with the cache (0 computed).
 
-Run ``python benchmarks/bench_attention.py [--limit N] [--threads T]``; prints
-ratios and the conditions (threads, load average).
+Run ``python benchmarks/bench_attention.py [--limit N] [--threads T] [--markdown]``;
+prints ratios and the conditions (threads, load average).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bench_common import interleaved, minilm_token_classifier, wnut_sentences  # noqa: E402
+from _bench_common import (Markdown, add_markdown_option, faster, interleaved,  # noqa: E402
+                           minilm_token_classifier, wnut_sentences)
 
 
 def _batches(adapter, examples, batch_size):
@@ -59,7 +60,7 @@ def _batches(adapter, examples, batch_size):
     return out
 
 
-def bench_heads(adapter, examples, batch_size, repeat):
+def bench_heads(adapter, examples, batch_size, repeat, md):
     import torch
 
     from nlperr.attention import head_summary
@@ -82,10 +83,14 @@ def bench_heads(adapter, examples, batch_size, repeat):
     for k, v in t.items():
         print(f"  {k:42s} {v:8.3f} s")
     print(f"  ratio head_summary / bare = {ratio:.3f}  (goal <= 1.3)")
+    md.row(f"`head_summary` (MiniLM-L6, 6 x 12 heads) vs the bare eager forward pass with "
+           f"`output_attentions=True` on the same batches, {len(examples)} sentences",
+           f"{ratio:.2f}x the bare time ({t['head_summary']:.2f} s vs "
+           f"{t['bare eager forward (output_attentions)']:.2f} s)", "<= 1.3x")
     return ratio
 
 
-def bench_memory(adapter, examples, batch_size):
+def bench_memory(adapter, examples, batch_size, md):
     from nlperr.attention import head_summary
 
     def peak_growth(exs):
@@ -100,9 +105,12 @@ def bench_memory(adapter, examples, batch_size):
     large = peak_growth(small * 4)
     print(f"  peak RSS growth: first run on {len(small)} sentences {first:.1f} MiB, then "
           f"{4 * len(small)} sentences (the same 4 times) {large:.1f} MiB (flat = ~0)")
+    md.row(f"`head_summary` peak RSS growth: first run on {len(small)} sentences, then on "
+           f"those repeated 4 times ({4 * len(small)})", f"{first:.1f} MiB, then {large:.1f} MiB",
+           "flat (~0 on the second run)")
 
 
-def bench_occlusion(folder, examples, batch_size):
+def bench_occlusion(folder, examples, batch_size, md):
     from nlperr.engine import PredictionCache, Predictor
     from nlperr.explain import occlusion
     from nlperr.explain.occlusion import _occlude, _words
@@ -136,6 +144,15 @@ def bench_occlusion(folder, examples, batch_size):
           f"the unique variants {t_bare:.2f} s: ratio {t_occ / t_bare:.2f}")
     print(f"  rerun: cache hits {again.summary['cache_hits']}, computed "
           f"{again.summary['computed']}, {t_again:.2f} s")
+    md.row(f"`occlusion` (HF token classifier, {len(examples)} sentences, {s['cases']} cases) "
+           f"vs a bare `Predictor.predict` of its unique occluded texts",
+           f"{t_occ / t_bare:.2f}x the bare time ({t_occ:.2f} s, includes predicting the "
+           f"originals, vs {t_bare:.2f} s); {s['forward_passes']} forward passes for "
+           f"{s['unique_variants']} unique of {s['variants']} variants",
+           "~1x; ceil(unique / batch) passes")
+    md.row("`occlusion` rerun with the cache",
+           f"{again.summary['cache_hits']} cache hits, {again.summary['computed']} computed, "
+           f"{t_again:.2f} s ({faster(t_occ, t_again)} than the first run)", "0 computed")
 
 
 def main() -> None:
@@ -145,6 +162,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--repeat", type=int, default=3)
+    add_markdown_option(ap)
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     import torch
@@ -158,15 +176,19 @@ def main() -> None:
     examples = [Example.from_tokens(s) for s in sents]
     folder = minilm_token_classifier()
     adapter = load_model("hf:" + folder, batch_size=args.batch_size)
+    md = Markdown(__file__, args.markdown)
     print(f"conditions: {len(examples)} sentences ({source}), batch {args.batch_size}, torch "
           f"threads {torch.get_num_threads()}, load average {os.getloadavg()[0]:.2f}, "
           f"cpus {os.cpu_count()}")
     print("per-head summaries (MiniLM-L6, 6 x 12 heads):")
-    bench_heads(adapter, examples, args.batch_size, args.repeat)
+    bench_heads(adapter, examples, args.batch_size, args.repeat, md)
     print("memory:")
-    bench_memory(adapter, examples, args.batch_size)
+    bench_memory(adapter, examples, args.batch_size, md)
     print(f"occlusion ({args.occlusion_limit} sentences, HF token classifier):")
-    bench_occlusion(folder, examples[: args.occlusion_limit], args.batch_size)
+    bench_occlusion(folder, examples[: args.occlusion_limit], args.batch_size, md)
+    md.emit(data=f"{len(examples)} unique sentences ({source}), batch {args.batch_size}; "
+                 f"occlusion on the first {min(args.occlusion_limit, len(examples))}",
+            runs=f"heads: best of {args.repeat} interleaved runs; memory, occlusion: one run")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ folder and reads them back.  Two writers are compared in the same run:
 * a plain SQLite writer with the same schema and a short busy timeout but no retry
   (what "database is locked" looks like without the retry loop).
 
-    python benchmarks/bench_cache_concurrency.py [--procs 8] [--rounds 200]
+    python benchmarks/bench_cache_concurrency.py [--procs 8] [--rounds 200] [--markdown]
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _bench_common import Markdown, add_markdown_option  # noqa: E402
 
 from nlperr.adapters import Prediction  # noqa: E402
 from nlperr.engine import PredictionCache  # noqa: E402
@@ -87,7 +90,9 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--procs", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=200)
+    add_markdown_option(ap)
     a = ap.parse_args()
+    md = Markdown(__file__, a.markdown)
     print(f"conditions: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
           f"{a.procs} processes x {a.rounds} transactions of 8 overlapping keys")
     for name, target in (("PredictionCache (retries)", with_cache),
@@ -96,6 +101,13 @@ def main() -> int:
         total = a.procs * a.rounds
         print(f"{name:30s} failed transactions {errors:5d} / {total}  entries {n} "
               f"(distinct {distinct})  {total / secs:7.0f} tx/s")
+        md.row(f"{name}: {a.procs} processes writing one cache folder",
+               f"{errors} / {total} transactions failed; {n} entries ({distinct} distinct "
+               f"keys); {total / secs:.0f} tx/s",
+               "0 failed, one entry per key" if target is with_cache else "- (reference)")
+    md.emit(data=f"{a.procs} processes x {a.rounds} transactions of 8 overlapping keys "
+                 f"(500 keys); PredictionCache: put + get, plain SQLite: put only",
+            runs="one run of each writer, one after the other", threads="one thread per process")
     return 0
 
 

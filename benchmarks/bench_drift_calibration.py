@@ -9,7 +9,7 @@ clean vs OCR-noised text (nlperr.ocr's default noise model at CER 0.05).
 Also compares the domain classifier's p-value with the naive alternative (5-fold
 out-of-fold AUC against the Mann-Whitney null), which is miscalibrated.
 
-    python benchmarks/bench_drift_calibration.py [--reps 200] [--size 400]
+    python benchmarks/bench_drift_calibration.py [--reps 200] [--size 400] [--markdown]
 
 Conditions: single process; numpy/scipy BLAS threads as set by the environment
 (OMP_NUM_THREADS); results are counts, not timings, so machine load does not
@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _bench_common import SHARED  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _bench_common import SHARED, Markdown, add_markdown_option  # noqa: E402
 
 from nlperr.drift import detect_drift  # noqa: E402
 from nlperr.drift.tests import TEXT_TESTS  # noqa: E402
@@ -47,7 +48,7 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     d = 1 + z * z / n
     c = (p + z * z / (2 * n)) / d
     h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return c - h, c + h
+    return max(0.0, c - h), min(1.0, c + h)
 
 
 def false_alarms(texts: list[str], reps: int, size: int, seed: int) -> dict[str, int]:
@@ -101,7 +102,9 @@ def main() -> None:
                     help="comma-separated: imdb, yelp, amazon_cells, all three")
     ap.add_argument("--seed", type=int, default=100)
     ap.add_argument("--no-power", action="store_true")
+    add_markdown_option(ap)
     args = ap.parse_args()
+    md = Markdown(__file__, args.markdown)
     if not DATA.is_dir():
         print("../shared/data/sentiment_labelled is not available")
         return
@@ -122,11 +125,24 @@ def main() -> None:
         for test, n in c.items():
             lo, hi = wilson(n, args.reps)
             print(f"  {test:20s} {n / args.reps:.3f}  (95% CI {lo:.3f}-{hi:.3f})")
+        per_test = ", ".join(f"{test} {c[test] / args.reps:.3f}" for test in TEXT_TESTS)
+        lo, hi = wilson(c["overall (holm)"], args.reps)
+        md.row(f"false alarms at alpha 0.05, {name}: {args.reps} random disjoint halves, "
+               f"{args.size} vs {args.size} sentences",
+               f"overall (Holm) {c['overall (holm)'] / args.reps:.3f} (95% CI {lo:.3f}-{hi:.3f}), "
+               f"BH {c['overall (bh)'] / args.reps:.3f}; {per_test}",
+               "<= 0.08 (nominal 0.05)")
     if args.naive:
         n = naive_kfold_auc(corpora["all three"], args.reps, args.size, seed=7)
         print(f"\nnaive 5-fold pooled out-of-fold AUC vs Mann-Whitney null, all three: "
               f"{n / args.reps:.3f} false alarms")
+        md.row(f"naive domain-classifier p-value (5-fold out-of-fold AUC vs the Mann-Whitney "
+               f"null), all three: {args.reps} halves, {args.size} vs {args.size}",
+               f"{n / args.reps:.3f} false alarms", "- (shows why nlperr does not use it)")
+    data = (f"Sentiment Labelled Sentences (imdb, yelp, amazon_cells); seed {args.seed}")
+    runs = "counts over the repetitions (not timings), 999 permutations per test"
     if args.no_power:
+        md.emit(data=data, runs=runs)
         return
     print("\n## Power")
     from nlperr.ocr import NoiseModel
@@ -137,6 +153,9 @@ def main() -> None:
             res = detect_drift(corpora[a][:size * 2:2], corpora[b][1:size * 2:2], seed=0)
             print(f"  {a} vs {b}, {size} vs {size}: drift={res.drift}, drifting: "
                   f"{', '.join(res.summary['drifting_tests'])}")
+            md.row(f"power: {a} vs {b}, {size} vs {size} sentences",
+                   f"drift={res.drift}; drifting: {', '.join(res.summary['drifting_tests'])}",
+                   "drift")
     clean = corpora["all three"]
     rng = np.random.default_rng(3)
     idx = rng.permutation(len(clean))
@@ -149,6 +168,10 @@ def main() -> None:
         print(f"  clean vs OCR CER 0.05, {size} vs {size}: drift={res.drift}, drifting: "
               f"{', '.join(res.summary['drifting_tests'])}; grew: "
               f"{', '.join(top['item'].head(6))}")
+        md.row(f"power: clean vs OCR-noised (NoiseModel.default(), CER 0.05), {size} vs {size}",
+               f"drift={res.drift}; drifting: {', '.join(res.summary['drifting_tests'])}; grew: "
+               f"{', '.join(top['item'].head(6))}", "drift")
+    md.emit(data=data, runs=runs)
 
 
 if __name__ == "__main__":

