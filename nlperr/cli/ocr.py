@@ -62,6 +62,11 @@ def _save(res: Any, args: argparse.Namespace) -> None:
     res.save(args.out, formats=("json", "csv", "md") + (("html",) if args.html else ()))
 
 
+def _rate(value: Any) -> str:
+    """An error rate for the summary line; undefined (no gold text) prints as n/a."""
+    return "n/a" if value is None else f"{value:.4f}"
+
+
 def _stats(args: argparse.Namespace) -> int:
     from ..errors import Errors, InputError
     from ..ocr.lexicon import Lexicon
@@ -126,7 +131,7 @@ def _compare(args: argparse.Namespace) -> int:
     if args.noise_model:
         res.noise_model.to_json(args.noise_model)
         record_written(args.noise_model)
-    print(f"nlperr ocr compare: {res.summary['documents']} documents, CER {res.summary['cer']:.4f}, "
-          f"WER {res.summary['wer']:.4f} -> {out}/summary.json and CSV tables"
+    print(f"nlperr ocr compare: {res.summary['documents']} documents, CER {_rate(res.summary['cer'])}, "
+          f"WER {_rate(res.summary['wer'])} -> {out}/summary.json and CSV tables"
           + (f"; noise model -> {args.noise_model}" if args.noise_model else ""))
     return 0

@@ -43,7 +43,6 @@ def _run(args: argparse.Namespace) -> int:
     from ..results import atomic_write_text
     from ._output import check_output_file, record_written
 
-    check_output_file(args.out, inputs=args.dirs, overwrite=args.overwrite)
     options: dict[str, Any] = {}
     if args.max_rows is not None:
         options["max_rows"] = args.max_rows
@@ -51,6 +50,8 @@ def _run(args: argparse.Namespace) -> int:
         options["figure_format"] = args.figure_format
     text = report_from_dirs(args.dirs, format=args.format, title=args.title,
                             timestamp=not args.no_timestamp, **options)
+    # the inputs are checked first (E801/E805), then the output
+    check_output_file(args.out, inputs=args.dirs, overwrite=args.overwrite)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out, text)
     record_written(args.out)
