@@ -69,12 +69,13 @@ __all__ = [
 
 
 def _sniff_hipe(path: Path) -> bool:
+    # one rule for "is this HIPE" (nlperr.io._sniff), reading at most its first 64 kB
+    from ._sniff import sniff_format
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            first = fh.readline()
-    except (OSError, UnicodeDecodeError):
+        return sniff_format(path) == ["hipe"]
+    except OSError:
         return False
-    return first.startswith("TOKEN\t") or first.rstrip("\n") == "TOKEN"
 
 
 def _sniff_conll(path: Path) -> bool:
