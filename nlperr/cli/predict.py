@@ -18,15 +18,13 @@ import argparse
 import collections
 import contextlib
 import itertools
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import Errors, InputError, NlperrError
-from ..io._atomic import apply_umask
+from ..io._atomic import atomic_output
 from ._output import (add_encoding_arguments, add_overwrite_argument, check_output_file,
                       encoding_options, record_written)
 from ._engine import add_engine_options, engine_options
@@ -135,19 +133,13 @@ def _reader_options(fmt: str, args: argparse.Namespace, column: int | str | None
 def _atomic_output(path: Path) -> Iterator[Path]:
     """A temporary file next to *path*, moved onto it only when writing succeeded
     (a failed or interrupted run leaves no half-written output)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        apply_umask(tmp)  # mkstemp makes 0600; give the output the usual 0666 & ~umask
-        os.replace(tmp, path)
-    except NlperrError as e:  # a message names the output the user gave, not the .part file
-        e.args = tuple(a.replace(tmp, str(path)) if isinstance(a, str) else a for a in e.args)
-        raise
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_output(path) as tmp:
+        try:
+            yield tmp
+        except NlperrError as e:  # a message names the output the user gave, not the .part file
+            e.args = tuple(a.replace(str(tmp), str(path)) if isinstance(a, str) else a
+                           for a in e.args)
+            raise
 
 
 def _streamed_pairs(predictor, source: Iterable, chunk_size: int) -> Iterator[tuple]:
