@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["fmt_value", "case_kind", "label_of", "show_blank"]
+__all__ = ["fmt_value", "case_kind", "label_of", "show_blank", "head_rows"]
 
 _BLANKS = str.maketrans({" ": "␣", "\t": "⇥", "\n": "↵", "\r": "␍"})
 
@@ -61,3 +61,16 @@ def case_kind(columns: Any) -> str | None:
     if {"text", "gold", "pred"} <= cols:
         return "text"
     return None
+
+
+def head_rows(df: Any, max_rows: int) -> Any:
+    """The first *max_rows* rows of *df* as shown in a report: a named or non-range
+    index becomes the leading column(s), headed by the index and column-axis names."""
+    import pandas as pd
+
+    if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
+        first = " \\ ".join(str(n) for n in (df.index.name, df.columns.name) if n) or ""
+        d = df.head(max_rows).reset_index()
+        d.columns = [first, *[str(c) for c in d.columns[1:]]]
+        return d
+    return df.head(max_rows)

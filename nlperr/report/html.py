@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import Errors, InputError, Warnings, warn
-from ._format import case_kind, fmt_value, label_of, show_blank
+from ._format import case_kind, fmt_value, head_rows, label_of, show_blank
 
 __all__ = ["render_html", "FIGURE_FORMATS"]
 
@@ -139,16 +139,9 @@ def _is_num(v: Any) -> bool:
 
 
 def _table_html(df: Any, table_id: str, max_rows: int, csv_name: str) -> str:
-    import pandas as pd
-
     if df is None or len(df) == 0:
         return '<p class="none">(no rows)</p>'
-    if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
-        first = " \\ ".join(str(n) for n in (df.index.name, df.columns.name) if n) or ""
-        d = df.head(max_rows).reset_index()
-        d.columns = [first, *[str(c) for c in d.columns[1:]]]
-    else:
-        d = df.head(max_rows)
+    d = head_rows(df, max_rows)
     out = [f'<input class="filter" type="search" placeholder="filter rows…" '
            f'data-table="{_e(table_id)}" aria-label="filter rows">',
            f'<div class="tablewrap"><table class="data" id="{_e(table_id)}"><thead><tr>']

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import Errors, InputError
-from ._format import fmt_value, label_of, show_blank
+from ._format import fmt_value, head_rows, label_of, show_blank
 
 __all__ = ["render_markdown", "MAX_CHARS"]
 
@@ -47,14 +47,7 @@ def md_table(df: Any, max_rows: int, csv_name: str | None = None) -> str:
     leading columns), with a note when rows are left out."""
     if df is None or len(df) == 0:
         return "_(no rows)_\n"
-    import pandas as pd
-
-    if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
-        first = " \\ ".join(str(n) for n in (df.index.name, df.columns.name) if n) or ""
-        d = df.head(max_rows).reset_index()
-        d.columns = [first, *[str(c) for c in d.columns[1:]]]
-    else:
-        d = df.head(max_rows)
+    d = head_rows(df, max_rows)
     cols = [str(c).replace("|", "\\|") for c in d.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in d.itertuples(index=False):
