@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import Example, Span, Token, detect_scheme, normalize_scheme, split_tag
+from ..data import Example, Span, detect_scheme, normalize_scheme, split_tag
 from ..data import tags_to_spans, tokens_from_words
 from ..data.schemes import MISSING
 from ..errors import Errors, FormatError, InputError, RepairWarning, SchemeError, Warnings
 from ..errors import shorten, warn
-from ._common import PathLike, check_file, empty_error, locate_scheme_error, open_lines
+from ._common import PathLike, check_file, empty_error, locate_scheme_error
 from ._common import paired
 from ._text import check_encoding, iter_lines, read_lines
 from ._columnar import ColumnBlock, build_examples, no_gc, resolve_from_stats, resolve_scheme
@@ -164,11 +164,11 @@ class _Fields:
 
     __slots__ = ("rows", "flat", "start", "width", "seps")
 
-    def __init__(self, lines: list[str], text: str | None, sep: str | None) -> None:
+    def __init__(self, lines: list[str], text: str, sep: str | None) -> None:
         self.rows: list[list[str]] | None = None
         self.flat = self.start = None
         self.seps: list[str] | None = None
-        flat = _flat_fields(lines, "\n".join(lines) if text is None else text, sep)
+        flat = _flat_fields(lines, text, sep)
         if flat is None:
             self.rows = _split_rows(lines, sep)
             self.width = np.fromiter(map(len, self.rows), dtype=np.int64, count=len(lines))
@@ -231,10 +231,10 @@ _count_space = methodcaller("count", " ")
 _count_tab = methodcaller("count", "\t")
 
 
-def _lines_holding(lines: list[str], length: np.ndarray, needle: str) -> list[int]:
-    """Indices of the lines that contain *needle* (found in the joined text, not line by
-    line: a document marker occurs a few hundred times in a million lines)."""
-    text = "\n".join(lines)
+def _lines_holding(text: str, length: np.ndarray, needle: str) -> list[int]:
+    """Indices of the lines (*text* is them joined by ``\\n``; *length* their lengths)
+    that contain *needle*: found in the text, not line by line, since a document
+    marker occurs a few hundred times in a million lines."""
     pos, hits = text.find(needle), []
     while pos >= 0:
         hits.append(pos)
@@ -252,6 +252,8 @@ def _parse_block(lines: list[str], first_no: int, name: str, *, token_column: in
     caller has it) into columns; None when the sentences do not all have the same
     number of columns (the caller then takes the per-sentence path).  Raises the first
     format error of the block in file order."""
+    if text is None:
+        text = "\n".join(lines)  # joined once: the flat fields and the marker search use it
     fields = _Fields(lines, text, sep)
     nlines = len(lines)
     length = np.fromiter(map(len, lines), dtype=np.int64, count=nlines)
@@ -259,7 +261,7 @@ def _parse_block(lines: list[str], first_no: int, name: str, *, token_column: in
     if fields.seps != [" "]:  # single-space files have no whitespace-only line
         blank |= np.fromiter(map(str.isspace, lines), dtype=bool, count=nlines)
     docstart = np.zeros(nlines, dtype=bool)
-    for i in _lines_holding(lines, length, DOCSTART):
+    for i in _lines_holding(text, length, DOCSTART):
         if not blank[i] and fields.first(i) == DOCSTART:
             docstart[i] = True
     token = ~blank & ~docstart
