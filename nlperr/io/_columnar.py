@@ -102,7 +102,6 @@ def build_examples(
     metas: Sequence[dict[str, Any]],
     ids: Sequence[str],
     spaces: np.ndarray | None = None,
-    texts: Sequence[str] | None = None,
     span_meta: Callable[[np.ndarray, np.ndarray], Sequence[Any]] | None = None,
 ) -> tuple[list[Example], int, str | None]:
     """Examples of every sentence of *block*.
@@ -121,14 +120,13 @@ def build_examples(
     ends_l = end.tolist()
     tokens = list(map(tuple.__new__, repeat(Token), zip(words, starts_l, ends_l)))
     off = offsets.tolist()
-    if texts is None:
-        if spaces is None:
-            texts = [" ".join(words[off[k]:off[k + 1]]) for k in range(nsent)]
-        else:
-            sp = spaces.tolist()
-            texts = ["".join(w + (" " if s else "") for w, s in
-                             zip(words[off[k]:off[k + 1]], sp[off[k]:off[k + 1]]))
-                     for k in range(nsent)]
+    if spaces is None:
+        texts = [" ".join(words[off[k]:off[k + 1]]) for k in range(nsent)]
+    else:  # a space after the words where spaces[i] is True
+        sp = spaces.tolist()
+        texts = ["".join(w + (" " if s else "") for w, s in
+                         zip(words[off[k]:off[k + 1]], sp[off[k]:off[k + 1]]))
+                 for k in range(nsent)]
     repaired, first_repair = 0, None
     spans_of: list[tuple[Span, ...] | None] = [None] * nsent
     missing_of: list[tuple[tuple[int, int], ...]] = [()] * nsent

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..data import Example, Span, Token, split_tag, tags_to_spans, tokens_from_words
+from ..data import Example, Span, split_tag, tags_to_spans, tokens_from_words
 from ..data.schemes import MISSING
 from ..errors import Errors, FormatError, InputError, SchemeError, shorten
 from ._common import PathLike, check_file, check_predictions, empty_error, locate_scheme_error
@@ -273,8 +273,8 @@ def _read_columnar(name: str, lines: list[str], column: str, segment: str
     per-document path then gives the exact error or repair."""
     import numpy as np
 
-    from ..data._tagarrays import decode_spans, encode_tags, invalid_sentences, missing_mask
-    from ._columnar import token_offsets
+    from ..data._tagarrays import encode_tags, invalid_sentences
+    from ._columnar import ColumnBlock, build_examples
 
     hdr = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if hdr is None:
@@ -345,40 +345,24 @@ def _read_columnar(name: str, lines: list[str], column: str, segment: str
     spaces = np.fromiter(("NoSpaceAfter" not in f for f in flags), dtype=bool,
                          count=len(rows))
     spaces[offsets[1:] - 1] = False
-    start, end, sent = token_offsets(words, offsets, spaces)
-    starts_l, ends_l = start.tolist(), end.tolist()
-    tokens = list(map(tuple.__new__, _repeat(Token), zip(words, starts_l, ends_l)))
-    sp = spaces.tolist()
-    off = offsets.tolist()
-    nunit = len(off) - 1
-    texts = ["".join([w + " " if s else w for w, s in zip(words[off[k]:off[k + 1]],
-                                                          sp[off[k]:off[k + 1]])])
-             for k in range(nunit)]
-    s_tok, e_tok, s_typ = decode_spans(ta)
-    led_pos = np.array([i for i, f in enumerate(flags) if any(x.startswith("LED") for x in f)],
-                       dtype=np.int64)
     led_val = {}
-    for i in led_pos.tolist():
-        for flag in flags[i]:
-            m = _LED.match(flag)
+    for i, f in enumerate(flags):
+        for flag in f:
+            m = _LED.match(flag) if flag.startswith("LED") else None
             if m:
                 led_val[i] = float(m.group(1))
                 break
     led_pos = np.array(sorted(led_val), dtype=np.int64)
-    labels = ta.labels
-    spans = []
-    for a, b, t in zip(s_tok.tolist(), e_tok.tolist(), s_typ.tolist()):
-        meta = None
-        if len(led_pos):
-            j = int(np.searchsorted(led_pos, a))
-            if j < len(led_pos) and led_pos[j] < b:
-                meta = {"LED": led_val[int(led_pos[j])]}
-        spans.append(Span(starts_l[a], ends_l[b - 1], labels[t], None, meta))
-    bounds = np.searchsorted(s_tok, offsets).tolist()
-    miss = missing_mask(ta)
-    annotated_unit = np.bincount(sent, weights=np.fromiter((t != "_" for t in raw_tags),
-                                                             dtype=float, count=len(rows)),
-                                 minlength=nunit) > 0
+
+    def span_meta(s_tok: np.ndarray, e_tok: np.ndarray) -> list[dict | None]:
+        """``{"LED": x}`` from the first token of the span that has an LED flag."""
+        out_meta: list[dict | None] = []
+        for a, b in zip(s_tok.tolist(), e_tok.tolist()):
+            j = int(np.searchsorted(led_pos, a)) if len(led_pos) else 0
+            hit = len(led_pos) and j < len(led_pos) and led_pos[j] < b
+            out_meta.append({"LED": led_val[int(led_pos[j])]} if hit else None)
+        return out_meta
+
     # document metadata: the comment lines before each document's first token
     documents: list[dict[str, str]] = []
     comments_of: list[list[str]] = []
@@ -399,15 +383,17 @@ def _read_columnar(name: str, lines: list[str], column: str, segment: str
         comments_of.append(comments)
         last = int(doc_start[d + 1]) - 1 if d + 1 < ndoc else len(rows) - 1
         prev_end = int(tok[last])
+    off = offsets.tolist()
+    nunit = len(off) - 1
     unit_doc = doc_of_tok[offsets[:-1]].tolist()
-    out: list[Example] = []
+    metas: list[dict[str, Any]] = []
+    ids: list[str] = []
     sentence_index = 0
     for k in range(nunit):
         a, b = off[k], off[k + 1]
         d = unit_doc[k]
         first = k == 0 or unit_doc[k - 1] != d
         sentence_index = 0 if first else sentence_index + 1
-        doc_id = documents[d].get("document_id", f"{name}#{d}")
         meta: dict[str, Any] = {
             "document": dict(documents[d]),
             "misc": flags[a:b],
@@ -416,7 +402,7 @@ def _read_columnar(name: str, lines: list[str], column: str, segment: str
             "column": header[col],
             "scheme": "IOB2",
             "doc_index": d,
-            "doc_id": doc_id,
+            "doc_id": documents[d].get("document_id", f"{name}#{d}"),
         }
         if comments_of[d]:
             meta["comments"] = list(comments_of[d])
@@ -424,23 +410,30 @@ def _read_columnar(name: str, lines: list[str], column: str, segment: str
             meta["sentence_index"] = sentence_index
         if not first:
             meta["continues_document"] = True
-        missing = tuple((starts_l[i], ends_l[i]) for i in range(a, b) if miss[i])
-        unit_spans = tuple(spans[bounds[k]:bounds[k + 1]]) if annotated_unit[k] else None
-        line0 = hdr + 2 + int(tok[a])
-        out.append(Example(text=texts[k], tokens=tuple(tokens[a:b]), spans=unit_spans,
-                           missing=missing, meta=meta, id=f"{name}:{line0}"))
+        metas.append(meta)
+        ids.append(f"{name}:{hdr + 2 + int(tok[a])}")
+    block = ColumnBlock(words, tags, offsets, tok)
+    block.arrays = ta  # already encoded and validated above
+
+    def never(k: int) -> None:  # pragma: no cover - invalid files took the other path
+        raise AssertionError(k)
+
+    out, _, _ = build_examples(block, name=name, scheme="IOB2", strict=True, on_invalid=never,
+                               locate=str, metas=metas, ids=ids, spaces=spaces,
+                               span_meta=span_meta)
+    # a column holding only '_' is not annotated for this unit: spans=None, not "no entity"
+    lengths = np.diff(offsets)
+    annotated = np.bincount(np.repeat(np.arange(nunit), lengths),
+                            weights=np.fromiter((t != "_" for t in raw_tags), dtype=float,
+                                                count=len(rows)), minlength=nunit) > 0
+    for k in np.flatnonzero(~annotated).tolist():
+        out[k] = out[k].copy(spans=None)
     return out
 
 
 _HAS_TAB = methodcaller("__contains__", "\t")
 _IS_HASH = methodcaller("startswith", "#")
 _SPLIT_TAB = methodcaller("split", "\t")
-
-
-def _repeat(obj: Any) -> Iterator[Any]:
-    from itertools import repeat
-
-    return repeat(obj)
 
 
 def write_hipe(
