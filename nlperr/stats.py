@@ -48,7 +48,7 @@ from .errors import Errors, InputError, MissingDependencyError
 __all__ = ["wilson_interval", "chi2_sf", "chi2_contingency", "ks_2samp", "normal_sf",
            "proportion_z", "permutation_pvalue", "permutation_group_sums", "holm",
            "adjust_pvalues", "ADJUSTMENTS", "rankdata", "mann_whitney_u", "rank_biserial",
-           "mann_whitney_auc", "jensen_shannon", "pearson_chi2"]
+           "mann_whitney_auc", "jensen_shannon", "pearson_chi2", "poisson_draws"]
 
 #: Multiple-testing adjustments known to :func:`adjust_pvalues`.
 ADJUSTMENTS = ("holm", "bh", "none")
@@ -560,3 +560,47 @@ def pearson_chi2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ta = np.where(ea > 0, (a - ea) ** 2 / np.where(ea > 0, ea, 1.0), 0.0)
         tb = np.where(eb > 0, (b - eb) ** 2 / np.where(eb > 0, eb, 1.0), 0.0)
     return (ta + tb).sum(axis=-1)
+
+
+#: Largest Poisson mean drawn by inverse transform in :func:`poisson_draws`.
+_TABLE_MAX_LAM = 32.0
+
+
+def poisson_draws(rng: np.random.Generator, lam: np.ndarray, n: int) -> np.ndarray:
+    """``n`` Poisson draws for each mean in *lam*: a float64 array of shape
+    ``(n, len(lam))`` (the weights of a grouped Poisson bootstrap).
+
+    Means up to 32 are drawn by inverse transform: uniform numbers looked up in the
+    exact cumulative distribution (its tail beyond ``4 * lam + 40`` has probability
+    below 1e-16), which is several times faster than ``rng.poisson`` with an array of
+    means; larger means use ``rng.poisson``.  Deterministic for a seeded *rng*.
+
+    >>> import numpy as np
+    >>> w = poisson_draws(np.random.default_rng(0), np.array([1.0, 3.0]), 20000)
+    >>> w.shape, bool(abs(w[:, 0].mean() - 1) < 0.05), bool(abs(w[:, 1].var() - 3) < 0.2)
+    ((20000, 2), True, True)
+    """
+    from math import lgamma
+    lam = np.asarray(lam, dtype=np.float64)
+    out = np.empty((n, len(lam)), dtype=np.float64)
+    small = lam <= _TABLE_MAX_LAM
+    if small.any():
+        cols_small = np.flatnonzero(small)
+        u = rng.random((n, len(cols_small)))
+        values, inv = np.unique(lam[cols_small], return_inverse=True)
+        for j, mu in enumerate(values.tolist()):
+            sel = np.flatnonzero(inv == j)
+            if mu <= 0:
+                out[:, cols_small[sel]] = 0.0
+                continue
+            k = np.arange(int(4 * mu) + 41, dtype=np.float64)
+            logpmf = k * np.log(mu) - mu - np.array([lgamma(x + 1.0) for x in k.tolist()])
+            cdf = np.cumsum(np.exp(logpmf))
+            cdf[-1] = 1.0
+            draw = np.searchsorted(cdf, u if len(sel) == len(cols_small) else u[:, sel],
+                                   side="right")
+            out[:, cols_small[sel]] = draw
+    big = np.flatnonzero(~small)
+    if len(big):
+        out[:, big] = rng.poisson(lam[big], size=(n, len(big)))
+    return out

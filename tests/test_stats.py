@@ -100,7 +100,37 @@ def test_public_names():
                                     "permutation_group_sums", "holm", "adjust_pvalues",
                                     "ADJUSTMENTS", "rankdata", "mann_whitney_u",
                                     "rank_biserial", "mann_whitney_auc", "jensen_shannon",
-                                    "pearson_chi2"]
+                                    "pearson_chi2", "poisson_draws"]
+
+
+@pytest.mark.parametrize("lam", [0.0, 1.0, 2.0, 7.0, 32.0, 40.0, 500.0])
+def test_poisson_draws_follow_the_poisson_distribution(lam):
+    from scipy import stats
+    from nlperr.stats import poisson_draws
+    n = 40_000
+    w = poisson_draws(np.random.default_rng(3), np.array([lam, 1.0, lam]), n)
+    assert w.shape == (n, 3) and w.dtype == np.float64
+    assert np.array_equal(w, np.round(w)) and (w >= 0).all()
+    x = w[:, [0, 2]].ravel()
+    if lam == 0:
+        assert (x == 0).all()
+        return
+    # chi-square goodness of fit on the bins holding 99.9% of the mass
+    lo, hi = stats.poisson.ppf([0.0005, 0.9995], lam)
+    edges = np.arange(lo, hi + 1)
+    obs = np.array([(x == k).sum() for k in edges] + [((x < lo) | (x > hi)).sum()])
+    exp = np.append(stats.poisson.pmf(edges, lam), 1 - stats.poisson.pmf(edges, lam).sum())
+    exp = exp * len(x)
+    keep = exp > 5
+    chi2 = (((obs - exp) ** 2) / exp)[keep].sum()
+    assert stats.chi2.sf(chi2, keep.sum() - 1) > 1e-4
+
+
+def test_poisson_draws_are_seeded():
+    from nlperr.stats import poisson_draws
+    lam = np.array([1.0, 1.0, 3.0, 100.0])
+    a = poisson_draws(np.random.default_rng(9), lam, 50)
+    assert np.array_equal(a, poisson_draws(np.random.default_rng(9), lam, 50))
 
 
 @settings(max_examples=100, deadline=None)

@@ -15,7 +15,7 @@ import abc
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..data import Example, Span
@@ -49,9 +49,9 @@ class Prediction:
 
     def apply(self, example: Example) -> Example:
         """A copy of *example* carrying this prediction instead of its gold annotation."""
-        return replace(example, spans=self.spans, label=self.label,
-                       probs=dict(self.probs) if self.probs is not None else None,
-                       missing=() if self.spans is not None else example.missing)
+        return example.copy(spans=self.spans, label=self.label,
+                            probs=dict(self.probs) if self.probs is not None else None,
+                            missing=() if self.spans is not None else example.missing)
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {}

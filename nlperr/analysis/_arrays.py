@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data import Example
+from ..data.example import TokenRange
 from ..errors import Errors, InputError, Warnings, shorten, warn
 
 __all__ = ["SpanArrays", "Pairs", "flatten_pair", "overlap_pairs", "check_aligned",
-           "TokenArrays", "token_arrays", "token_counts", "joined_text", "entity_texts"]
+           "TokenArrays", "token_arrays", "token_counts", "token_bounds", "joined_text",
+           "entity_texts"]
 
 
 def _ex_id(ex: Example, index: int) -> str:
@@ -37,8 +39,15 @@ def check_aligned(gold: Sequence[Example], pred: Sequence[Example], *, side: str
             raise InputError(Errors.E509.format(
                 what=f"{len(gold)} gold examples but {len(pred)} baseline examples"))
         raise InputError(Errors.E501.format(ngold=len(gold), npred=len(pred)))
+    stop = None  # first example whose tokens differ, found at once when all are Examples
+    vector = all(isinstance(x, Example) for x in gold) and all(isinstance(x, Example)
+                                                              for x in pred)
+    if vector:
+        stop = _first_token_mismatch(gold, pred)
     for i, (g, p) in enumerate(zip(gold, pred)):
         if g is p:
+            continue
+        if vector and g.text == p.text and i != stop:
             continue
         if not isinstance(g, Example) or not isinstance(p, Example):
             bad = g if not isinstance(g, Example) else p
@@ -69,6 +78,65 @@ def check_aligned(gold: Sequence[Example], pred: Sequence[Example], *, side: str
                          f"(gold {gv}, baseline {pv})"))
             raise InputError(Errors.E502.format(index=i, id=_ex_id(g, i), what=what,
                                                 gold=gv, pred=pv))
+
+
+def token_bounds(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(count, start, end)``: each example's number of tokens (-1 when ``tokens`` is
+    None) and every token's offsets (within its example's text, examples in order).
+
+    Examples a reader stored as offsets (:class:`~nlperr.data.example.TokenRange`)
+    are read from those arrays: no :class:`~nlperr.data.Token` is built.
+    """
+    from operator import attrgetter, itemgetter
+    raws = list(map(attrgetter("_tokens"), examples))
+    n = len(raws)
+    if n and all(r.__class__ is TokenRange for r in raws):
+        s0, e0 = raws[0].starts, raws[0].ends
+        if all(r.starts is s0 for r in raws):  # one reader's store
+            a = np.fromiter(map(attrgetter("a"), raws), dtype=np.int64, count=n)
+            b = np.fromiter(map(attrgetter("b"), raws), dtype=np.int64, count=n)
+            count = b - a
+            if n == 1 or (a[1:] == b[:-1]).all():  # consecutive: one slice
+                lo, hi = int(a[0]), int(b[-1])
+                return count, np.asarray(s0[lo:hi], dtype=np.int64), \
+                    np.asarray(e0[lo:hi], dtype=np.int64)
+            ends = np.cumsum(count)
+            idx = np.repeat(a - (ends - count), count) + np.arange(int(ends[-1]), dtype=np.int64)
+            return count, np.asarray(s0[idx], dtype=np.int64), np.asarray(e0[idx], dtype=np.int64)
+    count = np.empty(n, dtype=np.int64)
+    st: list[np.ndarray] = []
+    en: list[np.ndarray] = []
+    for i, r in enumerate(raws):
+        if r is None:
+            count[i] = -1
+        elif r.__class__ is TokenRange:
+            count[i] = r.b - r.a
+            st.append(np.asarray(r.starts[r.a:r.b], dtype=np.int64))
+            en.append(np.asarray(r.ends[r.a:r.b], dtype=np.int64))
+        else:
+            k = count[i] = len(r)
+            st.append(np.fromiter(map(itemgetter(1), r), dtype=np.int64, count=k))
+            en.append(np.fromiter(map(itemgetter(2), r), dtype=np.int64, count=k))
+    empty = np.zeros(0, dtype=np.int64)
+    return count, (np.concatenate(st) if st else empty), (np.concatenate(en) if en else empty)
+
+
+def _first_token_mismatch(gold: Sequence[Example], pred: Sequence[Example]) -> int | None:
+    """The first example index where both sides have tokens and their offsets differ."""
+    cg, sg, eg = token_bounds(gold)
+    cp, sp, ep = token_bounds(pred)
+    both = (cg >= 0) & (cp >= 0)
+    bad = both & (cg != cp)
+    same = both & (cg == cp)
+    n = len(cg)
+    exg = np.repeat(np.arange(n, dtype=np.int64), np.maximum(cg, 0))
+    exp_ = np.repeat(np.arange(n, dtype=np.int64), np.maximum(cp, 0))
+    mg, mp = same[exg], same[exp_]
+    diff = (sg[mg] != sp[mp]) | (eg[mg] != ep[mp])
+    if diff.any():
+        bad[exg[mg][diff]] = True
+    hit = np.flatnonzero(bad)
+    return int(hit[0]) if len(hit) else None
 
 
 @dataclass
@@ -289,16 +357,14 @@ def entity_texts(flat: Flat, examples: Sequence[Example]) -> tuple[np.ndarray, n
 
 def token_counts(flat: Flat, examples: Sequence[Example]) -> np.ndarray:
     """``len(tokens)`` of each example, -1 when ``tokens`` is None (cached on *flat*)."""
-    c = flat.cache.get("token_counts")
-    if c is None:
-        toks = [e.tokens for e in examples]
-        none = [i for i, t in enumerate(toks) if t is None]
-        for i in none:
-            toks[i] = ()
-        c = np.fromiter(map(len, toks), dtype=np.int64, count=len(toks))
-        c[none] = -1
-        flat.cache["token_counts"] = c
-    return c
+    return _bounds(flat, examples)[0]
+
+
+def _bounds(flat: Flat, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    b = flat.cache.get("token_bounds")
+    if b is None:
+        b = flat.cache["token_bounds"] = token_bounds(examples)
+    return b
 
 
 @dataclass
@@ -335,25 +401,16 @@ def token_arrays(flat: Flat, examples: Sequence[Example]) -> TokenArrays:
     ta = flat.cache.get("tokens")
     if ta is not None:
         return ta
-    from itertools import chain
-    from operator import itemgetter
     n = len(examples)
-    count = token_counts(flat, examples)
+    count, st_all, en_all = _bounds(flat, examples)
     used = np.zeros(n, dtype=bool)
     used[flat.gold.ex] = True
     used[flat.pred.ex] = True
     usable = used & (count >= 0)
-    take = np.flatnonzero(usable & (count > 0))
-    toks = list(chain.from_iterable([examples[i].tokens for i in take.tolist()]))
-    k = len(toks)
-    st = np.fromiter(map(itemgetter(1), toks), dtype=np.int64, count=k)
-    en = np.fromiter(map(itemgetter(2), toks), dtype=np.int64, count=k)
-    del toks
-    # example of each token, without np.repeat: a step at each example's first token
-    step = np.zeros(k, dtype=np.int64)
-    if len(take) > 1:
-        step[np.cumsum(count[take])[:-1]] = 1
-    ex = take[np.cumsum(step)] if k else np.zeros(0, dtype=np.int64)
+    ex_all = np.repeat(np.arange(n, dtype=np.int64), np.maximum(count, 0))
+    sel = (usable & (count > 0))[ex_all]
+    st, en, ex = st_all[sel], en_all[sel], ex_all[sel]
+    k = len(st)
     full_len = np.diff(np.append(flat.base, flat.base[-1] + len(examples[-1].text) + 1)) - 1 \
         if n else np.zeros(0, dtype=np.int64)
     bad = (st < 0) | (st > en) | (en > full_len[ex])

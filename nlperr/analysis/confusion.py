@@ -319,8 +319,8 @@ def _relabel(examples: Sequence[Example], mapping: dict[str, str]) -> list[Examp
             out.append(e)
             continue
         from dataclasses import replace
-        out.append(replace(e, spans=tuple(replace(s, label=mapping.get(s.label, s.label))
-                                          for s in e.spans)))
+        out.append(e.copy(spans=tuple(replace(s, label=mapping.get(s.label, s.label))
+                                      for s in e.spans)))
     return out
 
 

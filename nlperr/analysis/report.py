@@ -351,6 +351,31 @@ def _add_baseline(cmp: Any, metric: str, summary: dict[str, Any],
     return overall
 
 
+class _Background:
+    """``fn(*args, **kwargs)`` run on a thread; :meth:`result` waits for it (and raises
+    its exception).  The results are the same as a direct call: the work is only moved,
+    not split, and its random generator is its own."""
+
+    def __init__(self, fn: Any, *args: Any, **kwargs: Any) -> None:
+        import threading
+        self._out: Any = None
+        self._err: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._out = fn(*args, **kwargs)
+            except BaseException as err:  # re-raised by result() on the caller's thread
+                self._err = err
+        self._thread = threading.Thread(target=run, name="nlperr-analysis", daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._err is not None:
+            raise self._err
+        return self._out
+
+
 @_one_undefined_warning
 def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
                 train: Sequence[Example] | None = None,
@@ -404,6 +429,11 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
     gold, pred = list(gold), list(pred)
     flat = flatten_pair(gold, pred)
     tax = taxonomy(flat)
+    slices = default_slices("ner", train=train is not None) if slices is None else list(slices)
+    # the slice tables (their bootstrap is most of the work, and numpy runs it without
+    # the GIL) are computed on a second thread while this one makes the other tables
+    worst = _Background(_worst_tables, gold, pred, "ner", slices, train, n_boot, seed,
+                        tax=tax) if len(slices) else None
     # the corpus-level counts go through the mergeable partials (map -> finalize), so a
     # sharded run (nlperr.analysis.partial) gives these very tables
     t = NerCounts.from_taxonomy(tax, gold).tables(zero_division=zero_division)
@@ -446,11 +476,9 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
                                    value=labels["share_pred_unknown"], threshold=0.5,
                                    severity="critical"))
     n_slice_findings = 0
-    slices = default_slices("ner", train=train is not None) if slices is None else list(slices)
     summary["slice_attributes"] = slices
-    if len(slices):
-        ws = _rank_slices(_worst_tables(gold, pred, "ner", slices, train, n_boot, seed,
-                                        tax=tax), 0.05, 10)
+    if worst is not None:
+        ws = _rank_slices(worst.result(), 0.05, 10)
         tables["worst_slices"] = ws
         if len(ws):
             sig = ws[ws["significant"]]

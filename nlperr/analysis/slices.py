@@ -69,8 +69,9 @@ import pandas as pd
 from ..data import Example, Span
 from ..errors import Errors, InputError
 from ._arrays import (SpanArrays, entity_texts, flatten_pair, joined_text, token_arrays,
-                      token_counts)
+                      token_bounds, token_counts)
 from ._stats import benjamini_hochberg, binom_cdf, f1_from, safe_divide
+from ..stats import poisson_draws
 from .classification import class_arrays
 from .matching import CATEGORIES, Taxonomy, taxonomy
 
@@ -699,8 +700,7 @@ class _SliceData:
             if self.flat is not None:
                 c = token_counts(self.flat, self.gold).copy()
             else:
-                c = np.fromiter((-1 if e.tokens is None else len(e.tokens) for e in self.gold),
-                                dtype=np.int64, count=len(self.gold))
+                c = token_bounds(self.gold)[0].copy()
             for i in np.flatnonzero(c < 0).tolist():
                 c[i] = len(self.gold[i].text.split())
             return c
@@ -1172,7 +1172,7 @@ def _boot_grouped(ex: list[np.ndarray], code: list[np.ndarray], w: list[np.ndarr
         done = 0
         while done < n_boot:
             b = min(step, n_boot - done)
-            Wg = rng.poisson(cnt, size=(b, G)).astype(np.float64)
+            Wg = poisson_draws(rng, cnt, b)
             T = (Wg @ P).reshape(b, K, c)
             out.append(T)
             done += b
@@ -1185,7 +1185,7 @@ def _boot_grouped(ex: list[np.ndarray], code: list[np.ndarray], w: list[np.ndarr
         done = 0
         while done < n_boot:
             b = min(step, n_boot - done)
-            W = rng.poisson(1.0, size=(b, m)).astype(np.float64)
+            W = poisson_draws(rng, np.ones(m), b)
             for s in range(c):
                 o = orders[s]
                 cs = code[s][o]

@@ -21,7 +21,7 @@ import numpy as np
 
 from .schemes import _PREFIXES, split_tag
 
-__all__ = ["TagArrays", "encode_tags", "invalid_sentences", "decode_spans", "scheme_stats",
+__all__ = ["TagArrays", "encode_tags", "encode_tag_ids", "invalid_sentences", "decode_spans", "scheme_stats",
            "merge_scheme_stats", "scheme_from_stats", "missing_mask"]
 
 # prefix codes; BILOU letters keep their own codes for validation and are mapped
@@ -63,6 +63,16 @@ def encode_tags(tags: Sequence[str], offsets: np.ndarray, *, where_of=None) -> T
         uniq[t] = len(uniq)
     uniq_tags = list(uniq)
     ids = np.fromiter(map(uniq.__getitem__, tags), dtype=np.int32, count=n)
+    return encode_tag_ids(ids, uniq_tags, offsets,
+                          where_of=lambda k: where_of(tags.index(uniq_tags[k]))
+                          if where_of else "tags")
+
+
+def encode_tag_ids(ids: np.ndarray, uniq_tags: list[str], offsets: np.ndarray, *,
+                   where_of=None) -> TagArrays:
+    """:func:`encode_tags` for tags given as ids into *uniq_tags* (a reader that coded
+    them itself); *where_of(k)* locates the first use of ``uniq_tags[k]``."""
+    n = len(ids)
     labels = [""]
     label_id: dict[str, int] = {"": 0}
     u_prefix = np.empty(len(uniq_tags), dtype=np.int8)
@@ -71,8 +81,7 @@ def encode_tags(tags: Sequence[str], offsets: np.ndarray, *, where_of=None) -> T
         try:
             p, t = split_tag(tag)
         except Exception:
-            first = tags.index(tag)
-            split_tag(tag, where=where_of(first) if where_of else "tags")
+            split_tag(tag, where=where_of(k) if where_of else "tags")
             raise
         u_prefix[k] = _CODE[p]
         if t not in label_id:

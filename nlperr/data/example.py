@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from ..errors import Errors, RepairWarning, SpanError, Warnings, warn
@@ -183,7 +184,57 @@ def validate_spans(
     return tuple(kept)
 
 
-@dataclass(slots=True)
+class TokenRange:
+    """Tokens *a* to *b* of a reader's token store, not yet built as :class:`Token` s.
+
+    The readers of column files keep the character offsets of every token of a
+    file in two integer arrays (``starts``, ``ends``: offsets within each
+    example's text) instead of one Python object per token.  An example read so
+    holds a ``TokenRange``; :attr:`Example.tokens` builds the tuple of
+    :class:`Token` s from it on first access (and keeps it), so the public data
+    model is unchanged while analyses that only need offsets read the arrays.
+    """
+
+    __slots__ = ("starts", "ends", "a", "b")
+
+    def __init__(self, starts: Any, ends: Any, a: int, b: int) -> None:
+        self.starts = starts
+        self.ends = ends
+        self.a = a
+        self.b = b
+
+    def __len__(self) -> int:
+        return self.b - self.a
+
+    def build(self, text: str) -> tuple[Token, ...]:
+        st = self.starts[self.a:self.b].tolist()
+        en = self.ends[self.a:self.b].tolist()
+        words = [text[s:e] for s, e in zip(st, en)]
+        return tuple(map(tuple.__new__, repeat(Token), zip(words, st, en)))
+
+    def compact(self) -> "TokenRange":
+        """A range over copies of just its own offsets (what is pickled)."""
+        return TokenRange(self.starts[self.a:self.b].copy(), self.ends[self.a:self.b].copy(),
+                          0, self.b - self.a)
+
+
+class _TokensField:
+    """``Example.tokens``: a tuple of :class:`Token`, built on first access when a
+    reader stored a :class:`TokenRange`."""
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return None  # the field's default
+        t = obj._tokens
+        if t.__class__ is TokenRange:
+            t = obj._tokens = t.build(obj.text)
+        return t
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj._tokens = value
+
+
+@dataclass
 class Example:
     """One text with its tokens, annotations and metadata.
 
@@ -209,7 +260,7 @@ class Example:
     """
 
     text: str
-    tokens: tuple[Token, ...] | None = None
+    tokens: tuple[Token, ...] | None = _TokensField()  # type: ignore[assignment]
     spans: tuple[Span, ...] | None = None
     label: str | tuple[str, ...] | None = None
     probs: dict[str, float] | None = None
@@ -257,7 +308,7 @@ class Example:
         tspans = tags_to_spans(tags, scheme, strict=strict, where=where)
         spans = tuple(Span(toks[s].start, toks[e - 1].end, lab) for s, e, lab in tspans)
         missing = tuple((toks[i].start, toks[i].end) for i, t in enumerate(tags) if t == MISSING)
-        return replace(self, spans=spans, missing=missing)
+        return self.copy(spans=spans, missing=missing)
 
     # -- views ----------------------------------------------------------------
     def span_text(self, span: Span) -> str:
@@ -287,6 +338,13 @@ class Example:
                 raise SpanError(Errors.E103.format(where=where, span=sp.key))
             out.append(TokenSpan(s, e, sp.label))
         return out
+
+    @property
+    def n_tokens(self) -> int | None:
+        """``len(tokens)`` (None when the example is not tokenized), without building
+        the tokens of an example a reader stored as offsets."""
+        raw = self._tokens
+        return None if raw is None else len(raw)
 
     def missing_token_indices(self) -> list[int]:
         if not self.missing or self.tokens is None:
@@ -318,11 +376,26 @@ class Example:
         if self.spans is None:
             return self
         spans = validate_spans(self.text, self.spans, self.tokens, strict=strict, where=where)
-        return self if spans == self.spans else replace(self, spans=spans)
+        return self if spans == self.spans else self.copy(spans=spans)
 
     def copy(self, **changes: Any) -> "Example":
         """A shallow copy with *changes* applied (``ex.copy(spans=())``)."""
-        return replace(self, **changes)
+        raw = self._tokens
+        if "tokens" in changes or raw.__class__ is not TokenRange:
+            return replace(self, **changes)
+        new = replace(self, tokens=None, **changes)
+        new._tokens = raw  # still not built: shared, as the built tuple would be
+        return new
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        raw = state.get("_tokens")
+        if raw.__class__ is TokenRange:  # not the reader's whole store
+            state["_tokens"] = raw.compact()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the JSONL format's fields)."""

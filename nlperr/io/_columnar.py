@@ -12,12 +12,12 @@ so messages and line numbers are the same.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from itertools import repeat
 from typing import Any
 
 import numpy as np
 
-from ..data import Example, Span, Token
+from ..data import Example, Span
+from ..data.example import TokenRange
 from ..data._tagarrays import (TagArrays, decode_spans, encode_tags, invalid_sentences,
                                missing_mask, scheme_from_stats, scheme_stats)
 from ..data.schemes import normalize_scheme
@@ -32,17 +32,24 @@ class ColumnBlock:
 
     ``words`` / ``tags`` hold every token of every sentence; sentence *k* is
     ``offsets[k]:offsets[k+1]``; ``lines`` holds each token's 1-based file line.
+    A reader that has the sentence texts and the token offsets already (the byte
+    parser of regular CoNLL files) gives ``texts`` / ``starts`` / ``ends`` instead of
+    ``words``.
     """
 
-    __slots__ = ("words", "tags", "offsets", "lines", "arrays")
+    __slots__ = ("words", "tags", "offsets", "lines", "arrays", "texts", "starts", "ends")
 
-    def __init__(self, words: list[str], tags: list[str] | None, offsets: np.ndarray,
-                 lines: np.ndarray) -> None:
+    def __init__(self, words: list[str] | None, tags: list[str] | None, offsets: np.ndarray,
+                 lines: np.ndarray, *, texts: list[str] | None = None,
+                 starts: np.ndarray | None = None, ends: np.ndarray | None = None) -> None:
         self.words = words
         self.tags = tags
         self.offsets = offsets
         self.lines = lines
         self.arrays: TagArrays | None = None
+        self.texts = texts
+        self.starts = starts
+        self.ends = ends
 
     def tag_arrays(self, name: str) -> TagArrays:
         if self.arrays is None:
@@ -51,9 +58,9 @@ class ColumnBlock:
                                       where_of=lambda i: f"{name}:{int(lines[i])}")
         return self.arrays
 
-    def sentence_tags(self, k: int) -> list[str]:
-        a, b = int(self.offsets[k]), int(self.offsets[k + 1])
-        return (self.tags or [])[a:b]
+    @property
+    def has_tags(self) -> bool:
+        return self.tags is not None or self.arrays is not None
 
 
 def resolve_scheme(scheme: str | None, block: ColumnBlock, name: str) -> str:
@@ -114,23 +121,24 @@ def build_examples(
     """
     offsets = block.offsets
     nsent = len(offsets) - 1
-    words = block.words
-    start, end, _sent = token_offsets(words, offsets, spaces)
-    starts_l = start.tolist()
-    ends_l = end.tolist()
-    tokens = list(map(tuple.__new__, repeat(Token), zip(words, starts_l, ends_l)))
     off = offsets.tolist()
-    if spaces is None:
-        texts = [" ".join(words[off[k]:off[k + 1]]) for k in range(nsent)]
-    else:  # a space after the words where spaces[i] is True
-        sp = spaces.tolist()
-        texts = ["".join(w + (" " if s else "") for w, s in
-                         zip(words[off[k]:off[k + 1]], sp[off[k]:off[k + 1]]))
-                 for k in range(nsent)]
+    if block.texts is not None:
+        texts, start, end = block.texts, block.starts, block.ends
+        _sent = np.repeat(np.arange(nsent, dtype=np.int64), np.diff(offsets))
+    else:
+        words = block.words or []
+        start, end, _sent = token_offsets(words, offsets, spaces)
+        if spaces is None:
+            texts = [" ".join(words[off[k]:off[k + 1]]) for k in range(nsent)]
+        else:  # a space after the words where spaces[i] is True
+            sp = spaces.tolist()
+            texts = ["".join(w + (" " if s else "") for w, s in
+                             zip(words[off[k]:off[k + 1]], sp[off[k]:off[k + 1]]))
+                     for k in range(nsent)]
     repaired, first_repair = 0, None
     spans_of: list[tuple[Span, ...] | None] = [None] * nsent
     missing_of: list[tuple[tuple[int, int], ...]] = [()] * nsent
-    if block.tags is not None:
+    if block.has_tags:
         ta = block.tag_arrays(name)
         bad = invalid_sentences(ta, scheme)  # type: ignore[arg-type]
         if len(bad):
@@ -154,7 +162,9 @@ def build_examples(
         if miss.any():
             for i in np.flatnonzero(miss).tolist():
                 k = int(_sent[i])
-                missing_of[k] = missing_of[k] + ((starts_l[i], ends_l[i]),)
-    out = [Example(text=texts[k], tokens=tuple(tokens[off[k]:off[k + 1]]), spans=spans_of[k],
-                   missing=missing_of[k], meta=metas[k], id=ids[k]) for k in range(nsent)]
+                missing_of[k] = missing_of[k] + ((int(start[i]), int(end[i])),)
+    # tokens stay offsets in two arrays until someone asks for them (Example.tokens)
+    out = [Example(text=texts[k], tokens=TokenRange(start, end, off[k], off[k + 1]),  # type: ignore[arg-type]
+                   spans=spans_of[k], missing=missing_of[k], meta=metas[k], id=ids[k])
+           for k in range(nsent)]
     return out, repaired, first_repair

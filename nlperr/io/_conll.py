@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import compress
@@ -17,9 +18,10 @@ from ..errors import Errors, FormatError, InputError, RepairWarning, SchemeError
 from ..errors import shorten, warn
 from ._common import PathLike, check_file, empty_error, locate_scheme_error
 from ._common import paired
-from ._text import check_encoding, iter_lines, read_lines
+from ._text import check_encoding, iter_lines, read_bytes_limited, read_lines
+from ._regular import RegularFile, parse_regular, utf8_bytes
 from ._columnar import ColumnBlock, build_examples, no_gc, resolve_from_stats, resolve_scheme
-from ..data._tagarrays import encode_tags, merge_scheme_stats, scheme_stats
+from ..data._tagarrays import encode_tag_ids, encode_tags, merge_scheme_stats, scheme_stats
 
 __all__ = ["read_conll", "iter_conll", "write_conll"]
 
@@ -309,16 +311,27 @@ def _parse_block(lines: list[str], first_no: int, name: str, *, token_column: in
     else:
         seps = [sep] * len(first_lines)
     ds_pos = np.flatnonzero(docstart)
-    doc_of = (np.searchsorted(ds_pos, tok_line[starts]) - 1).tolist()
+    metas, ids = _metas_and_ids(name, first_no, first_lines, ds_pos, lines.__getitem__, seps,
+                                gc >= 0, extras, offsets.tolist(), state, int(tok_line[-1]))
+    line_no = tok_line + first_no
+    return _Block(ColumnBlock(words, tags_col, offsets, line_no), metas, ids, lines, first_no,
+                  gc >= 0)
+
+
+def _metas_and_ids(name: str, first_no: int, first_lines: list[int], ds_pos: np.ndarray,
+                   line_text, seps: list[str], has_tags: bool, extras: list | None,
+                   off: list[int], state: _DocState, last_token_line: int
+                   ) -> tuple[list[dict], list[str]]:
+    """Each sentence's ``meta`` and id (*first_lines*: the block's line index of each
+    sentence's first token; *ds_pos*: those of the ``-DOCSTART-`` lines, whose text
+    *line_text(i)* gives), and the document state for the next block."""
+    doc_of = (np.searchsorted(ds_pos, first_lines) - 1).tolist()
     base = state.doc_index
     metas: list[dict] = []
-    ids: list[str] = []
+    ids = [f"{name}:{first_no + li}" for li in first_lines]
     prev_doc = -1
-    off = offsets.tolist()
-    for j, li in enumerate(first_lines):
-        meta: dict = {}
-        if gc >= 0:
-            meta["scheme"] = None  # filled in once the scheme is known
+    for j in range(len(first_lines)):
+        meta: dict = {"scheme": None} if has_tags else {}  # scheme: filled in once known
         if extras is not None:
             meta["columns"] = extras[off[j]:off[j + 1]]
         meta["sep"] = seps[j]
@@ -328,22 +341,19 @@ def _parse_block(lines: list[str], first_no: int, name: str, *, token_column: in
             meta["doc_index"] = doc_index
             meta["doc_id"] = f"{name}#{doc_index}"
             if d >= 0 and d != prev_doc:
-                meta["docstart"] = lines[int(ds_pos[d])]
+                meta["docstart"] = line_text(int(ds_pos[d]))
             elif d < 0 and j == 0 and state.pending is not None:
                 meta["docstart"] = state.pending
         prev_doc = d
         metas.append(meta)
-        ids.append(f"{name}:{first_no + li}")
     # state for the next block
     if len(ds_pos):
         state.doc_index = base + len(ds_pos)
         last_ds = int(ds_pos[-1])
-        state.pending = lines[last_ds] if last_ds > int(tok_line[-1]) else None
+        state.pending = line_text(last_ds) if last_ds > last_token_line else None
     elif len(first_lines):
         state.pending = None
-    line_no = tok_line + first_no
-    return _Block(ColumnBlock(words, tags_col, offsets, line_no), metas, ids, lines, first_no,
-                  gc >= 0)
+    return metas, ids
 
 
 def _examples_of_block(block: _Block, name: str, scheme: str, strict: bool,
@@ -394,6 +404,76 @@ def _read_blocks(p: Path, opts: dict, encoding: str, errors: str,
         yield buf, first
 
 
+class _LazyLines:
+    """The lines of a file, made only when one is asked for (error messages)."""
+
+    __slots__ = ("file", "lines")
+
+    def __init__(self, file: RegularFile) -> None:
+        self.file = file
+        self.lines: list[str] | None = None
+
+    def __getitem__(self, i: int) -> str:
+        if self.lines is None:
+            self.lines = self.file.text().split("\n")
+        return self.lines[i]
+
+
+def _utf8_data(p: Path, encoding: str, errors: str) -> bytes | None:
+    """The file's bytes for the byte parser: UTF-8 read strictly only (None otherwise)."""
+    if errors != "strict" or codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+        return None
+    data = read_bytes_limited(p)
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    return utf8_bytes(data)
+
+
+def _parse_fast(data: bytes, name: str, *, token_column: int, tag_column: int | None,
+                sep: str | None, state: _DocState, keep_columns: bool) -> _Block | None:
+    """A whole regular file as one block, parsed from its bytes (:mod:`._regular`);
+    None when the file is not regular or anything in it needs the general path
+    (which raises the errors)."""
+    r = parse_regular(data, sep, _splitter(sep))
+    if r is None:
+        return None
+    k = r.ncols
+    try:
+        tc = _column(token_column, k, name, "token_column")
+        gc = -1 if tag_column is None else _column(tag_column, k, name, "tag_column")
+    except FormatError:
+        return None
+    if gc == tc:
+        gc = -1
+    tags = arrays = None
+    if gc >= 0:
+        coded = r.codes(gc)
+        if coded is None:
+            tags = r.column(gc)
+            uniq = set(tags)
+        else:
+            uniq = coded[1]
+        try:
+            for tag in uniq:
+                split_tag(tag)
+        except SchemeError:
+            return None  # the general path names the first line that has it
+        if coded is not None:
+            arrays = encode_tag_ids(coded[0], coded[1], r.offsets)
+    others = [i for i in range(k) if i != tc and i != gc]
+    extras = r.columns(others) if keep_columns and others else None
+    texts, starts, ends = r.texts_and_offsets(tc)
+    offsets = r.offsets
+    first_lines = r.tok_line[offsets[:-1]].tolist()
+    metas, ids = _metas_and_ids(name, 1, first_lines, r.docstart, r.line,
+                                [r.sep] * len(first_lines), gc >= 0, extras, offsets.tolist(),
+                                state, int(r.tok_line[-1]))
+    columns = ColumnBlock(None, tags, offsets, r.tok_line + 1, texts=texts, starts=starts,
+                          ends=ends)
+    columns.arrays = arrays
+    return _Block(columns, metas, ids, _LazyLines(r), 1, gc >= 0)  # type: ignore[arg-type]
+
+
 def _examples(p: Path, opts: dict, scheme: str | None, strict: bool, encoding: str,
               errors: str, block_lines: int | None, keep_columns: bool = True
               ) -> Iterator[Example]:
@@ -406,6 +486,23 @@ def _examples(p: Path, opts: dict, scheme: str | None, strict: bool, encoding: s
     if scheme is None and block_lines is not None:  # streaming: detect on the whole file first
         scheme = _detect_streaming(p, opts, encoding, errors, block_lines)
     sch = scheme
+    data = _utf8_data(p, encoding, errors) if block_lines is None else None
+    if data is not None:  # the whole file: a regular one is parsed from its bytes
+        with no_gc():
+            block = _parse_fast(data, name, state=state, keep_columns=keep_columns, **opts)
+        del data
+        if block is not None:
+            if scheme is not None or not block.has_tags:
+                sch = scheme or "IOB2"
+            else:
+                sch = resolve_scheme(None, block.columns, name)
+            with no_gc():
+                exs, repaired, first_repair = _examples_of_block(block, name, sch, strict, opts)
+            if repaired:
+                warn(Warnings.W009.format(where=name, count=repaired, scheme=sch,
+                                          first=first_repair), RepairWarning, stacklevel=3)
+            yield from exs
+            return
     for lines, first_no in _read_blocks(p, opts, encoding, errors, block_lines):
         before = (state.doc_index, state.pending)
         with no_gc():
