@@ -140,3 +140,83 @@ def test_cli_latin1_exits_2_naming_the_line_then_reads_with_encoding(tmp_path, c
     rows = (out / "entity_errors.csv").read_text(encoding="utf-8")
     assert "La Café" in rows
     assert json.loads((out / "summary.json").read_text())["overall"]["f1"] == 1.0
+
+
+# --- the byte parser of regular files (nlperr.io._regular) ----------------------------------
+
+_WORDS = ["a", "Bb", ",", "-DOCSTART-", "-DOCSTART-x", "é", "日本", "🙂", "a\u00a0b", "x\x0by",
+          "q\x1cr", "e\u0301", "ÄÖü", "\u2003", "long-field-word", "tab\tword", "sp ace", ""]
+_TAGS = ["O", "B-PER", "I-PER", "E-LOC", "S-LOC", "B-creative-work", "I-creative-work", "-",
+         "B-x\x00y", "bad", "I-é"]
+
+
+def _parsed_by_bytes(monkeypatch) -> list[bool]:
+    from nlperr.io import _conll
+    hits: list[bool] = []
+    real = _conll._parse_fast
+
+    def spy(*a, **k):
+        r = real(*a, **k)
+        hits.append(r is not None)
+        return r
+    monkeypatch.setattr(_conll, "_parse_fast", spy)
+    return hits
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                    HealthCheck.function_scoped_fixture])
+@given(sents=st.lists(st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from(_TAGS),
+                                         st.sampled_from(["NN", "é", "X Y"])),
+                               min_size=1, max_size=6), min_size=1, max_size=5),
+       sepc=st.sampled_from([" ", "\t"]), ncols=st.sampled_from([1, 2, 3]),
+       blank=st.sampled_from(["", "\t", " ", "\u00a0", "\t\t"]),
+       docstart=st.sampled_from([None, "-DOCSTART- -X- O", "-DOCSTART-\tO", "-DOCSTART-"]),
+       ending=st.sampled_from(["\n", "", "\n\n", "\r\n"]), bom=st.booleans(),
+       tag_column=st.sampled_from([-1, 1, None, 0]), keep=st.booleans(),
+       sep=st.sampled_from([None, " ", "\t"]))
+def test_byte_parser_equals_per_sentence_path(tmp_path, monkeypatch, sents, sepc, ncols, blank,
+                                              docstart, ending, bom, tag_column, keep, sep):
+    hits = _parsed_by_bytes(monkeypatch)
+    lines = [] if docstart is None else [docstart, ""]
+    for s in sents:
+        for word, t, pos in s:
+            fields = [word, pos, t][-ncols:] if ncols < 3 else [word, pos, t]
+            lines.append(sepc.join(fields if ncols > 1 else [word]))
+        lines.append(blank)
+    text = ending.join(lines) if ending != "\r\n" else "\r\n".join(lines) + "\r\n"
+    p = tmp_path / "eng.testb"
+    p.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    opts = dict(tag_column=tag_column, sep=sep)
+    fast = _outcome(lambda: read_conll(p, strict=False, keep_columns=keep, **opts))
+    slow = _outcome(lambda: _read_per_sentence(p, strict=False, **opts))
+    if not keep and not isinstance(slow[0], tuple):
+        for ex in slow[0]:
+            ex.meta.pop("columns", None)
+    assert fast == slow
+    if hits and hits[-1] and not isinstance(fast[0], tuple):  # taken: tokens equal, built late
+        assert [e.tokens for e in fast[0]] == [e.tokens for e in slow[0]]
+
+
+def test_byte_parser_takes_regular_files_and_shares_column_strings(tmp_path, monkeypatch):
+    hits = _parsed_by_bytes(monkeypatch)
+    p = tmp_path / "train.txt"
+    p.write_text("-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP O\n\n"
+                 "Peter NNP B-NP B-PER\nBlackburn NNP I-NP I-PER\n", encoding="utf-8")
+    exs = read_conll(p)
+    assert hits == [True]
+    assert exs == _read_per_sentence(p)
+    assert exs[1].meta["columns"][0][0] is exs[1].meta["columns"][1][0]  # one "NNP" object
+    assert [t.text for t in exs[1].tokens] == ["Peter", "Blackburn"]
+    assert exs[1].n_tokens == 2
+
+
+def test_examples_read_by_bytes_pickle_only_their_own_tokens(tmp_path):
+    import pickle
+    p = tmp_path / "a.conll"
+    p.write_text("".join(f"w{i} O\n\n" for i in range(2000)), encoding="utf-8")
+    exs = read_conll(p)
+    one = pickle.dumps(exs[5])
+    assert len(one) < 2000  # not the whole file's offsets
+    back = pickle.loads(one)
+    assert back == exs[5] and back.tokens == exs[5].tokens
+    assert exs[5].copy(spans=()).tokens == exs[5].tokens

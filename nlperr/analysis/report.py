@@ -39,7 +39,7 @@ import pandas as pd
 from ..data import Example
 from ..errors import Warnings, warn
 from ..results import Finding, Result
-from ._arrays import flatten_pair
+from ._arrays import entity_texts, flatten_pair, token_arrays
 from ._stats import check_zero_division, collect_undefined, describe_undefined
 from .cases import classification_cases, ner_cases
 from .classification import (calibration_from_arrays, class_arrays, confusion_from_arrays,
@@ -432,8 +432,12 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
     slices = default_slices("ner", train=train is not None) if slices is None else list(slices)
     # the slice tables (their bootstrap is most of the work, and numpy runs it without
     # the GIL) are computed on a second thread while this one makes the other tables
-    worst = _Background(_worst_tables, gold, pred, "ner", slices, train, n_boot, seed,
-                        tax=tax) if len(slices) else None
+    worst = None
+    if len(slices):
+        token_arrays(flat, gold)  # caches both threads read: made once, before the thread
+        entity_texts(flat, gold)
+        worst = _Background(_worst_tables, gold, pred, "ner", slices, train, n_boot, seed,
+                            tax=tax)
     # the corpus-level counts go through the mergeable partials (map -> finalize), so a
     # sharded run (nlperr.analysis.partial) gives these very tables
     t = NerCounts.from_taxonomy(tax, gold).tables(zero_division=zero_division)

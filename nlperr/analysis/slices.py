@@ -1167,7 +1167,7 @@ def _boot_grouped(ex: list[np.ndarray], code: list[np.ndarray], w: list[np.ndarr
         first, _, cnt = _group_rows(M)
         P = M[first].astype(np.float64)
         G = len(first)
-        step = max(1, min(n_boot, (1 << 22) // max(G, 1)))
+        step = max(1, min(n_boot, (1 << 20) // max(G, 1)))  # draws of ~8 MB at a time
         out = []
         done = 0
         while done < n_boot:

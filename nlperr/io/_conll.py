@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import compress
@@ -202,8 +203,8 @@ def _flat_fields(lines: list[str], text: str, sep: str | None):
     Returns ``(flat, start, width, sep)`` or None when the file is not that regular."""
     if sep in (None, " ") and "\t" not in text:
         if ("  " in text or "\n " in text or " \n" in text or text[:1] == " "
-                or text[-1:] == " "):
-            return None
+                or text[-1:] == " " or _OTHER_SPACE.search(text)):
+            return None  # str.split() would cut elsewhere than at single spaces
         flat = text.split()
         width = np.fromiter(map(_count_space, lines), dtype=np.int64, count=len(lines)) + 1
         width[np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) == 0] = 0
@@ -230,6 +231,9 @@ def _all_tabbed(lines: list[str], width: np.ndarray) -> bool:
 
 
 _count_space = methodcaller("count", " ")
+# whitespace other than the space and the line feed, as str.split() knows it
+_OTHER_SPACE = re.compile("[\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029"
+                          "\u202f\u205f\u3000]")
 _count_tab = methodcaller("count", "\t")
 
 
@@ -290,13 +294,16 @@ def _parse_block(lines: list[str], first_no: int, name: str, *, token_column: in
         gc = -1
     words = fields.column(tok_line, tc)
     tags_col = fields.column(tok_line, gc) if gc >= 0 else None
-    if tags_col is not None:  # a malformed tag -> E002 naming the first line that has it
+    if tags_col is not None:  # a malformed tag -> E002 naming the first line that has one
+        bad = []
         for tag in set(tags_col):
             try:
                 split_tag(tag)
             except SchemeError:
-                i = tags_col.index(tag)
-                split_tag(tag, where=f"{name}:{first_no + int(tok_line[i])}")
+                bad.append(tags_col.index(tag))
+        if bad:
+            i = min(bad)
+            split_tag(tags_col[i], where=f"{name}:{first_no + int(tok_line[i])}")
     others = [i for i in range(k) if i != tc and i != gc]
     extras = None
     if keep_columns and k > (2 if gc >= 0 else 1):

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Callable
-from operator import methodcaller
 
 import numpy as np
 
@@ -62,7 +61,7 @@ def _has_unicode_space(b: np.ndarray) -> bool:
 
 
 def utf8_bytes(data: bytes) -> bytes | None:
-    """*data* (a file's bytes, byte-order mark stripped) with ``\n`` line ends, when it
+    """*data* (a file's bytes, byte-order mark stripped) with ``\\n`` line ends, when it
     is valid UTF-8; None otherwise (the general path then reads it and says where).
     Checked in pieces, so no string of the whole file is made."""
     if b"\r" in data:
@@ -153,15 +152,18 @@ class RegularFile:
         strings = [int(u).to_bytes(8, "little").rstrip(b"\0").decode("utf-8") for u in uniq]
         return idx.astype(np.int32), strings
 
+    def shared_column(self, j: int) -> list[str]:
+        """:meth:`column`, with one string object per distinct value when the values
+        are short (POS and chunk tags: a few dozen strings instead of a million)."""
+        coded = self.codes(j)
+        if coded is None:
+            return self.column(j)
+        ids, uniq = coded
+        return list(map(uniq.__getitem__, ids.tolist()))
+
     def columns(self, cols: list[int]) -> list[list[str]]:
         """Per token, the list of the fields of columns *cols* (in that order)."""
-        if cols == list(range(cols[0], cols[-1] + 1)):  # adjacent: one range per line
-            s, _ = self._field(cols[0])
-            _, e = self._field(cols[-1])
-            rows = self._gather(s, e).tobytes().decode("utf-8").split("\n")
-            rows.pop()
-            return list(map(methodcaller("split", self.sep), rows))
-        return list(map(list, zip(*(self.column(j) for j in cols))))
+        return list(map(list, zip(*(self.shared_column(j) for j in cols))))
 
     def texts_and_offsets(self, tc: int) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Each sentence's text (its words joined by one space) and every token's
@@ -170,7 +172,7 @@ class RegularFile:
         joined = self._gather(s, e, 32)  # a space after each word...
         wl = e - s
         step = wl + 1
-        pos = np.cumsum(step)
+        pos = np.cumsum(step, dtype=wl.dtype)
         joined[pos[self.offsets[1:] - 1] - 1] = 10  # ...a line feed after a sentence's last
         texts = joined.tobytes().decode("utf-8").split("\n")
         texts.pop()
@@ -180,7 +182,7 @@ class RegularFile:
                 wl = wl - np.bincount(np.searchsorted(pos, cont, side="right"),
                                       minlength=len(wl))
                 step = wl + 1
-                pos = np.cumsum(step)
+                pos = np.cumsum(step, dtype=wl.dtype)
         pos -= step  # each word's start in the joined texts
         lengths = np.diff(self.offsets)
         start = pos - np.repeat(pos[self.offsets[:-1]], lengths)
@@ -189,7 +191,7 @@ class RegularFile:
 
 def parse_regular(data: bytes, sep: str | None,
                   split: Callable[[str], tuple[list[str], str]]) -> RegularFile | None:
-    """*data* (a whole file: UTF-8, ``\n`` line ends, see :func:`utf8_bytes`) parsed
+    """*data* (a whole file: UTF-8, ``\\n`` line ends, see :func:`utf8_bytes`) parsed
     as a regular file, or None when it is not one (the caller then takes the general
     path).  *split* is the general path's line splitter, used on the few lines whose
     meaning needs it (possible ``-DOCSTART-`` lines, possibly blank lines)."""
@@ -215,18 +217,21 @@ def parse_regular(data: bytes, sep: str | None,
     b = np.frombuffer(data, dtype=np.uint8)
     if sepb == 32 and not ascii_ and _has_unicode_space(b):
         return None  # str.split() splits on it
-    nl = np.flatnonzero(b == 10)
+    # byte positions as int32 below 2 GiB: half the memory (and fresh pages) of int64
+    pos_t = np.int32 if len(data) < 2**31 - 1 else np.int64
+    nl = np.flatnonzero(b == 10).astype(pos_t)
     nlines = len(nl)
-    ls = np.empty(nlines, dtype=np.int64)
+    ls = np.empty(nlines, dtype=pos_t)
     ls[0] = 0
     ls[1:] = nl[:-1] + 1
     length = nl - ls
     if int(length.max()) > get_limits().max_line_bytes:
         return None  # the general path measures it in characters and says so
-    sp = np.flatnonzero(b == sepb)
-    csep = np.searchsorted(sp, nl)  # separators before each line end
+    sp = np.flatnonzero(b == sepb).astype(pos_t)
+    csep = np.searchsorted(sp, nl).astype(pos_t)  # separators before each line end
     cnt = np.diff(csep, prepend=0)
     blank = length == 0
+    del length
     if sepb == 9:  # whitespace-only lines ("\t" in WNUT-17) separate sentences too
         cand = np.flatnonzero(~blank & _MAY_BE_BLANK[b[ls]])
         for i in cand.tolist():
@@ -258,6 +263,7 @@ def parse_regular(data: bytes, sep: str | None,
     r.b = b
     r.ls, r.nl, r.sp = ls, nl, sp
     r.first_sep = (csep - cnt)[tok_line]
+    del csep, cnt
     r.tok_line = tok_line
     r.offsets = np.append(first_tok, len(tok_line)).astype(np.int64)
     r.docstart = np.flatnonzero(docstart)

@@ -137,7 +137,10 @@ def read_bytes_limited(path: Path) -> bytes:
         if size > limit:
             raise InputError(Errors.E033.format(where=str(path), size=size, limit=limit,
                                                 how=get_limits().how_to_raise("max_file_bytes")))
-        data = fh.read(limit + 1)
+        # the size known: read just that (a read of limit + 1 bytes reserves that much)
+        data = fh.read(size + 1 if 0 < size <= limit else limit + 1)
+        if 0 < size < len(data):  # a file that grew since
+            data += fh.read(limit + 1 - len(data))
     if len(data) > limit:  # a file that grew, or a device reporting no size
         raise InputError(Errors.E033.format(where=str(path), size=f"more than {limit}",
                                             limit=limit,
