@@ -49,9 +49,11 @@ def cpu_best(fn, repeat: int) -> tuple[float, object]:
 
 
 def peak_rss_mb(path: Path) -> float:
-    code = ("import resource, sys\nfrom nlperr.io import read_conll\n"
+    # VmHWM: this process's own peak (ru_maxrss would count the forked parent's pages)
+    code = ("from nlperr.io import read_conll\n"
             f"exs = read_conll({str(path)!r})\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+            "hwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM')][0]\n"
+            "print(int(hwm.split()[1]) / 1024)")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True, env={"PYTHONPATH": str(ROOT)})
     return float(out.stdout.strip().splitlines()[-1])

@@ -183,6 +183,30 @@ def _load_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool):
     return load(path, format=fmt)
 
 
+def _load_two(first, second):
+    """``(first(), second())``, the second read on a thread meanwhile: the readers'
+    array work runs without the GIL, so two files read in less than twice the time.
+    The same readers and results as one after the other; an error of the first
+    file is raised first."""
+    import threading
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["value"] = second()
+        except BaseException as err:  # re-raised below, after the first file's errors
+            box["error"] = err
+    t = threading.Thread(target=run, name="nlperr-read", daemon=True)
+    t.start()
+    try:
+        a = first()
+    finally:
+        t.join()
+    if "error" in box:
+        raise box["error"]
+    return a, box["value"]
+
+
 def run_ner(args: argparse.Namespace) -> int:
     # one short process that builds millions of small acyclic objects (tokens, spans):
     # the cyclic garbage collector would walk them again and again for nothing
@@ -214,13 +238,19 @@ def _run_ner(args: argparse.Namespace) -> int:
             message=f"a {fmt} gold file holds no second (predicted) annotation; pass --pred "
                     f"FILE or --model SPEC"))
     gold_col = args.gold_column if args.gold_column is not None else (-2 if single else -1)
-    gold = _load_ner(args.gold, fmt, args, column=gold_col, lenient=False)
     if single:
-        pred = _load_ner(args.gold, fmt, args, column=args.pred_column, lenient=True)
+        gold, pred = _load_two(lambda: _load_ner(args.gold, fmt, args, column=gold_col,
+                                                 lenient=False),
+                               lambda: _load_ner(args.gold, fmt, args, column=args.pred_column,
+                                                 lenient=True))
     elif args.pred is not None:
-        pred = _load_ner(args.pred, _fmt(args.pred, args.format), args, column=args.pred_column,
-                         lenient=True)
+        pred_fmt = _fmt(args.pred, args.format)
+        gold, pred = _load_two(lambda: _load_ner(args.gold, fmt, args, column=gold_col,
+                                                 lenient=False),
+                               lambda: _load_ner(args.pred, pred_fmt, args,
+                                                 column=args.pred_column, lenient=True))
     else:
+        gold = _load_ner(args.gold, fmt, args, column=gold_col, lenient=False)
         pred = _predict(args, gold, "ner")
     train = None
     if args.train is not None:
