@@ -8,14 +8,14 @@ Ray workers; everything else stays on the driver, unchanged:
   cache, sorts what must be computed by length (longest first, as the local
   engine does) and writes the new predictions to the cache (one writer, one
   transaction per batch: no torn or duplicated entries);
-* **workers** -- an actor pool of Ray Data (``map_batches`` with
-  ``ActorPoolStrategy``): each actor unpickles the adapter once (a spec or a
-  lazy adapter loads its weights there, once per actor) and runs
-  ``predict_batch`` on batches of exactly ``batch_size`` inputs -- the same
-  batches the local engine forms, so even padding-sensitive models give the same
-  outputs.  Results come back with their positions and are put back in input
-  order.  Actors that die are restarted and their batches retried by Ray
-  (``max_restarts`` / ``max_task_retries``).
+* **workers** -- a pool of Ray actors that lives as long as the predictor: each
+  actor unpickles the adapter once (a spec or a lazy adapter loads its weights
+  there, once per actor, not once per call) and runs ``predict_batch`` on batches
+  of exactly ``batch_size`` inputs -- the same batches the local engine forms, so
+  even padding-sensitive models give the same outputs.  Batches go to whichever
+  actor is free, a bounded number at a time, and come back in input order.
+  Actors that die are restarted and their batches retried by Ray
+  (``max_restarts=-1``, ``max_task_retries=-1``).
 
 :func:`ray_corpus_stats` runs :class:`~nlperr.ocr.stats.CorpusStats` over
 consecutive blocks of documents as Ray tasks and merges the partial results in
@@ -30,9 +30,8 @@ from __future__ import annotations
 
 import collections
 import copy
-import math
 import pickle
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Errors, InputError, MissingDependencyError, ModelError
@@ -105,40 +104,29 @@ def _shippable(adapter: Any) -> Any:
     return adapter
 
 
-def _quiet(progress: bool | None) -> None:
-    import logging
-
-    if not progress:
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
-
-
-class _PredictActor:
-    """A Ray Data actor: loads the adapter once; each row it gets is one whole batch."""
+class _Worker:
+    """A Ray actor holding one copy of the adapter for the predictor's lifetime."""
 
     def __init__(self, payload: bytes) -> None:
         self.adapter = pickle.loads(payload)
         self.started = False
 
-    def __call__(self, rows: dict[str, Any]) -> dict[str, Any]:
-        import numpy as np
+    def ready(self) -> bool:
+        return True
 
+    def run(self, start: int, blob: bytes) -> tuple[int, bytes, bytes]:
+        """Predict one batch: ``(start, pickled predictions, b"")``, or ``(start, b"",
+        pickled error)`` when the model raised (Ray would keep only its text)."""
         if not self.started:  # per-actor run hooks (summary warnings go to the worker log)
             self.adapter.start_run()
             self.started = True
-        out, errors = [], []
-        for blob in rows["batch"]:
-            examples = pickle.loads(blob)
-            try:
-                preds = self.adapter.predict_batch(examples)
-                check_predictions(self.adapter, preds, len(examples))
-            except Exception as e:  # sent back as data: Ray would keep only its text
-                out.append(b"")
-                errors.append(_pickle_error(e))
-                continue
-            out.append(pickle.dumps(preds))
-            errors.append(b"")
-        return {"start": np.asarray(rows["start"], dtype=np.int64),
-                "preds": np.array(out, dtype=object), "error": np.array(errors, dtype=object)}
+        examples = pickle.loads(blob)
+        try:
+            preds = self.adapter.predict_batch(examples)
+            check_predictions(self.adapter, preds, len(examples))
+        except Exception as e:
+            return start, b"", _pickle_error(e)
+        return start, pickle.dumps(preds), b""
 
 
 def _pickle_error(e: Exception) -> bytes:
@@ -169,13 +157,15 @@ class RayPredictor(Predictor):
     gpus_per_worker : float, default 0
         GPUs reserved by each actor (fractions share a GPU).
     block_batches : int, default 4
-        Batches per Ray Data block.
+        Batches sent ahead to each actor (the driver holds at most
+        ``workers * block_batches`` pickled batches at a time).
 
     Notes
     -----
-    Each :meth:`predict` call (each chunk of :meth:`predict_iter`) runs one Ray
-    Data job with its own actor pool, so the model loads once per actor per
-    call / chunk; keep chunks large (``--chunk-size``) for big corpora.
+    The actors start on the first call that computes something and serve every
+    later call and every chunk of :meth:`predict_iter`: the model loads once per
+    actor for the predictor's lifetime.  :meth:`close` (or the ``with`` block)
+    stops them; so does the end of the Ray session.
 
     Examples
     --------
@@ -197,44 +187,58 @@ class RayPredictor(Predictor):
         self.gpus_per_worker = gpus_per_worker
         self.block_batches = block_batches
         self._payload: bytes | None = None
+        self._actors: list[Any] | None = None
+        self._actors_job: Any = None
 
-    def _compute(self, run: _Run, examples: list[Example],
-                 ids: list[int]) -> Iterator[tuple[list[int], list[Any]]]:
-        ray = init_ray(self.address)
-        from ray.data import ActorPoolStrategy, DataContext
-
+    def _pool(self, ray: Any) -> list[Any]:
+        """The actors, started on first use (again after a new Ray session)."""
+        job = ray.get_runtime_context().get_job_id()
+        if self._actors is not None and self._actors_job == job:
+            return self._actors
         if self._payload is None:
             from ray import cloudpickle
 
             self._payload = cloudpickle.dumps(_shippable(self.adapter))
-        ctx = DataContext.get_current()
-        ctx.execution_options.preserve_order = True
-        show = self.progress
-        if show is None:  # as the local engine: bars on a terminal only
-            import sys
-            show = bool(getattr(sys.stderr, "isatty", lambda: False)())
-        ctx.enable_progress_bars = show  # Ray Data's own bars: blocks done, actors, rows
-        _quiet(show)
         workers = self.workers or _default_workers(ray, self.gpus_per_worker)
+        cls = ray.remote(_Worker).options(
+            num_cpus=1, num_gpus=self.gpus_per_worker or 0,
+            max_restarts=-1, max_task_retries=-1)  # a dead actor restarts, its batch retried
+        payload = ray.put(self._payload)
+        actors = [cls.remote(payload) for _ in range(workers)]
+        ray.get([a.ready.remote() for a in actors])  # constructor errors surface here
+        self._actors, self._actors_job = actors, job
+        return actors
+
+    def _compute(self, run: _Run, examples: list[Example],
+                 ids: list[int]) -> Iterator[tuple[list[int], list[Any]]]:
+        ray = init_ray(self.address)
+        from ray.util import ActorPool
+
+        actors = self._pool(ray)
         bs = self.batch_size
         n = len(examples)
-        # one row per batch of the local engine (the same batches, so the same outputs
-        # even for models whose output depends on the batch, e.g. through padding)
-        rows = [{"start": s, "batch": pickle.dumps(examples[s:s + bs])}
-                for s in range(0, n, bs)]
-        blocks = max(1, math.ceil(len(rows) / self.block_batches))
-        ds = ray.data.from_items(rows, override_num_blocks=blocks)
-        # Ray Data restarts a dead actor and retries its batches (its actor pools
-        # default to max_restarts=-1, max_task_retries=-1)
-        out = ds.map_batches(
-            _PredictActor, fn_constructor_args=(self._payload,), batch_size=1,
-            compute=ActorPoolStrategy(size=min(workers, blocks)), num_cpus=1,
-            num_gpus=self.gpus_per_worker or None, batch_format="numpy")
-        # preserve_order: the batches come back in input order; each is handed on (and
-        # cached by the caller) as soon as it arrives, as the local engine does
+        # the batches of the local engine (the same batches, so the same outputs even
+        # for models whose output depends on the batch, e.g. through padding), sent to
+        # whichever actor is free, at most block_batches per actor ahead
+        starts = iter(range(0, n, bs))
+        pool = ActorPool(actors)
+
+        def submit() -> bool:
+            s = next(starts, None)
+            if s is None:
+                return False
+            pool.submit(lambda a, v: a.run.remote(*v), (s, pickle.dumps(examples[s:s + bs])))
+            return True
+
+        for _ in range(len(actors) * self.block_batches):
+            if not submit():
+                break
+        bar = self._bar(n)
         done = 0
-        for batch in out.iter_batches(batch_size=None, batch_format="numpy"):
-            for s, blob, err in zip(batch["start"].tolist(), batch["preds"], batch["error"]):
+        try:
+            while pool.has_next():
+                s, blob, err = pool.get_next()  # in submission (= input) order
+                submit()
                 run.stats["forward_passes"] += 1
                 run.stats["batches"] += 1
                 if err:  # the model raised on a worker: the same error as locally
@@ -244,9 +248,28 @@ class RayPredictor(Predictor):
                 got = pickle.loads(blob)
                 yield ids[s:s + len(got)], got
                 done = s + len(got)
+                if bar is not None:
+                    bar.update(len(got))
+        finally:
+            if bar is not None:
+                bar.close()
         if done != n:
             raise ModelError(Errors.E1052.format(missing=n - done, total=n))
         # the adapter's start_run / finish_run hooks ran on the workers, not here
+
+    def close(self) -> None:
+        """Stop the actors and close the cache (if this predictor opened it)."""
+        actors, self._actors = self._actors, None
+        if actors:
+            try:
+                import ray
+
+                if ray.is_initialized():
+                    for a in actors:
+                        ray.kill(a)
+            except Exception:  # noqa: BLE001 - the session may be gone already
+                pass
+        super().close()
 
     def predict_dataset(self, dataset: Any, *, text_column: str = "text",
                         chunk_size: int = 10_000) -> Iterator[Example]:
