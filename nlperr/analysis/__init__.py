@@ -35,14 +35,15 @@ from .labelsets import label_set_mismatch
 from .matching import BOUNDARY_KINDS, CATEGORIES, entity_errors, error_counts, match_spans
 from .metrics import SEMEVAL_SCHEMAS, ner_scores, semeval_scores
 from .partial import ClassCounts, NerCounts
-from .report import Report, analyze_classification, analyze_ner
+from .report import Report, analyze_classification, analyze_ner, analyze_ner_stream
 from .slices import (NA, SliceContext, TrainStats, register_slice, slice_attributes,
                      slice_table, span_meta, train_stats, unregister_slice, worst_slices)
 
 __all__ = [
     "BOUNDARY_KINDS", "CATEGORIES", "EMPTY", "NA", "SEMEVAL_SCHEMAS",
     "ClassCounts", "ComparisonResult", "LabelGroupResult", "NerCounts", "Report", "SliceContext", "TrainStats",
-    "analyze_classification", "analyze_ner", "benjamini_hochberg", "calibration_table",
+    "analyze_classification", "analyze_ner", "analyze_ner_stream", "benjamini_hochberg",
+    "calibration_table",
     "classification_cases", "classification_confusion", "classification_scores",
     "compare_classification", "compare_ner", "confused_pairs", "entity_confusion",
     "entity_errors", "error_counts", "example_outcomes", "expected_calibration_error",

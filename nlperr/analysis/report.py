@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -328,6 +328,33 @@ def _error_cases(errors: pd.DataFrame, k: int) -> pd.DataFrame:
     return keep.iloc[idx].reset_index(drop=True)
 
 
+def _ner_count_summary(t: dict[str, pd.DataFrame], n_examples: int, n_gold: int,
+                       n_pred: int, n_ignored: int) -> dict[str, Any]:
+    """The summary entries that come from the corpus-level count tables (*t*: those of
+    :meth:`NerCounts.tables`), shared by :func:`analyze_ner` and
+    :func:`analyze_ner_stream`."""
+    scores, counts, sem = t["scores"], t["errors"], t["semeval"]
+    sidx = scores.set_index("label")
+    per_type = {lab: {**_prf_dict(sidx.loc[lab]), "support": int(sidx.loc[lab, "support"])}
+                for lab in scores["label"] if not lab.endswith(" avg")}
+    semd = {}
+    ov = sem[sem["label"] == "overall"].set_index("schema")
+    for schema in SEMEVAL_SCHEMAS:
+        r = ov.loc[schema]
+        semd[schema] = {**{k: int(r[k]) for k in SEMEVAL_COUNTS}, **_prf_dict(r)}
+    return {
+        "task": "ner", "n_examples": n_examples, "n_gold": n_gold, "n_pred": n_pred,
+        "n_ignored": n_ignored,
+        "overall": _prf_dict(sidx.loc["micro avg"]),
+        "macro": _prf_dict(sidx.loc["macro avg"]),
+        "per_type": per_type,
+        "errors": {c: int(v) for c, v in zip(counts["category"], counts["rows"])},
+        "errors_gold": {c: int(v) for c, v in zip(counts["category"], counts["gold"])},
+        "errors_pred": {c: int(v) for c, v in zip(counts["category"], counts["pred"])},
+        "semeval": semd,
+    }
+
+
 def _prf_dict(row) -> dict:
     return {"precision": float(row["precision"]), "recall": float(row["recall"]),
             "f1": float(row["f1"])}
@@ -450,27 +477,10 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
         "confusion": conf, "confusion_exact": conf_exact, "confusion_normalized": conf_norm,
         "confused_pairs": pairs,
     }
-    sidx = scores.set_index("label")
-    per_type = {lab: {**_prf_dict(sidx.loc[lab]), "support": int(sidx.loc[lab, "support"])}
-                for lab in scores["label"] if not lab.endswith(" avg")}
-    semd = {}
-    ov = sem[sem["label"] == "overall"].set_index("schema")
-    for schema in SEMEVAL_SCHEMAS:
-        r = ov.loc[schema]
-        semd[schema] = {**{k: int(r[k]) for k in SEMEVAL_COUNTS}, **_prf_dict(r)}
-    summary: dict[str, Any] = {
-        "task": "ner", "n_examples": flat.n_examples, "n_gold": len(flat.gold),
-        "n_pred": len(flat.pred), "n_ignored": flat.n_ignored,
-        "overall": _prf_dict(sidx.loc["micro avg"]),
-        "macro": _prf_dict(sidx.loc["macro avg"]),
-        "per_type": per_type,
-        "errors": {c: int(v) for c, v in zip(counts["category"], counts["rows"])},
-        "errors_gold": {c: int(v) for c, v in zip(counts["category"], counts["gold"])},
-        "errors_pred": {c: int(v) for c, v in zip(counts["category"], counts["pred"])},
-        "semeval": semd,
-        "confused_pairs": [{"gold": r.gold, "pred": r.pred, "count": int(r.count)}
-                           for r in pairs.head(top).itertuples(index=False)],
-    }
+    summary = _ner_count_summary(t, flat.n_examples, len(flat.gold), len(flat.pred),
+                                 flat.n_ignored)
+    summary["confused_pairs"] = [{"gold": r.gold, "pred": r.pred, "count": int(r.count)}
+                                 for r in pairs.head(top).itertuples(index=False)]
     findings: list[Any] = _ner_overview(counts, scores, len(flat.gold), len(flat.pred))
     labels = label_set_mismatch(gold, pred, confusion=conf)
     summary["label_sets"] = labels
@@ -531,6 +541,58 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
     if labels is not None and labels["mismatch"]:
         warn(str(findings[0]), stacklevel=2)
     return Report(task="ner", summary=summary, tables=tables, findings=findings)
+
+
+def _aligned_pairs(gold: Iterable[Example], pred: Iterable[Example]
+                   ) -> Iterator[tuple[Example, Example]]:
+    """``zip(gold, pred)`` that raises E501 when one side runs out first."""
+    from ..errors import Errors, InputError
+    end = object()
+    ig, ip = iter(gold), iter(pred)
+    n = 0
+    while True:
+        g, p = next(ig, end), next(ip, end)
+        if g is end or p is end:
+            if g is not p:  # one side longer: count the rest of it
+                rest = sum(1 for _ in (ip if g is end else ig)) + 1
+                ng, np_ = (n, n + rest) if g is end else (n + rest, n)
+                raise InputError(Errors.E501.format(ngold=ng, npred=np_))
+            return
+        n += 1
+        yield g, p
+
+
+@_one_undefined_warning
+def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
+                       chunk_size: int = 10_000, zero_division: object = "warn") -> Report:
+    """The corpus-level NER tables of two aligned streams, in flat memory.
+
+    *gold* and *pred* are iterables of examples in the same order (``iter_conll``,
+    ``iter_jsonl``): they are read *chunk_size* pairs at a time, each chunk counted
+    with :meth:`NerCounts.from_examples` and merged, so memory stays that of one
+    chunk whatever the corpus size.  The tables are those of :func:`analyze_ner`
+    that reduce to counts -- ``scores``, ``errors``, ``semeval``, ``confusion``,
+    ``confusion_exact``, ``confusion_normalized`` -- equal to its tables on the
+    same data (tested); the per-entity table, slices, bootstrap intervals and cases
+    need the whole corpus and are not computed (``summary["streamed"]`` is True).
+    CLI: ``nlperr analyze ner --stream``.
+
+    >>> from nlperr.data import Example
+    >>> g = [Example.from_tokens(["Ann", "in", "Rome"], ["B-PER", "O", "B-LOC"])] * 3
+    >>> p = [Example.from_tokens(["Ann", "in", "Rome"], ["B-PER", "O", "O"])] * 3
+    >>> r = analyze_ner_stream(iter(g), iter(p), chunk_size=2, zero_division=0)
+    >>> r.summary["overall"]["f1"], r.summary["n_examples"], sorted(r.tables)[:2]
+    (0.6666666666666666, 3, ['confusion', 'confusion_exact'])
+    """
+    counts = NerCounts.from_stream(_aligned_pairs(gold, pred), chunk_size=chunk_size)
+    t = counts.tables(zero_division=zero_division)
+    summary = _ner_count_summary(t, counts.n_examples, counts.n_gold, counts.n_pred,
+                                 counts.n_ignored)
+    summary["streamed"] = True
+    findings: list[Any] = _ner_overview(t["errors"], t["scores"], counts.n_gold,
+                                        counts.n_pred)
+    summary["findings"] = [str(f) for f in findings]
+    return Report(task="ner", summary=summary, tables=t, findings=findings)
 
 
 @_one_undefined_warning

@@ -103,6 +103,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                 "labels; repeatable")
             t.add_argument("--context", type=int, default=5, metavar="N",
                            help="context window in tokens (default 5)")
+            t.add_argument("--stream", action="store_true",
+                           help="read CoNLL / JSONL files line by line and write only the "
+                                "corpus-level tables (scores, errors, semeval, confusion), in "
+                                "flat memory, for corpora larger than memory")
+            t.add_argument("--chunk-size", type=int, default=10_000, metavar="N",
+                           help="with --stream: examples counted at a time (default 10000)")
             t.set_defaults(func=run_ner)
         else:
             t.add_argument("--text-column", default="text", help="CSV text column")
@@ -232,6 +238,8 @@ def _run_ner(args: argparse.Namespace) -> int:
     _check_model_options(args, "nlperr analyze ner")
     fmt = _fmt(args.gold, args.format)
     single = args.pred is None and args.model is None
+    if args.stream:
+        return _run_ner_stream(args, fmt, single)
     if single and fmt != "conll":
         raise InputError(Errors.E401.format(
             where="nlperr analyze ner",
@@ -271,6 +279,56 @@ def _run_ner(args: argparse.Namespace) -> int:
     report.save(args.out, parquet=args.parquet and not args.no_parquet, html=args.html)
     o = report.summary["overall"]
     print(f"nlperr analyze ner: {report.summary['n_examples']} examples, strict F1 "
+          f"{o['f1']:.4f} (P {o['precision']:.4f}, R {o['recall']:.4f}) -> {args.out}",
+          file=sys.stderr)
+    return 0
+
+
+_STREAMED = {"conll": "iter_conll", "jsonl": "iter_jsonl"}
+
+
+def _stream_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool):
+    from .. import io
+    if fmt not in _STREAMED:
+        raise InputError(Errors.E401.format(
+            where="nlperr analyze ner --stream",
+            message=f"{path.name} is a {fmt} file, which is read whole; --stream reads CoNLL "
+                    f"and JSONL files line by line. Drop --stream, or convert the file "
+                    f"(nlperr convert)"))
+    enc = encoding_options(args)
+    if fmt == "conll":
+        return io.iter_conll(path, tag_column=column, scheme=args.scheme, strict=not lenient,
+                             **enc)
+    return io.iter_jsonl(path, **enc)
+
+
+def _run_ner_stream(args: argparse.Namespace, fmt: str, single: bool) -> int:
+    """``--stream``: :func:`~nlperr.analysis.analyze_ner_stream` over the two files."""
+    from ..analysis import analyze_ner_stream
+    given = [opt for opt, v in (("--model", args.model), ("--train", args.train),
+                                ("--baseline", args.baseline), ("--group", args.group),
+                                ("--slices", args.slices)) if v]
+    if given:
+        raise InputError(Errors.E401.format(
+            where="nlperr analyze ner --stream",
+            message=f"{', '.join(given)} need(s) the whole corpus in memory; --stream computes "
+                    f"the corpus-level tables only. Drop --stream, or drop "
+                    f"{', '.join(given)}"))
+    if isinstance(args.chunk_size, bool) or args.chunk_size < 1:
+        raise InputError(Errors.E401.format(where="nlperr analyze ner --stream",
+                                            message="--chunk-size must be a positive integer"))
+    gold_col = args.gold_column if args.gold_column is not None else (-2 if single else -1)
+    gold = _stream_ner(args.gold, fmt, args, column=gold_col, lenient=False)
+    if single:
+        pred = _stream_ner(args.gold, fmt, args, column=args.pred_column, lenient=True)
+    else:
+        pred = _stream_ner(args.pred, _fmt(args.pred, args.format), args,
+                           column=args.pred_column, lenient=True)
+    report = analyze_ner_stream(gold, pred, chunk_size=args.chunk_size,
+                                zero_division=_zero_division(args.zero_division))
+    report.save(args.out, parquet=args.parquet and not args.no_parquet, html=args.html)
+    o = report.summary["overall"]
+    print(f"nlperr analyze ner --stream: {report.summary['n_examples']} examples, strict F1 "
           f"{o['f1']:.4f} (P {o['precision']:.4f}, R {o['recall']:.4f}) -> {args.out}",
           file=sys.stderr)
     return 0
