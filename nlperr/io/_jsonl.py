@@ -16,6 +16,7 @@ from ._common import PathLike, check_file, empty_error, label_from_cats, paired
 from ._common import label_to_json, open_lines
 from ._columnar import no_gc
 from ._structured import loads_json
+from ..limits import get_limits
 from ._text import check_encoding
 
 __all__ = ["read_jsonl", "iter_jsonl", "write_jsonl", "example_from_record"]
@@ -206,11 +207,12 @@ def _iter_jsonl(p: Path, *, strict: bool, spans_key: str, label_key: str,
 
     def parse(batch: list[tuple[int, str]]) -> list[Example]:
         out = []
+        depth = get_limits().max_json_depth  # once per batch, not per line
         with no_gc() if pause_gc else contextlib.nullcontext():
             for number, line in batch:
                 where = f"{p.name}:{number}"
                 try:
-                    record = loads_json(line, where=where, what="JSONL line")
+                    record = loads_json(line, where=where, what="JSONL line", depth_limit=depth)
                 except json.JSONDecodeError as e:
                     raise FormatError(Errors.E005.format(
                         where=where, error=e.msg + f" (column {e.colno})")) from None

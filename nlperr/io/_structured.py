@@ -29,7 +29,8 @@ def _depth_error(where: str, limit: int, what: str) -> InputError:
                                          how=get_limits().how_to_raise("max_json_depth")))
 
 
-def check_json_depth(text: str, *, where: str, what: str = "JSON document") -> None:
+def check_json_depth(text: str, *, where: str, what: str = "JSON document",
+                     limit: int | None = None) -> None:
     """Raise E034 when the arrays/objects of *text* nest deeper than ``max_json_depth``.
 
     Linear in the length of *text*; brackets inside strings do not count.
@@ -42,7 +43,8 @@ def check_json_depth(text: str, *, where: str, what: str = "JSON document") -> N
     ...
     nlperr.errors.InputError: [E034] x.json: the JSON document nests lists/objects deeper than 3 levels...
     """
-    limit = get_limits().max_json_depth
+    if limit is None:  # a reader of many documents passes it, read once
+        limit = get_limits().max_json_depth
     if text.count("[") + text.count("{") <= limit:
         return
     depth = 0
@@ -56,7 +58,8 @@ def check_json_depth(text: str, *, where: str, what: str = "JSON document") -> N
             depth -= 1
 
 
-def loads_json(text: str, *, where: str, what: str = "JSON document") -> Any:
+def loads_json(text: str, *, where: str, what: str = "JSON document",
+               depth_limit: int | None = None) -> Any:
     r"""``json.loads`` after :func:`check_json_depth`, refusing lone surrogates (E048);
     syntax errors stay ``ValueError``.
 
@@ -67,7 +70,7 @@ def loads_json(text: str, *, where: str, what: str = "JSON document") -> Any:
     ...
     nlperr.errors.FormatError: [E048] x.json: the JSON document holds a lone UTF-16 surrogate...
     """
-    check_json_depth(text, where=where, what=what)
+    check_json_depth(text, where=where, what=what, limit=depth_limit)
     try:
         value = json.loads(text)
     except RecursionError:  # pragma: no cover - the depth check comes first
