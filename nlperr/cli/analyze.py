@@ -276,15 +276,19 @@ def _run_ner(args: argparse.Namespace) -> int:
                          slices=_slices(args.slices), n_boot=args.n_boot, seed=args.seed,
                          context=args.context, top=args.top,
                          zero_division=_zero_division(args.zero_division))
+    return _save_ner(report, args, "nlperr analyze ner")
+
+
+def _save_ner(report, args: argparse.Namespace, what: str) -> int:
     report.save(args.out, parquet=args.parquet and not args.no_parquet, html=args.html)
     o = report.summary["overall"]
-    print(f"nlperr analyze ner: {report.summary['n_examples']} examples, strict F1 "
+    print(f"{what}: {report.summary['n_examples']} examples, strict F1 "
           f"{o['f1']:.4f} (P {o['precision']:.4f}, R {o['recall']:.4f}) -> {args.out}",
           file=sys.stderr)
     return 0
 
 
-_STREAMED = {"conll": "iter_conll", "jsonl": "iter_jsonl"}
+_STREAMED = ("conll", "jsonl")  # formats read line by line (iter_conll, iter_jsonl)
 
 
 def _stream_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool):
@@ -326,12 +330,7 @@ def _run_ner_stream(args: argparse.Namespace, fmt: str, single: bool) -> int:
                            column=args.pred_column, lenient=True)
     report = analyze_ner_stream(gold, pred, chunk_size=args.chunk_size,
                                 zero_division=_zero_division(args.zero_division))
-    report.save(args.out, parquet=args.parquet and not args.no_parquet, html=args.html)
-    o = report.summary["overall"]
-    print(f"nlperr analyze ner --stream: {report.summary['n_examples']} examples, strict F1 "
-          f"{o['f1']:.4f} (P {o['precision']:.4f}, R {o['recall']:.4f}) -> {args.out}",
-          file=sys.stderr)
-    return 0
+    return _save_ner(report, args, "nlperr analyze ner --stream")
 
 
 def _csv_columns(path: Path) -> list[str]:

@@ -499,12 +499,8 @@ def _examples(p: Path, opts: dict, scheme: str | None, strict: bool, encoding: s
             block = _parse_fast(data, name, state=state, keep_columns=keep_columns, **opts)
         del data
         if block is not None:
-            if scheme is not None or not block.has_tags:
-                sch = scheme or "IOB2"
-            else:
-                sch = resolve_scheme(None, block.columns, name)
-            with no_gc():
-                exs, repaired, first_repair = _examples_of_block(block, name, sch, strict, opts)
+            sch, exs, repaired, first_repair = _block_examples(block, name, scheme, strict,
+                                                               opts)
             if repaired:
                 warn(Warnings.W009.format(where=name, count=repaired, scheme=sch,
                                           first=first_repair), RepairWarning, stacklevel=3)
@@ -531,12 +527,7 @@ def _examples(p: Path, opts: dict, scheme: str | None, strict: bool, encoding: s
             continue
         if not block.ids:
             continue
-        if scheme is not None or not block.has_tags:
-            sch = scheme or "IOB2"
-        else:
-            sch = resolve_scheme(None, block.columns, name)
-        with no_gc():
-            exs, rep, first = _examples_of_block(block, name, sch, strict, opts)
+        sch, exs, rep, first = _block_examples(block, name, scheme, strict, opts)
         repaired += rep
         first_repair = first_repair or first
         seen = True
@@ -546,6 +537,19 @@ def _examples(p: Path, opts: dict, scheme: str | None, strict: bool, encoding: s
     if repaired:
         warn(Warnings.W009.format(where=name, count=repaired, scheme=sch,
                                   first=first_repair), RepairWarning, stacklevel=3)
+
+
+def _block_examples(block: _Block, name: str, scheme: str | None, strict: bool, opts: dict
+                    ) -> tuple[str, list[Example], int, str | None]:
+    """``(scheme, examples, repaired, first repair)`` of a columnar block; the scheme is
+    *scheme*, or detected from the block's tags."""
+    if scheme is not None or not block.has_tags:
+        sch = scheme or "IOB2"
+    else:
+        sch = resolve_scheme(None, block.columns, name)
+    with no_gc():
+        exs, rep, first = _examples_of_block(block, name, sch, strict, opts)
+    return sch, exs, rep, first
 
 
 def _read_per_sentence(path: PathLike, *, scheme: str | None = None, strict: bool = True,
