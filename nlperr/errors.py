@@ -447,7 +447,11 @@ class Errors(metaclass=_Catalogue):
     E1055 = ("The model raised an error on a Ray worker that cannot be sent back as it is: "
              "{error}. Run the same input with engine='local' (CLI: without --engine ray) "
              "to see the full traceback.")
-    # (scale: add E1056-E1099 above this line)
+    E1056 = ("The slice attribute {name!r} buckets its numbers by quantiles of the whole "
+             "corpus, so shards cannot be counted apart (NerSliceCounts). Register it with "
+             "bin edges (register_slice(..., bins=[0, 1, 5, 10])), or compute its table on the "
+             "whole corpus (slice_table / worst_slices).")
+    # (scale: add E1057-E1099 above this line)
 
     # --- hostile input and resource limits (E030-E099) ---------------------------------------------
     E030 = ("{where}: byte {byte} (column {column}) is not valid {encoding}: bytes {bad}. "

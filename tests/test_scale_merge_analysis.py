@@ -270,3 +270,66 @@ def test_cli_stream_refuses_formats_read_whole(tmp_path, capsys):
     assert main(["analyze", "ner", "--stream", "--gold", str(gold), "--pred", str(gold),
                  "--out", str(tmp_path / "o")]) == 2
     assert "hipe" in capsys.readouterr().err
+
+
+# --- mergeable slice counts (NerSliceCounts) ------------------------------------------------
+
+_WORDS = ["Paris", "paris", "ACME", "Acme", "not", "but", "2024", "x7", "the", "New", "York",
+          "never", "however", "Bob", "ann", "-", "U.S.", "é"]
+
+
+def _rich_corpus(seed: int, n: int):
+    rng = random.Random(seed)
+    gold, pred = [], []
+    for i in range(n):
+        k = rng.randint(1, 12)
+        toks = [rng.choice(_WORDS) for _ in range(k)]
+        g = _tags(rng, k)
+        p = list(g) if rng.random() < 0.5 else _tags(rng, k)
+        for j in range(k):
+            if rng.random() < 0.2:
+                p[j] = rng.choice(["O", *(f"B-{t}" for t in TYPES)])
+        p = [t if not t.startswith("I-") or (j and p[j - 1][2:] == t[2:]) else "B" + t[1:]
+             for j, t in enumerate(p)]
+        gold.append(Example.from_tokens(toks, g, id=f"r{i}"))
+        pred.append(Example.from_tokens(toks, p, id=f"r{i}"))
+    return gold, pred
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 100_000), n=st.integers(2, 40), data=st.data())
+def test_slice_counts_merged_over_shards_equal_the_whole_tables(seed, n, data):
+    from nlperr.analysis import slices as S
+    from nlperr.analysis.partial import NerSliceCounts
+    gold, pred = _rich_corpus(seed, n)
+    train, _ = _rich_corpus(seed + 1, 30)
+    st_ = S.train_stats(train)
+    attrs = S.default_slices("ner", train=True)
+    whole = S._tables(gold, pred, "ner", attrs, st_, n_boot=0)
+    cuts = _cuts(n, data)
+    parts = [NerSliceCounts.from_examples(gold[a:b], pred[a:b], attributes=attrs, train=st_)
+             for a, b in zip(cuts, cuts[1:]) if b > a]
+    order = data.draw(st.permutations(range(len(parts))), label="order")
+    acc = NerSliceCounts()
+    for k in order:
+        acc.merge(parts[k])
+    got = acc.tables()
+    assert list(got) == attrs
+    for a in attrs:
+        pd.testing.assert_frame_equal(got[a], whole[a], check_exact=True, obj=a)
+
+
+def test_slice_counts_refuse_quantile_buckets_and_mixed_attributes():
+    from nlperr.analysis import register_slice, unregister_slice
+    from nlperr.analysis.partial import NerSliceCounts
+    gold, pred = _rich_corpus(3, 10)
+    register_slice("test_span_len_q", lambda ex, sp: sp.end - sp.start, level="entity",
+                   task="ner", bins=4, overwrite=True)
+    try:
+        with pytest.raises(InputError, match="E1056"):
+            NerSliceCounts.from_examples(gold, pred, attributes=["test_span_len_q"])
+    finally:
+        unregister_slice("test_span_len_q")
+    a = NerSliceCounts.from_examples(gold, pred, attributes=["shape"])
+    with pytest.raises(InputError, match="E1050"):
+        a.merge(NerSliceCounts.from_examples(gold, pred, attributes=["position"]))

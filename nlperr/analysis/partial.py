@@ -44,7 +44,7 @@ import pandas as pd
 from ..data import Example
 from ..errors import Errors, InputError
 
-__all__ = ["NerCounts", "ClassCounts"]
+__all__ = ["NerCounts", "ClassCounts", "NerSliceCounts"]
 
 
 def _add_nested(a: dict, b: dict) -> None:
@@ -200,6 +200,105 @@ class NerCounts:
         return {"scores": scores, "errors": errors, "semeval": semeval, "confusion": conf,
                 "confusion_exact": _confusion_frame(self.confusion_exact),
                 "confusion_normalized": conf_norm}
+
+
+@dataclass
+class NerSliceCounts:
+    """Partial counts of the NER slice tables of one shard (see the module docstring).
+
+    For each slice attribute and each of its values: exact gold entities, gold
+    entities, exact predictions, predictions, and the taxonomy rows per category --
+    the counts :func:`~nlperr.analysis.slice_table` makes its table of.  Merged
+    shards give, in :meth:`tables`, exactly the tables of
+    :func:`~nlperr.analysis.slice_table` / ``worst_slices`` on the whole corpus with
+    ``n_boot=0``: the bootstrap intervals resample examples, so they stay with the
+    per-example data.
+
+    Attributes whose slice names do not depend on the rest of the corpus can be
+    counted apart: the built-ins (fixed bucket edges or categories) and registered
+    ones with explicit bin edges (``register_slice(..., bins=[...])``).  Quantile
+    buckets (``bins=4``, or many distinct numbers without ``bins``) depend on every
+    value of the corpus and are refused (E1056).
+
+    >>> from nlperr.data import Example
+    >>> g = [Example.from_tokens(["Ann", "met", "Bob"], ["B-PER", "O", "B-PER"])] * 2
+    >>> p = [Example.from_tokens(["Ann", "met", "Bob"], ["B-PER", "O", "O"])] * 2
+    >>> c = NerSliceCounts.from_examples(g[:1], p[:1], attributes=["position"])
+    >>> c = c.merge(NerSliceCounts.from_examples(g[1:], p[1:], attributes=["position"]))
+    >>> c.tables()["position"][["value", "support", "f1"]].values.tolist()
+    [['first', 2, 1.0], ['last', 2, 0.0]]
+    """
+
+    attributes: tuple[str, ...] = ()
+    counts: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    total: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int64))
+
+    @classmethod
+    def from_examples(cls, gold: Sequence[Example], pred: Sequence[Example], *,
+                      attributes: Sequence[str] | None = None, train: Any = None
+                      ) -> "NerSliceCounts":
+        """Count one shard; *attributes* default to the report's default set, *train*
+        (examples or :class:`~nlperr.analysis.TrainStats`) as for ``worst_slices``."""
+        from ._arrays import flatten_pair
+        from .matching import taxonomy
+        from .slices import (SliceContext, TrainStats, _get_attribute, _ner_codes,
+                             _ner_slice_counts, _SliceData, default_slices, train_stats)
+
+        gold, pred = list(gold), list(pred)
+        if attributes is None:
+            attributes = default_slices("ner", train=train is not None)
+        st = train_stats(train) if train is not None and not isinstance(train, TrainStats) \
+            else train
+        tax = taxonomy(flatten_pair(gold, pred))
+        d = _SliceData(gold, pred, tax, SliceContext(train=st))
+        out = cls(attributes=tuple(attributes),
+                  total=np.array([int(tax.exact_gold.sum()), len(tax.flat.gold),
+                                  int(tax.exact_pred.sum()), len(tax.flat.pred)],
+                                 dtype=np.int64))
+        for a in attributes:
+            att = _get_attribute(a)
+            if att.vectorized is None and not isinstance(att.bins, (list, tuple)):
+                raise InputError(Errors.E1056.format(name=a))
+            names, gc, pc = _ner_codes(att, d, None)
+            tot, cnt = _ner_slice_counts(d, len(names), gc, pc)
+            out.counts[a] = {n: np.concatenate([tot[k], cnt[k]]).round().astype(np.int64)
+                             for k, n in enumerate(names)}
+        return out
+
+    def merge(self, other: "NerSliceCounts") -> "NerSliceCounts":
+        """Add *other*'s counts to these (same attributes); returns ``self``."""
+        _check_other(self, other)
+        if other.attributes != self.attributes:
+            if not self.counts and not self.attributes:
+                self.attributes = other.attributes
+            else:
+                raise InputError(Errors.E1050.format(
+                    what=f"NerSliceCounts of {list(self.attributes)}",
+                    got=f"NerSliceCounts of {list(other.attributes)}"))
+        for a, vals in other.counts.items():
+            mine = self.counts.setdefault(a, {})
+            for name, v in vals.items():
+                mine[name] = mine[name] + v if name in mine else v.copy()
+        self.total = self.total + other.total
+        return self
+
+    def tables(self, *, zero_division: object = 0.0) -> dict[str, pd.DataFrame]:
+        """The slice table of every attribute (as ``slice_table(..., n_boot=0)``)."""
+        from .slices import _fill_ci, _ner_table_from_counts, _order_values
+
+        out = {}
+        for a in self.attributes:
+            vals = self.counts.get(a, {})
+            names = _order_values(list(vals))
+            K = len(names)
+            rows = np.asarray([vals[n] for n in names], dtype=np.int64).reshape(K, -1)
+            tot = np.zeros((K + 1, 4))
+            tot[:K] = rows[:, :4]
+            tot[K] = self.total
+            nan = np.full(K, np.nan)
+            df = _ner_table_from_counts(a, names, tot, rows[:, 4:], zero_division=zero_division)
+            out[a] = _fill_ci(df, (nan, nan, nan))
+        return out
 
 
 def _confusion_frame(cells: Counter) -> pd.DataFrame:

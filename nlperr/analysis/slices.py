@@ -1061,11 +1061,13 @@ def _ner_codes(att: SliceAttribute, d: _SliceData, bins: Any, *, reference: bool
     return _unify(raw, c[:len(gv)], c[len(gv):])
 
 
-def _ner_table(d: _SliceData, att: SliceAttribute, names: list[str], gc: np.ndarray,
-               pc: np.ndarray, *, zero_division=0.0) -> pd.DataFrame:
-    """Slice table without CIs from the slice codes of the gold / predicted entities."""
+def _ner_slice_counts(d: _SliceData, K: int, gc: np.ndarray, pc: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """The counts a slice table is made of: ``tot`` (K + 1 rows: each slice, then all;
+    columns exact gold, gold, exact predicted, predicted) and the taxonomy rows per
+    slice and category (rows attributed to the gold value, else the predicted one).
+    Plain counts: those of shards add up (:class:`~nlperr.analysis.partial.NerSliceCounts`)."""
     tax = d.tax
-    K = len(names)
     eg = tax.exact_gold.astype(np.float64)
     ep = tax.exact_pred.astype(np.float64)
     tot = np.zeros((K + 1, 4))
@@ -1074,19 +1076,25 @@ def _ner_table(d: _SliceData, att: SliceAttribute, names: list[str], gc: np.ndar
     tot[:K, 2] = np.bincount(pc, weights=ep, minlength=K)
     tot[:K, 3] = np.bincount(pc, minlength=K)
     tot[K] = [eg.sum(), len(gc), ep.sum(), len(pc)]
-    prec = safe_divide(tot[:, 2], tot[:, 3], zero_division, warn_undefined=False)
-    rec = safe_divide(tot[:, 0], tot[:, 1], zero_division, warn_undefined=False)
-    f1 = f1_from(prec, rec)
-    # error counts per category: rows attributed to the gold value, else the pred value
     rv = np.where(tax.row_g >= 0, gc[np.maximum(tax.row_g, 0)] if len(gc) else 0,
                   pc[np.maximum(tax.row_p, 0)] if len(pc) else 0)
     cnt = np.bincount(rv * len(CATEGORIES) + tax.row_cat,
                       minlength=K * len(CATEGORIES)).reshape(K, len(CATEGORIES))
+    return tot, cnt
+
+
+def _ner_table_from_counts(attribute: str, names: list[str], tot: np.ndarray, cnt: np.ndarray,
+                           *, zero_division=0.0) -> pd.DataFrame:
+    """Slice table without CIs from the counts of :func:`_ner_slice_counts`."""
+    K = len(names)
+    prec = safe_divide(tot[:, 2], tot[:, 3], zero_division, warn_undefined=False)
+    rec = safe_divide(tot[:, 0], tot[:, 1], zero_division, warn_undefined=False)
+    f1 = f1_from(prec, rec)
     # exact check: with strict matching F1 = (tp_gold + tp_pred) / (n_gold + n_pred)
     p_exact = binom_cdf((tot[:K, 0] + tot[:K, 2]).round().astype(np.int64),
                         (tot[:K, 1] + tot[:K, 3]).round().astype(np.int64), f1[K])
     cols = {
-        "attribute": att.name, "value": names,
+        "attribute": attribute, "value": names,
         "support": tot[:K, 1].astype(np.int64), "predicted": tot[:K, 3].astype(np.int64),
         "precision": prec[:K], "recall": rec[:K], "f1": f1[:K],
         "delta": f1[:K] - f1[K], "ci_low": np.nan, "ci_high": np.nan, "p_exact": p_exact,
@@ -1099,6 +1107,13 @@ def _ner_table(d: _SliceData, att: SliceAttribute, names: list[str], gc: np.ndar
     df.attrs["overall"] = {"precision": float(prec[K]), "recall": float(rec[K]),
                            "f1": float(f1[K])}
     return df
+
+
+def _ner_table(d: _SliceData, att: SliceAttribute, names: list[str], gc: np.ndarray,
+               pc: np.ndarray, *, zero_division=0.0) -> pd.DataFrame:
+    """Slice table without CIs from the slice codes of the gold / predicted entities."""
+    tot, cnt = _ner_slice_counts(d, len(names), gc, pc)
+    return _ner_table_from_counts(att.name, names, tot, cnt, zero_division=zero_division)
 
 
 def _ner_f1(T: np.ndarray) -> np.ndarray:
