@@ -289,7 +289,9 @@ def detect_drift(reference: Any, current: Any, *, model: Any = None, window: Any
                                              minimum=max(min_window_size, _MIN_TEXTS)))
 
     pooled = _concat(cur, ref)
-    features = text_features(pooled.texts)
+    # each side featurised on its own and merged (TextFeatures.merge): the features of
+    # the pooled texts, the way shards of a large corpus are combined
+    features = text_features(cur.texts).merge(text_features(ref.texts))
     if "ocr_garbage" in names:
         features.type_garbage  # once for all windows (rows() shares it)
     n_cur_all, n_ref = len(cur), len(ref)

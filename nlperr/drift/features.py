@@ -142,6 +142,46 @@ class TextFeatures:
         """``(n, n_rules + 1)`` garbage-token counts per text (per rule, then any)."""
         return np.asarray(self.ws @ self.type_garbage.astype(np.float64))
 
+    def merge(self, other: "TextFeatures") -> "TextFeatures":
+        """The features of this shard's texts followed by *other*'s: equal to
+        :func:`text_features` of the concatenated texts (the vocabularies are united
+        in first-seen order and *other*'s columns renumbered), so shards of a corpus
+        can be featurised apart (processes, Ray tasks) and merged in order.
+
+        >>> a, b = text_features(["the cat", "a dog"]), text_features(["the dog!"])
+        >>> m = a.merge(b)
+        >>> m.word_types, m.words.toarray().tolist()
+        (['the', 'cat', 'a', 'dog'], [[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0], [1.0, 0.0, 0.0, 1.0]])
+        """
+        from scipy import sparse
+
+        def unite(ma: Any, ta: list[str], mb: Any, tb: list[str]) -> tuple[Any, list[str]]:
+            pos = {t: i for i, t in enumerate(ta)}
+            types = list(ta)
+            remap = np.empty(len(tb), dtype=np.int64)
+            for j, t in enumerate(tb):
+                k = pos.get(t)
+                if k is None:
+                    k = pos[t] = len(types)
+                    types.append(t)
+                remap[j] = k
+            mb = mb.tocsr()
+            mb2 = sparse.csr_matrix((mb.data, remap[mb.indices], mb.indptr),
+                                    shape=(mb.shape[0], len(types)))
+            ma2 = sparse.csr_matrix((ma.data, ma.indices, ma.indptr),
+                                    shape=(ma.shape[0], len(types)))
+            m = sparse.vstack([ma2, mb2], format="csr")
+            m.sort_indices()
+            return m, types
+
+        words, word_types = unite(self.words, self.word_types, other.words, other.word_types)
+        ws, ws_types = unite(self.ws, self.ws_types, other.ws, other.ws_types)
+        cat = np.concatenate
+        return TextFeatures(self.texts + other.texts, cat([self.n_chars, other.n_chars]),
+                            cat([self.n_tokens, other.n_tokens]),
+                            cat([self.n_words, other.n_words]), words, word_types, ws,
+                            ws_types, np.vstack([self.chars, other.chars]))
+
     def rows(self, index: np.ndarray) -> "TextFeatures":
         idx = np.asarray(index, dtype=np.int64)
         out = TextFeatures([self.texts[i] for i in idx], self.n_chars[idx], self.n_tokens[idx],
