@@ -633,9 +633,19 @@ def _csv_text(disk: Any) -> str:
     """CSV text of an encoded frame.  Line ends are ``\n``, or ``\r\n`` when a cell
     holds a carriage return: the csv writer quotes only cells holding a character of
     the line terminator, and an unquoted ``\r`` would read back as a line break."""
-    has_cr = any(disk[c].astype(str).str.contains("\r", regex=False).any()
-                 for c in disk.columns if str(disk[c].dtype) in _TEXT_DTYPES)
+    has_cr = any(_holds_cr(disk[c]) for c in disk.columns
+                 if str(disk[c].dtype) in _TEXT_DTYPES)
     return disk.to_csv(index=False, lineterminator="\r\n" if has_cr else "\n")
+
+
+def _holds_cr(col: Any) -> bool:
+    """Whether a text column holds a carriage return (one search over its joined
+    strings; a column of other objects is converted to strings first)."""
+    values = col.tolist()
+    try:
+        return "\r" in "\n".join(values)
+    except TypeError:  # not all strings (missing values, numbers in an object column)
+        return bool(col.astype(str).str.contains("\r", regex=False).any())
 
 
 def _require_pyarrow() -> None:

@@ -566,13 +566,51 @@ def pearson_chi2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 _TABLE_MAX_LAM = 32.0
 
 
+_LUT_BITS = 16
+_CDF_CACHE: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _poisson_cdf(mu: float) -> tuple[np.ndarray, np.ndarray]:
+    """The cumulative distribution of Poisson(*mu*) (its tail beyond ``4 * mu + 40`` has
+    probability below 1e-16) and a lookup table over ``2**16`` equal slices of [0, 1):
+    the draw of every uniform number in slice *i* when they all agree, else -1."""
+    got = _CDF_CACHE.get(mu)
+    if got is None:
+        from math import lgamma
+        k = np.arange(int(4 * mu) + 41, dtype=np.float64)
+        logpmf = k * np.log(mu) - mu - np.array([lgamma(x + 1.0) for x in k.tolist()])
+        cdf = np.cumsum(np.exp(logpmf))
+        cdf[-1] = 1.0
+        m = 1 << _LUT_BITS
+        lo = np.searchsorted(cdf, np.arange(m) / m, side="right")
+        hi = np.searchsorted(cdf, np.nextafter((np.arange(m) + 1) / m, 0.0), side="right")
+        lut = np.where(lo == hi, lo, -1).astype(np.int16)
+        if len(_CDF_CACHE) > 256:
+            _CDF_CACHE.clear()
+        got = _CDF_CACHE[mu] = (cdf, lut)
+    return got
+
+
+def _inverse_transform(cdf: np.ndarray, lut: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``searchsorted(cdf, u, side="right")``, the same numbers, through the lookup table
+    (exact: a slice of [0, 1) that a step of the distribution cuts is searched)."""
+    if u.size < (1 << _LUT_BITS):
+        return np.searchsorted(cdf, u, side="right")
+    draw = lut[(u * (1 << _LUT_BITS)).astype(np.intp)]
+    cut = draw < 0
+    if cut.any():
+        draw[cut] = np.searchsorted(cdf, u[cut], side="right")
+    return draw
+
+
 def poisson_draws(rng: np.random.Generator, lam: np.ndarray, n: int) -> np.ndarray:
     """``n`` Poisson draws for each mean in *lam*: a float64 array of shape
     ``(n, len(lam))`` (the weights of a grouped Poisson bootstrap).
 
     Means up to 32 are drawn by inverse transform: uniform numbers looked up in the
     exact cumulative distribution (its tail beyond ``4 * lam + 40`` has probability
-    below 1e-16), which is several times faster than ``rng.poisson`` with an array of
+    below 1e-16; a table over 65,536 slices of [0, 1) answers all but the numbers near
+    a step), which is several times faster than ``rng.poisson`` with an array of
     means; larger means use ``rng.poisson``.  Deterministic for a seeded *rng*.
 
     >>> import numpy as np
@@ -580,26 +618,23 @@ def poisson_draws(rng: np.random.Generator, lam: np.ndarray, n: int) -> np.ndarr
     >>> w.shape, bool(abs(w[:, 0].mean() - 1) < 0.05), bool(abs(w[:, 1].var() - 3) < 0.2)
     ((20000, 2), True, True)
     """
-    from math import lgamma
     lam = np.asarray(lam, dtype=np.float64)
     out = np.empty((n, len(lam)), dtype=np.float64)
     small = lam <= _TABLE_MAX_LAM
     if small.any():
         cols_small = np.flatnonzero(small)
-        u = rng.random((n, len(cols_small)))
         values, inv = np.unique(lam[cols_small], return_inverse=True)
-        for j, mu in enumerate(values.tolist()):
-            sel = np.flatnonzero(inv == j)
+        for j, mu in enumerate(values.tolist()):  # the columns of one mean at a time
+            cols = cols_small[inv == j]
             if mu <= 0:
-                out[:, cols_small[sel]] = 0.0
+                out[:, cols] = 0.0
                 continue
-            k = np.arange(int(4 * mu) + 41, dtype=np.float64)
-            logpmf = k * np.log(mu) - mu - np.array([lgamma(x + 1.0) for x in k.tolist()])
-            cdf = np.cumsum(np.exp(logpmf))
-            cdf[-1] = 1.0
-            draw = np.searchsorted(cdf, u if len(sel) == len(cols_small) else u[:, sel],
-                                   side="right")
-            out[:, cols_small[sel]] = draw
+            cdf, lut = _poisson_cdf(mu)
+            draw = _inverse_transform(cdf, lut, rng.random((n, len(cols))))
+            if len(cols) == len(lam):
+                out[:] = draw
+            else:
+                out[:, cols] = draw
     big = np.flatnonzero(~small)
     if len(big):
         out[:, big] = rng.poisson(lam[big], size=(n, len(big)))
