@@ -26,7 +26,7 @@ from ..data import Example
 from ..stats import chi2_contingency, ks_2samp
 from ._text import normalize_text, words
 
-__all__ = ["split_mismatch"]
+__all__ = ["split_mismatch", "SplitCounts"]
 
 #: Columns of the ``split_stats`` table.
 STATS_COLUMNS = ["split", "examples", "tokens", "mean_length", "median_length", "vocabulary",
@@ -60,18 +60,77 @@ def _labels(examples: Sequence[Example], task: str) -> Counter:
     return c
 
 
-def _documents(examples: Sequence[Example]) -> dict[str, str]:
-    parts: dict[str, list[str]] = defaultdict(list)
-    for e in examples:
-        k = _doc_key(e)
-        if k is not None:
-            parts[k].append(e.text)
-    return {k: normalize_text(" ".join(v)) for k, v in parts.items()}
+class SplitCounts:
+    """The mergeable counts :func:`split_mismatch` compares, for one split or one shard
+    of it: examples, the length histogram, the word counts, the label counts, and the
+    documents' texts (their sentences, in order).
+
+    ``from_examples`` maps one shard; ``a.merge(b)`` adds *b*, the next shard of the same
+    split (documents continued across the cut are joined in order); :func:`split_mismatch`
+    finalizes them.  ``split_mismatch`` of merged shards equals ``split_mismatch`` of the
+    whole splits exactly (tested over random shardings).
+
+    >>> from nlperr.data import Example
+    >>> a = SplitCounts.from_examples([Example.from_tokens(["a", "b"], ["B-X", "O"])], "ner")
+    >>> b = SplitCounts.from_examples([Example.from_tokens(["c"], ["B-Y"])], "ner")
+    >>> m = a.merge(b)
+    >>> m.n, dict(m.lengths), dict(m.labels)
+    (2, {2: 1, 1: 1}, {'X': 1, 'Y': 1})
+    """
+
+    __slots__ = ("n", "lengths", "words", "labels", "doc_parts", "n_in_doc")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.lengths: Counter = Counter()
+        self.words: Counter = Counter()
+        self.labels: Counter = Counter()
+        self.doc_parts: dict[str, list[str]] = {}
+        self.n_in_doc = 0
+
+    @classmethod
+    def from_examples(cls, examples: Sequence[Example], task: str) -> "SplitCounts":
+        c = cls()
+        c.n = len(examples)
+        c.lengths = Counter(_length(e) for e in examples)
+        c.words = Counter(words("\n".join(e.text for e in examples)))
+        c.labels = _labels(examples, task)
+        parts: dict[str, list[str]] = defaultdict(list)
+        for e in examples:
+            k = _doc_key(e)
+            if k is not None:
+                parts[k].append(e.text)
+                c.n_in_doc += 1
+        c.doc_parts = dict(parts)
+        return c
+
+    def merge(self, other: "SplitCounts") -> "SplitCounts":
+        """Add *other*, the next shard of this split; returns ``self``."""
+        self.n += other.n
+        self.lengths.update(other.lengths)
+        self.words.update(other.words)
+        self.labels.update(other.labels)
+        for k, v in other.doc_parts.items():
+            self.doc_parts.setdefault(k, []).extend(v)
+        self.n_in_doc += other.n_in_doc
+        return self
+
+    def _length_array(self) -> np.ndarray:
+        keys = sorted(self.lengths)
+        return np.repeat(np.asarray(keys, dtype=np.float64),
+                         [self.lengths[k] for k in keys]) if keys else np.zeros(0)
+
+    def _documents(self) -> dict[str, str]:
+        return {k: normalize_text(" ".join(v)) for k, v in self.doc_parts.items()}
 
 
-def split_mismatch(splits: Mapping[str, Sequence[Example]], *, task: str = "ner",
-                   reference: str = "train") -> tuple[dict[str, pd.DataFrame], dict]:
+def split_mismatch(splits: Mapping[str, Sequence[Example] | SplitCounts], *,
+                   task: str = "ner", reference: str = "train"
+                   ) -> tuple[dict[str, pd.DataFrame], dict]:
     """Compare every split with *reference* (module docs).
+
+    A split is a sequence of examples, or its :class:`SplitCounts` (shards counted
+    apart and merged): the result is the same.
 
     Returns
     -------
@@ -83,29 +142,30 @@ def split_mismatch(splits: Mapping[str, Sequence[Example]], *, task: str = "ner"
         ``"length_ks"``).  ``summary``: per non-reference split ``{"labels_chi2",
         "labels_p", "length_ks", "length_p", "oov_tokens", "oov_types"}``.
     """
-    ref = splits[reference]
-    vocab = Counter(words("\n".join(e.text for e in ref)))
-    ref_docs = set(_documents(ref).values())
-    ref_len = np.fromiter((_length(e) for e in ref), dtype=np.float64, count=len(ref))
-    ref_lab = _labels(ref, task)
+    counts = {name: v if isinstance(v, SplitCounts) else SplitCounts.from_examples(v, task)
+              for name, v in splits.items()}
+    ref = counts[reference]
+    vocab = ref.words
+    ref_docs = set(ref._documents().values())
+    ref_len = ref._length_array()
+    ref_lab = ref.labels
     rows, dist, tests = [], [], []
     summary: dict = {}
-    for name, exs in splits.items():
-        lens = np.fromiter((_length(e) for e in exs), dtype=np.float64, count=len(exs))
-        toks = words("\n".join(e.text for e in exs))
-        types = set(toks)
+    for name, c in counts.items():
+        lens = c._length_array()
+        n_toks = sum(c.words.values())
+        types = c.words.keys()
         is_ref = name == reference
-        unseen = {w for w in types if w not in vocab}
-        oov_t = math.nan if is_ref or not toks else sum(w in unseen for w in toks) / len(toks)
+        unseen = [w for w in types if w not in vocab]
+        oov_t = math.nan if is_ref or not n_toks else sum(c.words[w] for w in unseen) / n_toks
         oov_y = math.nan if is_ref or not types else len(unseen) / len(types)
-        docs = _documents(exs)
+        docs = c._documents()
         nd = len(docs)
-        n_in_doc = sum(1 for e in exs if _doc_key(e) is not None)
-        rows.append((name, len(exs), int(lens.sum()), float(lens.mean()) if len(lens) else math.nan,
+        rows.append((name, c.n, int(lens.sum()), float(lens.mean()) if len(lens) else math.nan,
                      float(np.median(lens)) if len(lens) else math.nan, len(types), oov_t, oov_y,
-                     nd if nd else math.nan, n_in_doc / nd if nd else math.nan,
+                     nd if nd else math.nan, c.n_in_doc / nd if nd else math.nan,
                      math.nan if is_ref or not nd else sum(t in ref_docs for t in docs.values())))
-        lab = _labels(exs, task)
+        lab = c.labels
         tot = sum(lab.values())
         for k in sorted(lab):
             dist.append((k, name, lab[k], lab[k] / tot))
