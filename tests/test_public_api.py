@@ -44,7 +44,7 @@ QUALITY = {
     "DataQualityResult", "LabelIssuesResult", "check_data", "cue_words", "entity_overlap",
     "exact_duplicates", "find_label_issues", "inconsistent_labels", "inconsistent_mentions",
     "inconsistent_tags", "jaccard", "label_issues", "lsh_bands", "near_duplicates", "shingles",
-    "split_mismatch", "SplitCounts",
+    "split_mismatch", "SplitCounts", "TextIndex",
 }
 
 

@@ -64,3 +64,31 @@ def test_split_counts_of_real_corpora(shared_data):
     got_t, _ = split_mismatch(counts)
     for t in whole_t:
         pd.testing.assert_frame_equal(got_t[t], whole_t[t], check_exact=True, obj=t)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), data=st.data())
+def test_train_indexes_merged_equal_the_whole(seed, data):
+    from nlperr.analysis import train_stats
+    from nlperr.quality import entity_overlap, exact_duplicates
+    from nlperr.quality.leakage import TextIndex
+    rng = random.Random(seed)
+    train = _split(seed, 40, 0)
+    for i in range(0, 40, 3):  # some without ids, some copies
+        train[i] = Example.from_tokens([rng.choice(_WORDS)], ["B-PER"], id=None)
+    test = _split(seed + 5, 25, 0) + train[::4]
+    cuts = [0, *sorted(data.draw(st.lists(st.integers(0, 40), max_size=4), label="cuts")), 40]
+    idx, stats = TextIndex(), None
+    for a, b in zip(cuts, cuts[1:]):
+        idx.merge(TextIndex.from_examples(train[a:b]))
+        part = train_stats([e for e in train[a:b] if e.spans])
+        stats = part if stats is None else stats.merge(part)
+    pd.testing.assert_frame_equal(exact_duplicates(idx, test), exact_duplicates(train, test),
+                                  check_exact=True)
+    for got, want in zip(entity_overlap(stats, test), entity_overlap(train, test)):
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+    whole = train_stats(train)
+    merged = train_stats(train[:cuts[1]])
+    for a, b in zip(cuts[1:], cuts[2:]):
+        merged.merge(train_stats(train[a:b]))
+    assert merged == whole

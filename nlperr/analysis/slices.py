@@ -210,6 +210,19 @@ class TrainStats:
     #: exact (case-sensitive) mention text -> label counts; see :func:`entity_overlap_group`
     mentions: dict[str, Counter] = field(default_factory=dict)
 
+    def merge(self, other: "TrainStats") -> "TrainStats":
+        """Add the counts of *other* (another shard of the training data); returns
+        ``self``.  ``train_stats(a + b)`` equals ``train_stats(a).merge(train_stats(b))``."""
+        self.vocab.update(other.vocab)
+        for mine, theirs in ((self.entity_labels, other.entity_labels),
+                             (self.mentions, other.mentions)):
+            for k, c in theirs.items():
+                if k in mine:
+                    mine[k].update(c)
+                else:
+                    mine[k] = Counter(c)
+        return self
+
 
 #: The groups of :func:`entity_overlap_group`, in reporting order.
 OVERLAP_GROUPS = ("seen", "seen_other_type", "unseen")

@@ -13,13 +13,13 @@ from .check import DataQualityResult, LabelIssuesResult, check_data, find_label_
 from .consistency import inconsistent_labels, inconsistent_mentions, inconsistent_tags
 from .cues import cue_words
 from .label_issues import label_issues
-from .leakage import (entity_overlap, exact_duplicates, jaccard, lsh_bands, near_duplicates,
-                      shingles)
+from .leakage import (TextIndex, entity_overlap, exact_duplicates, jaccard, lsh_bands,
+                      near_duplicates, shingles)
 from .splits import SplitCounts, split_mismatch
 
 __all__ = [
     "DataQualityResult", "LabelIssuesResult", "check_data", "cue_words", "entity_overlap",
     "exact_duplicates", "find_label_issues", "inconsistent_labels", "inconsistent_mentions",
     "inconsistent_tags", "jaccard", "label_issues", "lsh_bands", "near_duplicates", "shingles",
-    "split_mismatch", "SplitCounts",
+    "split_mismatch", "SplitCounts", "TextIndex",
 ]

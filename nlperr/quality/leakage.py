@@ -45,13 +45,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..analysis.slices import OVERLAP_GROUPS, entity_overlap_group, train_stats
+from ..analysis.slices import OVERLAP_GROUPS, TrainStats, entity_overlap_group, train_stats
 from ..data import Example
 from ..errors import Errors, InputError
 from ._text import example_id, normalize_text, words
 
 __all__ = ["exact_duplicates", "near_duplicates", "entity_overlap", "lsh_bands",
-           "jaccard", "shingles"]
+           "jaccard", "shingles", "TextIndex"]
 
 #: Columns of :func:`exact_duplicates`.
 EXACT_COLUMNS = ["index", "id", "text", "train_index", "train_id", "n_copies"]
@@ -271,8 +271,56 @@ def _near_pairs(sets_a: list[frozenset], sets_b: list[frozenset] | None, *, thre
     return np.asarray(pairs, dtype=np.int64), np.asarray(values, dtype=np.float64)
 
 
-def exact_duplicates(train: Sequence[Example], test: Sequence[Example]) -> pd.DataFrame:
+class TextIndex:
+    """The normalised texts of training examples, for :func:`exact_duplicates`: each
+    text's first example (index, id) and its number of copies.
+
+    ``TextIndex.from_examples(shard)`` maps one shard; ``a.merge(b)`` adds *b*, the
+    next shard (its indices continue *a*'s).  ``exact_duplicates(index, test)`` equals
+    ``exact_duplicates(train, test)`` (tested over random shardings).
+
+    >>> from nlperr.data import Example
+    >>> a = TextIndex.from_examples([Example("Hi there", id="t0")])
+    >>> a = a.merge(TextIndex.from_examples([Example("hi   THERE", id="t1")]))
+    >>> a.n, list(a.first.values()), dict(a.count)
+    (2, [(0, 't0')], {'hi there': 2})
+    """
+
+    __slots__ = ("n", "first", "count")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.first: dict[str, tuple[int, str | None]] = {}
+        self.count: Counter = Counter()
+
+    @classmethod
+    def from_examples(cls, train: Sequence[Example], *, start: int = 0) -> "TextIndex":
+        idx = cls()
+        for j, e in enumerate(train, start):
+            k = normalize_text(e.text)
+            if k:
+                if k not in idx.first:  # the id, or None: "train:<index>" when asked
+                    idx.first[k] = (j, None if e.id is None else str(e.id))
+                idx.count[k] += 1
+        idx.n = start + len(train)
+        return idx
+
+    def merge(self, other: "TextIndex") -> "TextIndex":
+        """Add *other*, the next shard (its indices shifted by this one's size)."""
+        for k, (j, ident) in other.first.items():
+            if k not in self.first:
+                self.first[k] = (j + self.n, ident)
+        self.count.update(other.count)
+        self.n += other.n
+        return self
+
+
+def exact_duplicates(train: Sequence[Example] | TextIndex,
+                     test: Sequence[Example]) -> pd.DataFrame:
     """Test examples whose normalised text equals a training example's.
+
+    *train* may be the training examples or their :class:`TextIndex` (shards indexed
+    apart and merged).
 
     Returns
     -------
@@ -281,20 +329,15 @@ def exact_duplicates(train: Sequence[Example], test: Sequence[Example]) -> pd.Da
         example, ``train_index`` / ``train_id`` of the first training copy and
         ``n_copies`` (training examples with that text).
     """
-    first: dict[str, int] = {}
-    count: Counter = Counter()
-    for j, e in enumerate(train):
-        k = normalize_text(e.text)
-        if k:
-            first.setdefault(k, j)
-            count[k] += 1
+    idx = train if isinstance(train, TextIndex) else TextIndex.from_examples(train)
     rows = []
     for i, e in enumerate(test):
         k = normalize_text(e.text)
-        j = first.get(k) if k else None
-        if j is not None:
+        hit = idx.first.get(k) if k else None
+        if hit is not None:
+            j, ident = hit
             rows.append((i, example_id(e, i, "test"), e.text, j,
-                         example_id(train[j], j, "train"), int(count[k])))
+                         ident if ident is not None else f"train:{j}", int(idx.count[k])))
     return pd.DataFrame(rows, columns=EXACT_COLUMNS).astype(
         {"index": "int64", "train_index": "int64", "n_copies": "int64"})
 
@@ -357,9 +400,12 @@ def near_duplicates(train: Sequence[Example], test: Sequence[Example] | None = N
                           kind="mergesort").reset_index(drop=True)
 
 
-def entity_overlap(train: Sequence[Example], test: Sequence[Example]
+def entity_overlap(train: Sequence[Example] | TrainStats, test: Sequence[Example]
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Seen / seen_other_type / unseen test mentions (module docs), per type and overall.
+
+    *train* may be the training examples or their :class:`~nlperr.analysis.TrainStats`
+    (shards counted apart with ``train_stats`` and merged with ``TrainStats.merge``).
 
     Returns
     -------
@@ -381,7 +427,7 @@ def entity_overlap(train: Sequence[Example], test: Sequence[Example]
     >>> mentions["group"].tolist()
     ['seen_other_type', 'seen', 'unseen']
     """
-    st = train_stats([e for e in train if e.spans])
+    st = train if isinstance(train, TrainStats) else train_stats([e for e in train if e.spans])
     rows = []
     for i, e in enumerate(test):
         for s in e.spans or ():
