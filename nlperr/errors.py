@@ -448,7 +448,7 @@ class Errors(metaclass=_Catalogue):
              "{error}. Run the same input with engine='local' (CLI: without --engine ray) "
              "to see the full traceback.")
     E1056 = ("The slice attribute {name!r} buckets its numbers by quantiles of the whole "
-             "corpus, so shards cannot be counted apart (NerSliceCounts, a Python-only API). "
+             "corpus, so shards cannot be counted apart (SliceCounts, a Python-only API). "
              "Register it with bin edges (Python: register_slice(..., bins=[0, 1, 5, 10])), or "
              "compute its table on the whole corpus (slice_table / worst_slices).")
     # (scale: add E1057-E1099 above this line)

@@ -272,7 +272,7 @@ def test_cli_stream_refuses_formats_read_whole(tmp_path, capsys):
     assert "hipe" in capsys.readouterr().err
 
 
-# --- mergeable slice counts (NerSliceCounts) ------------------------------------------------
+# --- mergeable slice counts (SliceCounts) ------------------------------------------------
 
 _WORDS = ["Paris", "paris", "ACME", "Acme", "not", "but", "2024", "x7", "the", "New", "York",
           "never", "however", "Bob", "ann", "-", "U.S.", "é"]
@@ -300,17 +300,17 @@ def _rich_corpus(seed: int, n: int):
 @given(seed=st.integers(0, 100_000), n=st.integers(2, 40), data=st.data())
 def test_slice_counts_merged_over_shards_equal_the_whole_tables(seed, n, data):
     from nlperr.analysis import slices as S
-    from nlperr.analysis.partial import NerSliceCounts
+    from nlperr.analysis.partial import SliceCounts
     gold, pred = _rich_corpus(seed, n)
     train, _ = _rich_corpus(seed + 1, 30)
     st_ = S.train_stats(train)
     attrs = S.default_slices("ner", train=True)
     whole = S._tables(gold, pred, "ner", attrs, st_, n_boot=0)
     cuts = _cuts(n, data)
-    parts = [NerSliceCounts.from_examples(gold[a:b], pred[a:b], attributes=attrs, train=st_)
+    parts = [SliceCounts.from_examples(gold[a:b], pred[a:b], attributes=attrs, train=st_)
              for a, b in zip(cuts, cuts[1:]) if b > a]
     order = data.draw(st.permutations(range(len(parts))), label="order")
-    acc = NerSliceCounts()
+    acc = SliceCounts()
     for k in order:
         acc.merge(parts[k])
     got = acc.tables()
@@ -321,15 +321,51 @@ def test_slice_counts_merged_over_shards_equal_the_whole_tables(seed, n, data):
 
 def test_slice_counts_refuse_quantile_buckets_and_mixed_attributes():
     from nlperr.analysis import register_slice, unregister_slice
-    from nlperr.analysis.partial import NerSliceCounts
+    from nlperr.analysis.partial import SliceCounts
     gold, pred = _rich_corpus(3, 10)
     register_slice("test_span_len_q", lambda ex, sp: sp.end - sp.start, level="entity",
                    task="ner", bins=4, overwrite=True)
     try:
         with pytest.raises(InputError, match="E1056"):
-            NerSliceCounts.from_examples(gold, pred, attributes=["test_span_len_q"])
+            SliceCounts.from_examples(gold, pred, attributes=["test_span_len_q"])
     finally:
         unregister_slice("test_span_len_q")
-    a = NerSliceCounts.from_examples(gold, pred, attributes=["shape"])
+    a = SliceCounts.from_examples(gold, pred, attributes=["shape"])
     with pytest.raises(InputError, match="E1050"):
-        a.merge(NerSliceCounts.from_examples(gold, pred, attributes=["position"]))
+        a.merge(SliceCounts.from_examples(gold, pred, attributes=["position"]))
+
+
+_CLS_TEXTS = ["I did not like it", "great, but slow", "never again!!", "fine", "Loved it",
+              "the plot was not bad however the ending", "ok ok", "worst ever", "x " * 30]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 100_000), n=st.integers(2, 40), data=st.data())
+def test_classification_slice_counts_merged_equal_the_whole_tables(seed, n, data):
+    from nlperr.analysis import slices as S
+    from nlperr.analysis.partial import SliceCounts
+    rng = random.Random(seed)
+    labels = ["pos", "neg", "neu"]
+    gold, pred = [], []
+    for i in range(n):
+        t = rng.choice(_CLS_TEXTS) + f" #{rng.randint(0, 3)}"
+        g = rng.choice(labels)
+        p = g if rng.random() < 0.6 else rng.choice(labels)
+        probs = {lab: 0.1 for lab in labels}
+        probs[p] = round(rng.uniform(0.34, 1.0), 3)
+        gold.append(Example(t, label=g, id=f"c{i}"))
+        pred.append(Example(t, label=p, probs=probs, id=f"c{i}"))
+    train = [Example(rng.choice(_CLS_TEXTS), label=rng.choice(labels)) for _ in range(20)]
+    st_ = S.train_stats(train)
+    attrs = S.default_slices("classification", train=True)
+    whole = S._tables(gold, pred, "classification", attrs, st_, n_boot=0)
+    cuts = _cuts(n, data)
+    acc = SliceCounts()
+    for a, b in zip(cuts, cuts[1:]):
+        if b > a:
+            acc.merge(SliceCounts.from_examples(gold[a:b], pred[a:b], attributes=attrs,
+                                                train=st_))
+    assert acc.task == "classification"
+    got = acc.tables()
+    for a in attrs:
+        pd.testing.assert_frame_equal(got[a], whole[a], check_exact=True, obj=a)

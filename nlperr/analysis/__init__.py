@@ -18,7 +18,7 @@ Classification: :func:`classification_scores` (= scikit-learn),
 :func:`analyze_classification`.
 
 Mergeable partial counts (sharded corpora): :class:`NerCounts`, :class:`ClassCounts`,
-:class:`NerSliceCounts`.
+:class:`SliceCounts`.
 
 Slices: :func:`register_slice`, :func:`slice_attributes`, :func:`slice_table`,
 :func:`worst_slices`, :func:`span_meta`.
@@ -35,14 +35,14 @@ from .confusion import (EMPTY, LabelGroupResult, confused_pairs, entity_confusio
 from .labelsets import label_set_mismatch
 from .matching import BOUNDARY_KINDS, CATEGORIES, entity_errors, error_counts, match_spans
 from .metrics import SEMEVAL_SCHEMAS, ner_scores, semeval_scores
-from .partial import ClassCounts, NerCounts, NerSliceCounts
+from .partial import ClassCounts, NerCounts, SliceCounts
 from .report import Report, analyze_classification, analyze_ner, analyze_ner_stream
 from .slices import (NA, SliceContext, TrainStats, register_slice, slice_attributes,
                      slice_table, span_meta, train_stats, unregister_slice, worst_slices)
 
 __all__ = [
     "BOUNDARY_KINDS", "CATEGORIES", "EMPTY", "NA", "SEMEVAL_SCHEMAS",
-    "ClassCounts", "ComparisonResult", "LabelGroupResult", "NerCounts", "NerSliceCounts",
+    "ClassCounts", "ComparisonResult", "LabelGroupResult", "NerCounts", "SliceCounts",
     "Report", "SliceContext", "TrainStats",
     "analyze_classification", "analyze_ner", "analyze_ner_stream", "benjamini_hochberg",
     "calibration_table",

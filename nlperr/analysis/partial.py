@@ -44,7 +44,7 @@ import pandas as pd
 from ..data import Example
 from ..errors import Errors, InputError
 
-__all__ = ["NerCounts", "ClassCounts", "NerSliceCounts"]
+__all__ = ["NerCounts", "ClassCounts", "SliceCounts"]
 
 
 def _add_nested(a: dict, b: dict) -> None:
@@ -203,16 +203,16 @@ class NerCounts:
 
 
 @dataclass
-class NerSliceCounts:
-    """Partial counts of the NER slice tables of one shard (see the module docstring).
+class SliceCounts:
+    """Partial counts of the slice tables of one shard (see the module docstring).
 
-    For each slice attribute and each of its values: exact gold entities, gold
-    entities, exact predictions, predictions, and the taxonomy rows per category --
-    the counts :func:`~nlperr.analysis.slice_table` makes its table of.  Merged
-    shards give, in :meth:`tables`, exactly the tables of
-    :func:`~nlperr.analysis.slice_table` / ``worst_slices`` on the whole corpus with
-    ``n_boot=0``: the bootstrap intervals resample examples, so they stay with the
-    per-example data.
+    For each slice attribute and each of its values, the counts
+    :func:`~nlperr.analysis.slice_table` makes its table of -- NER: exact gold
+    entities, gold entities, exact predictions, predictions and the taxonomy rows per
+    category; classification: correct examples and examples.  Merged shards give, in
+    :meth:`tables`, exactly the tables of :func:`~nlperr.analysis.slice_table` /
+    ``worst_slices`` on the whole corpus with ``n_boot=0``: the bootstrap intervals
+    resample examples, so they stay with the per-example data.
 
     Attributes whose slice names do not depend on the rest of the corpus can be
     counted apart: the built-ins (fixed bucket edges or categories) and registered
@@ -223,80 +223,111 @@ class NerSliceCounts:
     >>> from nlperr.data import Example
     >>> g = [Example.from_tokens(["Ann", "met", "Bob"], ["B-PER", "O", "B-PER"])] * 2
     >>> p = [Example.from_tokens(["Ann", "met", "Bob"], ["B-PER", "O", "O"])] * 2
-    >>> c = NerSliceCounts.from_examples(g[:1], p[:1], attributes=["position"])
-    >>> c = c.merge(NerSliceCounts.from_examples(g[1:], p[1:], attributes=["position"]))
+    >>> c = SliceCounts.from_examples(g[:1], p[:1], attributes=["position"])
+    >>> c = c.merge(SliceCounts.from_examples(g[1:], p[1:], attributes=["position"]))
     >>> c.tables()["position"][["value", "support", "f1"]].values.tolist()
     [['first', 2, 1.0], ['last', 2, 0.0]]
     """
 
+    task: str = "ner"
     attributes: tuple[str, ...] = ()
     counts: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    total: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int64))
+    total: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @classmethod
     def from_examples(cls, gold: Sequence[Example], pred: Sequence[Example], *,
-                      attributes: Sequence[str] | None = None, train: Any = None
-                      ) -> "NerSliceCounts":
-        """Count one shard; *attributes* default to the report's default set, *train*
-        (examples or :class:`~nlperr.analysis.TrainStats`) as for ``worst_slices``."""
+                      task: str | None = None, attributes: Sequence[str] | None = None,
+                      train: Any = None) -> "SliceCounts":
+        """Count one shard (*task*: ``"ner"`` or ``"classification"``, default: from the
+        examples, as ``slice_table``); *attributes*
+        default to the report's default set, *train* (examples or
+        :class:`~nlperr.analysis.TrainStats`) as for ``worst_slices``."""
         from ._arrays import flatten_pair
+        from .classification import class_arrays
         from .matching import taxonomy
-        from .slices import (SliceContext, TrainStats, _get_attribute, _ner_codes,
-                             _ner_slice_counts, _SliceData, default_slices, train_stats)
+        from .slices import (_NO_QUANTILES, SliceContext, TrainStats, _cls_codes,
+                             _cls_slice_counts, _get_attribute, _ner_codes, _ner_slice_counts,
+                             _QuantileBuckets, _SliceData, _task_of, default_slices,
+                             train_stats)
 
         gold, pred = list(gold), list(pred)
+        task = _task_of(gold, task)
         if attributes is None:
-            attributes = default_slices("ner", train=train is not None)
+            attributes = default_slices(task, train=train is not None)
         st = train_stats(train) if train is not None and not isinstance(train, TrainStats) \
             else train
-        tax = taxonomy(flatten_pair(gold, pred))
-        d = _SliceData(gold, pred, tax, SliceContext(train=st))
-        out = cls(attributes=tuple(attributes),
-                  total=np.array([int(tax.exact_gold.sum()), len(tax.flat.gold),
+        ctx = SliceContext(train=st)
+        out = cls(task=task, attributes=tuple(attributes))
+        atts = [_get_attribute(a) for a in attributes]
+
+        def bins(att: Any) -> Any:  # bin edges, or: no numbers (their quantiles are global)
+            return att.bins if isinstance(att.bins, (list, tuple)) else _NO_QUANTILES
+        if task == "ner":
+            tax = taxonomy(flatten_pair(gold, pred))
+            d = _SliceData(gold, pred, tax, ctx)
+            out.total = np.array([int(tax.exact_gold.sum()), len(tax.flat.gold),
                                   int(tax.exact_pred.sum()), len(tax.flat.pred)],
-                                 dtype=np.int64))
-        for a in attributes:
-            att = _get_attribute(a)
-            if att.vectorized is None and not isinstance(att.bins, (list, tuple)):
-                raise InputError(Errors.E1056.format(name=a))
-            names, gc, pc = _ner_codes(att, d, None)
-            tot, cnt = _ner_slice_counts(d, len(names), gc, pc)
-            out.counts[a] = {n: np.concatenate([tot[k], cnt[k]]).round().astype(np.int64)
-                             for k, n in enumerate(names)}
+                                 dtype=np.int64)
+            for att in atts:
+                try:
+                    names, gc, pc = _ner_codes(att, d, bins(att))
+                except _QuantileBuckets:
+                    raise InputError(Errors.E1056.format(name=att.name)) from None
+                tot, cnt = _ner_slice_counts(d, len(names), gc, pc)
+                out.counts[att.name] = {n: np.concatenate([tot[k], cnt[k]]).round()
+                                        .astype(np.int64) for k, n in enumerate(names)}
+        else:
+            ca = class_arrays(gold, pred)
+            d = _SliceData(gold, pred, None, ctx)
+            out.total = np.array([int(ca.correct.sum()), len(ca.correct)], dtype=np.int64)
+            for att in atts:
+                try:
+                    names, c = _cls_codes(att, d, bins(att))
+                except _QuantileBuckets:
+                    raise InputError(Errors.E1056.format(name=att.name)) from None
+                tot = _cls_slice_counts(ca, len(names), c)
+                out.counts[att.name] = {n: tot[k].round().astype(np.int64)
+                                        for k, n in enumerate(names)}
         return out
 
-    def merge(self, other: "NerSliceCounts") -> "NerSliceCounts":
-        """Add *other*'s counts to these (same attributes); returns ``self``."""
+    def merge(self, other: "SliceCounts") -> "SliceCounts":
+        """Add *other*'s counts to these (same task and attributes); returns ``self``."""
         _check_other(self, other)
-        if other.attributes != self.attributes:
-            if not self.counts and not self.attributes:
-                self.attributes = other.attributes
+        if (other.task, other.attributes) != (self.task, self.attributes):
+            if not self.counts and not self.attributes and not len(self.total):
+                self.task, self.attributes = other.task, other.attributes
             else:
                 raise InputError(Errors.E1050.format(
-                    what=f"NerSliceCounts of {list(self.attributes)}",
-                    got=f"NerSliceCounts of {list(other.attributes)}"))
+                    what=f"SliceCounts of {self.task} {list(self.attributes)}",
+                    got=f"SliceCounts of {other.task} {list(other.attributes)}"))
         for a, vals in other.counts.items():
             mine = self.counts.setdefault(a, {})
             for name, v in vals.items():
                 mine[name] = mine[name] + v if name in mine else v.copy()
-        self.total = self.total + other.total
+        self.total = other.total.copy() if not len(self.total) else self.total + other.total
         return self
 
     def tables(self, *, zero_division: object = 0.0) -> dict[str, pd.DataFrame]:
         """The slice table of every attribute (as ``slice_table(..., n_boot=0)``)."""
-        from .slices import _fill_ci, _ner_table_from_counts, _order_values
+        from .slices import (_cls_table_from_counts, _fill_ci, _ner_table_from_counts,
+                             _order_values)
 
         out = {}
+        width = 4 if self.task == "ner" else 2
         for a in self.attributes:
             vals = self.counts.get(a, {})
             names = _order_values(list(vals))
             K = len(names)
             rows = np.asarray([vals[n] for n in names], dtype=np.int64).reshape(K, -1)
-            tot = np.zeros((K + 1, 4))
-            tot[:K] = rows[:, :4]
+            tot = np.zeros((K + 1, width))
+            tot[:K] = rows[:, :width]
             tot[K] = self.total
             nan = np.full(K, np.nan)
-            df = _ner_table_from_counts(a, names, tot, rows[:, 4:], zero_division=zero_division)
+            if self.task == "ner":
+                df = _ner_table_from_counts(a, names, tot, rows[:, width:],
+                                            zero_division=zero_division)
+            else:
+                df = _cls_table_from_counts(a, names, tot)
             out[a] = _fill_ci(df, (nan, nan, nan))
         return out
 

@@ -549,6 +549,15 @@ def bucket_label(value: float, edges: Sequence[float]) -> str:
     return f"[{e[k]:g}, {e[k + 1]:g}{']' if k == len(e) - 2 else ')'}"
 
 
+class _QuantileBuckets(Exception):
+    """Numbers met under :data:`_NO_QUANTILES` (see :class:`~nlperr.analysis.SliceCounts`)."""
+
+
+#: ``bins`` value for counting shards apart: numbers without bin edges would be bucketed
+#: by quantiles of the whole corpus, so :func:`_binned` raises :class:`_QuantileBuckets`.
+_NO_QUANTILES = object()
+
+
 def _binned(values: list, bins: Any) -> np.ndarray:
     """Values to slice names (strings); numeric values bucketed when *bins* is given or
     when there are many distinct values."""
@@ -558,6 +567,10 @@ def _binned(values: list, bins: Any) -> np.ndarray:
     out = arr.map(lambda v: NA if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
     num = arr[isnum & arr.notna()].astype(float)
     num = num[~np.isnan(num)]
+    if bins is _NO_QUANTILES:
+        if len(num):
+            raise _QuantileBuckets()
+        bins = None
     if len(num) and (bins is not None or num.nunique() > 8):
         b = bins if bins is not None else 4
         if isinstance(b, int):
@@ -1079,7 +1092,7 @@ def _ner_slice_counts(d: _SliceData, K: int, gc: np.ndarray, pc: np.ndarray
     """The counts a slice table is made of: ``tot`` (K + 1 rows: each slice, then all;
     columns exact gold, gold, exact predicted, predicted) and the taxonomy rows per
     slice and category (rows attributed to the gold value, else the predicted one).
-    Plain counts: those of shards add up (:class:`~nlperr.analysis.partial.NerSliceCounts`)."""
+    Plain counts: those of shards add up (:class:`~nlperr.analysis.partial.SliceCounts`)."""
     tax = d.tax
     eg = tax.exact_gold.astype(np.float64)
     ep = tax.exact_pred.astype(np.float64)
@@ -1294,23 +1307,33 @@ def _cls_codes(att: SliceAttribute, d: _SliceData, bins: Any, *, reference: bool
     return names, c
 
 
-def _cls_table(att: SliceAttribute, ca, names: list[str], c: np.ndarray) -> pd.DataFrame:
-    K = len(names)
+def _cls_slice_counts(ca, K: int, c: np.ndarray) -> np.ndarray:
+    """``tot`` (K + 1 rows: each slice, then all; columns correct, examples): the
+    counts a classification slice table is made of (shards' counts add up)."""
     corr = ca.correct.astype(np.float64)
     tot = np.zeros((K + 1, 2))
     tot[:K, 0] = np.bincount(c, weights=corr, minlength=K)
     tot[:K, 1] = np.bincount(c, minlength=K)
     tot[K] = [corr.sum(), len(c)]
+    return tot
+
+
+def _cls_table_from_counts(attribute: str, names: list[str], tot: np.ndarray) -> pd.DataFrame:
+    K = len(names)
     acc = _accuracy(tot)
     p_exact = binom_cdf(tot[:K, 0].round().astype(np.int64), tot[:K, 1].round().astype(np.int64),
                         acc[K])
-    df = pd.DataFrame({"attribute": att.name, "value": names,
+    df = pd.DataFrame({"attribute": attribute, "value": names,
                        "support": tot[:K, 1].astype(np.int64),
                        "accuracy": acc[:K], "errors": (tot[:K, 1] - tot[:K, 0]).astype(np.int64),
                        "delta": acc[:K] - acc[K], "ci_low": np.nan, "ci_high": np.nan,
                        "p_exact": p_exact, "p_worse": np.nan, "worse": False})
     df.attrs["overall"] = {"accuracy": float(acc[K])}
     return df
+
+
+def _cls_table(att: SliceAttribute, ca, names: list[str], c: np.ndarray) -> pd.DataFrame:
+    return _cls_table_from_counts(att.name, names, _cls_slice_counts(ca, len(names), c))
 
 
 def _cls_ci(ca, c: np.ndarray, K: int, n_boot: int, rng: np.random.Generator):
