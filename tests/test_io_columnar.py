@@ -220,3 +220,12 @@ def test_examples_read_by_bytes_pickle_only_their_own_tokens(tmp_path):
     back = pickle.loads(one)
     assert back == exs[5] and back.tokens == exs[5].tokens
     assert exs[5].copy(spans=()).tokens == exs[5].tokens
+
+
+def test_copy_with_a_new_text_keeps_the_tokens_of_the_old_one(tmp_path):
+    p = tmp_path / "a.conll"
+    p.write_text("Ann B-PER\nsmiled O\n", encoding="utf-8")
+    ex = read_conll(p)[0]
+    ref = _read_per_sentence(p)[0]
+    assert ex.copy(text="ANN SMILED").tokens == ref.copy(text="ANN SMILED").tokens
+    assert ex.copy(spans=()).tokens == ref.tokens

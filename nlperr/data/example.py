@@ -383,6 +383,8 @@ class Example:
         raw = self._tokens
         if "tokens" in changes or raw.__class__ is not TokenRange:
             return replace(self, **changes)
+        if "text" in changes:  # the tokens of *this* text, as a built tuple would carry them
+            return replace(self, tokens=raw.build(self.text), **changes)
         new = replace(self, tokens=None, **changes)
         new._tokens = raw  # still not built: shared, as the built tuple would be
         return new
