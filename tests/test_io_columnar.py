@@ -83,7 +83,7 @@ def test_columnar_conll_on_whole_wnut17(shared_data):
 def test_columnar_hipe_on_every_hipe_file(shared_data, segment):
     files = sorted(glob.glob(str(shared_data / "hipe2022" / "*" / "*" / "*.tsv")))
     assert len(files) >= 10
-    checked = 0
+    checked = repaired = 0
     for f in files:
         p = Path(f)
         lines = read_lines(p)
@@ -92,15 +92,23 @@ def test_columnar_hipe_on_every_hipe_file(shared_data, segment):
             warnings.simplefilter("ignore")
             slow = _read_per_document(p, column="NE-COARSE-LIT", strict=False, segment=segment,
                                       lines=enumerate(lines, 1))
-        if fast is None:  # invalid tags: the per-document path reads (and repairs) it
+        if fast is None:  # invalid tags: strict, the per-document path names the line
             assert _outcome(lambda: read_hipe(p, segment=segment)) == \
                 _outcome(lambda: _read_per_document(p, column="NE-COARSE-LIT", strict=True,
                                                     segment=segment,
                                                     lines=enumerate(lines, 1)))
+            # lenient: the columnar path repairs them, with the same examples and warnings
+            lenient = _outcome(lambda: _read_columnar(p.name, lines, "NE-COARSE-LIT", segment,
+                                                      strict=False))
+            assert lenient[0] is not None and lenient[1]
+            assert lenient == _outcome(lambda: _read_per_document(
+                p, column="NE-COARSE-LIT", strict=False, segment=segment,
+                lines=enumerate(lines, 1))), p.name
+            repaired += 1
             continue
         assert fast == slow, p.name
         checked += 1
-    assert checked >= 10
+    assert checked >= 10 and repaired >= 1
 
 
 def test_latin1_conll_names_the_line_and_suggests_the_encoding(tmp_path):
@@ -229,3 +237,27 @@ def test_copy_with_a_new_text_keeps_the_tokens_of_the_old_one(tmp_path):
     ref = _read_per_sentence(p)[0]
     assert ex.copy(text="ANN SMILED").tokens == ref.copy(text="ANN SMILED").tokens
     assert ex.copy(spans=()).tokens == ref.tokens
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(docs=st.lists(st.lists(st.tuples(st.sampled_from(["Paris", "de", "Rome", ".", "x"]),
+                                        st.sampled_from(["O", "B-loc", "I-loc", "I-pers",
+                                                         "B-pers", "_"]),
+                                        st.sampled_from(["_", "NoSpaceAfter", "EndOfSentence",
+                                                         "LED0.25"])),
+                              min_size=1, max_size=9), min_size=1, max_size=4),
+       segment=st.sampled_from(["document", "sentence"]))
+def test_lenient_columnar_hipe_equals_per_document(tmp_path, docs, segment):
+    rows = ["TOKEN\tNE-COARSE-LIT\tMISC"]
+    for d, toks in enumerate(docs):
+        rows.append(f"# hipe2022:document_id = d{d}")
+        rows.extend(f"{w}\t{t}\t{m}" for w, t, m in toks)
+        rows.append("")
+    p = tmp_path / "lenient.tsv"
+    p.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    lines = read_lines(p)
+    fast = _outcome(lambda: read_hipe(p, strict=False, segment=segment))
+    slow = _outcome(lambda: _read_per_document(p, column="NE-COARSE-LIT", strict=False,
+                                               segment=segment, lines=enumerate(lines, 1)))
+    assert fast == slow

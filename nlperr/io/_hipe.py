@@ -158,7 +158,7 @@ def read_hipe(
     check_encoding(encoding, encoding_errors)
     lines = read_lines(p, encoding=encoding, errors=encoding_errors)
     with no_gc():
-        fast = _read_columnar(p.name, lines, column, segment)
+        fast = _read_columnar(p.name, lines, column, segment, strict)
     if fast is not None:
         return fast
     # irregular or invalid input: the per-document path, which raises the exact error
@@ -266,8 +266,8 @@ def _example(name: str, header: list[str], block: _Block, rows: list[list[str]],
                    missing=missing, meta=meta, id=where)
 
 
-def _read_columnar(name: str, lines: list[str], column: str, segment: str
-                   ) -> list[Example] | None:
+def _read_columnar(name: str, lines: list[str], column: str, segment: str,
+                   strict: bool = True) -> list[Example] | None:
     """The whole file at once; None when anything is irregular (a ragged line, a
     missing column, a malformed or invalid tag, no header, no token): the
     per-document path then gives the exact error or repair."""
@@ -340,8 +340,9 @@ def _read_columnar(name: str, lines: list[str], column: str, segment: str
         except SchemeError:
             return None
     ta = encode_tags(tags, offsets)
-    if len(invalid_sentences(ta, "IOB2")):
-        return None
+    invalid = invalid_sentences(ta, "IOB2")
+    if len(invalid) and strict:
+        return None  # the per-document path names the offending line
     spaces = np.fromiter(("NoSpaceAfter" not in f for f in flags), dtype=bool,
                          count=len(rows))
     spaces[offsets[1:] - 1] = False
@@ -418,9 +419,13 @@ def _read_columnar(name: str, lines: list[str], column: str, segment: str
     def never(k: int) -> None:  # pragma: no cover - invalid files took the other path
         raise AssertionError(k)
 
-    out, _, _ = build_examples(block, name=name, scheme="IOB2", strict=True, on_invalid=never,
-                               locate=str, metas=metas, ids=ids, spaces=spaces,
-                               span_meta=span_meta)
+    out, _, _ = build_examples(block, name=name, scheme="IOB2", strict=not len(invalid),
+                               on_invalid=never, locate=str, metas=metas, ids=ids,
+                               spaces=spaces, span_meta=span_meta)
+    off = offsets.tolist()
+    for k in invalid.tolist():  # lenient: decoded the conlleval way, with the per-unit
+        # warning (W001) the per-document path gives, naming the unit
+        tags_to_spans(tags[off[k]:off[k + 1]], "IOB2", strict=False, where=ids[k])
     # a column holding only '_' is not annotated for this unit: spans=None, not "no entity"
     lengths = np.diff(offsets)
     annotated = np.bincount(np.repeat(np.arange(nunit), lengths),
