@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -36,8 +36,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from .._flow import Background, lockstep
 from ..data import Example
-from ..errors import Warnings, warn
+from ..errors import Errors, InputError, Warnings, warn
 from ..results import Finding, Result
 from ._arrays import entity_texts, flatten_pair, token_arrays
 from ._stats import check_zero_division, collect_undefined, describe_undefined
@@ -378,31 +379,6 @@ def _add_baseline(cmp: Any, metric: str, summary: dict[str, Any],
     return overall
 
 
-class _Background:
-    """``fn(*args, **kwargs)`` run on a thread; :meth:`result` waits for it (and raises
-    its exception).  The results are the same as a direct call: the work is only moved,
-    not split, and its random generator is its own."""
-
-    def __init__(self, fn: Any, *args: Any, **kwargs: Any) -> None:
-        import threading
-        self._out: Any = None
-        self._err: BaseException | None = None
-
-        def run() -> None:
-            try:
-                self._out = fn(*args, **kwargs)
-            except BaseException as err:  # re-raised by result() on the caller's thread
-                self._err = err
-        self._thread = threading.Thread(target=run, name="nlperr-analysis", daemon=True)
-        self._thread.start()
-
-    def result(self) -> Any:
-        self._thread.join()
-        if self._err is not None:
-            raise self._err
-        return self._out
-
-
 @_one_undefined_warning
 def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
                 train: Sequence[Example] | None = None,
@@ -463,7 +439,7 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
     if len(slices):
         token_arrays(flat, gold)  # caches both threads read: made once, before the thread
         entity_texts(flat, gold)
-        worst = _Background(_worst_tables, gold, pred, "ner", slices, train, n_boot, seed,
+        worst = Background(_worst_tables, gold, pred, "ner", slices, train, n_boot, seed,
                             tax=tax)
     # the corpus-level counts go through the mergeable partials (map -> finalize), so a
     # sharded run (nlperr.analysis.partial) gives these very tables
@@ -543,25 +519,6 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
     return Report(task="ner", summary=summary, tables=tables, findings=findings)
 
 
-def _aligned_pairs(gold: Iterable[Example], pred: Iterable[Example]
-                   ) -> Iterator[tuple[Example, Example]]:
-    """``zip(gold, pred)`` that raises E501 when one side runs out first."""
-    from ..errors import Errors, InputError
-    end = object()
-    ig, ip = iter(gold), iter(pred)
-    n = 0
-    while True:
-        g, p = next(ig, end), next(ip, end)
-        if g is end or p is end:
-            if g is not p:  # one side longer: count the rest of it
-                rest = sum(1 for _ in (ip if g is end else ig)) + 1
-                ng, np_ = (n, n + rest) if g is end else (n + rest, n)
-                raise InputError(Errors.E501.format(ngold=ng, npred=np_))
-            return
-        n += 1
-        yield g, p
-
-
 @_one_undefined_warning
 def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
                        chunk_size: int = 10_000, zero_division: object = "warn") -> Report:
@@ -584,7 +541,9 @@ def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
     >>> r.summary["overall"]["f1"], r.summary["n_examples"], sorted(r.tables)[:2]
     (0.6666666666666666, 3, ['confusion', 'confusion_exact'])
     """
-    counts = NerCounts.from_stream(_aligned_pairs(gold, pred), chunk_size=chunk_size)
+    def uneven(n_gold: int, n_pred: int) -> InputError:
+        return InputError(Errors.E501.format(ngold=n_gold, npred=n_pred))
+    counts = NerCounts.from_stream(lockstep(gold, pred, uneven), chunk_size=chunk_size)
     t = counts.tables(zero_division=zero_division)
     summary = _ner_count_summary(t, counts.n_examples, counts.n_gold, counts.n_pred,
                                  counts.n_ignored)

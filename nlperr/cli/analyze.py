@@ -194,23 +194,14 @@ def _load_two(first, second):
     array work runs without the GIL, so two files read in less than twice the time.
     The same readers and results as one after the other; an error of the first
     file is raised first."""
-    import threading
-    box: dict = {}
-
-    def run() -> None:
-        try:
-            box["value"] = second()
-        except BaseException as err:  # re-raised below, after the first file's errors
-            box["error"] = err
-    t = threading.Thread(target=run, name="nlperr-read", daemon=True)
-    t.start()
+    from .._flow import Background
+    other = Background(second)
     try:
         a = first()
-    finally:
-        t.join()
-    if "error" in box:
-        raise box["error"]
-    return a, box["value"]
+    except BaseException:
+        other.wait()
+        raise
+    return a, other.result()
 
 
 def run_ner(args: argparse.Namespace) -> int:

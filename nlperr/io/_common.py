@@ -10,6 +10,7 @@ from typing import Any
 
 from ..data import Example
 from ..errors import Errors, FormatError, InputError, MissingDependencyError
+from .._flow import lockstep
 
 __all__ = ["DataFileNotFoundError", "as_path", "check_file", "open_lines", "label_from_cats",
            "check_predictions", "paired", "require"]
@@ -99,23 +100,11 @@ def paired(examples: Iterable[Example], predictions: Iterable[Example] | None, *
         for i, ex in enumerate(examples):
             yield i, ex, None
         return
-    it_g, it_p = iter(examples), iter(predictions)
-    n = 0
-    while True:
-        gold = next(it_g, _END)
-        pred = next(it_p, _END)
-        if gold is _END or pred is _END:
-            if gold is _END and pred is _END:
-                return
-            rest = 1 + sum(1 for _ in (it_p if gold is _END else it_g))
-            got, expected = (n + rest, n) if gold is _END else (n, n + rest)
-            raise InputError(Errors.E016.format(where=where, got=got, expected=expected))
-        check_predictions([gold], [pred], where=where, tokens=tokens)  # type: ignore[list-item]
-        yield n, gold, pred  # type: ignore[misc]
-        n += 1
-
-
-_END = object()
+    def uneven(n_gold: int, n_pred: int) -> InputError:
+        return InputError(Errors.E016.format(where=where, got=n_pred, expected=n_gold))
+    for n, (gold, pred) in enumerate(lockstep(examples, predictions, uneven)):
+        check_predictions([gold], [pred], where=where, tokens=tokens)
+        yield n, gold, pred
 
 
 def _short(text: str) -> str:
