@@ -161,12 +161,15 @@ _TAGS = ["O", "B-PER", "I-PER", "E-LOC", "S-LOC", "B-creative-work", "I-creative
 def _parsed_by_bytes(monkeypatch) -> list[bool]:
     from nlperr.io import _conll
     hits: list[bool] = []
-    real = _conll._parse_fast
+    # the function itself, not a spy left by an earlier hypothesis example (the
+    # function-scoped monkeypatch undoes its changes only after the whole test)
+    real = getattr(_conll._parse_fast, "spied", _conll._parse_fast)
 
     def spy(*a, **k):
         r = real(*a, **k)
         hits.append(r is not None)
         return r
+    spy.spied = real  # type: ignore[attr-defined]
     monkeypatch.setattr(_conll, "_parse_fast", spy)
     return hits
 
@@ -261,3 +264,14 @@ def test_lenient_columnar_hipe_equals_per_document(tmp_path, docs, segment):
     slow = _outcome(lambda: _read_per_document(p, column="NE-COARSE-LIT", strict=False,
                                                segment=segment, lines=enumerate(lines, 1)))
     assert fast == slow
+
+
+def test_other_whitespace_is_what_str_split_splits_on():
+    import numpy as np
+    from nlperr.io._regular import OTHER_WHITESPACE, _has_unicode_space
+    every = {c for c in map(chr, range(0x110000)) if c.isspace()}
+    assert set(OTHER_WHITESPACE) == every - {" ", "\n"}
+    for c in OTHER_WHITESPACE:
+        if c >= "\x80":  # the byte parser finds each one in UTF-8
+            assert _has_unicode_space(np.frombuffer(f"aé{c}b\n".encode(), dtype=np.uint8))
+    assert not _has_unicode_space(np.frombuffer("é日本🙂\u2010¡\n".encode(), dtype=np.uint8))

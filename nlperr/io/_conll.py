@@ -19,8 +19,8 @@ from ..errors import Errors, FormatError, InputError, RepairWarning, SchemeError
 from ..errors import shorten, warn
 from ._common import PathLike, check_file, empty_error, locate_scheme_error
 from ._common import paired
-from ._text import check_encoding, iter_lines, read_bytes_limited, read_lines
-from ._regular import RegularFile, parse_regular, utf8_bytes
+from ._text import _strip_bom, check_encoding, iter_lines, read_bytes_limited, read_lines
+from ._regular import OTHER_WHITESPACE, RegularFile, parse_regular, utf8_bytes
 from ._columnar import ColumnBlock, build_examples, no_gc, resolve_from_stats, resolve_scheme
 from ..data._tagarrays import encode_tag_ids, encode_tags, merge_scheme_stats, scheme_stats
 
@@ -231,9 +231,7 @@ def _all_tabbed(lines: list[str], width: np.ndarray) -> bool:
 
 
 _count_space = methodcaller("count", " ")
-# whitespace other than the space and the line feed, as str.split() knows it
-_OTHER_SPACE = re.compile("[\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029"
-                          "\u202f\u205f\u3000]")
+_OTHER_SPACE = re.compile("[" + re.escape(OTHER_WHITESPACE) + "]")
 _count_tab = methodcaller("count", "\t")
 
 
@@ -428,12 +426,10 @@ class _LazyLines:
 
 def _utf8_data(p: Path, encoding: str, errors: str) -> bytes | None:
     """The file's bytes for the byte parser: UTF-8 read strictly only (None otherwise)."""
-    if errors != "strict" or codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+    codec = codecs.lookup(encoding).name
+    if errors != "strict" or codec not in ("utf-8", "utf-8-sig"):
         return None
-    data = read_bytes_limited(p)
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
-    return utf8_bytes(data)
+    return utf8_bytes(_strip_bom(read_bytes_limited(p), codec))
 
 
 def _parse_fast(data: bytes, name: str, *, token_column: int, tag_column: int | None,
@@ -493,20 +489,18 @@ def _examples(p: Path, opts: dict, scheme: str | None, strict: bool, encoding: s
     if scheme is None and block_lines is not None:  # streaming: detect on the whole file first
         scheme = _detect_streaming(p, opts, encoding, errors, block_lines)
     sch = scheme
+    fast = None
     data = _utf8_data(p, encoding, errors) if block_lines is None else None
     if data is not None:  # the whole file: a regular one is parsed from its bytes
         with no_gc():
-            block = _parse_fast(data, name, state=state, keep_columns=keep_columns, **opts)
+            fast = _parse_fast(data, name, state=state, keep_columns=keep_columns, **opts)
         del data
-        if block is not None:
-            sch, exs, repaired, first_repair = _block_examples(block, name, scheme, strict,
-                                                               opts)
-            if repaired:
-                warn(Warnings.W009.format(where=name, count=repaired, scheme=sch,
-                                          first=first_repair), RepairWarning, stacklevel=3)
-            yield from exs
-            return
-    for lines, first_no in _read_blocks(p, opts, encoding, errors, block_lines):
+    if fast is not None:
+        sch, exs, repaired, first_repair = _block_examples(fast, name, scheme, strict, opts)
+        seen = True
+        yield from exs
+    blocks = _read_blocks(p, opts, encoding, errors, block_lines) if fast is None else ()
+    for lines, first_no in blocks:
         before = (state.doc_index, state.pending)
         with no_gc():
             block = _parse_block(lines, first_no, name, state=state, keep_columns=keep_columns,

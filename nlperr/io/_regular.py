@@ -33,31 +33,30 @@ from ..limits import get_limits
 __all__ = ["RegularFile", "parse_regular", "utf8_bytes"]
 
 DOCSTART = "-DOCSTART-"
-# whitespace other than the space and the line feed, as str.split() knows it
-_ASCII_WS = (9, 11, 12, 13, 28, 29, 30, 31)
+#: Whitespace other than the space and the line feed, as ``str.split()`` knows it (the
+#: readers' general path splits on it; the byte parser leaves files holding it to that path).
+OTHER_WHITESPACE = ("\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680"
+                    + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000")
+_ASCII_WS = tuple(ord(c) for c in OTHER_WHITESPACE if c < "\x80")
+_WIDE_WS = [c.encode("utf-8") for c in OTHER_WHITESPACE if c >= "\x80"]
+_WS2 = np.array([int.from_bytes(e, "big") for e in _WIDE_WS if len(e) == 2], dtype=np.int64)
+_WS3 = np.array([int.from_bytes(e, "big") for e in _WIDE_WS if len(e) == 3], dtype=np.int64)
+_LENGTH_MASK = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
 # first bytes of a line that may be whitespace only (ASCII whitespace, or the lead
 # byte of a non-ASCII whitespace character)
-_LENGTH_MASK = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
 _MAY_BE_BLANK = np.zeros(256, dtype=bool)
-_MAY_BE_BLANK[[9, 11, 12, 13, 28, 29, 30, 31, 32, 0xC2, 0xE1, 0xE2, 0xE3]] = True
+_MAY_BE_BLANK[[*_ASCII_WS, 32, *{e[0] for e in _WIDE_WS}]] = True
 
 
 def _has_unicode_space(b: np.ndarray) -> bool:
-    """Whether the UTF-8 bytes *b* hold a non-ASCII whitespace character (U+0085,
-    U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000)."""
-    p = np.flatnonzero(b >= 0xC2)
+    """Whether the UTF-8 bytes *b* hold a non-ASCII character of :data:`OTHER_WHITESPACE`."""
+    p = np.flatnonzero(b >= 0xC2)  # lead bytes of 2- to 4-byte characters
+    p = p[p + 2 < len(b)]  # valid UTF-8 ends with "\n": no lead byte in the last two
     if not len(p):
         return False
-    p = p[b[p] <= 0xE3]
-    p = p[p + 2 < len(b)]  # valid UTF-8 ends with "\n": no lead byte in the last two
-    v, b1, b2 = b[p], b[p + 1], b[p + 2]
-    hit = (v == 0xC2) & ((b1 == 0x85) | (b1 == 0xA0))
-    hit |= (v == 0xE1) & (b1 == 0x9A) & (b2 == 0x80)
-    hit |= (v == 0xE2) & (b1 == 0x80) & (((b2 >= 0x80) & (b2 <= 0x8A)) | (b2 == 0xA8)
-                                         | (b2 == 0xA9) | (b2 == 0xAF))
-    hit |= (v == 0xE2) & (b1 == 0x81) & (b2 == 0x9F)
-    hit |= (v == 0xE3) & (b1 == 0x80) & (b2 == 0x80)
-    return bool(hit.any())
+    k2 = (b[p].astype(np.int64) << 8) | b[p + 1]
+    k3 = (k2 << 8) | b[p + 2]
+    return bool(np.isin(k2, _WS2).any() or np.isin(k3, _WS3).any())
 
 
 def utf8_bytes(data: bytes) -> bytes | None:
