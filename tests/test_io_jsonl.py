@@ -116,6 +116,13 @@ def test_bad_records_name_file_and_line(tmp_path):
         read_jsonl(_lines(tmp_path, "bad.jsonl", {"txt": "x"}))
     with pytest.raises(SpanError, match=r"E013.*bad\.jsonl:1"):
         read_jsonl(_lines(tmp_path, "bad.jsonl", {"text": "ab", "tokens": ["b", "a"]}))
+    # a token whose end lies past the text (its text still equals the clipped slice)
+    for toks in ([{"text": "b", "start": 1, "end": 5}],
+                 [{"text": "a", "start": 0, "end": 1}, {"text": "b", "start": 1, "end": 5}],
+                 [{"text": "a", "start": 0, "end": 1, "id": 0},
+                  {"text": "b", "start": 1, "end": 3, "ws": False}]):
+        with pytest.raises(SpanError, match=r"E013.*bad\.jsonl:1"):
+            read_jsonl(_lines(tmp_path, "bad.jsonl", {"text": "ab", "tokens": toks}))
     with pytest.raises(SpanError, match=r"E015.*bad\.jsonl:1"):
         read_jsonl(_lines(tmp_path, "bad.jsonl", {
             "text": "a b", "tokens": ["a", "b"],

@@ -359,6 +359,7 @@ def test_lone_surrogates_are_refused(tmp_path):
     """A JSON escape \\ud800 without its pair parses, then crashes every UTF-8 writer."""
     from nlperr.adapters.labelmap import LabelMap
     from nlperr.errors import FormatError
+    from nlperr.io import read_jsonl
     from nlperr.ocr.noise import NoiseModel
     from nlperr.suites import load_cases, load_suite
 
@@ -371,6 +372,13 @@ def test_lone_surrogates_are_refused(tmp_path):
     yml.write_text('name: "%s"\ntests: []\n' % bad, encoding="utf-8")
     with pytest.raises(FormatError, match="E048"):
         load_suite(yml)
+    data = tmp_path / "d.jsonl"  # a corpus line: the escape is found in a decoded file too
+    data.write_text('{"text": "ok"}\n{"text": "%s"}\n' % bad, encoding="utf-8")
+    with pytest.raises(FormatError, match=r"E048.*d.jsonl:2"):
+        read_jsonl(data)
+    data.write_text('{"text": "ok"}\n{"text": "%s"}\n' % bad, encoding="utf-16")
+    with pytest.raises(FormatError, match=r"E048.*d.jsonl:2"):
+        read_jsonl(data, encoding="utf-16")
     cases = tmp_path / "c.jsonl"
     cases.write_text('{"nlperr_cases": 1, "suite": "%s"}\n' % bad, encoding="utf-8")
     with pytest.raises(FormatError, match="E048"):

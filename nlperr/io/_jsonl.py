@@ -47,8 +47,8 @@ def _tokens_fast(raw: list, text: str) -> tuple[Token, ...] | None:
     if (set(map(type, words)) != {str} or set(map(type, starts)) != {int}
             or set(map(type, ends)) != {int}):
         return None
-    if (starts[0] < 0 or not all(map(lt, starts, ends)) or not all(map(le, ends, starts[1:]))
-            or not all(map(eq, map(text.__getitem__, map(slice, starts, ends)), words))):
+    if (starts[0] < 0 or ends[-1] > len(text) or not all(map(lt, starts, ends))
+            or not all(map(le, ends, starts[1:])) or not all(map(eq, map(text.__getitem__, map(slice, starts, ends)), words))):
         return None
     return tuple(map(tuple.__new__, repeat(Token), triples))
 
@@ -75,7 +75,8 @@ def _tokens(raw: Any, text: str, where: str) -> tuple[Token, ...]:
                 raise FormatError(Errors.E006.format(where=f"{where} tokens", field=e.args[0],
                                                      required="text, start, end",
                                                      got=sorted(t))) from None
-            if tok.start < pos or tok.end <= tok.start or text[tok.start:tok.end] != tok.text:
+            if (tok.start < pos or tok.end <= tok.start or tok.end > len(text)
+                    or text[tok.start:tok.end] != tok.text):
                 raise SpanError(Errors.E013.format(where=where, token=tok.text, offset=pos))
             out.append(tok)
         else:
@@ -198,12 +199,18 @@ def iter_jsonl(path: PathLike, *, strict: bool = True, spans_key: str = "spans",
 
 _BATCH = 2000  # lines parsed at a time (the garbage collector pauses during a batch)
 
+# Codecs that never decode to a lone surrogate (with errors "strict" or "replace"):
+# their lines need no surrogate scan, only their \u escapes (see loads_json).
+_CLEAN_CODECS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32",
+                 "utf-32-le", "utf-32-be", "ascii", "iso8859-1")
+
 
 def _iter_jsonl(p: Path, *, strict: bool, spans_key: str, label_key: str,
                 encoding: str, encoding_errors: str = "strict",
                 pause_gc: bool = True) -> Iterator[Example]:
     seen = False
     batch: list[tuple[int, str]] = []
+    decoded = check_encoding(encoding, encoding_errors) in _CLEAN_CODECS
 
     def parse(batch: list[tuple[int, str]]) -> list[Example]:
         out = []
@@ -212,7 +219,8 @@ def _iter_jsonl(p: Path, *, strict: bool, spans_key: str, label_key: str,
             for number, line in batch:
                 where = f"{p.name}:{number}"
                 try:
-                    record = loads_json(line, where=where, what="JSONL line", depth_limit=depth)
+                    record = loads_json(line, where=where, what="JSONL line", depth_limit=depth,
+                                        decoded=decoded)
                 except json.JSONDecodeError as e:
                     raise FormatError(Errors.E005.format(
                         where=where, error=e.msg + f" (column {e.colno})")) from None

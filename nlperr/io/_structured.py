@@ -59,9 +59,13 @@ def check_json_depth(text: str, *, where: str, what: str = "JSON document",
 
 
 def loads_json(text: str, *, where: str, what: str = "JSON document",
-               depth_limit: int | None = None) -> Any:
+               depth_limit: int | None = None, decoded: bool = False) -> Any:
     r"""``json.loads`` after :func:`check_json_depth`, refusing lone surrogates (E048);
     syntax errors stay ``ValueError``.
+
+    *decoded*: *text* was decoded from bytes by a codec that never yields a lone
+    surrogate (UTF-8/16/32 with ``errors="strict"`` or ``"replace"``), so only
+    ``\u`` escapes need the check.
 
     >>> loads_json(r'{"a": "caf\u00e9 \ud83d\ude00"}', where="x.json")
     {'a': 'café 😀'}
@@ -75,7 +79,7 @@ def loads_json(text: str, *, where: str, what: str = "JSON document",
         value = json.loads(text)
     except RecursionError:  # pragma: no cover - the depth check comes first
         raise _depth_error(where, get_limits().max_json_depth, what) from None
-    if "\\u" in text or _SURROGATE.search(text):  # an escape, or a str built in Python
+    if "\\u" in text or (not decoded and _SURROGATE.search(text)):  # or a str built in Python
         check_no_surrogates(value, where=where, what=what)
     return value
 
