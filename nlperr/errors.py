@@ -451,7 +451,9 @@ class Errors(metaclass=_Catalogue):
              "corpus, so shards cannot be counted apart (SliceCounts, a Python-only API). "
              "Register it with bin edges (Python: register_slice(..., bins=[0, 1, 5, 10])), or "
              "compute its table on the whole corpus (slice_table / worst_slices).")
-    # (scale: add E1057-E1099 above this line)
+    E1057 = ("Cannot merge these {what}: one was counted with {a}, the other with {b} "
+             "(Python: count every shard with the same settings, then merge).")
+    # (scale: add E1058-E1099 above this line)
 
     # --- hostile input and resource limits (E030-E099) ---------------------------------------------
     E030 = ("{where}: byte {byte} (column {column}) is not valid {encoding}: bytes {bad}. "

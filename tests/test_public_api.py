@@ -44,7 +44,8 @@ QUALITY = {
     "DataQualityResult", "LabelIssuesResult", "check_data", "cue_words", "entity_overlap",
     "exact_duplicates", "find_label_issues", "inconsistent_labels", "inconsistent_mentions",
     "inconsistent_tags", "jaccard", "label_issues", "lsh_bands", "near_duplicates", "shingles",
-    "split_mismatch", "SplitCounts", "TextIndex",
+    "split_mismatch", "SplitCounts", "TextIndex", "CueCounts", "MentionIndex", "MentionScan",
+    "TagIndex", "TagScan", "LabelGroups",
 }
 
 

@@ -92,3 +92,136 @@ def test_train_indexes_merged_equal_the_whole(seed, data):
     for a, b in zip(cuts[1:], cuts[2:]):
         merged.merge(train_stats(train[a:b]))
     assert merged == whole
+
+
+# --- the annotation-consistency and cue-word counts --------------------------------------
+
+def _cuts(data, n, label="cuts"):
+    return [0, *sorted(data.draw(st.lists(st.integers(0, n), max_size=4), label=label)), n]
+
+
+def _ner_corpus(seed: int, n: int) -> list[Example]:
+    """Short sentences over a small vocabulary, so surfaces and contexts repeat with
+    different tags; every third example has no id (positional ids are named)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        k = rng.randint(1, 7)
+        toks = [rng.choice(_WORDS) for _ in range(k)]
+        tags, p = [], 0
+        while p < k:
+            r = rng.random()
+            if r < 0.25 and p + 1 < k:
+                lab = rng.choice(["PER", "LOC"])
+                tags += [f"B-{lab}", f"I-{lab}"]
+                p += 2
+            elif r < 0.5:
+                tags.append(f"B-{rng.choice(['PER', 'LOC', 'ORG'])}")
+                p += 1
+            else:
+                tags.append("O")
+                p += 1
+        out.append(Example.from_tokens(toks, tags, id=None if i % 3 == 0 else f"s{seed}:{i}"))
+    return out
+
+
+def _ner_counts(exs, cuts, window=1):
+    from nlperr.quality import CueCounts, MentionIndex, MentionScan, TagIndex, TagScan
+    parts = [exs[a:b] for a, b in zip(cuts, cuts[1:])]
+    cues, mi, ti = CueCounts("ner", window), MentionIndex(), TagIndex(window)
+    for p in parts:
+        cues.merge(CueCounts.from_examples(p, task="ner", window=window))
+        mi.merge(MentionIndex.from_examples(p))
+        ti.merge(TagIndex.from_examples(p, window=window))
+    ms, ts = MentionScan(), TagScan(window)
+    for p in parts:  # the second pass needs the merged first pass
+        ms.merge(mi.scan(p))
+        ts.merge(ti.scan(p))
+    return cues, (mi, ms), (ti, ts)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), window=st.integers(0, 2), data=st.data())
+def test_consistency_and_cue_counts_merged_equal_the_whole(seed, window, data):
+    from nlperr.quality import cue_words, inconsistent_mentions, inconsistent_tags
+    exs = _ner_corpus(seed, 45)
+    cues, mentions, tags = _ner_counts(exs, _cuts(data, len(exs)), window)
+    pd.testing.assert_frame_equal(cue_words(cues, min_count=2, split="x"),
+                                  cue_words(exs, min_count=2, window=window, split="x"),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(inconsistent_mentions(mentions, split="x"),
+                                  inconsistent_mentions(exs, split="x"), check_exact=True)
+    for m in (1, 2):
+        pd.testing.assert_frame_equal(
+            inconsistent_tags(tags, split="x", min_occurrences=m),
+            inconsistent_tags(exs, split="x", window=window, min_occurrences=m),
+            check_exact=True)
+
+
+def _cls_corpus(seed: int, n: int) -> list[Example]:
+    rng = random.Random(seed)
+    base = [" ".join(rng.choice(_WORDS) for _ in range(rng.randint(3, 6))) for _ in range(8)]
+    out = []
+    for i in range(n):
+        text = rng.choice(base)
+        if rng.random() < 0.3:  # a near copy: one word changed, or case and spaces
+            ws = text.split()
+            ws[rng.randrange(len(ws))] = rng.choice(_WORDS)
+            text = " ".join(ws) if rng.random() < 0.5 else text.upper().replace(" ", "  ")
+        label = rng.choice(["pos", "neg", "neu"]) if rng.random() < 0.9 else None
+        out.append(Example(text, label=label, id=None if i % 4 == 0 else f"c{i}"))
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), data=st.data())
+def test_label_groups_and_cls_cues_merged_equal_the_whole(seed, data):
+    from nlperr.quality import CueCounts, LabelGroups, cue_words, inconsistent_labels
+    exs = _cls_corpus(seed, 50)
+    cuts = _cuts(data, len(exs))
+    groups, cues = LabelGroups(), CueCounts("classification")
+    for a, b in zip(cuts, cuts[1:]):
+        groups.merge(LabelGroups.from_examples(exs[a:b]))
+        cues.merge(CueCounts.from_examples(exs[a:b], task="classification"))
+    for near in (True, False):
+        pd.testing.assert_frame_equal(inconsistent_labels(groups, near=near, threshold=0.6),
+                                      inconsistent_labels(exs, near=near, threshold=0.6),
+                                      check_exact=True)
+    pd.testing.assert_frame_equal(cue_words(cues, min_count=2), cue_words(exs, min_count=2),
+                                  check_exact=True)
+
+
+def test_consistency_counts_of_real_corpora(shared_data):
+    """WNUT-17 train + test in three shards: the data check's consistency and cue tables."""
+    from nlperr.io import read_conll
+    from nlperr.quality import cue_words, inconsistent_mentions, inconsistent_tags
+    w = shared_data / "wnut17"
+    exs = read_conll(w / "wnut17train.conll") + read_conll(w / "emerging.test.annotated")
+    n = len(exs)
+    cues, mentions, tags = _ner_counts(exs, [0, n // 3, n // 2, n], window=3)
+    whole = inconsistent_mentions(exs)
+    assert len(whole) > 50
+    pd.testing.assert_frame_equal(inconsistent_mentions(mentions), whole, check_exact=True)
+    _, _, tags1 = _ner_counts(exs, [0, n // 4, n], window=1)
+    pd.testing.assert_frame_equal(inconsistent_tags(tags1), inconsistent_tags(exs),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(cue_words(cues), cue_words(exs, window=3), check_exact=True)
+
+
+def test_counts_with_other_settings_do_not_merge():
+    import pytest
+
+    from nlperr.errors import InputError
+    from nlperr.quality import CueCounts, TagIndex, TagScan
+    exs = _ner_corpus(1, 5)
+    with pytest.raises(InputError, match=r"E1057.*window=3.*window=1"):
+        CueCounts.from_examples(exs, task="ner").merge(
+            CueCounts.from_examples(exs, task="ner", window=1))
+    with pytest.raises(InputError, match=r"E1057.*task='ner'.*task='classification'"):
+        CueCounts("ner").merge(CueCounts("classification"))
+    with pytest.raises(InputError, match="E1057"):
+        TagIndex(1).merge(TagIndex(2))
+    with pytest.raises(InputError, match="E1057"):
+        TagScan(1).merge(TagScan(0))
+    with pytest.raises(InputError, match="E950"):
+        CueCounts("ner", window=-1)

@@ -10,8 +10,9 @@ stays the data model; this room only reads examples.  See ``docs/quality.md``.
 """
 
 from .check import DataQualityResult, LabelIssuesResult, check_data, find_label_issues
-from .consistency import inconsistent_labels, inconsistent_mentions, inconsistent_tags
-from .cues import cue_words
+from .consistency import (LabelGroups, MentionIndex, MentionScan, TagIndex, TagScan,
+                          inconsistent_labels, inconsistent_mentions, inconsistent_tags)
+from .cues import CueCounts, cue_words
 from .label_issues import label_issues
 from .leakage import (TextIndex, entity_overlap, exact_duplicates, jaccard, lsh_bands,
                       near_duplicates, shingles)
@@ -21,5 +22,6 @@ __all__ = [
     "DataQualityResult", "LabelIssuesResult", "check_data", "cue_words", "entity_overlap",
     "exact_duplicates", "find_label_issues", "inconsistent_labels", "inconsistent_mentions",
     "inconsistent_tags", "jaccard", "label_issues", "lsh_bands", "near_duplicates", "shingles",
-    "split_mismatch", "SplitCounts", "TextIndex",
+    "split_mismatch", "SplitCounts", "TextIndex", "CueCounts", "MentionIndex", "MentionScan",
+    "TagIndex", "TagScan", "LabelGroups",
 ]
