@@ -264,7 +264,9 @@ class Errors(metaclass=_Catalogue):
     E508 = ("{what} needs at least {n} {unit}, got {got}.")
     E509 = ("The baseline data does not match the gold data: {what}.")
     E510 = ("{where}: {message}")
-    # (analysis: add E501-E599 above this line)
+    E511 = ("{where}: the gold and predicted streams hold no examples. Pass the files or "
+            "iterators that hold the data.")
+    # (analysis: add E512-E599 above this line)
 
     # --- behavioral suites (E6xx) -----------------------------------------------
     E601 = ("{where}: edit {edit} lies outside the text (length {length}). Edits are "

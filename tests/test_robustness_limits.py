@@ -392,3 +392,41 @@ def test_lone_surrogates_are_refused(tmp_path):
         NoiseModel.from_json(noise)
     # a proper pair is one character
     assert LabelMap.from_spec(r'{"\ud83d\ude00": "X"}').mapping == {"\U0001F600": "X"}
+
+
+def test_iter_csv_streams_with_the_same_limits_and_examples(tmp_path):
+    """iter_csv gives read_csv's examples one row at a time; the csv module's
+    process-wide field limit is set only while a row is parsed."""
+    import csv
+
+    from nlperr.io import iter_csv, read_csv, write_csv
+    from nlperr.data import Example
+
+    gold = [Example(f"text, {i} \"q\"", label=["pos", "neg"][i % 2], id=f"r{i}")
+            for i in range(50)]
+    pred = [e.copy(label="pos", probs={"pos": 0.25 + i / 100, "neg": 0.75 - i / 100})
+            for i, e in enumerate(gold)]
+    p = tmp_path / "preds.csv"
+    write_csv(gold, p, predictions=pred)
+    for col in ("label", "pred_label"):
+        assert list(iter_csv(p, label_column=col)) == read_csv(p, label_column=col)
+    before = csv.field_size_limit()
+    it = iter_csv(p, label_column="pred_label")
+    first = next(it)
+    assert first.probs == {"pos": 0.25, "neg": 0.75}
+    assert csv.field_size_limit() == before  # not left at nlperr's limit while suspended
+    it.close()
+    big = tmp_path / "big.csv"
+    big.write_text('text,label\nok,pos\n"' + "a" * 20_000 + '",pos\n', encoding="utf-8")
+    with limits(max_csv_field_chars=10_000):
+        it = iter_csv(big)
+        assert next(it).text == "ok"
+        with pytest.raises(FormatError, match=r"E037.*big.csv:3"):
+            next(it)
+    assert csv.field_size_limit() == before
+    empty = tmp_path / "empty.csv"
+    empty.write_text("text,label\n", encoding="utf-8")
+    with pytest.raises(FormatError, match="E003"):
+        list(iter_csv(empty))
+    with pytest.raises(InputError, match=r"E207.*sep"):
+        iter_csv(p, sep="ab")  # checked at the call, not at the first row

@@ -272,6 +272,149 @@ def test_cli_stream_refuses_formats_read_whole(tmp_path, capsys):
     assert "hipe" in capsys.readouterr().err
 
 
+# --- analyze_classification_stream / nlperr analyze classification --stream -------------
+
+CLS_TABLES = ("scores", "confusion", "confusion_normalized", "calibration")
+
+
+def _cls_corpus(seed: int, n: int, *, no_probs: float = 0.1):
+    """Labelled texts and predictions with probabilities (some without: W503)."""
+    rng = random.Random(seed)
+    labels = ["pos", "neg", "neu"]
+    gold, pred = [], []
+    for i in range(n):
+        g = rng.choice(labels)
+        p = g if rng.random() < 0.6 else rng.choice(labels)
+        w = [rng.random() ** 2 for _ in labels]
+        w[labels.index(p)] += rng.random() * 2
+        probs = {lab: x / sum(w) for lab, x in zip(labels, w)}
+        gold.append(Example(f"text {i}", label=g, id=f"t{i}"))
+        pred.append(Example(f"text {i}", label=p, id=f"t{i}",
+                            probs=None if rng.random() < no_probs else probs))
+    return gold, pred
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), chunk=st.integers(1, 60), n_bins=st.sampled_from([1, 7, 10]),
+       no_probs=st.sampled_from([0.0, 0.1, 1.0]))
+def test_streamed_classification_equals_the_whole_report(seed, chunk, n_bins, no_probs):
+    import warnings
+
+    from nlperr.analysis import analyze_classification, analyze_classification_stream
+    gold, pred = _cls_corpus(seed, 150, no_probs=no_probs)
+    with warnings.catch_warnings(record=True) as w_whole:
+        warnings.simplefilter("always")
+        whole = analyze_classification(gold, pred, n_boot=0, slices=(), n_bins=n_bins,
+                                       zero_division=0)
+    with warnings.catch_warnings(record=True) as w_stream:
+        warnings.simplefilter("always")
+        streamed = analyze_classification_stream(iter(gold), iter(pred), n_bins=n_bins,
+                                                 chunk_size=chunk, zero_division=0)
+    names = [t for t in CLS_TABLES if t in whole.tables]
+    assert ("calibration" in names) == (no_probs < 1.0)
+    assert sorted(streamed.tables) == sorted(names)
+    for name in names:
+        pd.testing.assert_frame_equal(streamed.tables[name], whole.tables[name],
+                                      check_exact=True, obj=name)
+    for key in ("n_examples", "accuracy", "overall", "weighted", "per_class", "confused_pairs",
+                "calibration"):
+        assert streamed.summary.get(key) == whole.summary.get(key), key
+    # the count findings, in the same order (the whole run adds case and slice findings)
+    assert streamed.summary["findings"] == whole.summary["findings"][:len(streamed.findings)]
+    assert streamed.summary["streamed"] is True
+    assert [str(x.message) for x in w_stream] == [str(x.message) for x in w_whole]
+
+
+def test_streamed_calibration_sums_are_exact():
+    """Bin means are exact means (correctly rounded), so shards add up to the same bits
+    whatever the order; a naive float sum differs in the last bits."""
+    from fractions import Fraction
+
+    from nlperr.analysis import CalibrationCounts
+    rng = np.random.default_rng(5)
+    conf = rng.random(20_000) ** 3
+    conf[:4] = [0.0, 1.0, 5e-324, 0.1]
+    right = rng.random(20_000) < 0.5
+    whole = CalibrationCounts.from_arrays(conf, right, 10)
+    table, ece = whole.table()
+    order = rng.permutation(len(conf))
+    shuffled = CalibrationCounts(10)
+    for part in np.array_split(order, 7):
+        shuffled.merge(CalibrationCounts.from_arrays(conf[part], right[part], 10))
+    pd.testing.assert_frame_equal(shuffled.table()[0], table, check_exact=True)
+    edges = np.linspace(0, 1, 11)
+    b = np.clip(np.searchsorted(edges, conf, side="left") - 1, 0, 9)
+    for k in range(10):
+        exact = sum(map(Fraction, conf[b == k].tolist())) / int((b == k).sum())
+        assert table.loc[k, "confidence"] == float(exact)
+
+
+def test_streamed_classification_refuses_empty_and_uneven_streams():
+    from nlperr.analysis import analyze_classification_stream, analyze_ner_stream
+    gold, pred = _cls_corpus(3, 10)
+    with pytest.raises(InputError, match="E511"):
+        analyze_classification_stream(iter([]), iter([]))
+    with pytest.raises(InputError, match="E511"):
+        analyze_ner_stream(iter([]), iter([]))
+    with pytest.raises(InputError, match="E501"):
+        analyze_classification_stream(iter(gold), iter(pred[:9]), chunk_size=4)
+    with pytest.raises(InputError, match="E508"):
+        analyze_classification_stream(iter(gold), iter(pred), n_bins=0)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_cli_classification_stream_writes_the_same_tables(tmp_path, capsys, fmt):
+    from nlperr.cli import main
+    from nlperr.io import write_csv, write_jsonl
+    gold, pred = _cls_corpus(21, 200)
+    g, p = tmp_path / f"gold.{fmt}", tmp_path / f"pred.{fmt}"
+    (write_csv if fmt == "csv" else write_jsonl)(gold, g)
+    (write_csv if fmt == "csv" else write_jsonl)(pred, p)
+    common = ["--gold", str(g), "--pred", str(p), "--zero-division", "0", "--n-bins", "8"]
+    assert main(["analyze", "classification", *common, "--out", str(tmp_path / "full"),
+                 "--n-boot", "0"]) == 0
+    assert main(["analyze", "classification", "--stream", "--chunk-size", "17", *common,
+                 "--out", str(tmp_path / "streamed")]) == 0
+    for name in CLS_TABLES:
+        assert (tmp_path / "streamed" / f"{name}.csv").read_bytes() == \
+            (tmp_path / "full" / f"{name}.csv").read_bytes(), name
+    assert not (tmp_path / "streamed" / "examples.csv").exists()
+    assert "--stream" in capsys.readouterr().err
+
+
+def test_cli_classification_stream_one_csv_with_both_labels(tmp_path):
+    """A CSV written by nlperr predict holds the gold label and pred_label + prob_*."""
+    from nlperr.cli import main
+    from nlperr.io import write_csv
+    gold, pred = _cls_corpus(22, 60)
+    f = tmp_path / "predictions.csv"
+    write_csv(gold, f, predictions=pred)
+    assert main(["analyze", "classification", "--gold", str(f), "--out", str(tmp_path / "a"),
+                 "--n-boot", "0", "--zero-division", "0"]) == 0
+    assert main(["analyze", "classification", "--stream", "--gold", str(f), "--out",
+                 str(tmp_path / "b"), "--zero-division", "0"]) == 0
+    for name in CLS_TABLES:
+        assert (tmp_path / "a" / f"{name}.csv").read_bytes() == \
+            (tmp_path / "b" / f"{name}.csv").read_bytes(), name
+
+
+@pytest.mark.parametrize("extra, needle", [
+    (["--slices", "length"], "--slices"), (["--train", "TRAIN"], "--train"),
+    (["--chunk-size", "0"], "--chunk-size")])
+def test_cli_classification_stream_refuses_what_needs_the_whole_corpus(tmp_path, capsys,
+                                                                       extra, needle):
+    from nlperr.cli import main
+    from nlperr.io import write_csv
+    gold, pred = _cls_corpus(23, 5)
+    g = tmp_path / "g.csv"
+    write_csv(gold, g, predictions=pred)
+    extra = [str(g) if x == "TRAIN" else x for x in extra]
+    assert main(["analyze", "classification", "--stream", "--gold", str(g), "--out",
+                 str(tmp_path / "o"), *extra]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "--stream" in err
+
+
 # --- mergeable slice counts (SliceCounts) ------------------------------------------------
 
 _WORDS = ["Paris", "paris", "ACME", "Acme", "not", "but", "2024", "x7", "the", "New", "York",

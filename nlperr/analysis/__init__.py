@@ -18,7 +18,8 @@ Classification: :func:`classification_scores` (= scikit-learn),
 :func:`analyze_classification`.
 
 Mergeable partial counts (sharded corpora): :class:`NerCounts`, :class:`ClassCounts`,
-:class:`SliceCounts`.
+:class:`CalibrationCounts`, :class:`SliceCounts`; flat-memory runs over streams:
+:func:`analyze_ner_stream`, :func:`analyze_classification_stream`.
 
 Slices: :func:`register_slice`, :func:`slice_attributes`, :func:`slice_table`,
 :func:`worst_slices`, :func:`span_meta`.
@@ -35,16 +36,18 @@ from .confusion import (EMPTY, LabelGroupResult, confused_pairs, entity_confusio
 from .labelsets import label_set_mismatch
 from .matching import BOUNDARY_KINDS, CATEGORIES, entity_errors, error_counts, match_spans
 from .metrics import SEMEVAL_SCHEMAS, ner_scores, semeval_scores
-from .partial import ClassCounts, NerCounts, SliceCounts
-from .report import Report, analyze_classification, analyze_ner, analyze_ner_stream
+from .partial import CalibrationCounts, ClassCounts, NerCounts, SliceCounts
+from .report import (Report, analyze_classification, analyze_classification_stream,
+                     analyze_ner, analyze_ner_stream)
 from .slices import (NA, SliceContext, TrainStats, register_slice, slice_attributes,
                      slice_table, span_meta, train_stats, unregister_slice, worst_slices)
 
 __all__ = [
     "BOUNDARY_KINDS", "CATEGORIES", "EMPTY", "NA", "SEMEVAL_SCHEMAS",
-    "ClassCounts", "ComparisonResult", "LabelGroupResult", "NerCounts", "SliceCounts",
-    "Report", "SliceContext", "TrainStats",
-    "analyze_classification", "analyze_ner", "analyze_ner_stream", "benjamini_hochberg",
+    "CalibrationCounts", "ClassCounts", "ComparisonResult", "LabelGroupResult", "NerCounts",
+    "SliceCounts", "Report", "SliceContext", "TrainStats",
+    "analyze_classification", "analyze_classification_stream", "analyze_ner",
+    "analyze_ner_stream", "benjamini_hochberg",
     "calibration_table",
     "classification_cases", "classification_confusion", "classification_scores",
     "compare_classification", "compare_ner", "confused_pairs", "entity_confusion",

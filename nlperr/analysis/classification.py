@@ -20,14 +20,18 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..data import Example
-from ..errors import Errors, InputError, Warnings, warn
+from ..errors import Errors, InputError
 from ._arrays import check_aligned
 from ._stats import check_zero_division, nanmean, prf
+
+if TYPE_CHECKING:
+    from .partial import CalibrationCounts
 
 __all__ = ["classification_scores", "classification_confusion", "calibration_table",
            "expected_calibration_error", "example_outcomes", "ClassArrays", "class_arrays"]
@@ -214,7 +218,8 @@ def _confidence(ca: ClassArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     p_gold = np.take_along_axis(P, ca.y_true[:, None], axis=1)[:, 0]
     if P.shape[1] >= 2:
         part = -np.sort(-np.where(np.isnan(P), -np.inf, P), axis=1)
-        margin = part[:, 0] - part[:, 1]
+        with np.errstate(invalid="ignore"):  # rows without probabilities: -inf - -inf
+            margin = part[:, 0] - part[:, 1]
         margin = np.where(ca.has_probs, margin, np.nan)
     else:
         margin = np.where(ca.has_probs, P[:, 0], np.nan)
@@ -222,28 +227,20 @@ def _confidence(ca: ClassArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def calibration_from_arrays(ca: ClassArrays, n_bins: int = 10) -> tuple[pd.DataFrame, float]:
-    if not isinstance(n_bins, int) or n_bins < 1:
+    if isinstance(n_bins, bool) or not isinstance(n_bins, int) or n_bins < 1:
         raise InputError(Errors.E508.format(what="Calibration", n=1, unit="bin", got=n_bins))
+    counts = calibration_counts(ca, n_bins)
+    counts.warn_missing()
+    return counts.table()
+
+
+def calibration_counts(ca: ClassArrays, n_bins: int = 10) -> CalibrationCounts:
+    """The :class:`~nlperr.analysis.partial.CalibrationCounts` of *ca*."""
+    from .partial import CalibrationCounts
+
     conf, _, _ = _confidence(ca)
-    ok = ~np.isnan(conf)
-    if ca.probs is not None and (~ok).any():
-        i = int(np.flatnonzero(~ok)[0])
-        warn(Warnings.W503.format(index=i, id=str(i), count=int((~ok).sum())))
-    c, correct = conf[ok], ca.correct[ok]
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    b = np.clip(np.searchsorted(edges, c, side="left") - 1, 0, n_bins - 1)
-    cnt = np.bincount(b, minlength=n_bins)
-    sc = np.bincount(b, weights=c, minlength=n_bins)
-    sa = np.bincount(b, weights=correct.astype(float), minlength=n_bins)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mc = np.where(cnt > 0, sc / np.maximum(cnt, 1), np.nan)
-        ma = np.where(cnt > 0, sa / np.maximum(cnt, 1), np.nan)
-    n = int(ok.sum())
-    ece = float(np.nansum(cnt / n * np.abs(ma - mc))) if n else float("nan")
-    df = pd.DataFrame({"bin": np.arange(n_bins), "lower": edges[:-1], "upper": edges[1:],
-                       "count": cnt, "confidence": mc, "accuracy": ma, "gap": ma - mc})
-    df.attrs["ece"] = ece
-    return df, ece
+    return CalibrationCounts.from_arrays(conf, ca.correct, n_bins,
+                                         with_probs=ca.probs is not None)
 
 
 def calibration_table(gold: Sequence[Example], pred: Sequence[Example], *, n_bins: int = 10

@@ -42,9 +42,9 @@ import numpy as np
 import pandas as pd
 
 from ..data import Example
-from ..errors import Errors, InputError
+from ..errors import Errors, InputError, Warnings, warn
 
-__all__ = ["NerCounts", "ClassCounts", "SliceCounts"]
+__all__ = ["NerCounts", "ClassCounts", "CalibrationCounts", "SliceCounts"]
 
 
 def _add_nested(a: dict, b: dict) -> None:
@@ -55,7 +55,8 @@ def _add_nested(a: dict, b: dict) -> None:
             a[k] = a.get(k, 0) + v
 
 
-def _from_stream(cls: Any, pairs: Iterable[tuple[Example, Example]], chunk_size: int) -> Any:
+def _from_stream(cls: Any, pairs: Iterable[tuple[Example, Example]], chunk_size: int,
+                 **options: Any) -> Any:
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise InputError(Errors.E207.format(value=chunk_size, option="chunk_size",
                                             allowed="positive integers"))
@@ -65,7 +66,7 @@ def _from_stream(cls: Any, pairs: Iterable[tuple[Example, Example]], chunk_size:
         chunk = list(itertools.islice(it, chunk_size))
         if not chunk:
             return acc
-        acc.merge(cls.from_examples([g for g, _ in chunk], [p for _, p in chunk]))
+        acc.merge(cls.from_examples([g for g, _ in chunk], [p for _, p in chunk], **options))
 
 
 def _check_other(self: Any, other: Any) -> None:
@@ -350,50 +351,187 @@ def _confusion_frame(cells: Counter) -> pd.DataFrame:
     return df
 
 
+_MANTISSA = 53        # bits of a float64 significand (with the implicit one)
+_EXP_OFFSET = 1100    # frexp exponents of float64 lie in [-1073, 1]
+
+
+def _exact_mean(parts: dict[int, int], count: int) -> float:
+    """The correctly rounded mean of *count* floats whose sum is held exactly as
+    ``{exponent: sum of integer significands}`` (a float ``x = M * 2**(e - 53)``)."""
+    emin = min(parts)
+    num = sum(v << (e - emin) for e, v in parts.items())
+    return num / (count << (_MANTISSA - emin))  # int / int: correctly rounded
+
+
+@dataclass
+class CalibrationCounts:
+    """Mergeable counts of the reliability table (``calibration``) over *n_bins*
+    equal-width confidence bins: per bin the examples, the correct ones and the
+    **exact** sum of their confidences (integer significands per binary exponent, so
+    shards sum to exactly the whole corpus's value in any order); the examples
+    without probabilities (the first by index, for warning W503); the wrong
+    predictions with confidence >= 0.9.
+
+    ``from_arrays`` maps one shard's confidences, ``a.merge(b)`` adds *b*, the next
+    shard, ``table()`` finalizes; :func:`~nlperr.analysis.calibration_table` is the
+    same counts of the whole corpus.
+    """
+
+    n_bins: int = 10
+    n: int = 0
+    with_probs: bool = False
+    count: list[int] = field(default_factory=list)
+    correct: list[int] = field(default_factory=list)
+    sums: dict[int, dict[int, int]] = field(default_factory=dict)  # bin -> exponent -> sum
+    missing: int = 0
+    first_missing: int | None = None
+    confident_wrong: int = 0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.n_bins, bool) or not isinstance(self.n_bins, int) or self.n_bins < 1:
+            raise InputError(Errors.E508.format(what="Calibration", n=1, unit="bin",
+                                                got=self.n_bins))
+        if not self.count:
+            self.count = [0] * self.n_bins
+            self.correct = [0] * self.n_bins
+
+    @classmethod
+    def from_arrays(cls, conf: np.ndarray, correct: np.ndarray, n_bins: int = 10, *,
+                    with_probs: bool = True) -> "CalibrationCounts":
+        """*conf*: each example's confidence in its prediction (NaN: no probabilities);
+        *correct*: whether the prediction is right."""
+        c = cls(n_bins=n_bins, n=len(conf), with_probs=with_probs)
+        ok = ~np.isnan(conf)
+        if not ok.all():
+            c.missing = int((~ok).sum())
+            c.first_missing = int(np.flatnonzero(~ok)[0])
+        x, right = conf[ok], correct[ok]
+        c.confident_wrong = int(((x >= 0.9) & ~right).sum())
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+        b = np.clip(np.searchsorted(edges, x, side="left") - 1, 0, n_bins - 1)
+        c.count = np.bincount(b, minlength=n_bins).tolist()
+        c.correct = np.bincount(b, weights=right, minlength=n_bins).astype(np.int64).tolist()
+        if len(x):
+            m, e = np.frexp(x)
+            sig = np.ldexp(m, _MANTISSA).astype(np.int64)       # exact: < 2**53
+            key = b.astype(np.int64) * 4096 + (e.astype(np.int64) + _EXP_OFFSET)
+            order = np.argsort(key, kind="stable")
+            k, sig = key[order], sig[order]
+            first = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+            hi = np.add.reduceat(sig >> 26, first)                # exact int64 sums
+            lo = np.add.reduceat(sig & ((1 << 26) - 1), first)
+            for kk, h, lw in zip(k[first].tolist(), hi.tolist(), lo.tolist()):
+                bb, ee = divmod(kk, 4096)
+                c.sums.setdefault(bb, {})[ee - _EXP_OFFSET] = (h << 26) + lw
+        return c
+
+    def merge(self, other: "CalibrationCounts") -> "CalibrationCounts":
+        """Add *other*, the next shard; returns ``self``."""
+        _check_other(self, other)
+        if other.n_bins != self.n_bins:
+            raise InputError(Errors.E1057.format(what="calibration counts",
+                                                 a=f"n_bins={self.n_bins}",
+                                                 b=f"n_bins={other.n_bins}"))
+        if other.first_missing is not None and self.first_missing is None:
+            self.first_missing = other.first_missing + self.n
+        self.missing += other.missing
+        self.n += other.n
+        self.with_probs |= other.with_probs
+        self.confident_wrong += other.confident_wrong
+        self.count = [a + b for a, b in zip(self.count, other.count)]
+        self.correct = [a + b for a, b in zip(self.correct, other.correct)]
+        for b, parts in other.sums.items():
+            mine = self.sums.setdefault(b, {})
+            for e, v in parts.items():
+                mine[e] = mine.get(e, 0) + v
+        return self
+
+    def table(self) -> tuple[pd.DataFrame, float]:
+        """``(calibration table, expected calibration error)`` (see
+        :func:`~nlperr.analysis.calibration_table`)."""
+        n_bins = self.n_bins
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+        cnt = np.asarray(self.count, dtype=np.int64)
+        mc = np.array([_exact_mean(self.sums[b], int(cnt[b])) if cnt[b] else np.nan
+                       for b in range(n_bins)], dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ma = np.where(cnt > 0, np.asarray(self.correct, dtype=np.float64)
+                          / np.maximum(cnt, 1), np.nan)
+        n = int(cnt.sum())
+        ece = float(np.nansum(cnt / n * np.abs(ma - mc))) if n else float("nan")
+        df = pd.DataFrame({"bin": np.arange(n_bins), "lower": edges[:-1], "upper": edges[1:],
+                           "count": cnt, "confidence": mc, "accuracy": ma, "gap": ma - mc})
+        df.attrs["ece"] = ece
+        return df, ece
+
+    def warn_missing(self) -> None:
+        """Warning W503 when some (not all) examples had no probabilities."""
+        if self.with_probs and self.missing:
+            i = self.first_missing
+            warn(Warnings.W503.format(index=i, id=str(i), count=self.missing))
+
+
 @dataclass
 class ClassCounts:
     """Partial counts of a classification analysis of one shard.
 
     ``cells`` maps ``(gold label, predicted label)`` to the number of examples;
-    the per-label scores and the confusion matrix are functions of it
-    (:meth:`tables`).  Probability-based tables (calibration) need the
-    per-example probabilities and are not part of these counts.
+    the per-label scores and the confusion matrices are functions of it.
+    ``calibration`` holds the reliability-table counts of the predictions'
+    confidences (:class:`CalibrationCounts`, *n_bins* bins), so the calibration
+    table and its ECE merge too (:meth:`tables`).
     """
 
     n_examples: int = 0
     cells: Counter = field(default_factory=Counter)
+    calibration: CalibrationCounts | None = None
 
     @classmethod
-    def from_examples(cls, gold: Sequence[Example], pred: Sequence[Example]) -> "ClassCounts":
-        from .classification import class_arrays
+    def from_examples(cls, gold: Sequence[Example], pred: Sequence[Example], *,
+                      n_bins: int = 10) -> "ClassCounts":
+        from .classification import calibration_counts, class_arrays
 
         ca = class_arrays(list(gold), list(pred))
         g = ca.y_true.tolist()
         p = ca.y_pred.tolist()
         labels = list(ca.labels)
         return cls(n_examples=len(g),
-                   cells=Counter((labels[a], labels[b]) for a, b in zip(g, p)))
+                   cells=Counter((labels[a], labels[b]) for a, b in zip(g, p)),
+                   calibration=calibration_counts(ca, n_bins))
 
     @classmethod
     def from_stream(cls, pairs: Iterable[tuple[Example, Example]], *,
-                    chunk_size: int = 10_000) -> "ClassCounts":
+                    chunk_size: int = 10_000, n_bins: int = 10) -> "ClassCounts":
         """Count an iterator of ``(gold, pred)`` pairs, *chunk_size* at a time."""
-        return _from_stream(cls, pairs, chunk_size)
+        return _from_stream(cls, pairs, chunk_size, n_bins=n_bins)
 
     def merge(self, other: "ClassCounts") -> "ClassCounts":
         _check_other(self, other)
+        if other.calibration is not None:
+            if self.calibration is None:  # an empty accumulator, or counts without them
+                self.calibration = CalibrationCounts(n_bins=other.calibration.n_bins,
+                                                     n=self.n_examples)
+            self.calibration.merge(other.calibration)
+        elif self.calibration is not None:
+            self.calibration.n += other.n_examples
         self.n_examples += other.n_examples
         self.cells.update(other.cells)
         return self
 
     def tables(self, *, zero_division: object = "warn") -> dict[str, pd.DataFrame]:
-        """``scores`` and ``confusion`` as :func:`~nlperr.analysis.analyze_classification`
-        computes them."""
+        """``scores``, ``confusion``, ``confusion_normalized`` and, when any prediction
+        had probabilities, ``calibration``, as
+        :func:`~nlperr.analysis.analyze_classification` computes them."""
         from .classification import confusion_from_arrays, scores_from_arrays
 
         ca = self.arrays()
-        return {"scores": scores_from_arrays(ca, zero_division=zero_division),
-                "confusion": confusion_from_arrays(ca)}
+        out = {"scores": scores_from_arrays(ca, zero_division=zero_division),
+               "confusion": confusion_from_arrays(ca),
+               "confusion_normalized": confusion_from_arrays(ca, normalize="true")}
+        if self.calibration is not None and self.calibration.with_probs:
+            self.calibration.warn_missing()
+            out["calibration"] = self.calibration.table()[0]
+        return out
 
     def arrays(self) -> Any:
         """A :class:`ClassArrays` with one row per counted example (cells expanded in

@@ -43,14 +43,14 @@ from ..results import Finding, Result
 from ._arrays import entity_texts, flatten_pair, token_arrays
 from ._stats import check_zero_division, collect_undefined, describe_undefined
 from .cases import classification_cases, ner_cases
-from .classification import (calibration_from_arrays, class_arrays, confusion_from_arrays,
+from .classification import (calibration_counts, class_arrays, confusion_from_arrays,
                              outcomes_from_arrays, scores_from_arrays)
 from .compare import compare_classification, compare_ner
 from .confusion import label_group_analysis, pairs_from_taxonomy
 from .matching import CATEGORIES, taxonomy, taxonomy_frame
 from .metrics import SEMEVAL_COUNTS, SEMEVAL_SCHEMAS
 from .labelsets import label_set_mismatch
-from .partial import NerCounts
+from .partial import ClassCounts, NerCounts
 from .slices import _rank_slices, _worst_tables, default_slices, worst_slices
 
 __all__ = ["Report", "analyze_ner", "analyze_classification"]
@@ -544,6 +544,8 @@ def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
     def uneven(n_gold: int, n_pred: int) -> InputError:
         return InputError(Errors.E501.format(ngold=n_gold, npred=n_pred))
     counts = NerCounts.from_stream(lockstep(gold, pred, uneven), chunk_size=chunk_size)
+    if not counts.n_examples:
+        raise InputError(Errors.E511.format(where="analyze_ner_stream"))
     t = counts.tables(zero_division=zero_division)
     summary = _ner_count_summary(t, counts.n_examples, counts.n_gold, counts.n_pred,
                                  counts.n_ignored)
@@ -552,6 +554,57 @@ def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
                                         counts.n_pred)
     summary["findings"] = [str(f) for f in findings]
     return Report(task="ner", summary=summary, tables=t, findings=findings)
+
+
+def _cls_count_summary(tables: dict[str, pd.DataFrame], n_examples: int, calib: Any,
+                       top: int) -> tuple[dict[str, Any], list[Any]]:
+    """The summary and findings of a classification analysis that follow from its
+    count tables (``scores``, ``confusion``, ``calibration``) and calibration counts:
+    shared by :func:`analyze_classification` and :func:`analyze_classification_stream`."""
+    scores, conf = tables["scores"], tables["confusion"]
+    sidx = scores.set_index("label")
+    per_class = {lab: {**_prf_dict(sidx.loc[lab]), "support": int(sidx.loc[lab, "support"])}
+                 for lab in scores["label"] if lab not in ("accuracy", "macro avg",
+                                                           "weighted avg")}
+    off = conf.stack()
+    off = off[[g != p for g, p in off.index]]
+    off = off[off > 0].sort_values(ascending=False, kind="mergesort")
+    summary: dict[str, Any] = {
+        "task": "classification", "n_examples": n_examples,
+        "accuracy": float(sidx.loc["accuracy", "f1"]),
+        "overall": _prf_dict(sidx.loc["macro avg"]),
+        "weighted": _prf_dict(sidx.loc["weighted avg"]),
+        "per_class": per_class,
+        "confused_pairs": [{"gold": g, "pred": p, "count": int(c)}
+                           for (g, p), c in off.head(top).items()],
+    }
+    findings: list[Any] = []
+    per = scores[~scores["label"].isin(["accuracy", "macro avg", "weighted avg"])]
+    if len(per) >= 2:
+        w = per.sort_values(["f1", "support"], ascending=[True, False], kind="mergesort").iloc[0]
+        findings.append(f"Weakest class: {w['label']} (F1 {w['f1']:.2f}, precision "
+                        f"{w['precision']:.2f}, recall {w['recall']:.2f}, {int(w['support'])} "
+                        f"examples).")
+    if len(off):
+        (g0, p0), c0 = next(iter(off.items()))
+        ng0 = int(conf.loc[g0].sum())
+        findings.append(f"Most frequent confusion: gold {g0} predicted as {p0} ({int(c0)} "
+                        f"times, {c0 / ng0:.0%} of the gold {g0} examples).")
+    cal = tables.get("calibration")
+    if cal is not None:
+        ece, n_bins = cal.attrs["ece"], len(cal)
+        summary["calibration"] = {"ece": ece, "n_bins": n_bins}
+        ok = cal["count"] > 0
+        gap = float((cal.loc[ok, "gap"] * cal.loc[ok, "count"]).sum() / cal.loc[ok, "count"].sum()) \
+            if ok.any() else float("nan")
+        direction = ("over-confident (confidence above accuracy)" if gap < 0 else
+                     "under-confident (accuracy above confidence)")
+        findings.append(f"Expected calibration error {ece:.3f} over {n_bins} bins; on average the "
+                        f"model is {direction} by {abs(gap):.2f}.")
+        if calib.confident_wrong:
+            findings.append(f"{calib.confident_wrong} wrong prediction(s) with confidence >= 0.9 "
+                            f"(see high_confidence_wrong).")
+    return summary, findings
 
 
 @_one_undefined_warning
@@ -585,49 +638,12 @@ def analyze_classification(gold: Sequence[Example], pred: Sequence[Example], *,
     outcomes = outcomes_from_arrays(ca, gold, train=train)
     tables: dict[str, pd.DataFrame] = {"scores": scores, "confusion": conf,
                                        "confusion_normalized": conf_n, "examples": outcomes}
-    sidx = scores.set_index("label")
-    per_class = {lab: {**_prf_dict(sidx.loc[lab]), "support": int(sidx.loc[lab, "support"])}
-                 for lab in scores["label"] if lab not in ("accuracy", "macro avg",
-                                                           "weighted avg")}
-    off = conf.stack()
-    off = off[[g != p for g, p in off.index]]
-    off = off[off > 0].sort_values(ascending=False, kind="mergesort")
-    summary: dict[str, Any] = {
-        "task": "classification", "n_examples": len(gold),
-        "accuracy": float(sidx.loc["accuracy", "f1"]),
-        "overall": _prf_dict(sidx.loc["macro avg"]),
-        "weighted": _prf_dict(sidx.loc["weighted avg"]),
-        "per_class": per_class,
-        "confused_pairs": [{"gold": g, "pred": p, "count": int(c)}
-                           for (g, p), c in off.head(top).items()],
-    }
-    findings: list[Any] = []
-    per = scores[~scores["label"].isin(["accuracy", "macro avg", "weighted avg"])]
-    if len(per) >= 2:
-        w = per.sort_values(["f1", "support"], ascending=[True, False], kind="mergesort").iloc[0]
-        findings.append(f"Weakest class: {w['label']} (F1 {w['f1']:.2f}, precision "
-                        f"{w['precision']:.2f}, recall {w['recall']:.2f}, {int(w['support'])} "
-                        f"examples).")
-    if len(off):
-        (g0, p0), c0 = next(iter(off.items()))
-        ng0 = int(conf.loc[g0].sum())
-        findings.append(f"Most frequent confusion: gold {g0} predicted as {p0} ({int(c0)} "
-                        f"times, {c0 / ng0:.0%} of the gold {g0} examples).")
+    calib = None
     if ca.probs is not None:
-        cal, ece = calibration_from_arrays(ca, n_bins)
-        tables["calibration"] = cal
-        summary["calibration"] = {"ece": ece, "n_bins": n_bins}
-        ok = cal["count"] > 0
-        gap = float((cal.loc[ok, "gap"] * cal.loc[ok, "count"]).sum() / cal.loc[ok, "count"].sum()) \
-            if ok.any() else float("nan")
-        direction = ("over-confident (confidence above accuracy)" if gap < 0 else
-                     "under-confident (accuracy above confidence)")
-        findings.append(f"Expected calibration error {ece:.3f} over {n_bins} bins; on average the "
-                        f"model is {direction} by {abs(gap):.2f}.")
-        n_hcw = int(((outcomes["confidence"] >= 0.9) & ~outcomes["correct"]).sum())
-        if n_hcw:
-            findings.append(f"{n_hcw} wrong prediction(s) with confidence >= 0.9 (see "
-                            f"high_confidence_wrong).")
+        calib = calibration_counts(ca, n_bins)  # validates n_bins (E508)
+        calib.warn_missing()
+        tables["calibration"] = calib.table()[0]
+    summary, findings = _cls_count_summary(tables, len(gold), calib, top)
     slices = (default_slices("classification", train=train is not None) if slices is None
               else list(slices))
     summary["slice_attributes"] = slices
@@ -658,3 +674,44 @@ def analyze_classification(gold: Sequence[Example], pred: Sequence[Example], *,
     summary["findings"] = [str(f) for f in findings]
     return Report(task="classification", summary=summary, tables=tables,
                   findings=findings)
+
+
+@_one_undefined_warning
+def analyze_classification_stream(gold: Iterable[Example], pred: Iterable[Example], *,
+                                  n_bins: int = 10, chunk_size: int = 10_000,
+                                  zero_division: object = "warn") -> Report:
+    """The corpus-level classification tables of two aligned streams, in flat memory.
+
+    *gold* and *pred* are iterables of examples in the same order (``iter_jsonl``,
+    ``iter_csv``): they are read *chunk_size* pairs at a time, each chunk counted with
+    :meth:`ClassCounts.from_examples` and merged, so memory stays that of one chunk
+    whatever the corpus size.  The tables are those of
+    :func:`analyze_classification` that reduce to counts -- ``scores``,
+    ``confusion``, ``confusion_normalized`` and, when the predictions carry
+    probabilities, ``calibration`` (its bins' mean confidences are exact sums, so
+    every number equals the whole run's) -- with the same summary and count
+    findings; the per-example table, slices, bootstrap intervals and cases need the
+    whole corpus and are not computed (``summary["streamed"]`` is True).
+    CLI: ``nlperr analyze classification --stream``.
+
+    >>> from nlperr.data import Example
+    >>> g = [Example("good", label="pos"), Example("bad", label="neg")] * 3
+    >>> p = [Example("good", label="pos", probs={"pos": 0.9, "neg": 0.1}),
+    ...      Example("bad", label="pos", probs={"pos": 0.6, "neg": 0.4})] * 3
+    >>> r = analyze_classification_stream(iter(g), iter(p), chunk_size=4, zero_division=0)
+    >>> r.summary["accuracy"], r.summary["n_examples"], round(r.summary["calibration"]["ece"], 2)
+    (0.5, 6, 0.35)
+    """
+    zero_division = check_zero_division(zero_division)
+
+    def uneven(n_gold: int, n_pred: int) -> InputError:
+        return InputError(Errors.E501.format(ngold=n_gold, npred=n_pred))
+    counts = ClassCounts.from_stream(lockstep(gold, pred, uneven), chunk_size=chunk_size,
+                                     n_bins=n_bins)
+    if not counts.n_examples:
+        raise InputError(Errors.E511.format(where="analyze_classification_stream"))
+    t = counts.tables(zero_division=zero_division)
+    summary, findings = _cls_count_summary(t, counts.n_examples, counts.calibration, 10)
+    summary["streamed"] = True
+    summary["findings"] = [str(f) for f in findings]
+    return Report(task="classification", summary=summary, tables=t, findings=findings)

@@ -20,6 +20,9 @@ the last column).  Classification reads CSV (``--text-column``,
 ``pred_label`` when present, else ``label``; ``prob_<label>`` columns become
 probabilities), JSONL (``label`` / ``probs``) or DocBin.
 
+``--stream`` reads the files line by line (NER: CoNLL, JSONL; classification: CSV,
+JSONL) and writes only the corpus-level tables, in flat memory.
+
 Writes ``DIR/summary.json``, ``DIR/result.json``, ``DIR/summary.md`` and one CSV
 (and Parquet when pyarrow is installed) per table; ``--html`` adds
 ``DIR/report.html``.  See docs/analysis.md and docs/reports.md.
@@ -107,8 +110,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                            help="read CoNLL / JSONL files line by line and write only the "
                                 "corpus-level tables (scores, errors, semeval, confusion), in "
                                 "flat memory, for corpora larger than memory")
-            t.add_argument("--chunk-size", type=int, default=10_000, metavar="N",
-                           help="with --stream: examples counted at a time (default 10000)")
             t.set_defaults(func=run_ner)
         else:
             t.add_argument("--text-column", default="text", help="CSV text column")
@@ -117,7 +118,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                            help="CSV predicted label column (default: pred_label when present, "
                                 "else label)")
             t.add_argument("--n-bins", type=int, default=10, help="calibration bins (default 10)")
+            t.add_argument("--stream", action="store_true",
+                           help="read CSV / JSONL files row by row and write only the "
+                                "corpus-level tables (scores, confusion, calibration), in flat "
+                                "memory, for corpora larger than memory")
             t.set_defaults(func=run_classification)
+        t.add_argument("--chunk-size", type=int, default=10_000, metavar="N",
+                       help="with --stream: examples counted at a time (default 10000)")
     p.set_defaults(func=_usage(p))
 
 
@@ -297,21 +304,27 @@ def _stream_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool
     return io.iter_jsonl(path, **enc)
 
 
-def _run_ner_stream(args: argparse.Namespace, fmt: str, single: bool) -> int:
-    """``--stream``: :func:`~nlperr.analysis.analyze_ner_stream` over the two files."""
-    from ..analysis import analyze_ner_stream
+def _check_stream_options(args: argparse.Namespace, where: str) -> None:
+    """``--stream`` computes the corpus-level tables only: refuse what needs the corpus."""
     given = [opt for opt, v in (("--model", args.model), ("--train", args.train),
-                                ("--baseline", args.baseline), ("--group", args.group),
+                                ("--baseline", args.baseline),
+                                ("--group", getattr(args, "group", None)),
                                 ("--slices", args.slices)) if v]
     if given:
         raise InputError(Errors.E401.format(
-            where="nlperr analyze ner --stream",
+            where=where,
             message=f"{', '.join(given)} need(s) the whole corpus in memory; --stream computes "
                     f"the corpus-level tables only. Drop --stream, or drop "
                     f"{', '.join(given)}"))
     if isinstance(args.chunk_size, bool) or args.chunk_size < 1:
-        raise InputError(Errors.E401.format(where="nlperr analyze ner --stream",
+        raise InputError(Errors.E401.format(where=where,
                                             message="--chunk-size must be a positive integer"))
+
+
+def _run_ner_stream(args: argparse.Namespace, fmt: str, single: bool) -> int:
+    """``--stream``: :func:`~nlperr.analysis.analyze_ner_stream` over the two files."""
+    from ..analysis import analyze_ner_stream
+    _check_stream_options(args, "nlperr analyze ner --stream")
     gold_col = args.gold_column if args.gold_column is not None else (-2 if single else -1)
     gold = _stream_ner(args.gold, fmt, args, column=gold_col, lenient=False)
     if single:
@@ -324,25 +337,72 @@ def _run_ner_stream(args: argparse.Namespace, fmt: str, single: bool) -> int:
     return _save_ner(report, args, "nlperr analyze ner --stream")
 
 
-def _csv_columns(path: Path) -> list[str]:
-    with open(path, encoding="utf-8", newline="") as fh:
+def _csv_columns(path: Path, encoding: str = "utf-8") -> list[str]:
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
         return next(csv.reader(fh), [])
+
+
+def _cls_label_column(path: Path, args, *, pred: bool) -> str:
+    if not pred:
+        return args.label_column
+    if args.pred_label_column is not None:
+        return args.pred_label_column
+    return ("pred_label" if "pred_label" in _csv_columns(path, args.encoding)
+            else args.label_column)
 
 
 def _load_cls(path: Path, fmt: str, args, *, pred: bool):
     from ..io import load
     if fmt == "csv":
-        col = args.label_column
-        if pred:
-            col = args.pred_label_column
-            if col is None:
-                col = "pred_label" if "pred_label" in _csv_columns(path) else args.label_column
         # prob_<label> columns become Example.probs in the library reader
-        return load(path, format="csv", text_column=args.text_column, label_column=col,
-                    encoding=args.encoding)
+        return load(path, format="csv", text_column=args.text_column,
+                    label_column=_cls_label_column(path, args, pred=pred),
+                    **encoding_options(args))
     if fmt == "jsonl":
         return load(path, format=fmt, **encoding_options(args))
     return load(path, format=fmt)
+
+
+def _stream_cls(path: Path, fmt: str, args, *, pred: bool):
+    from .. import io
+    if fmt == "csv":
+        return io.iter_csv(path, text_column=args.text_column,
+                           label_column=_cls_label_column(path, args, pred=pred),
+                           **encoding_options(args))
+    if fmt == "jsonl":
+        return io.iter_jsonl(path, **encoding_options(args))
+    raise InputError(Errors.E401.format(
+        where="nlperr analyze classification --stream",
+        message=f"{path.name} is a {fmt} file, which is read whole; --stream reads CSV and "
+                f"JSONL files row by row. Drop --stream, or convert the file (nlperr convert)"))
+
+
+def _run_classification_stream(args: argparse.Namespace, fmt: str) -> int:
+    """``--stream``: :func:`~nlperr.analysis.analyze_classification_stream` over the files."""
+    from ..analysis import analyze_classification_stream
+    where = "nlperr analyze classification --stream"
+    _check_stream_options(args, where)
+    gold = _stream_cls(args.gold, fmt, args, pred=False)
+    if args.pred is not None:
+        pred = _stream_cls(args.pred, _fmt(args.pred, args.format, CLS_FORMATS), args,
+                           pred=True)
+    elif fmt == "csv":
+        pred = _stream_cls(args.gold, fmt, args, pred=True)
+    else:
+        raise InputError(Errors.E401.format(
+            where=where, message="pass --pred FILE (only a CSV gold file can also hold the "
+                                 "predictions)"))
+    report = analyze_classification_stream(gold, pred, n_bins=args.n_bins,
+                                           chunk_size=args.chunk_size,
+                                           zero_division=_zero_division(args.zero_division))
+    return _save_cls(report, args, where)
+
+
+def _save_cls(report, args: argparse.Namespace, what: str) -> int:
+    report.save(args.out, parquet=args.parquet and not args.no_parquet, html=args.html)
+    print(f"{what}: {report.summary['n_examples']} examples, accuracy "
+          f"{report.summary['accuracy']:.4f} -> {args.out}", file=sys.stderr)
+    return 0
 
 
 def _run_classification(args: argparse.Namespace) -> int:
@@ -357,6 +417,8 @@ def _run_classification(args: argparse.Namespace) -> int:
                                             message="pass --pred or --model, not both"))
     _check_model_options(args, "nlperr analyze classification")
     fmt = _fmt(args.gold, args.format, CLS_FORMATS)
+    if args.stream:
+        return _run_classification_stream(args, fmt)
     gold = _load_cls(args.gold, fmt, args, pred=False)
     if args.pred is not None:
         pred = _load_cls(args.pred, _fmt(args.pred, args.format, CLS_FORMATS), args, pred=True)
@@ -378,7 +440,4 @@ def _run_classification(args: argparse.Namespace) -> int:
                                     slices=_slices(args.slices), n_bins=args.n_bins,
                                     n_boot=args.n_boot, seed=args.seed, top=args.top,
                                     zero_division=_zero_division(args.zero_division))
-    report.save(args.out, parquet=args.parquet and not args.no_parquet, html=args.html)
-    print(f"nlperr analyze classification: {report.summary['n_examples']} examples, accuracy "
-          f"{report.summary['accuracy']:.4f} -> {args.out}", file=sys.stderr)
-    return 0
+    return _save_cls(report, args, "nlperr analyze classification")

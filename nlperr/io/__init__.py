@@ -1,7 +1,7 @@
 """Loaders and writers: CoNLL, HIPE-2022, JSONL, spaCy DocBin, Hugging Face datasets, CSV.
 
 Every reader returns a ``list`` of :class:`~nlperr.data.Example` and streams its
-input line by line; :func:`iter_conll` / :func:`iter_jsonl` yield examples one at a
+input line by line; :func:`iter_conll` / :func:`iter_jsonl` / :func:`iter_csv` yield examples one at a
 time for large corpora, and :func:`iter_hf_dataset` streams a Hugging Face
 (streaming) dataset.  :func:`load` / :func:`save` pick the format by name or by
 file extension from a registry (:func:`register_format` adds your own).
@@ -35,7 +35,7 @@ from ._hipe import HIPE_COLUMNS, NE_COLUMNS, read_hipe, write_hipe
 from ._jsonl import iter_jsonl, read_jsonl, write_jsonl
 from ._registry import FormatSpec, get_format, guess_format, list_formats, load, register_format
 from ._registry import save
-from ._tabular import from_dataframe, read_csv, to_dataframe, write_csv
+from ._tabular import from_dataframe, iter_csv, read_csv, to_dataframe, write_csv
 
 __all__ = [
     "load",
@@ -62,6 +62,7 @@ __all__ = [
     "iter_hf_dataset",
     "to_hf_dataset",
     "read_csv",
+    "iter_csv",
     "write_csv",
     "from_dataframe",
     "to_dataframe",

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from ..data import Example
 from ..errors import Errors, FormatError, InputError
 from ..limits import get_limits
 from ._common import PathLike, check_file, check_predictions, empty_error
-from ._text import iter_lines
+from ._text import check_encoding, iter_lines
 
-__all__ = ["read_csv", "write_csv", "from_dataframe", "to_dataframe"]
+__all__ = ["read_csv", "iter_csv", "write_csv", "from_dataframe", "to_dataframe"]
 
 
 def _missing_column(where: str, column: str, available: Sequence[str]) -> FormatError:
@@ -69,18 +71,79 @@ def read_csv(
     >>> [(ex.text, ex.label, ex.id) for ex in read_csv(p)]
     [('Great, really', 'pos', 'a.csv:2'), ('meh', 'neg', 'a.csv:3')]
     """
-    p = check_file(path, what="read_csv")
+    p = _check_csv_args(path, sep, encoding, encoding_errors, what="read_csv")
+    limit = get_limits().max_csv_field_chars
+    previous = csv.field_size_limit(limit)
+    try:
+        with _csv_errors(p, limit):
+            return list(_csv_examples(p, text_column, label_column, id_column, sep, encoding,
+                                      encoding_errors))
+    finally:
+        csv.field_size_limit(previous)
+
+
+def iter_csv(
+    path: PathLike,
+    *,
+    text_column: str = "text",
+    label_column: str | None = "label",
+    id_column: str | None = None,
+    sep: str = ",",
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
+) -> Iterator[Example]:
+    """Stream the examples of a classification CSV file, one row at a time (same options,
+    examples and errors as :func:`read_csv`; the arguments are checked now, the file
+    as it is read).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = p.write_text('text,label,prob_pos,prob_neg\\ngood,pos,0.9,0.1\\n', encoding="utf-8")
+    >>> [(ex.text, ex.label, ex.probs) for ex in iter_csv(p)]
+    [('good', 'pos', {'pos': 0.9, 'neg': 0.1})]
+    """
+    p = _check_csv_args(path, sep, encoding, encoding_errors, what="iter_csv")
+    return _iter_csv(p, text_column, label_column, id_column, sep, encoding, encoding_errors)
+
+
+def _iter_csv(p: Path, text_column: str, label_column: str | None, id_column: str | None,
+              sep: str, encoding: str, encoding_errors: str) -> Iterator[Example]:
+    limit = get_limits().max_csv_field_chars
+    rows = _csv_examples(p, text_column, label_column, id_column, sep, encoding,
+                         encoding_errors)
+    try:
+        while True:
+            # the csv module's field limit is process-wide: set it only while a row is
+            # parsed, never while the caller holds the iterator
+            previous = csv.field_size_limit(limit)
+            try:
+                with _csv_errors(p, limit):
+                    ex = next(rows, None)
+            finally:
+                csv.field_size_limit(previous)
+            if ex is None:
+                return
+            yield ex
+    finally:
+        rows.close()
+
+
+def _check_csv_args(path: PathLike, sep: str, encoding: str, encoding_errors: str, *,
+                    what: str) -> Path:
+    p = check_file(path, what=what)
     if not isinstance(sep, str) or len(sep) != 1 or sep in ('"', "\n", "\r"):
         raise InputError(Errors.E207.format(value=sep, option="sep",
                                             allowed="one character other than a quote or a "
                                                     "line break, e.g. ',' ';' '\\t' '|'"))
-    lines = iter_lines(p, encoding=encoding, errors=encoding_errors)
-    limit = get_limits().max_csv_field_chars
-    previous = csv.field_size_limit()
-    csv.field_size_limit(limit)
+    check_encoding(encoding, encoding_errors)
+    return p
+
+
+@contextlib.contextmanager
+def _csv_errors(p: Path, limit: int) -> Iterator[None]:
+    """The csv module's errors as E037 (a field over the limit) or E039, with the line."""
     try:
-        return _read_csv_rows(p, csv.reader((line + "\n" for _, line in lines), delimiter=sep),
-                              text_column, label_column, id_column, sep)
+        yield
     except csv.Error as e:
         line_num = _line_of(e)
         if "field larger than field limit" in str(e):
@@ -89,18 +152,16 @@ def read_csv(
                 how=get_limits().how_to_raise("max_csv_field_chars"))) from None
         raise FormatError(Errors.E039.format(where=f"{p}:{line_num}" if line_num else str(p),
                                              error=e)) from None
-    finally:
-        csv.field_size_limit(previous)
-        lines.close()
 
 
 def _line_of(err: csv.Error) -> int | None:
     return getattr(err, "nlperr_line", None)
 
 
-def _read_csv_rows(p: Any, reader: Any, text_column: str, label_column: str | None,
-                   id_column: str | None, sep: str) -> list[Example]:
-    out: list[Example] = []
+def _csv_examples(p: Path, text_column: str, label_column: str | None, id_column: str | None,
+                  sep: str, encoding: str, encoding_errors: str) -> Iterator[Example]:
+    lines = iter_lines(p, encoding=encoding, errors=encoding_errors)
+    reader = csv.reader((line + "\n" for _, line in lines), delimiter=sep)
     try:
         header = next(reader, None)
         if not header:
@@ -116,6 +177,10 @@ def _read_csv_rows(p: Any, reader: Any, text_column: str, label_column: str | No
         # how to write the file back under its own column names (see write_csv)
         layout = {"header": list(header), "text": text_column, "label": label_column,
                   "id": id_column}
+        probs = _prob_columns(header, label_column)
+        if probs:  # written back as probabilities, not as other columns
+            layout = {**layout, "header": [h for h in layout["header"] if h not in probs]}
+        seen = False
         line = reader.line_num
         for row in reader:
             start, line = line + 1, reader.line_num
@@ -127,51 +192,50 @@ def _read_csv_rows(p: Any, reader: Any, text_column: str, label_column: str | No
                                                      got=len(row), line=sep.join(row)[:80]))
             label = row[li] if li >= 0 and row[li] != "" else None
             meta = {h: row[k] for k, h in others}
+            ident = row[ii] if ii >= 0 else where
+            prob = _probs(meta, probs, p.name, ident) if probs else None
             meta[CSV_LAYOUT] = layout
-            out.append(Example(text=row[ti], label=label, meta=meta,
-                               id=row[ii] if ii >= 0 else where))
+            seen = True
+            yield Example(text=row[ti], label=label, probs=prob, meta=meta, id=ident)
     except csv.Error as e:
         e.nlperr_line = reader.line_num  # type: ignore[attr-defined]
         raise
-    if not out:
+    finally:
+        lines.close()
+    if not seen:
         raise empty_error(p)
-    return _restore_probs(out, header, label_column, p.name)
 
 
 #: Prefix of the probability columns written by :func:`write_csv`.
 PROB_PREFIX = "prob_"
 
 
-def _restore_probs(examples: list[Example], header: Sequence[str], label_column: str | None,
-                   name: str) -> list[Example]:
-    """``prob_<label>`` columns back into ``Example.probs`` (floats; empty cells = no
-    probability for that class).  They belong to the predicted label: restored when
-    the label read is ``pred_label`` or the file has no ``pred_label`` column (a file
-    of predictions); otherwise (reading the gold label of a gold + prediction file)
-    they stay in ``meta``."""
+def _prob_columns(header: Sequence[str], label_column: str | None) -> list[str]:
+    """The ``prob_<label>`` columns that become ``Example.probs``: they belong to the
+    predicted label, so they are read when the label read is ``pred_label`` or the file
+    has no ``pred_label`` column (a file of predictions); otherwise (reading the gold
+    label of a gold + prediction file) they stay in ``meta``."""
     cols = [h for h in header if h.startswith(PROB_PREFIX) and len(h) > len(PROB_PREFIX)]
     if not cols or ("pred_label" in header and label_column != "pred_label"):
-        return examples
-    out = []
-    for ex in examples:
-        meta = dict(ex.meta)
-        probs = {}
-        for c in cols:
-            value = meta.pop(c)
-            if value == "":
-                continue
-            try:
-                probs[c[len(PROB_PREFIX):]] = float(value)
-            except ValueError:
-                raise FormatError(Errors.E012.format(
-                    where=f"{name}, example {ex.id!r}, column {c!r}", expected="a probability "
-                    "(a number)", field=c, got=repr(value)[:40])) from None
-        layout = meta.get(CSV_LAYOUT)
-        if layout is not None:  # written back as probabilities, not as other columns
-            meta[CSV_LAYOUT] = {**layout, "header": [h for h in layout["header"]
-                                                     if h not in cols]}
-        out.append(ex.copy(probs=probs or None, meta=meta))
-    return out
+        return []
+    return cols
+
+
+def _probs(meta: dict, cols: list[str], name: str, ident: str) -> dict[str, float] | None:
+    """Pop the probability columns from *meta* (floats; empty cells: no probability
+    for that class)."""
+    probs = {}
+    for c in cols:
+        value = meta.pop(c)
+        if value == "":
+            continue
+        try:
+            probs[c[len(PROB_PREFIX):]] = float(value)
+        except ValueError:
+            raise FormatError(Errors.E012.format(
+                where=f"{name}, example {ident!r}, column {c!r}", expected="a probability "
+                "(a number)", field=c, got=repr(value)[:40])) from None
+    return probs or None
 
 
 #: ``Example.meta`` key under which :func:`read_csv` records the file's column layout.
