@@ -455,7 +455,13 @@ class Errors(metaclass=_Catalogue):
              "compute its table on the whole corpus (slice_table / worst_slices).")
     E1057 = ("Cannot merge these {what}: one was counted with {a}, the other with {b} "
              "(Python: count every shard with the same settings, then merge).")
-    # (scale: add E1058-E1099 above this line)
+    E1058 = ("The {split} data is a one-shot iterator ({got}), but the streamed data check "
+             "reads every split twice. Pass a function that returns a fresh iterator (Python: "
+             "lambda: iter_conll('train.conll')) or a list.")
+    E1059 = ("{where}: the {split} data gave {first} examples in the first pass and {second} "
+             "in the second. A streamed split must give the same examples each time it is "
+             "read (Python: a function returning a fresh iterator over the same file).")
+    # (scale: add E1060-E1099 above this line)
 
     # --- hostile input and resource limits (E030-E099) ---------------------------------------------
     E030 = ("{where}: byte {byte} (column {column}) is not valid {encoding}: bytes {bad}. "

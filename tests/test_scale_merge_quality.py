@@ -225,3 +225,103 @@ def test_counts_with_other_settings_do_not_merge():
         TagScan(1).merge(TagScan(0))
     with pytest.raises(InputError, match="E950"):
         CueCounts("ner", window=-1)
+
+
+# --- the whole data check over streams (check_data_stream, nlperr data check --stream) ----
+
+def _assert_same_result(got, want):
+    assert got.summary == want.summary
+    assert [str(f) for f in got.findings] == [str(f) for f in want.findings]
+    assert sorted(got.tables) == sorted(want.tables)
+    for name in want.tables:
+        pd.testing.assert_frame_equal(got.tables[name], want.tables[name], check_exact=True,
+                                      obj=name)
+
+
+def _with_copies(seed: int, train, test):
+    """Test data with exact and near copies of train examples (leakage to find)."""
+    rng = random.Random(seed)
+    out = list(test)
+    for e in rng.sample(train, min(5, len(train))):
+        out.append(Example.from_tokens([t.text for t in e.tokens],
+                                       ["O"] * len(e.tokens), id=None))
+    return out
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), chunk=st.integers(1, 50), dev=st.booleans())
+def test_streamed_data_check_equals_check_data_ner(seed, chunk, dev):
+    from nlperr.quality import check_data, check_data_stream
+    train = _ner_corpus(seed, 40)
+    test = _with_copies(seed, train, _ner_corpus(seed + 1, 25))
+    dv = _ner_corpus(seed + 2, 12) if dev else None
+    want = check_data(train, test, dev=dv, cue_min_count=2, window=1)
+    got = check_data_stream(lambda: iter(train), test, dev=dv, chunk_size=chunk,
+                            cue_min_count=2, window=1)
+    _assert_same_result(got, want)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), chunk=st.integers(1, 50))
+def test_streamed_data_check_equals_check_data_classification(seed, chunk):
+    from nlperr.quality import check_data, check_data_stream
+    train = [e for e in _cls_corpus(seed, 50) if e.label is not None]
+    test = _cls_corpus(seed + 1, 30) + train[:4]
+    want = check_data(train, test, cue_min_count=2, near_threshold=0.5)
+    got = check_data_stream(train, lambda: iter(test), chunk_size=chunk, cue_min_count=2,
+                            near_threshold=0.5)
+    _assert_same_result(got, want)
+
+
+def test_streamed_data_check_needs_two_readable_passes():
+    import pytest
+
+    from nlperr.errors import InputError
+    from nlperr.quality import check_data_stream
+    train, test = _ner_corpus(1, 10), _ner_corpus(2, 5)
+    with pytest.raises(InputError, match=r"E1058.*train.*fresh iterator"):
+        check_data_stream(iter(train), test)
+    reads = []
+
+    def shrinking():  # a source that gives fewer examples the second time
+        reads.append(1)
+        return iter(test if len(reads) == 1 else test[:3])
+    with pytest.raises(InputError, match=r"E1059.*test.*5.*3"):
+        check_data_stream(train, shrinking)
+    with pytest.raises(InputError, match=r"E954.*test"):
+        check_data_stream(train, [])
+    with pytest.raises(InputError, match="E207"):
+        check_data_stream(train, test, chunk_size=0)
+
+
+def test_cli_data_check_stream_writes_the_same_files(shared_data, tmp_path, capsys):
+    """WNUT-17 train / dev / test as files: the streamed check writes the same tables."""
+    from nlperr.cli import main
+    w = shared_data / "wnut17"
+    args = ["data", "check", "--train", str(w / "wnut17train.conll"), "--dev",
+            str(w / "emerging.dev.conll"), "--test", str(w / "emerging.test.annotated"),
+            "--format", "conll"]
+    assert main([*args, "--out", str(tmp_path / "whole")]) == 0
+    assert main([*args, "--stream", "--chunk-size", "700", "--out",
+                 str(tmp_path / "streamed")]) == 0
+    written = sorted(p.name for p in (tmp_path / "whole").glob("*.csv"))
+    assert len(written) >= 8
+    assert sorted(p.name for p in (tmp_path / "streamed").glob("*.csv")) == written
+    for name in written:
+        assert (tmp_path / "streamed" / name).read_bytes() == \
+            (tmp_path / "whole" / name).read_bytes(), name
+    import json
+    a = json.loads((tmp_path / "whole" / "summary.json").read_text())
+    b = json.loads((tmp_path / "streamed" / "summary.json").read_text())
+    assert a == b
+    capsys.readouterr()
+
+
+def test_cli_data_check_stream_refuses_files_read_whole(tmp_path, capsys):
+    from nlperr.cli import main
+    hipe = tmp_path / "train.tsv"
+    hipe.write_text("TOKEN\tNE-COARSE-LIT\tMISC\nParis\tB-loc\t_\n", encoding="utf-8")
+    assert main(["data", "check", "--stream", "--train", str(hipe), "--test", str(hipe),
+                 "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "--stream" in err and "hipe" in err

@@ -61,6 +61,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--seed", type=int, default=0, help="MinHash seed (default 0)")
     c.add_argument("--fail-on-duplicates", action="store_true",
                    help="exit 1 when a test example is an exact or near copy of a train example")
+    c.add_argument("--stream", action="store_true",
+                   help="read CoNLL / JSONL / CSV files chunk by chunk (twice), keeping counts "
+                        "instead of the examples: the same result for corpora larger than "
+                        "memory")
+    c.add_argument("--chunk-size", type=int, default=10_000, metavar="N",
+                   help="with --stream: examples read at a time (default 10000)")
     c.set_defaults(func=run_check)
 
     li = cmds.add_parser("label-issues", help="likely label errors from out-of-sample "
@@ -121,15 +127,52 @@ def _formats(value: str) -> tuple[str, ...]:
     return tuple(f.strip() for f in value.split(",") if f.strip())
 
 
+def _stream(path: Path, args):
+    """A function returning a fresh iterator over the file's examples (``--stream``)."""
+    from .. import io
+    from .analyze import _exists, _fmt
+    from ._output import encoding_options
+    _exists(path, str(path))
+    fmt = _fmt(path, args.format, FORMATS)
+    enc = encoding_options(args)
+    if fmt == "csv":
+        return lambda: io.iter_csv(path, text_column=args.text_column,
+                                   label_column=args.label_column, **enc)
+    if fmt == "jsonl":
+        return lambda: io.iter_jsonl(path, **enc)
+    if fmt == "conll" and args.task != "classification":
+        scheme = args.scheme
+        if scheme is None:  # detected once, not at each pass
+            from ..io._conll import detect_file_scheme
+            scheme = detect_file_scheme(path, **enc)
+        return lambda: io.iter_conll(path, scheme=scheme, **enc)
+    raise InputError(Errors.E401.format(
+        where="nlperr data check --stream",
+        message=f"{path.name} is a {fmt} file, which is read whole; --stream reads CoNLL, JSONL "
+                f"and CSV files chunk by chunk. Drop --stream, or convert the file "
+                f"(nlperr convert)"))
+
+
 def run_check(args: argparse.Namespace) -> int:
-    from ..quality import check_data
+    from ..quality import check_data, check_data_stream
     check_output_dir(args.out, inputs=[args.train, args.dev, args.test], overwrite=args.overwrite)
-    train = _load(args.train, args)
-    dev = _load(args.dev, args) if args.dev is not None else None
-    test = _load(args.test, args)
-    result = check_data(train, test, dev=dev, task=args.task, near_threshold=args.near_threshold,
-                        ngram=args.ngram, cue_prior=args.cue_prior, cue_min_count=args.min_count,
-                        alpha=args.alpha, window=args.window, seed=args.seed)
+    options = dict(task=args.task, near_threshold=args.near_threshold, ngram=args.ngram,
+                   cue_prior=args.cue_prior, cue_min_count=args.min_count, alpha=args.alpha,
+                   window=args.window, seed=args.seed)
+    if args.stream:
+        if isinstance(args.chunk_size, bool) or args.chunk_size < 1:
+            raise InputError(Errors.E401.format(where="nlperr data check --stream",
+                                                message="--chunk-size must be a positive "
+                                                        "integer"))
+        result = check_data_stream(
+            _stream(args.train, args), _stream(args.test, args),
+            dev=_stream(args.dev, args) if args.dev is not None else None,
+            chunk_size=args.chunk_size, **options)
+    else:
+        train = _load(args.train, args)
+        dev = _load(args.dev, args) if args.dev is not None else None
+        test = _load(args.test, args)
+        result = check_data(train, test, dev=dev, **options)
     result.save(args.out, formats=_formats(args.formats))
     s = result.summary
     d, o = s["duplicates"], s["entity_overlap"]

@@ -560,6 +560,17 @@ def _read_per_sentence(path: PathLike, *, scheme: str | None = None, strict: boo
     return out
 
 
+def detect_file_scheme(path: PathLike, *, tag_column: int | None = -1,
+                       encoding: str = "utf-8", encoding_errors: str = "strict") -> str:
+    """The tagging scheme of a CoNLL file, read block by block in flat memory (what
+    :func:`iter_conll` detects when no *scheme* is given), for callers that stream
+    the same file more than once."""
+    p = check_file(path, what="detect_file_scheme")
+    check_encoding(encoding, encoding_errors)
+    opts = dict(token_column=0, tag_column=tag_column, sep=None)
+    return _detect_streaming(p, opts, encoding, encoding_errors, _STREAM_BLOCK_LINES)
+
+
 def _detect_streaming(p: Path, opts: dict, encoding: str, errors: str,
                       block_lines: int) -> str:
     """The scheme of a whole file read block by block (statistics merged over blocks)."""

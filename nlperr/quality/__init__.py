@@ -9,7 +9,8 @@ exact and MinHash/LSH near-duplicates, seen / unseen entities), split mismatch
 stays the data model; this room only reads examples.  See ``docs/quality.md``.
 """
 
-from .check import DataQualityResult, LabelIssuesResult, check_data, find_label_issues
+from .check import (DataQualityResult, LabelIssuesResult, check_data, check_data_stream,
+                    find_label_issues)
 from .consistency import (LabelGroups, MentionIndex, MentionScan, TagIndex, TagScan,
                           inconsistent_labels, inconsistent_mentions, inconsistent_tags)
 from .cues import CueCounts, cue_words
@@ -23,5 +24,5 @@ __all__ = [
     "exact_duplicates", "find_label_issues", "inconsistent_labels", "inconsistent_mentions",
     "inconsistent_tags", "jaccard", "label_issues", "lsh_bands", "near_duplicates", "shingles",
     "split_mismatch", "SplitCounts", "TextIndex", "CueCounts", "MentionIndex", "MentionScan",
-    "TagIndex", "TagScan", "LabelGroups",
+    "TagIndex", "TagScan", "LabelGroups", "check_data_stream",
 ]

@@ -9,24 +9,27 @@ that computes it.
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import pandas as pd
 
+from ..analysis.slices import train_stats
 from ..data import Example
 from ..errors import Errors, InputError
 from ..results import Finding, Result
-from ._text import task_of
-from .consistency import inconsistent_labels, inconsistent_mentions, inconsistent_tags
-from .cues import cue_words
+from .consistency import (LabelGroups, MentionIndex, MentionScan, TagIndex, TagScan,
+                          inconsistent_labels, inconsistent_mentions, inconsistent_tags)
+from .cues import CueCounts, check_cue_options, cue_words
 from .label_issues import label_issues
-from .leakage import entity_overlap, exact_duplicates, near_duplicates
-from .splits import split_mismatch
+from .leakage import (TextIndex, _check_positive, _check_threshold, _exact_frame, _exact_rows,
+                      _mention_rows, _near_frame, _near_pairs, _overlap_frames, shingles)
+from .splits import SplitCounts, split_mismatch
 
-__all__ = ["DataQualityResult", "LabelIssuesResult", "check_data", "find_label_issues",
-           "plot_entity_overlap"]
+__all__ = ["DataQualityResult", "LabelIssuesResult", "check_data", "check_data_stream",
+           "find_label_issues", "plot_entity_overlap"]
 
 TASKS = ("ner", "classification")
 
@@ -122,33 +125,166 @@ def check_data(train: Sequence[Example], test: Sequence[Example], *,
     >>> r.summary["duplicates"]["exact"], r.summary["entity_overlap"]["seen"]
     (1, 2)
     """
-    train = _check_split(train, "train")
-    test = _check_split(test, "test")
-    dev = _check_split(dev, "dev")
-    if task is None:
-        task = task_of(train)
-    if task not in TASKS:
+    splits = {"train": _check_split(train, "train"), "dev": _check_split(dev, "dev"),
+              "test": _check_split(test, "test")}
+    sources = {k: (lambda v=v: iter(v)) for k, v in splits.items() if v is not None}
+    chunk = max(len(v) for v in splits.values() if v is not None)
+    return _check(sources, chunk, task=task, near_threshold=near_threshold, ngram=ngram,
+                  num_perm=num_perm, cue_prior=cue_prior, cue_min_count=cue_min_count,
+                  alpha=alpha, window=window, seed=seed, where="check_data")
+
+
+def check_data_stream(train: Any, test: Any, *, dev: Any = None, task: str | None = None,
+                      near_threshold: float = 0.6, ngram: int = 1, num_perm: int = 128,
+                      cue_prior: str = "empirical", cue_min_count: int = 5,
+                      alpha: float = 0.05, window: int = 3, seed: int = 0,
+                      chunk_size: int = 10_000) -> DataQualityResult:
+    """:func:`check_data` over streams, *chunk_size* examples at a time: the same result.
+
+    Each split is a function returning a fresh iterator of its examples (e.g.
+    ``lambda: iter_conll("train.conll")``) or a re-iterable sequence: it is read twice,
+    the second pass using what the first counted over every split (the train index
+    for duplicates and seen entities, the annotated surfaces for consistency).  Every
+    table is finalized from mergeable counts (see ``docs/scale.md``), so memory holds
+    those counts, not the examples, with one exception: the near-duplicate search
+    keeps one shingle set per example (it verifies candidate pairs with their exact
+    Jaccard), and for classification the consistency check keeps one text per
+    distinct normalised text.  Examples without an id are named ``"<split>:<index>"``,
+    as :func:`check_data` names them.  CLI: ``nlperr data check --stream``.
+
+    >>> from nlperr.data import Example
+    >>> tr = [Example.from_tokens(["Ann", "lives", "in", "Paris"], ["B-PER", "O", "O", "B-LOC"])]
+    >>> te = tr + [Example.from_tokens(["Bob", "in", "Rome"], ["B-PER", "O", "B-LOC"])]
+    >>> r = check_data_stream(lambda: iter(tr), lambda: iter(te), chunk_size=1)
+    >>> r.summary["duplicates"]["exact"], r.summary["entity_overlap"]["seen"]
+    (1, 2)
+    """
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise InputError(Errors.E207.format(value=chunk_size, option="chunk_size",
+                                            allowed="positive integers"))
+    sources = {k: _source(v, k) for k, v in (("train", train), ("dev", dev), ("test", test))
+               if v is not None}
+    return _check(sources, chunk_size, task=task, near_threshold=near_threshold, ngram=ngram,
+                  num_perm=num_perm, cue_prior=cue_prior, cue_min_count=cue_min_count,
+                  alpha=alpha, window=window, seed=seed, where="check_data_stream")
+
+
+def _source(src: Any, split: str) -> Callable[[], Iterator[Example]]:
+    if callable(src):
+        return src
+    if iter(src) is src:  # a one-shot iterator cannot be read twice
+        raise InputError(Errors.E1058.format(split=split, got=type(src).__name__))
+    return lambda: iter(src)
+
+
+def _chunks(source: Callable[[], Iterable[Example]], split: str, size: int
+            ) -> Iterator[tuple[int, list[Example]]]:
+    """``(index of the first, examples)`` *size* at a time, ids assigned as check_data
+    assigns them."""
+    it = iter(source())
+    n = 0
+    while True:
+        chunk = list(itertools.islice(it, size))
+        if not chunk:
+            return
+        yield n, [e if e.id is not None else e.copy(id=f"{split}:{n + i}")
+                  for i, e in enumerate(chunk)]
+        n += len(chunk)
+
+
+def _check(sources: dict[str, Callable[[], Iterable[Example]]], chunk_size: int, *,
+           task: str | None, near_threshold: float, ngram: int, num_perm: int, cue_prior: str,
+           cue_min_count: int, alpha: float, window: int, seed: int,
+           where: str) -> DataQualityResult:
+    if task is not None and task not in TASKS:
         raise InputError(Errors.E207.format(value=task, option="task", allowed=list(TASKS)))
-    if task == "ner" and not any(e.spans for e in train):
-        raise InputError(Errors.E951.format(where="check_data", split="train",
-                                            what="entity spans", task="ner",
-                                            needed="gold spans"))
-    if task == "classification" and not any(e.label is not None for e in train):
-        raise InputError(Errors.E951.format(where="check_data", split="train", what="labels",
+    near_threshold = _check_threshold(near_threshold)
+    ngram = _check_positive("ngram", ngram)
+    num_perm = _check_positive("num_perm", num_perm)
+    check_cue_options(cue_prior, cue_min_count, alpha, window)
+    names = list(sources)
+    others = [k for k in names if k != "train"]
+
+    # pass 1: what the second pass looks up, over every split
+    n: dict[str, int] = {}
+    sets: dict[str, list[frozenset]] = {}
+    index, stats = TextIndex(), None
+    mentions, tag_index, groups = MentionIndex(), TagIndex(1), LabelGroups()
+    found_task = None
+    has_spans = has_labels = False
+    for name in names:
+        n[name] = 0
+        sets[name] = []
+        for _, chunk in _chunks(sources[name], name, chunk_size):
+            n[name] += len(chunk)
+            sets[name].extend(shingles(e.text, ngram) for e in chunk)
+            if name == "train":
+                index.merge(TextIndex.from_examples(chunk))
+                part = train_stats([e for e in chunk if e.spans])
+                stats = part if stats is None else stats.merge(part)
+                if found_task is None:
+                    found_task = next((("ner" if e.spans else "classification")
+                                       for e in chunk if e.spans or e.label is not None), None)
+                has_spans = has_spans or any(e.spans for e in chunk)
+                has_labels = has_labels or any(e.label is not None for e in chunk)
+            mentions.merge(MentionIndex.from_examples(chunk))
+            tag_index.merge(TagIndex.from_examples(chunk, window=1))
+            groups.merge(LabelGroups.from_examples(chunk))
+        if not n[name]:
+            raise InputError(Errors.E954.format(where=where, split=name))
+    if task is None:
+        task = found_task or "ner"
+    if task == "ner" and not has_spans:
+        raise InputError(Errors.E951.format(where=where, split="train", what="entity spans",
+                                            task="ner", needed="gold spans"))
+    if task == "classification" and not has_labels:
+        raise InputError(Errors.E951.format(where=where, split="train", what="labels",
                                             task="classification", needed="Example.label"))
-    others = {"test": test} if dev is None else {"dev": dev, "test": test}
+    near = {k: _near_pairs(sets[k], sets["train"], threshold=near_threshold,
+                           num_perm=num_perm, seed=seed) for k in others}
+    del sets
+    want: dict[str, set[int]] = {k: set(near[k][0][:, 0].tolist()) for k in others}
+    want["train"] = set().union(*(near[k][0][:, 1].tolist() for k in others))
+
+    # pass 2: counts that need the whole first pass
+    texts: dict[str, dict[int, tuple[str, str]]] = {k: {} for k in names}
+    exact: dict[str, list[tuple]] = {k: [] for k in others}
+    seen: dict[str, list[tuple]] = {k: [] for k in others}
+    split_counts = {k: SplitCounts() for k in names}
+    cues = CueCounts(task, window)
+    mention_scan, tag_scan = MentionScan(), TagScan(1)
+    for name in names:
+        count = 0
+        for off, chunk in _chunks(sources[name], name, chunk_size):
+            count += len(chunk)
+            split_counts[name].merge(SplitCounts.from_examples(chunk, task))
+            if name == "train":
+                cues.merge(CueCounts.from_examples(chunk, task=task, window=window))
+            else:
+                exact[name].extend(_exact_rows(index, chunk, off))
+                if task == "ner":
+                    seen[name].extend(_mention_rows(stats, chunk, off))
+            if task == "ner":
+                mention_scan.merge(mentions.scan(chunk))
+                tag_scan.merge(tag_index.scan(chunk))
+            for i, e in enumerate(chunk, off):
+                if i in want[name]:
+                    texts[name][i] = (e.text, str(e.id))
+        if count != n[name]:
+            raise InputError(Errors.E1059.format(where=where, split=name, first=n[name],
+                                                 second=count))
+
     tables: dict[str, pd.DataFrame] = {}
-    summary: dict[str, Any] = {"task": task,
-                               "splits": {"train": len(train), **{k: len(v)
-                                                                  for k, v in others.items()}}}
+    summary: dict[str, Any] = {"task": task, "splits": dict(n)}
     findings: list[Finding] = []
 
     # leakage: duplicates
     exact_frames, near_frames = [], []
-    for name, exs in others.items():
-        ex = exact_duplicates(train, exs)
-        nd = near_duplicates(train, exs, threshold=near_threshold, ngram=ngram,
-                             num_perm=num_perm, seed=seed)
+    for name in others:
+        ex = _exact_frame(exact[name])
+        pairs, jac = near[name]
+        nd = _near_frame(pairs[:, 0], pairs[:, 1], jac, texts[name].__getitem__,
+                         texts["train"].__getitem__)
         ex.insert(0, "split", name)
         nd.insert(0, "split", name)
         exact_frames.append(ex)
@@ -158,17 +294,17 @@ def check_data(train: Sequence[Example], test: Sequence[Example], *,
         key = "duplicates" if name == "test" else f"{name}_duplicates"
         summary[key] = {"exact": len(exact_idx), "near": len(near_idx),
                         "near_threshold": near_threshold}
-        n = len(exs)
+        size = n[name]
         if exact_idx:
             findings.append(Finding(
-                f"{len(exact_idx)} {name} examples ({_pct(len(exact_idx) / n)}) are exact copies "
+                f"{len(exact_idx)} {name} examples ({_pct(len(exact_idx) / size)}) are exact copies "
                 f"of train examples (after normalisation).", metric=f"{key}.exact",
                 value=len(exact_idx), threshold=0, severity="warning",
                 examples=tuple(ex["id"].head(5))))
         if near_idx:
             ids = nd.loc[nd["index"].isin(near_idx), "id"].drop_duplicates().head(5)
             findings.append(Finding(
-                f"{len(near_idx)} more {name} examples ({_pct(len(near_idx) / n)}) are "
+                f"{len(near_idx)} more {name} examples ({_pct(len(near_idx) / size)}) are "
                 f"near-duplicates of train examples (word Jaccard >= {near_threshold:g}).",
                 metric=f"{key}.near", value=len(near_idx), threshold=0, severity="warning",
                 examples=tuple(ids)))
@@ -178,8 +314,8 @@ def check_data(train: Sequence[Example], test: Sequence[Example], *,
     # leakage: entity overlap
     if task == "ner":
         per, men = [], []
-        for name, exs in others.items():
-            pt, mt = entity_overlap(train, exs)
+        for name in others:
+            pt, mt = _overlap_frames(seen[name])
             pt.insert(0, "split", name)
             mt.insert(0, "split", name)
             per.append(pt)
@@ -208,10 +344,9 @@ def check_data(train: Sequence[Example], test: Sequence[Example], *,
                                                          "unseen_share"])
 
     # annotation consistency over every split together
-    everything = train + [e for exs in others.values() for e in exs]
     if task == "ner":
-        inc = inconsistent_mentions(everything)
-        tags = inconsistent_tags(everything)
+        inc = inconsistent_mentions((mentions, mention_scan))
+        tags = inconsistent_tags((tag_index, tag_scan))
         tables["tag_disagreements"] = tags
         summary["tag_disagreements"] = int(len(tags))
         if len(inc):
@@ -224,7 +359,7 @@ def check_data(train: Sequence[Example], test: Sequence[Example], *,
                 examples=tuple(x.split("#")[0] for x in str(top["examples"]).split(" | ")
                                if x)))
     else:
-        inc = inconsistent_labels(everything, seed=seed)
+        inc = inconsistent_labels(groups, seed=seed)
         if len(inc):
             findings.append(Finding(
                 f"{len(inc)} identical or near-identical texts carry different labels "
@@ -234,12 +369,12 @@ def check_data(train: Sequence[Example], test: Sequence[Example], *,
     summary["inconsistent_strings"] = int(len(inc))
 
     # cue words (train)
-    cues = cue_words(train, task=task, prior=cue_prior, min_count=cue_min_count, alpha=alpha,
-                     window=window, split="train")
-    tables["cue_words"] = cues
-    sig = cues[cues["significant"]]
+    cue_table = cue_words(cues, prior=cue_prior, min_count=cue_min_count, alpha=alpha,
+                          split="train")
+    tables["cue_words"] = cue_table
+    sig = cue_table[cue_table["significant"]]
     summary["cue_words"] = {
-        "tested": int(len(cues)), "significant": int(len(sig)),
+        "tested": int(len(cue_table)), "significant": int(len(sig)),
         "top": [{"label": r.label, "word": r.word, "count": int(r.count), "n": int(r.n),
                  "z": float(r.z), "q_value": float(r.q_value)}
                 for r in sig.head(10).itertuples(index=False)]}
@@ -253,7 +388,7 @@ def check_data(train: Sequence[Example], test: Sequence[Example], *,
             value=float(r["z"]), severity="info"))
 
     # split mismatch
-    mt, ms = split_mismatch({"train": train, **others}, task=task)
+    mt, ms = split_mismatch(split_counts, task=task)
     tables.update(mt)
     summary["split_mismatch"] = ms
     for name, s in ms.items():

@@ -513,8 +513,10 @@ class LabelGroups:
     def from_examples(cls, examples: Sequence[Example]) -> "LabelGroups":
         g = cls()
         for i, e in enumerate(examples):
+            if e.label is None:
+                continue
             k = normalize_text(e.text)
-            if not k or e.label is None:
+            if not k:
                 continue
             c = g.labels.get(k)
             if c is None:

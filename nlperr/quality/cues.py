@@ -187,6 +187,23 @@ class CueCounts:
         return self
 
 
+def check_cue_options(prior: str, min_count: int, alpha: float, window: int = 3, *,
+                      correction: str = "bh") -> None:
+    """Refuse cue-word settings :func:`cue_words` cannot use (E207, E950)."""
+    if prior not in PRIORS:
+        raise InputError(Errors.E207.format(value=prior, option="prior", allowed=list(PRIORS)))
+    if correction not in CORRECTIONS:
+        raise InputError(Errors.E207.format(value=correction, option="correction",
+                                            allowed=list(CORRECTIONS)))
+    if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1:
+        raise InputError(Errors.E950.format(name="min_count", expected="a positive integer",
+                                            value=min_count))
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+        raise InputError(Errors.E950.format(name="alpha", expected="a number in (0, 1)",
+                                            value=alpha))
+    _check_window(window)
+
+
 def _check_window(window: object) -> None:
     if not isinstance(window, int) or isinstance(window, bool) or window < 0:
         raise InputError(Errors.E950.format(name="window", expected="an integer >= 0",
@@ -235,17 +252,7 @@ def cue_words(examples: Sequence[Example] | CueCounts, *, task: str | None = Non
     >>> cue_words(ex).head(2)[["label", "word", "count", "n", "significant"]].values.tolist()
     [['neg', 'bad', 30, 30, True], ['pos', 'good', 30, 30, True]]
     """
-    if prior not in PRIORS:
-        raise InputError(Errors.E207.format(value=prior, option="prior", allowed=list(PRIORS)))
-    if correction not in CORRECTIONS:
-        raise InputError(Errors.E207.format(value=correction, option="correction",
-                                            allowed=list(CORRECTIONS)))
-    if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1:
-        raise InputError(Errors.E950.format(name="min_count", expected="a positive integer",
-                                            value=min_count))
-    if not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
-        raise InputError(Errors.E950.format(name="alpha", expected="a number in (0, 1)",
-                                            value=alpha))
+    check_cue_options(prior, min_count, alpha, correction=correction)
     if isinstance(examples, CueCounts):
         counts = examples
     else:

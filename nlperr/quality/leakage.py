@@ -41,6 +41,7 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -330,14 +331,23 @@ def exact_duplicates(train: Sequence[Example] | TextIndex,
         ``n_copies`` (training examples with that text).
     """
     idx = train if isinstance(train, TextIndex) else TextIndex.from_examples(train)
+    return _exact_frame(_exact_rows(idx, test))
+
+
+def _exact_rows(idx: TextIndex, test: Sequence[Example], start: int = 0) -> list[tuple]:
+    """The rows of :func:`exact_duplicates` for *test*, the examples from index *start*."""
     rows = []
-    for i, e in enumerate(test):
+    for i, e in enumerate(test, start):
         k = normalize_text(e.text)
         hit = idx.first.get(k) if k else None
         if hit is not None:
             j, ident = hit
             rows.append((i, example_id(e, i, "test"), e.text, j,
                          ident if ident is not None else f"train:{j}", int(idx.count[k])))
+    return rows
+
+
+def _exact_frame(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=EXACT_COLUMNS).astype(
         {"index": "int64", "train_index": "int64", "n_copies": "int64"})
 
@@ -389,11 +399,19 @@ def near_duplicates(train: Sequence[Example], test: Sequence[Example] | None = N
         pairs, jac = _near_pairs(sb, sa, threshold=threshold, num_perm=num_perm, seed=seed)
         left, right, li, ri = test, train, pairs[:, 0], pairs[:, 1]
         lsplit, rsplit = "test", "train"
+    def info(examples: Sequence[Example], split: str) -> Any:
+        return lambda i: (examples[i].text, example_id(examples[i], i, split))
+    return _near_frame(li, ri, jac, info(left, lsplit), info(right, rsplit))
+
+
+def _near_frame(li: np.ndarray, ri: np.ndarray, jac: np.ndarray, left: Any, right: Any
+                ) -> pd.DataFrame:
+    """The table of :func:`near_duplicates` for pairs ``(li, ri)``; *left* / *right*
+    give an index's ``(text, id)``."""
     rows = []
     for i, j, v in zip(li.tolist(), ri.tolist(), jac.tolist()):
-        a, b = left[i], right[j]
-        rows.append((i, example_id(a, i, lsplit), j, example_id(b, j, rsplit), v,
-                     normalize_text(a.text) == normalize_text(b.text), a.text, b.text))
+        (ta, ia), (tb, ib) = left(i), right(j)
+        rows.append((i, ia, j, ib, v, normalize_text(ta) == normalize_text(tb), ta, tb))
     df = pd.DataFrame(rows, columns=NEAR_COLUMNS).astype(
         {"index": "int64", "train_index": "int64", "jaccard": "float64", "exact": "bool"})
     return df.sort_values(["jaccard", "index", "train_index"], ascending=[False, True, True],
@@ -428,14 +446,24 @@ def entity_overlap(train: Sequence[Example] | TrainStats, test: Sequence[Example
     ['seen_other_type', 'seen', 'unseen']
     """
     st = train if isinstance(train, TrainStats) else train_stats([e for e in train if e.spans])
+    return _overlap_frames(_mention_rows(st, test))
+
+
+def _mention_rows(st: TrainStats, test: Sequence[Example], start: int = 0) -> list[tuple]:
+    """The ``mentions`` rows of :func:`entity_overlap` for *test* (examples from index
+    *start*)."""
     rows = []
-    for i, e in enumerate(test):
+    for i, e in enumerate(test, start):
         for s in e.spans or ():
             t = e.text[s.start:s.end]
             c = st.mentions.get(t)
             rows.append((example_id(e, i, "test"), s.start, s.end, t, s.label,
                          entity_overlap_group(t, s.label, st.mentions),
                          int(c.get(s.label, 0)) if c else 0, int(sum(c.values())) if c else 0))
+    return rows
+
+
+def _overlap_frames(rows: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame]:
     mentions = pd.DataFrame(rows, columns=MENTION_COLUMNS).astype(
         {"start": "int64", "end": "int64", "train_same_type": "int64",
          "train_any_type": "int64"})
