@@ -11,6 +11,10 @@
    three times + dev (one copy exact, two with 1-2 words changed per sentence,
    ~204k tokens), test = test twice + dev perturbed (~62k tokens).  Pinned to one
    core (``taskset -c 0``, one BLAS / OpenMP thread).  Goal: <= 10 s.
+3. ``nlperr data check --stream`` against the same command without ``--stream`` on
+   a larger corpus (that corpus with train x5, test x3: ~1M + ~190k tokens), one run
+   each: wall time, the process's peak resident memory, and whether every CSV and
+   ``summary.json`` are byte-identical.
 
 Conditions are printed (CPU count, load average).  Needs ../shared/data/wnut17.
 """
@@ -148,6 +152,46 @@ def bench_cli(md) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+_PEAK = ("import sys\nfrom nlperr.cli import main\ncode = main(sys.argv[1:])\n"
+         "hwm = [x for x in open('/proc/self/status') if x.startswith('VmHWM')][0]\n"
+         "print('PEAK', int(hwm.split()[1]) // 1024, file=sys.stderr)\nsys.exit(code)")
+
+
+def bench_stream(md) -> None:
+    """data check with and without --stream on a ~1M-token train: time, peak memory."""
+    folder = Path(tempfile.mkdtemp(prefix="nlperr-bench-quality-stream-"))
+    try:
+        ptr, pte, ntr, nte = build_corpus(folder)
+        big_tr, big_te = folder / "big_train.conll", folder / "big_test.conll"
+        big_tr.write_text((ptr.read_text(encoding="utf-8") + "\n") * 5, encoding="utf-8")
+        big_te.write_text((pte.read_text(encoding="utf-8") + "\n") * 3, encoding="utf-8")
+        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                   MKL_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+        out = {}
+        for name, extra in (("whole", []), ("stream", ["--stream"])):
+            cmd = [sys.executable, "-c", _PEAK, "data", "check", "--train", str(big_tr),
+                   "--test", str(big_te), "--format", "conll", "--out",
+                   str(folder / name), *extra]
+            t = time.perf_counter()
+            run = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+            peak = int(run.stderr.split("PEAK")[-1].split()[0])
+            out[name] = (time.perf_counter() - t, peak)
+        files = sorted(p.name for p in (folder / "whole").iterdir()
+                       if p.suffix in (".csv", ".json") and p.name != "result.json")
+        same = all((folder / "whole" / f).read_bytes() == (folder / "stream" / f).read_bytes()
+                   for f in files)
+        (tw, mw), (ts, ms) = out["whole"], out["stream"]
+        print(f"data check on train {5 * ntr:,} + test {3 * nte:,} tokens: whole {tw:.1f} s, "
+              f"{mw} MB peak; --stream {ts:.1f} s, {ms} MB peak; {len(files)} files identical: "
+              f"{same}")
+        md.row(f"`nlperr data check --stream` vs without, train {5 * ntr / 1e6:.2f}M + test "
+               f"{3 * nte / 1e3:.0f}k tokens (one run each)",
+               f"peak memory {ms} MB vs {mw} MB, {ts:.1f} s vs {tw:.1f} s; {len(files)} output "
+               f"files byte-identical: {same}", "same result, less memory")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def compare_exact(ptr: Path, pte: Path, md, threshold: float = 0.6) -> None:
     """LSH pairs against an exact computation (prefix filtering: J(A, B) >= t needs a
     shared shingle among the |A| - ceil(t |A|) + 1 rarest of A) on the big corpus."""
@@ -196,9 +240,10 @@ def main() -> None:
     print(f"conditions: {os.cpu_count()} CPUs, load average {os.getloadavg()}")
     bench_lsh(md)
     bench_cli(md)
+    bench_stream(md)
     md.emit(data="WNUT-17 train/dev/test (see the rows)",
             runs="LSH/brute force: one run; `data check`: best of 3, alternating with the "
-                 "reading-only process",
+                 "reading-only process; `--stream` vs without: one run each",
             threads="check: `taskset -c 0`, one BLAS/OpenMP thread")
 
 
