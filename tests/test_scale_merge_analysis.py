@@ -512,3 +512,20 @@ def test_classification_slice_counts_merged_equal_the_whole_tables(seed, n, data
     got = acc.tables()
     for a in attrs:
         pd.testing.assert_frame_equal(got[a], whole[a], check_exact=True, obj=a)
+
+
+def test_chunks_packed_for_ray_count_the_same():
+    """engine="ray" ships each chunk packed (lists and arrays, no meta): the counts of
+    the unpacked chunk equal the counts of the examples."""
+    from nlperr.analysis.partial import _pack, _unpack
+    gold, pred = _corpus(31, 60)
+    gold[3] = gold[3].copy(tokens=None)  # an example without tokens
+    packed = _unpack(_pack(gold))
+    assert [e.tokens for e in packed] == [e.tokens for e in gold]
+    assert [(e.text, e.spans, e.missing, e.id) for e in packed] == \
+        [(e.text, e.spans, e.missing, e.id) for e in gold]
+    assert NerCounts.from_examples(_unpack(_pack(gold)), _unpack(_pack(pred))) == \
+        NerCounts.from_examples(gold, pred)
+    cg, cp = _cls_corpus(32, 80)
+    assert ClassCounts.from_examples(_unpack(_pack(cg)), _unpack(_pack(cp))) == \
+        ClassCounts.from_examples(cg, cp)

@@ -213,3 +213,45 @@ def test_model_errors_on_workers_come_back_as_ours():
     from nlperr.errors import ModelError
     with pytest.raises(ModelError, match="E208"):
         RayPredictor(one_too_many, workers=1, cache=False).predict([Example("a"), Example("b")])
+
+
+def test_streamed_analyses_counted_on_ray_are_identical(shared_data, tmp_path):
+    """analyze ner/classification --stream --engine ray: each chunk counted by a Ray
+    task, merged in order -- the same files as the local run (WNUT-17 test, CSV)."""
+    from nlperr.io import write_csv
+    test = shared_data / "wnut17" / "emerging.test.annotated"
+    for engine in ("local", "ray"):
+        extra = ["--engine", "ray", "--workers", "2"] if engine == "ray" else []
+        assert main(["analyze", "ner", "--stream", "--chunk-size", "300", "--gold", str(test),
+                     "--pred", str(test), "--gold-column", "-1", "--out",
+                     str(tmp_path / f"ner-{engine}"), "--zero-division", "0", *extra]) == 0
+    names = sorted(p.name for p in (tmp_path / "ner-local").glob("*.csv"))
+    assert names
+    for name in names:
+        assert (tmp_path / "ner-ray" / name).read_bytes() == \
+            (tmp_path / "ner-local" / name).read_bytes(), name
+    gold = [Example(f"t{i}", label="ab"[i % 2], id=f"x{i}") for i in range(500)]
+    pred = [Example(f"t{i}", label="ab"[i % 3 % 2], probs={"a": (i % 10) / 10,
+                                                           "b": 1 - (i % 10) / 10}, id=f"x{i}")
+            for i in range(500)]
+    f = tmp_path / "preds.csv"
+    write_csv(gold, f, predictions=pred)
+    for engine in ("local", "ray"):
+        extra = ["--engine", "ray", "--workers", "2"] if engine == "ray" else []
+        assert main(["analyze", "classification", "--stream", "--chunk-size", "64", "--gold",
+                     str(f), "--out", str(tmp_path / f"cls-{engine}"), *extra]) == 0
+    for name in ("scores.csv", "confusion.csv", "calibration.csv", "summary.json"):
+        assert (tmp_path / "cls-ray" / name).read_bytes() == \
+            (tmp_path / "cls-local" / name).read_bytes(), name
+
+
+def test_errors_of_a_counted_chunk_come_back_as_ours():
+    from nlperr.analysis import analyze_classification_stream
+    from nlperr.errors import InputError
+    gold = [Example(f"t{i}", label="a") for i in range(20)]
+    pred = [Example(f"t{i}", label="a" if i != 13 else None) for i in range(20)]
+    with pytest.raises(InputError, match="E503"):
+        analyze_classification_stream(iter(gold), iter(pred), chunk_size=4, engine="ray",
+                                      workers=2)
+    with pytest.raises(InputError, match="E1054"):
+        analyze_classification_stream(iter(gold), iter(gold), workers=2)

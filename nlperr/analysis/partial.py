@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,18 +55,70 @@ def _add_nested(a: dict, b: dict) -> None:
             a[k] = a.get(k, 0) + v
 
 
-def _from_stream(cls: Any, pairs: Iterable[tuple[Example, Example]], chunk_size: int,
-                 **options: Any) -> Any:
+def _from_stream(cls: Any, pairs: Iterable[tuple[Example, Example]], chunk_size: int, *,
+                 engine: str = "local", address: str | None = None,
+                 workers: int | None = None, **options: Any) -> Any:
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise InputError(Errors.E207.format(value=chunk_size, option="chunk_size",
                                             allowed="positive integers"))
+    from ..engine.distributed import check_engine  # ray is imported only for engine="ray"
+
+    check_engine(engine, address, workers)
     acc = cls()
     it = iter(pairs)
-    while True:
-        chunk = list(itertools.islice(it, chunk_size))
-        if not chunk:
-            return acc
-        acc.merge(cls.from_examples([g for g, _ in chunk], [p for _, p in chunk], **options))
+
+    def chunks() -> Iterator[tuple]:
+        while True:
+            chunk = list(itertools.islice(it, chunk_size))
+            if not chunk:
+                return
+            yield cls, [g for g, _ in chunk], [p for _, p in chunk], options
+
+    if engine == "ray":  # each chunk counted by a Ray task, merged here in input order
+        from ..engine.distributed import ray_ordered
+
+        packed = ((c, _pack(g), _pack(p), o) for c, g, p, o in chunks())
+        for part in ray_ordered(_count_packed, packed, address=address, workers=workers,
+                                desc=f"{cls.__name__} (ray)"):
+            acc.merge(part)
+        return acc
+    for c, g, p, o in chunks():
+        acc.merge(c.from_examples(g, p, **o))
+    return acc
+
+
+def _pack(examples: list[Example]) -> tuple:
+    """What the counts read of *examples* -- text, token offsets, spans, unannotated
+    ranges, label, probabilities, id (not ``meta``) -- as a few lists and two arrays:
+    one cheap pickle per chunk instead of one object graph per example."""
+    from ._arrays import token_bounds
+
+    count, starts, ends = token_bounds(examples)
+    return ([e.text for e in examples], count, starts, ends,
+            [None if e.spans is None else [(s.start, s.end, s.label, s.score, s.meta)
+                                           for s in e.spans] for e in examples],
+            [e.missing for e in examples], [e.label for e in examples],
+            [e.probs for e in examples], [e.id for e in examples])
+
+
+def _unpack(packed: tuple) -> list[Example]:
+    from ..data import Span
+    from ..data.example import TokenRange
+
+    texts, count, starts, ends, spans, missing, labels, probs, ids = packed
+    bounds = np.concatenate([[0], np.cumsum(np.maximum(count, 0))]).tolist()
+    out = []
+    for k, text in enumerate(texts):
+        tokens = None if count[k] < 0 else TokenRange(starts, ends, bounds[k], bounds[k + 1])
+        sp = None if spans[k] is None else tuple(Span(*x) for x in spans[k])
+        out.append(Example(text=text, tokens=tokens, spans=sp,  # type: ignore[arg-type]
+                           missing=missing[k], label=labels[k], probs=probs[k], id=ids[k]))
+    return out
+
+
+def _count_packed(cls: Any, gold: tuple, pred: tuple, options: dict) -> Any:
+    """The counts of one packed chunk (a Ray task)."""
+    return cls.from_examples(_unpack(gold), _unpack(pred), **options)
 
 
 def _check_other(self: Any, other: Any) -> None:
@@ -151,11 +203,15 @@ class NerCounts:
 
     @classmethod
     def from_stream(cls, pairs: Iterable[tuple[Example, Example]], *,
-                    chunk_size: int = 10_000) -> "NerCounts":
+                    chunk_size: int = 10_000, engine: str = "local",
+                    address: str | None = None, workers: int | None = None) -> "NerCounts":
         """Count an iterator of ``(gold, pred)`` pairs in flat memory: *chunk_size*
         pairs at a time, each chunk counted and merged (e.g. ``zip(iter_conll(a),
-        iter_conll(b))``)."""
-        return _from_stream(cls, pairs, chunk_size)
+        iter_conll(b))``); with ``engine="ray"`` each chunk is counted by a Ray task
+        (*address*, *workers* as for :func:`~nlperr.engine.make_predictor`) and the
+        counts merged in input order: the same counts."""
+        return _from_stream(cls, pairs, chunk_size, engine=engine, address=address,
+                            workers=workers)
 
     # -- merge ----------------------------------------------------------------------------
     def merge(self, other: "NerCounts") -> "NerCounts":
@@ -501,9 +557,12 @@ class ClassCounts:
 
     @classmethod
     def from_stream(cls, pairs: Iterable[tuple[Example, Example]], *,
-                    chunk_size: int = 10_000, n_bins: int = 10) -> "ClassCounts":
-        """Count an iterator of ``(gold, pred)`` pairs, *chunk_size* at a time."""
-        return _from_stream(cls, pairs, chunk_size, n_bins=n_bins)
+                    chunk_size: int = 10_000, n_bins: int = 10, engine: str = "local",
+                    address: str | None = None, workers: int | None = None) -> "ClassCounts":
+        """Count an iterator of ``(gold, pred)`` pairs, *chunk_size* at a time (each
+        chunk in a Ray task with ``engine="ray"``: the same counts)."""
+        return _from_stream(cls, pairs, chunk_size, engine=engine, address=address,
+                            workers=workers, n_bins=n_bins)
 
     def merge(self, other: "ClassCounts") -> "ClassCounts":
         _check_other(self, other)

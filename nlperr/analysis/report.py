@@ -521,7 +521,9 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
 
 @_one_undefined_warning
 def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
-                       chunk_size: int = 10_000, zero_division: object = "warn") -> Report:
+                       chunk_size: int = 10_000, zero_division: object = "warn",
+                       engine: str = "local", address: str | None = None,
+                       workers: int | None = None) -> Report:
     """The corpus-level NER tables of two aligned streams, in flat memory.
 
     *gold* and *pred* are iterables of examples in the same order (``iter_conll``,
@@ -532,7 +534,9 @@ def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
     ``confusion_exact``, ``confusion_normalized`` -- equal to its tables on the
     same data (tested); the per-entity table, slices, bootstrap intervals and cases
     need the whole corpus and are not computed (``summary["streamed"]`` is True).
-    CLI: ``nlperr analyze ner --stream``.
+    ``engine="ray"`` counts each chunk in a Ray task (*address*, *workers*: see
+    ``docs/scale.md``) and merges the counts in input order: the same report.
+    CLI: ``nlperr analyze ner --stream [--engine ray]``.
 
     >>> from nlperr.data import Example
     >>> g = [Example.from_tokens(["Ann", "in", "Rome"], ["B-PER", "O", "B-LOC"])] * 3
@@ -543,7 +547,8 @@ def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
     """
     def uneven(n_gold: int, n_pred: int) -> InputError:
         return InputError(Errors.E501.format(ngold=n_gold, npred=n_pred))
-    counts = NerCounts.from_stream(lockstep(gold, pred, uneven), chunk_size=chunk_size)
+    counts = NerCounts.from_stream(lockstep(gold, pred, uneven), chunk_size=chunk_size,
+                                   engine=engine, address=address, workers=workers)
     if not counts.n_examples:
         raise InputError(Errors.E511.format(where="analyze_ner_stream"))
     t = counts.tables(zero_division=zero_division)
@@ -679,7 +684,9 @@ def analyze_classification(gold: Sequence[Example], pred: Sequence[Example], *,
 @_one_undefined_warning
 def analyze_classification_stream(gold: Iterable[Example], pred: Iterable[Example], *,
                                   n_bins: int = 10, chunk_size: int = 10_000,
-                                  zero_division: object = "warn") -> Report:
+                                  zero_division: object = "warn", engine: str = "local",
+                                  address: str | None = None,
+                                  workers: int | None = None) -> Report:
     """The corpus-level classification tables of two aligned streams, in flat memory.
 
     *gold* and *pred* are iterables of examples in the same order (``iter_jsonl``,
@@ -692,7 +699,9 @@ def analyze_classification_stream(gold: Iterable[Example], pred: Iterable[Exampl
     every number equals the whole run's) -- with the same summary and count
     findings; the per-example table, slices, bootstrap intervals and cases need the
     whole corpus and are not computed (``summary["streamed"]`` is True).
-    CLI: ``nlperr analyze classification --stream``.
+    ``engine="ray"`` counts each chunk in a Ray task and merges the counts in input
+    order: the same report.  CLI: ``nlperr analyze classification --stream
+    [--engine ray]``.
 
     >>> from nlperr.data import Example
     >>> g = [Example("good", label="pos"), Example("bad", label="neg")] * 3
@@ -707,7 +716,8 @@ def analyze_classification_stream(gold: Iterable[Example], pred: Iterable[Exampl
     def uneven(n_gold: int, n_pred: int) -> InputError:
         return InputError(Errors.E501.format(ngold=n_gold, npred=n_pred))
     counts = ClassCounts.from_stream(lockstep(gold, pred, uneven), chunk_size=chunk_size,
-                                     n_bins=n_bins)
+                                     n_bins=n_bins, engine=engine, address=address,
+                                     workers=workers)
     if not counts.n_examples:
         raise InputError(Errors.E511.format(where="analyze_classification_stream"))
     t = counts.tables(zero_division=zero_division)

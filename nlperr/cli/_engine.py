@@ -1,8 +1,10 @@
 """``--engine local|ray [--address ADDR] [--workers N] [--gpus-per-worker G]`` for corpus commands.
 
-Shared by ``predict``, ``suite run``, ``ocr stats`` and ``analyze``; the options
-are passed unchanged to the library (:func:`nlperr.engine.make_predictor`,
-:func:`nlperr.ocr.corpus_stats`), which checks them.
+Shared by ``predict``, ``suite run``, ``ocr stats`` and ``analyze`` (the ``--model``
+predictions; with ``--stream``, the counting of each chunk); the options are passed
+unchanged to the library (:func:`nlperr.engine.make_predictor`,
+:func:`nlperr.ocr.corpus_stats`, :func:`nlperr.analysis.analyze_ner_stream`), which
+checks them.
 """
 
 from __future__ import annotations

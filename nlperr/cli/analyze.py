@@ -179,10 +179,11 @@ def _check_model_options(args, where: str) -> None:
         raise InputError(Errors.E401.format(where=where, message="--label-map applies to "
                                             "--model predictions; rename labels in the "
                                             "prediction file instead, or pass --model SPEC"))
-    if args.model is None and engine_options(args) != {"engine": "local"}:
+    if args.model is None and not args.stream and engine_options(args) != {"engine": "local"}:
         raise InputError(Errors.E401.format(where=where, message="--engine, --address, "
                                             "--workers and --gpus-per-worker run the --model "
-                                            "predictions; without --model nothing is predicted"))
+                                            "predictions (or, with --stream, the counting); "
+                                            "without --model nothing is predicted"))
 
 
 def _load_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool):
@@ -304,6 +305,17 @@ def _stream_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool
     return io.iter_jsonl(path, **enc)
 
 
+def _count_engine(args: argparse.Namespace, where: str) -> dict:
+    """The engine options of a streamed analysis: its chunks are counted on Ray workers
+    with ``--engine ray``; no model runs, so there is nothing to put on a GPU."""
+    opts = engine_options(args)
+    if opts.pop("gpus_per_worker", 0):
+        raise InputError(Errors.E401.format(
+            where=where, message="--gpus-per-worker places a model on GPUs; --stream runs no "
+                                 "model (its counting runs on CPUs). Drop --gpus-per-worker"))
+    return opts
+
+
 def _check_stream_options(args: argparse.Namespace, where: str) -> None:
     """``--stream`` computes the corpus-level tables only: refuse what needs the corpus."""
     given = [opt for opt, v in (("--model", args.model), ("--train", args.train),
@@ -333,7 +345,8 @@ def _run_ner_stream(args: argparse.Namespace, fmt: str, single: bool) -> int:
         pred = _stream_ner(args.pred, _fmt(args.pred, args.format), args,
                            column=args.pred_column, lenient=True)
     report = analyze_ner_stream(gold, pred, chunk_size=args.chunk_size,
-                                zero_division=_zero_division(args.zero_division))
+                                zero_division=_zero_division(args.zero_division),
+                                **_count_engine(args, "nlperr analyze ner --stream"))
     return _save_ner(report, args, "nlperr analyze ner --stream")
 
 
@@ -394,7 +407,8 @@ def _run_classification_stream(args: argparse.Namespace, fmt: str) -> int:
                                  "predictions)"))
     report = analyze_classification_stream(gold, pred, n_bins=args.n_bins,
                                            chunk_size=args.chunk_size,
-                                           zero_division=_zero_division(args.zero_division))
+                                           zero_division=_zero_division(args.zero_division),
+                                           **_count_engine(args, where))
     return _save_cls(report, args, where)
 
 

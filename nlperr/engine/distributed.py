@@ -34,14 +34,14 @@ import pickle
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Errors, InputError, MissingDependencyError, ModelError
+from ..errors import Errors, InputError, MissingDependencyError, ModelError, NlperrError
 from .predictor import Predictor, _Run, check_predictions
 
 if TYPE_CHECKING:
     from ..data import Example
 
-__all__ = ["ENGINES", "RayPredictor", "init_ray", "make_predictor", "ray_corpus_stats",
-           "examples_from_ray_dataset"]
+__all__ = ["ENGINES", "RayPredictor", "check_engine", "init_ray", "make_predictor",
+           "ray_corpus_stats", "ray_ordered", "examples_from_ray_dataset"]
 
 ENGINES = ("local", "ray")
 
@@ -357,43 +357,78 @@ def ray_corpus_stats(acc: Any, items: Iterable[Any], *, address: str | None = No
     """
     _check_workers(workers, 0)
     ray = init_ray(address)
-    remote = ray.remote(num_cpus=1, max_retries=3)(_stats_block)
     from ray import cloudpickle
 
     template = ray.put(cloudpickle.dumps(acc))
-    workers = workers or _default_workers(ray, 0)
-    pending: collections.deque = collections.deque()
-    limit = 2 * workers
-    block: list[tuple[str | None, str]] = []
-    size = 0
-    done = 0
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(unit="block", desc="ocr stats (ray)", leave=False)
 
-    def drain(keep: int) -> None:
-        nonlocal done
-        while len(pending) > keep:
-            acc.merge(pickle.loads(ray.get(pending.popleft())))
-            done += 1
-            if bar is not None:
-                bar.update(1)
-
-    try:
+    def blocks() -> Iterator[tuple]:
+        block: list[tuple[str | None, str]] = []
+        size = 0
         for item in items:
             doc = item if isinstance(item, tuple) else (None, item)
             block.append(doc)
             size += len(doc[1]) // 6 + 1
             if size >= block_tokens:
-                pending.append(remote.remote(template, block))
+                yield template, block
                 block, size = [], 0
-                drain(limit)
         if block:
-            pending.append(remote.remote(template, block))
-        drain(0)
-    finally:
-        if bar is not None:
-            bar.close()
+            yield template, block
+
+    for part in ray_ordered(_stats_block, blocks(), address=address, workers=workers,
+                            progress=progress, desc="ocr stats (ray)"):
+        acc.merge(pickle.loads(part))
     return acc
 
+
+def ray_ordered(fn: Any, calls: Iterable[tuple], *, address: str | None = None,
+                workers: int | None = None, progress: bool | None = None,
+                desc: str = "ray") -> Iterator[Any]:
+    """``fn(*args)`` for every *args* of *calls* as Ray tasks (one CPU each, retried
+    when a worker dies), yielded in input order.  At most ``2 * workers`` tasks are
+    in flight, so the driver holds a bounded number of blocks however long *calls*
+    is.  An nlperr error raised in a task is raised here as it is."""
+    from ray.exceptions import RayTaskError
+
+    _check_workers(workers, 0)
+    ray = init_ray(address)
+    remote = ray.remote(num_cpus=1, max_retries=3)(fn)
+    limit = 2 * (workers or _default_workers(ray, 0))
+    pending: collections.deque = collections.deque()
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(unit="block", desc=desc, leave=False)
+
+    def take() -> Any:
+        try:
+            out = ray.get(pending.popleft())
+        except RayTaskError as e:
+            cause = getattr(e, "cause", None)
+            if isinstance(cause, NlperrError):
+                raise cause from None
+            raise
+        if bar is not None:
+            bar.update(1)
+        return out
+
+    try:
+        for args in calls:
+            pending.append(remote.remote(*args))
+            while len(pending) > limit:
+                yield take()
+        while pending:
+            yield take()
+    finally:
+        for ref in pending:  # an error or an abandoned generator: stop the rest
+            ray.cancel(ref, force=False)
+        if bar is not None:
+            bar.close()
+
+
+def check_engine(engine: str, address: str | None = None, workers: int | None = None) -> None:
+    """E207 for an unknown engine; E1054 for Ray options with the local engine."""
+    if engine not in ENGINES:
+        raise InputError(Errors.E207.format(value=engine, option="engine", allowed=list(ENGINES)))
+    if engine == "local" and (address is not None or workers is not None):
+        raise InputError(Errors.E1054.format(
+            got={k: v for k, v in (("address", address), ("workers", workers)) if v}))

@@ -782,12 +782,9 @@ class CorpusStats:
 
 
 def _check_engine(engine: str, address: str | None, workers: int | None) -> None:
-    if engine not in ("local", "ray"):
-        raise InputError(Errors.E207.format(value=engine, option="engine",
-                                            allowed=["local", "ray"]))
-    if engine == "local" and (address is not None or workers is not None):
-        raise InputError(Errors.E1054.format(
-            got={k: v for k, v in (("address", address), ("workers", workers)) if v}))
+    from ..engine.distributed import check_engine  # ray itself is imported only to run
+
+    check_engine(engine, address, workers)
 
 
 def _wmean(values: pd.Series, weights: pd.Series) -> float | None:
