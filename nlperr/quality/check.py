@@ -24,8 +24,8 @@ from .consistency import (LabelGroups, MentionIndex, MentionScan, TagIndex, TagS
                           inconsistent_labels, inconsistent_mentions, inconsistent_tags)
 from .cues import CueCounts, check_cue_options, cue_words
 from .label_issues import label_issues
-from .leakage import (TextIndex, _check_positive, _check_threshold, _exact_frame, _exact_rows,
-                      _mention_rows, _near_frame, _near_pairs, _overlap_frames, shingles)
+from .leakage import (ShingleStore, TextIndex, _check_positive, _check_threshold, _exact_frame, _exact_rows,
+                      _mention_rows, _near_frame, _near_pairs, _overlap_frames)
 from .splits import SplitCounts, split_mismatch
 
 __all__ = ["DataQualityResult", "LabelIssuesResult", "check_data", "check_data_stream",
@@ -147,8 +147,8 @@ def check_data_stream(train: Any, test: Any, *, dev: Any = None, task: str | Non
     for duplicates and seen entities, the annotated surfaces for consistency).  Every
     table is finalized from mergeable counts (see ``docs/scale.md``), so memory holds
     those counts, not the examples, with one exception: the near-duplicate search
-    keeps one shingle set per example (it verifies candidate pairs with their exact
-    Jaccard), and for classification the consistency check keeps one text per
+    keeps each example's shingles as integer ids (about 4 bytes a word: it verifies
+    candidate pairs with their exact Jaccard), and for classification the consistency check keeps one text per
     distinct normalised text.  Examples without an id are named ``"<split>:<index>"``,
     as :func:`check_data` names them.  CLI: ``nlperr data check --stream``.
 
@@ -207,17 +207,18 @@ def _check(sources: dict[str, Callable[[], Iterable[Example]]], chunk_size: int,
 
     # pass 1: what the second pass looks up, over every split
     n: dict[str, int] = {}
-    sets: dict[str, list[frozenset]] = {}
+    vocab: dict[str, int] = {}  # shingle ids, one vocabulary for every split
+    sets: dict[str, ShingleStore] = {}
     index, stats = TextIndex(), None
     mentions, tag_index, groups = MentionIndex(), TagIndex(1), LabelGroups()
     found_task = None
     has_spans = has_labels = False
     for name in names:
         n[name] = 0
-        sets[name] = []
+        sets[name] = ShingleStore(vocab)
         for _, chunk in _chunks(sources[name], name, chunk_size):
             n[name] += len(chunk)
-            sets[name].extend(shingles(e.text, ngram) for e in chunk)
+            sets[name].add_texts((e.text for e in chunk), ngram=ngram)
             if name == "train":
                 index.merge(TextIndex.from_examples(chunk))
                 part = train_stats([e for e in chunk if e.spans])

@@ -37,10 +37,10 @@ vs unseen entities uses exactly these groups.
 
 from __future__ import annotations
 
-import itertools
 import math
+from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -125,26 +125,79 @@ def lsh_bands(threshold: float, num_perm: int, *, target: float = RECALL_TARGET
     return best
 
 
-def _signatures(sets: list[frozenset], num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """MinHash signatures ``(num_perm, n)`` (uint32) and which sets are non-empty."""
-    lens = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+class ShingleStore:
+    """The shingle sets of many texts as integer ids: one flat array of each set's
+    sorted ids and its offsets, with one vocabulary (id -> shingle) for every store
+    made with it.  About 4 bytes per shingle instead of a ``frozenset`` of strings
+    (~2 kB per sentence), so the near-duplicate search over a large corpus holds
+    numbers, not strings.
+
+    >>> vocab = {}
+    >>> st = ShingleStore(vocab)
+    >>> st.add_texts(["the cat sat", "The cat!", ""], ngram=1)
+    >>> st.set(0) == frozenset(vocab[w] for w in ("the", "cat", "sat")), len(st), st.size(2)
+    (True, 3, 0)
+    """
+
+    __slots__ = ("vocab", "ids", "offsets")
+
+    def __init__(self, vocab: dict[str, int]) -> None:
+        self.vocab = vocab
+        self.ids = array("i")
+        self.offsets = array("q", [0])
+
+    def add_texts(self, texts: Iterable[str], *, ngram: int = 1) -> None:
+        vocab, ids, offsets = self.vocab, self.ids, self.offsets
+        for text in texts:
+            ids.extend(sorted({vocab.setdefault(x, len(vocab)) for x in shingles(text, ngram)}))
+            offsets.append(len(ids))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def size(self, i: int) -> int:
+        return self.offsets[i + 1] - self.offsets[i]
+
+    def set(self, i: int) -> frozenset[int]:
+        return frozenset(self.ids[self.offsets[i]:self.offsets[i + 1]])
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids, offsets)`` as numpy arrays (views, no copy)."""
+        return (np.frombuffer(self.ids, dtype=np.int32) if len(self.ids)
+                else np.zeros(0, dtype=np.int32), np.frombuffer(self.offsets, dtype=np.int64))
+
+
+def _store(examples: Sequence[Example], ngram: int, vocab: dict[str, int] | None = None
+           ) -> ShingleStore:
+    st = ShingleStore({} if vocab is None else vocab)
+    st.add_texts((e.text for e in examples), ngram=ngram)
+    return st
+
+
+def _signatures(flat_ids: np.ndarray, offsets: np.ndarray, names: list[str], num_perm: int,
+                seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures ``(num_perm, n)`` (uint32) of the sets ``flat_ids[offsets[k]:
+    offsets[k + 1]]`` and which sets are non-empty; *names*: the shingle of each id."""
+    lens = np.diff(offsets)
     nonempty = lens > 0
-    sig = np.full((num_perm, len(sets)), np.iinfo(np.uint32).max, dtype=np.uint32)
-    if not lens.sum():
+    sig = np.full((num_perm, len(lens)), np.iinfo(np.uint32).max, dtype=np.uint32)
+    if not len(flat_ids):
         return sig, nonempty
-    # a shingle's hash values depend on its rank in the sorted vocabulary, not on the
-    # order of set iteration (which changes with PYTHONHASHSEED): same seed, same result
-    shingle = np.fromiter(itertools.chain.from_iterable(sets), dtype=object,
-                          count=int(lens.sum()))
-    vocab, flat = np.unique(shingle, return_inverse=True)
-    flat = flat.astype(np.int64).ravel()
-    offsets = np.concatenate([[0], np.cumsum(lens)[:-1]])[nonempty]
+    # a shingle's hash values depend on its rank among the sorted shingles of these sets,
+    # not on ids or on the order of set iteration: same texts and seed, same result
+    used = np.unique(flat_ids)
+    _, rank = np.unique(np.array([names[i] for i in used.tolist()], dtype=object),
+                        return_inverse=True)
+    lut = np.zeros(int(used[-1]) + 1, dtype=np.int64)
+    lut[used] = rank.ravel()
+    flat = lut[flat_ids]
+    starts = offsets[:-1][nonempty]
     rng = np.random.default_rng(seed)
     chunk = max(1, min(num_perm, (1 << 24) // max(len(flat), 1)))
     for lo in range(0, num_perm, chunk):
         hi = min(num_perm, lo + chunk)
-        table = rng.integers(0, 1 << 32, size=(hi - lo, len(vocab)), dtype=np.uint32)
-        sig[lo:hi, nonempty] = np.minimum.reduceat(table[:, flat], offsets, axis=1)
+        table = rng.integers(0, 1 << 32, size=(hi - lo, len(used)), dtype=np.uint32)
+        sig[lo:hi, nonempty] = np.minimum.reduceat(table[:, flat], starts, axis=1)
     return sig, nonempty
 
 
@@ -217,41 +270,59 @@ def _prefilter(cand: np.ndarray, sig: np.ndarray, offset_b: int, threshold: floa
     return cand[keep]
 
 
-def _unique(sets: list[frozenset]) -> tuple[list[frozenset], list[list[int]]]:
-    """Distinct sets and the positions holding each."""
-    pos: dict[frozenset, int] = {}
+def _unique(store: ShingleStore) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
+    """The distinct sets of *store* as ``(flat ids, offsets)`` and the positions holding
+    each (first occurrences in order)."""
+    ids, offsets = store.arrays()
+    pos: dict[bytes, int] = {}
     members: list[list[int]] = []
-    uniq: list[frozenset] = []
-    for i, x in enumerate(sets):
-        k = pos.setdefault(x, len(uniq))
-        if k == len(uniq):
-            uniq.append(x)
+    keep: list[int] = []
+    raw = ids.tobytes()
+    for i, (a, b) in enumerate(zip(offsets[:-1].tolist(), offsets[1:].tolist())):
+        k = pos.setdefault(raw[4 * a:4 * b], len(members))
+        if k == len(members):
             members.append([])
+            keep.append(i)
         members[k].append(i)
-    return uniq, members
+    sel = np.asarray(keep, dtype=np.int64)
+    lens = offsets[sel + 1] - offsets[sel]
+    uoff = np.zeros(len(sel) + 1, dtype=np.int64)
+    np.cumsum(lens, out=uoff[1:])
+    idx = np.repeat(offsets[sel] - uoff[:-1], lens) + np.arange(int(uoff[-1]), dtype=np.int64)
+    return ids[idx], uoff, members
 
 
-def _near_pairs(sets_a: list[frozenset], sets_b: list[frozenset] | None, *, threshold: float,
+def _near_pairs(sets_a: ShingleStore, sets_b: ShingleStore | None, *, threshold: float,
                 num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Pairs ``(i, j)`` with Jaccard >= threshold and their Jaccard values.
 
     Identical shingle sets are hashed once (many copies of one text never make a
-    band bucket quadratic); the pairs are expanded to every copy at the end.
+    band bucket quadratic); the pairs are expanded to every copy at the end.  Both
+    stores share one vocabulary.
     """
-    ua, ma = _unique(sets_a)
-    ub, mb = (ua, ma) if sets_b is None else _unique(sets_b)
-    both = ua if sets_b is None else ua + ub
-    sig, ok = _signatures(both, num_perm, seed)
+    ida, offa, ma = _unique(sets_a)
+    if sets_b is None:
+        idb, offb, mb = ida, offa, ma
+        flat, offsets = ida, offa
+    else:
+        idb, offb, mb = _unique(sets_b)
+        flat = np.concatenate([ida, idb])
+        offsets = np.concatenate([offa, offb[1:] + offa[-1]])
+    names = _names(sets_a.vocab)
+    sig, ok = _signatures(flat, offsets, names, num_perm, seed)
     b, r = lsh_bands(threshold, num_perm)
     keys = _band_keys(sig, b, r, seed)
-    na = len(ua)
+    na = len(ma)
     if sets_b is None:
         cand = _candidates(keys, None, ok, None)
     else:
         cand = _candidates(keys[:, :na], keys[:, na:], ok[:na], ok[na:])
     cand = _prefilter(cand, sig, na if sets_b is not None else 0, threshold)
-    jac = np.fromiter((jaccard(ua[i], ub[j]) for i, j in cand.tolist()),
-                      dtype=np.float64, count=len(cand))
+
+    def as_set(ids: np.ndarray, off: np.ndarray, k: int) -> frozenset:
+        return frozenset(ids[off[k]:off[k + 1]].tolist())
+    jac = np.fromiter((jaccard(as_set(ida, offa, i), as_set(idb, offb, j))
+                       for i, j in cand.tolist()), dtype=np.float64, count=len(cand))
     keep = jac >= threshold - 1e-12
     pairs: list[tuple[int, int]] = []
     values: list[float] = []
@@ -262,7 +333,7 @@ def _near_pairs(sets_a: list[frozenset], sets_b: list[frozenset] | None, *, thre
                 values.append(v)
     if sets_b is None:          # copies of one set are pairs with Jaccard 1
         for i, group in enumerate(ma):
-            if len(group) > 1 and ua[i]:
+            if len(group) > 1 and offa[i + 1] > offa[i]:
                 for k, x in enumerate(group):
                     for y in group[k + 1:]:
                         pairs.append((x, y))
@@ -270,6 +341,11 @@ def _near_pairs(sets_a: list[frozenset], sets_b: list[frozenset] | None, *, thre
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float64)
     return np.asarray(pairs, dtype=np.int64), np.asarray(values, dtype=np.float64)
+
+
+def _names(vocab: dict[str, int]) -> list[str]:
+    """The shingle of each id of *vocab* (ids are assigned in insertion order)."""
+    return list(vocab)
 
 
 class TextIndex:
@@ -389,13 +465,14 @@ def near_duplicates(train: Sequence[Example], test: Sequence[Example] | None = N
     threshold = _check_threshold(threshold)
     ngram = _check_positive("ngram", ngram)
     num_perm = _check_positive("num_perm", num_perm)
-    sa = [shingles(e.text, ngram) for e in train]
+    vocab: dict[str, int] = {}
+    sa = _store(train, ngram, vocab)
     if test is None:
         pairs, jac = _near_pairs(sa, None, threshold=threshold, num_perm=num_perm, seed=seed)
         left, right, li, ri = train, train, pairs[:, 0], pairs[:, 1]
         lsplit = rsplit = "train"
     else:
-        sb = [shingles(e.text, ngram) for e in test]
+        sb = _store(test, ngram, vocab)
         pairs, jac = _near_pairs(sb, sa, threshold=threshold, num_perm=num_perm, seed=seed)
         left, right, li, ri = test, train, pairs[:, 0], pairs[:, 1]
         lsplit, rsplit = "test", "train"
