@@ -45,7 +45,7 @@ QUALITY = {
     "exact_duplicates", "find_label_issues", "inconsistent_labels", "inconsistent_mentions",
     "inconsistent_tags", "jaccard", "label_issues", "lsh_bands", "near_duplicates", "shingles",
     "split_mismatch", "SplitCounts", "TextIndex", "CueCounts", "MentionIndex", "MentionScan",
-    "TagIndex", "TagScan", "LabelGroups", "check_data_stream",
+    "TagIndex", "TagScan", "LabelGroups", "check_data_stream", "ShingleStore", "near_pairs",
 }
 
 

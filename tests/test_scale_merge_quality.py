@@ -325,3 +325,30 @@ def test_cli_data_check_stream_refuses_files_read_whole(tmp_path, capsys):
                  "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "--stream" in err and "hipe" in err
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), ngram=st.integers(1, 2), data=st.data())
+def test_shingle_stores_merged_give_the_near_duplicates(seed, ngram, data):
+    """Shards made with their own vocabularies, merged in order: the pairs (and Jaccard)
+    of near_duplicates on the whole texts."""
+    from nlperr.quality import ShingleStore, near_duplicates, near_pairs
+    train = [e for e in _cls_corpus(seed, 40)]
+    test = _cls_corpus(seed + 1, 25) + train[:3]
+
+    def store(exs, cuts):
+        acc = ShingleStore({})
+        for a, b in zip(cuts, cuts[1:]):
+            part = ShingleStore({})
+            part.add_texts((e.text for e in exs[a:b]), ngram=ngram)
+            acc.merge(part)
+        return acc
+    sa = store(train, _cuts(data, len(train), "train"))
+    sb = store(test, _cuts(data, len(test), "test"))
+    cols = ["index", "train_index", "jaccard"]
+    for got, want in ((near_pairs(sa, sb, threshold=0.5),
+                       near_duplicates(train, test, threshold=0.5, ngram=ngram)),
+                      (near_pairs(sa, threshold=0.5),
+                       near_duplicates(train, threshold=0.5, ngram=ngram))):
+        assert len(want) > 0
+        pd.testing.assert_frame_equal(got, want[cols], check_exact=True)

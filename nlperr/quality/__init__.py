@@ -15,8 +15,8 @@ from .consistency import (LabelGroups, MentionIndex, MentionScan, TagIndex, TagS
                           inconsistent_labels, inconsistent_mentions, inconsistent_tags)
 from .cues import CueCounts, cue_words
 from .label_issues import label_issues
-from .leakage import (TextIndex, entity_overlap, exact_duplicates, jaccard, lsh_bands,
-                      near_duplicates, shingles)
+from .leakage import (ShingleStore, TextIndex, entity_overlap, exact_duplicates, jaccard,
+                      lsh_bands, near_duplicates, near_pairs, shingles)
 from .splits import SplitCounts, split_mismatch
 
 __all__ = [
@@ -24,5 +24,5 @@ __all__ = [
     "exact_duplicates", "find_label_issues", "inconsistent_labels", "inconsistent_mentions",
     "inconsistent_tags", "jaccard", "label_issues", "lsh_bands", "near_duplicates", "shingles",
     "split_mismatch", "SplitCounts", "TextIndex", "CueCounts", "MentionIndex", "MentionScan",
-    "TagIndex", "TagScan", "LabelGroups", "check_data_stream",
+    "TagIndex", "TagScan", "LabelGroups", "check_data_stream", "ShingleStore", "near_pairs",
 ]

@@ -161,10 +161,31 @@ class ShingleStore:
     def set(self, i: int) -> frozenset[int]:
         return frozenset(self.ids[self.offsets[i]:self.offsets[i + 1]])
 
+    def merge(self, other: "ShingleStore") -> "ShingleStore":
+        """Append *other*'s sets (the next shard; made with its own vocabulary or this
+        one's), their ids mapped into this store's vocabulary; returns ``self``.
+        ``near_duplicates`` only compares sets, so stores of shards merged in order
+        give the pairs of one store of the whole corpus (tested)."""
+        ids, offsets = other.arrays()
+        if other.vocab is not self.vocab and len(ids):
+            lut = np.fromiter((self.vocab.setdefault(x, len(self.vocab)) for x in other.vocab),
+                              dtype=np.int32, count=len(other.vocab))
+            ids = _sorted_sets(lut[ids], offsets)
+        base = len(self.ids)
+        self.ids.frombytes(np.ascontiguousarray(ids, dtype=np.int32).tobytes())
+        self.offsets.extend((offsets[1:] + base).tolist())
+        return self
+
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """``(ids, offsets)`` as numpy arrays (views, no copy)."""
         return (np.frombuffer(self.ids, dtype=np.int32) if len(self.ids)
                 else np.zeros(0, dtype=np.int32), np.frombuffer(self.offsets, dtype=np.int64))
+
+
+def _sorted_sets(ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """*ids* sorted within each set ``ids[offsets[k]:offsets[k + 1]]``."""
+    owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    return ids[np.lexsort((ids, owner))]
 
 
 def _store(examples: Sequence[Example], ngram: int, vocab: dict[str, int] | None = None
@@ -341,6 +362,31 @@ def _near_pairs(sets_a: ShingleStore, sets_b: ShingleStore | None, *, threshold:
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.float64)
     return np.asarray(pairs, dtype=np.int64), np.asarray(values, dtype=np.float64)
+
+
+def near_pairs(train: ShingleStore, test: ShingleStore | None = None, *,
+               threshold: float = 0.6, num_perm: int = 128, seed: int = 0) -> pd.DataFrame:
+    """The pairs of :func:`near_duplicates` from shingle stores (shards made with
+    :meth:`ShingleStore.add_texts` and merged in order): ``index``, ``train_index``,
+    ``jaccard``, by decreasing ``jaccard`` -- the same pairs as ``near_duplicates`` of
+    the texts.  The texts and ids of the pairs come from the data itself (a second
+    pass over it, as :func:`~nlperr.quality.check_data_stream` does).
+
+    >>> a, b = ShingleStore({}), ShingleStore({})
+    >>> a.add_texts(["the new phone works great and the battery lasts all day"])
+    >>> b.add_texts(["the new phone works great and the screen lasts all day", "other"])
+    >>> near_pairs(a, b)[["index", "train_index"]].values.tolist()
+    [[0, 0]]
+    """
+    threshold = _check_threshold(threshold)
+    num_perm = _check_positive("num_perm", num_perm)
+    if test is not None and test.vocab is not train.vocab:  # one vocabulary for both
+        test = ShingleStore(train.vocab).merge(test)
+    pairs, jac = _near_pairs(train if test is None else test, None if test is None else train,
+                             threshold=threshold, num_perm=num_perm, seed=seed)
+    df = pd.DataFrame({"index": pairs[:, 0], "train_index": pairs[:, 1], "jaccard": jac})
+    return df.sort_values(["jaccard", "index", "train_index"], ascending=[False, True, True],
+                          kind="mergesort").reset_index(drop=True)
 
 
 def _names(vocab: dict[str, int]) -> list[str]:
