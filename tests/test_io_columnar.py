@@ -60,6 +60,32 @@ def test_columnar_conll_equals_per_sentence_path(tmp_path, sents, scheme, strict
         assert _outcome(lambda: list(iter_conll(p, scheme=scheme, strict=strict))) == fast
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                    HealthCheck.function_scoped_fixture])
+@given(sents=st.lists(sentence, min_size=1, max_size=12), block=st.integers(1, 9),
+       chunk=st.integers(1, 64), crlf=st.booleans(), extra=st.booleans(),
+       docstart=st.booleans(), scheme=st.sampled_from([None, "IOB2", "BIOES"]))
+def test_streamed_blocks_equal_the_whole_file(tmp_path, monkeypatch, sents, block, chunk,
+                                              crlf, extra, docstart, scheme):
+    """iter_conll reads in chunks of bytes and parses blocks of lines (the byte parser,
+    else the general one): tiny chunks and blocks give read_conll's examples, errors
+    and warnings."""
+    from nlperr.io import _conll, _text
+    monkeypatch.setattr(_conll, "_STREAM_BLOCK_LINES", block)
+    monkeypatch.setattr(_text, "CHUNK_BYTES", chunk)
+    lines = ["-DOCSTART- -X- O", ""] if docstart else []
+    for i, s in enumerate(sents):
+        for word, t in s:
+            lines.append(" ".join([word, "X", t] if extra else [word, t]))
+        lines.append("" if i % 3 else " ")
+    p = tmp_path / "train.txt"
+    p.write_bytes(("\r\n" if crlf else "\n").join(lines).encode())
+    for strict in (True, False):
+        whole = _outcome(lambda: read_conll(p, scheme=scheme, strict=strict))
+        streamed = _outcome(lambda: list(iter_conll(p, scheme=scheme, strict=strict)))
+        assert streamed == whole
+
+
 def test_ragged_and_mixed_width_files_keep_their_errors(tmp_path):
     p = tmp_path / "r.conll"
     p.write_text("a x B-PER\nb I-PER\n\nc O\n", encoding="utf-8")

@@ -7,6 +7,8 @@ import json
 import warnings
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nlperr.errors import FormatError, NlperrWarning
 
@@ -124,3 +126,89 @@ def test_unknown_encoding_and_errors_value(tmp_path):
         read_csv(p, encoding="klingon")
     with pytest.raises(InputError, match=r"E207.*strict"):
         read_csv(p, encoding_errors="ignore")
+
+
+# -- iter_lines reads in chunks: the same lines, errors and warnings as one line at a time --
+
+def _one_line_at_a_time(path, encoding, errors):
+    """The line-by-line reader iter_lines was (readline per line): the reference."""
+    import codecs
+
+    from nlperr.errors import Errors, InputError
+    from nlperr.io._text import _count_fffd, _decode_error, _strip_bom, _warn_replaced
+    from nlperr.limits import get_limits
+    codec = codecs.lookup(encoding).name
+    replaced = number = offset = 0
+    limit = get_limits().max_line_bytes
+    with open(path, "rb") as fh:
+        while True:
+            raw = fh.readline(limit + 2)
+            if not raw:
+                break
+            size = len(raw)
+            if size > limit and size - raw.endswith(b"\n") - raw.endswith(b"\r\n") > limit:
+                raise InputError(Errors.E032.format(where=str(path), line=number + 1,
+                                                    limit=limit, how=""))
+            bom = 0
+            if number == 0:
+                stripped = _strip_bom(raw, codec)
+                bom, raw = len(raw) - len(stripped), stripped
+            try:
+                line = raw.decode(codec, "strict")
+            except UnicodeDecodeError as err:
+                if errors == "strict":  # the byte's offset in the file, BOM included (the
+                    # line-by-line reader said 0 for a bad byte right after a BOM)
+                    raise _decode_error(path, raw, err, encoding, line_offset=number,
+                                        byte_offset=offset + bom) from None
+                line = raw.decode(codec, "replace")
+                replaced += line.count("\ufffd") - _count_fffd(raw, codec)
+            offset += size
+            line = line[:-1] if line.endswith("\n") else line
+            line = line[:-1] if line.endswith("\r") else line
+            for part in line.split("\r"):
+                number += 1
+                yield number, part
+    _warn_replaced(path, replaced)
+
+
+def _lines_outcome(fn):
+    import warnings
+
+    from nlperr.errors import NlperrError
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = []
+        try:
+            for item in fn():
+                got.append(item)
+        except NlperrError as e:  # the lines before the error, then the error: its code,
+            # place, line, byte and column (the advice after them may differ)
+            got.append(("error", str(e).split(" bytes")[0]))
+    return got, sorted(str(w.message) for w in caught)
+
+
+_PIECES = [b"a", b"Caf\xc3\xa9", b"\xe9", b"x" * 9, b" ", b"\t", b"\r", b"\r\n", b"\n",
+           b"\n\n", b"\xef\xbb\xbf", b"\xff\xfe", b"-DOCSTART-", b"\xe2\x82"]
+
+
+@settings(max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(st.sampled_from(_PIECES), max_size=40), bom=st.booleans(),
+       chunk=st.integers(1, 40), limit=st.sampled_from([6, 12, 1000]),
+       errors=st.sampled_from(["strict", "replace"]),
+       encoding=st.sampled_from(["utf-8", "latin-1"]))
+def test_chunked_lines_equal_one_line_at_a_time(tmp_path, pieces, bom, chunk, limit, errors,
+                                                encoding):
+    from nlperr.io import _text
+    from nlperr.limits import limits
+
+    p = tmp_path / "lines.txt"
+    p.write_bytes((b"\xef\xbb\xbf" if bom else b"") + b"".join(pieces))
+    with limits(max_line_bytes=limit):
+        want = _lines_outcome(lambda: _one_line_at_a_time(p, encoding, errors))
+        got = _lines_outcome(lambda: (
+            (first + k, line)
+            for first, lines in _text.iter_line_blocks(p, encoding=encoding, errors=errors,
+                                                       chunk_bytes=chunk)
+            for k, line in enumerate(lines)))
+    assert got == want

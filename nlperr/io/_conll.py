@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from itertools import compress
 from operator import itemgetter, methodcaller
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,8 @@ from ..errors import Errors, FormatError, InputError, RepairWarning, SchemeError
 from ..errors import shorten, warn
 from ._common import PathLike, check_file, empty_error, locate_scheme_error
 from ._common import paired
-from ._text import _strip_bom, check_encoding, iter_lines, read_bytes_limited, read_lines
+from ._text import _strip_bom, check_encoding, iter_line_blocks, iter_lines, read_bytes_limited
+from ._text import read_lines
 from ._regular import OTHER_WHITESPACE, RegularFile, parse_regular, utf8_bytes
 from ._columnar import ColumnBlock, build_examples, no_gc, resolve_from_stats, resolve_scheme
 from ..data._tagarrays import encode_tag_ids, encode_tags, merge_scheme_stats, scheme_stats
@@ -399,12 +401,19 @@ def _read_blocks(p: Path, opts: dict, encoding: str, errors: str,
         return
     buf: list[str] = []
     first = 1
-    for number, line in iter_lines(p, encoding=encoding, errors=errors):
-        buf.append(line)
-        if len(buf) >= block_lines and (not line or line.isspace()):
-            yield buf, first
-            first = number + 1
-            buf = []
+    for start, lines in iter_line_blocks(p, encoding=encoding, errors=errors):
+        if not buf:
+            first = start
+        buf.extend(lines)
+        while len(buf) >= block_lines:
+            # cut after the first blank line from the block_lines-th line on
+            k = next((i for i in range(block_lines - 1, len(buf))
+                      if not buf[i] or buf[i].isspace()), None)
+            if k is None:
+                break
+            yield buf[:k + 1], first
+            first += k + 1
+            buf = buf[k + 1:]
     if buf:
         yield buf, first
 
@@ -433,10 +442,11 @@ def _utf8_data(p: Path, encoding: str, errors: str) -> bytes | None:
 
 
 def _parse_fast(data: bytes, name: str, *, token_column: int, tag_column: int | None,
-                sep: str | None, state: _DocState, keep_columns: bool) -> _Block | None:
-    """A whole regular file as one block, parsed from its bytes (:mod:`._regular`);
-    None when the file is not regular or anything in it needs the general path
-    (which raises the errors)."""
+                sep: str | None, state: _DocState, keep_columns: bool,
+                first_no: int = 1) -> _Block | None:
+    """A whole regular file (or a block of it starting at line *first_no*) as one
+    block, parsed from its bytes (:mod:`._regular`); None when it is not regular or
+    anything in it needs the general path (which raises the errors)."""
     r = parse_regular(data, sep, _splitter(sep))
     if r is None:
         return None
@@ -468,13 +478,27 @@ def _parse_fast(data: bytes, name: str, *, token_column: int, tag_column: int | 
     texts, starts, ends = r.texts_and_offsets(tc)
     offsets = r.offsets
     first_lines = r.tok_line[offsets[:-1]].tolist()
-    metas, ids = _metas_and_ids(name, 1, first_lines, r.docstart, r.line,
+    metas, ids = _metas_and_ids(name, first_no, first_lines, r.docstart, r.line,
                                 [r.sep] * len(first_lines), gc >= 0, extras, offsets.tolist(),
                                 state, int(r.tok_line[-1]))
-    columns = ColumnBlock(None, tags, offsets, r.tok_line + 1, texts=texts, starts=starts,
-                          ends=ends)
+    columns = ColumnBlock(None, tags, offsets, r.tok_line + first_no, texts=texts,
+                          starts=starts, ends=ends)
     columns.arrays = arrays
-    return _Block(columns, metas, ids, _LazyLines(r), 1, gc >= 0)  # type: ignore[arg-type]
+    return _Block(columns, metas, ids, _LazyLines(r), first_no,  # type: ignore[arg-type]
+                  gc >= 0)
+
+
+def _parse_lines_fast(lines: list[str], first_no: int, name: str, *, state: _DocState,
+                      keep_columns: bool, **opts: Any) -> _Block | None:
+    """A streamed block of decoded lines through the byte parser (re-encoded as UTF-8:
+    the lines were already decoded and checked); None when the block is not regular
+    (the caller then takes :func:`_parse_block`, which raises the errors)."""
+    before = (state.doc_index, state.pending)
+    block = _parse_fast("\n".join(lines).encode("utf-8"), name, state=state,
+                        keep_columns=keep_columns, first_no=first_no, **opts)
+    if block is None:
+        state.doc_index, state.pending = before
+    return block
 
 
 def _examples(p: Path, opts: dict, scheme: str | None, strict: bool, encoding: str,
@@ -503,8 +527,11 @@ def _examples(p: Path, opts: dict, scheme: str | None, strict: bool, encoding: s
     for lines, first_no in blocks:
         before = (state.doc_index, state.pending)
         with no_gc():
-            block = _parse_block(lines, first_no, name, state=state, keep_columns=keep_columns,
-                                 **opts)
+            block = _parse_lines_fast(lines, first_no, name, state=state,
+                                      keep_columns=keep_columns, **opts)
+            if block is None:
+                block = _parse_block(lines, first_no, name, state=state,
+                                     keep_columns=keep_columns, **opts)
         if block is None:
             state.doc_index, state.pending = before
             sentences = list(_iter_sentences(enumerate(lines, first_no), name, state=state,
@@ -579,7 +606,10 @@ def _detect_streaming(p: Path, opts: dict, encoding: str, errors: str,
     stats = None
     for lines, first_no in _read_blocks(p, opts, encoding, errors, block_lines):
         before = (state.doc_index, state.pending)
-        block = _parse_block(lines, first_no, name, state=state, **opts)
+        block = _parse_lines_fast(lines, first_no, name, state=state, keep_columns=False,
+                                  **opts)
+        if block is None:
+            block = _parse_block(lines, first_no, name, state=state, **opts)
         if block is None:
             state.doc_index, state.pending = before
             sentences = _iter_sentences(enumerate(lines, first_no), name, state=state, **opts)

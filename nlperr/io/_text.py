@@ -23,7 +23,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import Errors, FormatError, InputError, Warnings, warn
+from ..errors import Errors, FormatError, InputError, NlperrError, Warnings, warn
 from ..limits import get_limits
 
 __all__ = ["read_text", "read_lines", "iter_lines", "check_encoding", "read_bytes_limited", "ENCODING_ERRORS"]
@@ -162,50 +162,147 @@ def iter_lines(path: str | os.PathLike, *, encoding: str = "utf-8",
                errors: str = "strict") -> Iterator[tuple[int, str]]:
     """Stream ``(line_number, line)`` pairs (1-based, line end removed).
 
-    Lines are decoded one at a time, so a decoding error names its exact line.
-    ASCII-compatible encodings only (UTF-8, Latin-1, cp1252...); for UTF-16/32
-    use :func:`read_text`.
+    A decoding error names its exact line.  ASCII-compatible encodings only (UTF-8,
+    Latin-1, cp1252...); for UTF-16/32 use :func:`read_text`.  The lines are those
+    of :func:`iter_line_blocks`, one at a time.
+    """
+    for first, lines in iter_line_blocks(path, encoding=encoding, errors=errors):
+        yield from enumerate(lines, first)
+
+
+#: Bytes read at a time by :func:`iter_line_blocks` (then up to the end of a line).
+CHUNK_BYTES = 1 << 22
+
+
+def iter_line_blocks(path: str | os.PathLike, *, encoding: str = "utf-8",
+                     errors: str = "strict", chunk_bytes: int | None = None
+                     ) -> Iterator[tuple[int, list[str]]]:
+    """Stream the file's lines in lists of about *chunk_bytes* bytes: ``(number of the
+    first line, lines)``, line ends removed (CRLF and lone CR line ends too), a
+    byte-order mark skipped.  A chunk that is valid in the encoding, holds no lone CR
+    and no line over ``max_line_bytes`` is decoded in one call; any other is taken line by
+    line, so a decoding error (E030) or an over-long line (E032) names its line, and
+    ``errors="replace"`` warns once (W030) with the count for the whole file.
     """
     codec = check_encoding(encoding, errors)
     p = Path(path)
     if codec.startswith(("utf-16", "utf-32")):
-        yield from enumerate(read_text(p, encoding=encoding, errors=errors).split("\n"), 1)
+        lines = read_text(p, encoding=encoding, errors=errors).split("\n")
+        yield 1, lines
         return
-    replaced = 0
-    number = 0
-    offset = 0
     limit = get_limits().max_line_bytes
+    number = 0        # lines yielded so far
+    offset = 0        # bytes read so far (for the byte offset of a decoding error)
+    replaced = 0
+    if chunk_bytes is None:
+        chunk_bytes = CHUNK_BYTES
+    size = max(1, min(chunk_bytes, limit + 2))  # a refused line is never read whole
     with open(p, "rb") as fh:
+        first = True
         while True:
-            raw = fh.readline(limit + 2)  # the limit counts the text, not its CRLF
-            if not raw:
+            chunk = fh.read(size)
+            if not chunk:
                 break
-            size = len(raw)
-            if size > limit and size - raw.endswith(b"\n") - raw.endswith(b"\r\n") > limit:
+            too_long = False
+            if not chunk.endswith(b"\n"):  # up to the end of its last line
+                tail = fh.readline(limit + 2)
+                if len(tail) == limit + 2 and not tail.endswith(b"\n"):
+                    # over the limit whatever follows: the lines before it, then E032
+                    # (never held whole, never joined to the chunk)
+                    chunk, too_long = chunk[:chunk.rfind(b"\n") + 1], True
+                else:
+                    chunk += tail
+                del tail
+            bom = 0  # the byte-order mark counts towards the first line's length
+            if first:
+                stripped = _strip_bom(chunk, codec)
+                bom = len(chunk) - len(stripped)
+                offset += bom
+                chunk, first = stripped, False
+            if chunk:
+                lines = _decoded_chunk(chunk, codec, limit, bom)
+            else:  # a file holding only a byte-order mark: one empty line
+                lines = [] if too_long else [""]
+            if lines is None:  # line by line: the exact error, CRs, replacement
+                lines = []
+                try:
+                    replaced, offset = _lines_one_by_one(chunk, lines, p, codec, encoding,
+                                                         errors, limit, number, offset,
+                                                         replaced, bom)
+                except NlperrError:
+                    if lines:  # the lines before the error first, as line by line
+                        yield number + 1, lines
+                    raise
+            else:
+                offset += len(chunk)
+            if lines:
+                yield number + 1, lines
+                number += len(lines)
+            if too_long:
                 raise InputError(Errors.E032.format(
                     where=str(p), line=number + 1, limit=limit,
                     how=get_limits().how_to_raise("max_line_bytes")))
-            if number == 0:
-                raw = _strip_bom(raw, codec)
-            try:
-                line = raw.decode(codec, "strict")
-            except UnicodeDecodeError as err:
-                if errors == "strict":
-                    raise _decode_error(p, raw, err, encoding, line_offset=number,
-                                        byte_offset=offset) from None
-                line = raw.decode(codec, "replace")
-                replaced += line.count("\ufffd") - _count_fffd(raw, codec)
-            offset += size
-            if line.endswith("\n"):
-                line = line[:-1]
-            if line.endswith("\r"):
-                line = line[:-1]
-            if "\r" in line:  # lone CR line ends (old Mac files)
-                parts = line.split("\r")
-                for part in parts:
-                    number += 1
-                    yield number, part
-                continue
-            number += 1
-            yield number, line
     _warn_replaced(p, replaced)
+
+
+def _lines_one_by_one(chunk: bytes, lines: list[str], p: Path, codec: str, encoding: str,
+                      errors: str, limit: int, number: int, offset: int, replaced: int,
+                      bom: int = 0) -> tuple[int, int]:
+    """Decode *chunk* into *lines* one line at a time (lines *number* + 1 on, at byte
+    *offset*; *bom*: bytes of a byte-order mark stripped before the first line, which
+    count towards its length): E032 / E030 name the line; returns the new
+    ``(replaced, offset)``."""
+    for k, raw in enumerate(_raw_lines(chunk)):
+        size = len(raw) + (bom if k == 0 else 0)
+        if size > limit and size - raw.endswith(b"\n") - raw.endswith(b"\r\n") > limit:
+            raise InputError(Errors.E032.format(
+                where=str(p), line=number + len(lines) + 1, limit=limit,
+                how=get_limits().how_to_raise("max_line_bytes")))
+        try:
+            line = raw.decode(codec, "strict")
+        except UnicodeDecodeError as err:
+            if errors == "strict":
+                raise _decode_error(p, raw, err, encoding, line_offset=number + len(lines),
+                                    byte_offset=offset) from None
+            line = raw.decode(codec, "replace")
+            replaced += line.count("\ufffd") - _count_fffd(raw, codec)
+        offset += len(raw)
+        if line.endswith("\n"):
+            line = line[:-1]
+        if line.endswith("\r"):
+            line = line[:-1]
+        if "\r" in line:  # lone CR line ends (old Mac files)
+            lines.extend(line.split("\r"))
+        else:
+            lines.append(line)
+    return replaced, offset
+
+
+def _raw_lines(chunk: bytes) -> list[bytes]:
+    """The lines of *chunk* with their ``\n`` (as ``readline`` gives them)."""
+    parts = chunk.split(b"\n")
+    last = parts.pop()
+    out = [x + b"\n" for x in parts]
+    if last:
+        out.append(last)
+    return out
+
+
+def _decoded_chunk(chunk: bytes, codec: str, limit: int, bom: int = 0) -> list[str] | None:
+    """The lines of a chunk decoded in one call, or None when it needs the line-by-line
+    path (a lone CR, a line over *limit* bytes, or bytes that do not decode)."""
+    if b"\r" in chunk:
+        chunk = chunk.replace(b"\r\n", b"\n")  # CRLF line ends; a lone CR: line by line
+        if b"\r" in chunk:
+            return None
+    if len(chunk) + bom > limit and (max(map(len, chunk.split(b"\n"))) > limit
+                                     or len(chunk.split(b"\n", 1)[0]) + bom > limit):
+        return None
+    try:
+        text = chunk.decode(codec, "strict")
+    except UnicodeDecodeError:
+        return None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
