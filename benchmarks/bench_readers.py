@@ -1,6 +1,7 @@
 """Benchmark: reading speed of the corpus readers (tokens per second on one core).
 
-What a user's first step costs: ``read_conll`` on a CoNLL-2003-sized file (WNUT-17 test
+What a user's first step costs: ``read_conll`` (and the streaming ``iter_conll``) on a
+CoNLL-2003-sized file (WNUT-17 test
 reshaped into CoNLL-2003's four columns ``token POS chunk NER`` with ``-DOCSTART-``
 documents, replicated ``--times`` times: x40 = 936k tokens), ``read_jsonl`` on the same
 examples written by ``write_jsonl``, and ``read_hipe`` on every HIPE-2022 file in
@@ -70,13 +71,15 @@ def main() -> None:
 
     import bench_cli_analyze as cli  # the same CoNLL-2003-shaped corpus
 
-    from nlperr.io import read_conll, read_hipe, read_jsonl, write_jsonl
+    from nlperr.io import iter_conll, read_conll, read_hipe, read_jsonl, write_jsonl
     from nlperr.io._conll import _read_per_sentence
 
     folder = Path(tempfile.mkdtemp(prefix="nlperr-bench-readers-"))
     gold, _, _, _, n_tok = cli.write_files(cli.conll2003_like(None), args.times, folder)
     t_cols, exs = cpu_best(lambda: read_conll(gold), args.repeat)
     t_nocols, _ = cpu_best(lambda: read_conll(gold, keep_columns=False), args.repeat)
+    t_iter, _ = cpu_best(lambda: sum(1 for _ in iter_conll(gold)), args.repeat)
+    t_iter_s, _ = cpu_best(lambda: sum(1 for _ in iter_conll(gold, scheme="IOB2")), args.repeat)
     t_ref, ref = cpu_best(lambda: _read_per_sentence(gold), 1)
     same = ref == exs
     del ref
@@ -96,6 +99,12 @@ def main() -> None:
            f"{mtok / t_cols:.2f}M tokens/s ({mtok / t_nocols:.2f}M with keep_columns=False); "
            f"{t_ref / t_cols:.1f}x the per-sentence reader ({mtok / t_ref:.2f}M/s), same "
            f"examples: {same}; peak memory {rss:.0f} MB", ">= 1M tokens/s, < 1 GB")
+    print(f"iter_conll (streamed): {mtok / t_iter:.2f} M tok/s (scheme given: "
+          f"{mtok / t_iter_s:.2f})")
+    md.row("`iter_conll` (streamed in blocks, flat memory) on the same file, CPU time on one "
+           "core, examples dropped as they come",
+           f"{mtok / t_iter:.2f}M tokens/s with the scheme detected (a first pass), "
+           f"{mtok / t_iter_s:.2f}M with `scheme` given", ">= 1M tokens/s")
     md.row("`read_jsonl` on the same examples written by `write_jsonl` (token objects), "
            "CPU time on one core", f"{mtok / t_jsonl:.2f}M tokens/s", ">= 1M tokens/s")
     hipe = sorted(glob.glob(str(SHARED / "hipe2022" / "*" / "*" / "*.tsv")))
