@@ -1,0 +1,117 @@
+"""Benchmark: streamed analysis (``--stream``) against the full run, and its Ray counting.
+
+1. ``nlperr analyze ner --stream`` and ``nlperr analyze ner`` (``--n-boot 0``) as
+   processes on the same two files (the CoNLL-2003-shaped corpus of
+   ``bench_cli_analyze.py``: WNUT-17 test as four columns, replicated ``--times``
+   times; predictions perturbed): wall time, the process's peak resident memory, and
+   whether the streamed tables are byte-identical to the full run's.
+2. With ``--ray`` (``pip install 'nlperr[ray]'``): ``analyze_ner_stream`` in this
+   process with the local engine and with ``engine="ray"`` on a local Ray instance
+   of 2 CPUs (1 and 2 workers), best of ``--repeat`` after a warm-up call that starts
+   Ray's workers: what counting the chunks on Ray costs or gains when the driver
+   reads the files.
+
+    python benchmarks/bench_stream.py [--times 40] [--repeat 2] [--ray] [--markdown]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _bench_common import Markdown, add_markdown_option  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLES = ("scores", "errors", "semeval", "confusion", "confusion_exact", "confusion_normalized")
+_PEAK = ("import sys\nfrom nlperr.cli import main\ncode = main(sys.argv[1:])\n"
+         "hwm = [x for x in open('/proc/self/status') if x.startswith('VmHWM')][0]\n"
+         "print('PEAK', int(hwm.split()[1]) // 1024, file=sys.stderr)\nsys.exit(code)")
+
+
+def run_cli(args: list[str]) -> tuple[float, int]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    t = time.perf_counter()
+    run = subprocess.run([sys.executable, "-c", _PEAK, *args], env=env, capture_output=True,
+                         text=True, check=True)
+    return time.perf_counter() - t, int(run.stderr.split("PEAK")[-1].split()[0])
+
+
+def bench_cli(md, gold: Path, pred: Path, folder: Path, n_tok: int, repeat: int) -> None:
+    common = ["analyze", "ner", "--gold", str(gold), "--pred", str(pred), "--zero-division", "0"]
+    full, streamed = [], []
+    for k in range(repeat):  # alternating, best of
+        full.append(run_cli([*common, "--n-boot", "0", "--out", str(folder / f"full{k}")]))
+        streamed.append(run_cli([*common, "--stream", "--out", str(folder / f"stream{k}")]))
+    same = all((folder / "stream0" / f"{t}.csv").read_bytes()
+               == (folder / "full0" / f"{t}.csv").read_bytes() for t in TABLES)
+    (tf, mf), (ts, ms) = min(full), min(streamed)
+    print(f"analyze ner on two {n_tok:,}-token files: full {tf:.2f} s, {mf} MB peak; "
+          f"--stream {ts:.2f} s, {ms} MB peak; tables identical: {same}")
+    md.row(f"`nlperr analyze ner --stream` vs the full run (`--n-boot 0`), two {n_tok / 1e3:.0f}k-"
+           f"token CoNLL files, whole process",
+           f"{ts:.2f} s vs {tf:.2f} s; peak memory {ms} MB vs {mf} MB; the {len(TABLES)} "
+           f"streamed tables byte-identical: {same}", "same tables, flat memory")
+
+
+def bench_ray(md, gold: Path, pred: Path, n_tok: int, repeat: int) -> None:
+    import ray
+
+    from nlperr.analysis import analyze_ner_stream
+    from nlperr.io import iter_conll
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        def once(**engine) -> float:
+            t = time.perf_counter()
+            analyze_ner_stream(iter_conll(gold, scheme="IOB2"),
+                               iter_conll(pred, scheme="IOB2", strict=False),
+                               chunk_size=10_000, zero_division=0, **engine)
+            return time.perf_counter() - t
+        setups = {"local": {}, "ray, 1 worker": {"engine": "ray", "workers": 1},
+                  "ray, 2 workers": {"engine": "ray", "workers": 2}}
+        for opts in setups.values():
+            once(**opts)  # warm-up: imports, Ray's worker processes
+        times = {name: min(once(**opts) for _ in range(repeat)) for name, opts in setups.items()}
+    finally:
+        ray.shutdown()
+    print("analyze_ner_stream: " + ", ".join(f"{k} {v:.2f} s" for k, v in times.items()))
+    md.row(f"`analyze_ner_stream` counted locally vs on Ray (local instance, 2 CPUs), two "
+           f"{n_tok / 1e3:.0f}k-token files read by the driver",
+           "; ".join(f"{k}: {v:.2f} s" for k, v in times.items()),
+           "report the cost (the driver's reading bounds it)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--times", type=int, default=40)
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--ray", action="store_true", help="also time the Ray counting")
+    add_markdown_option(ap)
+    args = ap.parse_args()
+    md = Markdown(__file__, args.markdown)
+
+    import bench_cli_analyze as cli
+
+    folder = Path(tempfile.mkdtemp(prefix="nlperr-bench-stream-"))
+    try:
+        gold, pred, _, _, n_tok = cli.write_files(cli.conll2003_like(None), args.times, folder)
+        bench_cli(md, gold, pred, folder, n_tok, args.repeat)
+        if args.ray:
+            bench_ray(md, gold, pred, n_tok, args.repeat)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    md.emit(data=f"WNUT-17 test as CoNLL-2003 columns x{args.times} (bench_cli_analyze.py's "
+                 f"corpus)", runs=f"best of {args.repeat}, alternating (Ray: after a warm-up "
+                                  f"call)", threads="default")
+
+
+if __name__ == "__main__":
+    main()
