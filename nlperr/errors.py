@@ -264,8 +264,8 @@ class Errors(metaclass=_Catalogue):
     E508 = ("{what} needs at least {n} {unit}, got {got}.")
     E509 = ("The baseline data does not match the gold data: {what}.")
     E510 = ("{where}: {message}")
-    E511 = ("{where}: the gold and predicted streams hold no examples. Pass the files or "
-            "iterators that hold the data.")
+    E511 = ("{where}: the gold and predicted data hold no examples. Pass the files (or "
+            "examples, iterators) that hold the data.")
     # (analysis: add E512-E599 above this line)
 
     # --- behavioral suites (E6xx) -----------------------------------------------

@@ -356,6 +356,9 @@ def test_streamed_classification_refuses_empty_and_uneven_streams():
         analyze_classification_stream(iter([]), iter([]))
     with pytest.raises(InputError, match="E511"):
         analyze_ner_stream(iter([]), iter([]))
+    from nlperr.analysis import analyze_classification
+    with pytest.raises(InputError, match="E511"):  # was KeyError: 'overall'
+        analyze_classification([], [])
     with pytest.raises(InputError, match="E501"):
         analyze_classification_stream(iter(gold), iter(pred[:9]), chunk_size=4)
     with pytest.raises(InputError, match="E508"):

@@ -636,6 +636,8 @@ def analyze_classification(gold: Sequence[Example], pred: Sequence[Example], *,
     """
     zero_division = check_zero_division(zero_division)
     gold, pred = list(gold), list(pred)
+    if not gold and not pred:
+        raise InputError(Errors.E511.format(where="analyze_classification"))
     ca = class_arrays(gold, pred)
     scores = scores_from_arrays(ca, zero_division=zero_division)
     conf = confusion_from_arrays(ca)
