@@ -598,6 +598,36 @@ def detect_file_scheme(path: PathLike, *, tag_column: int | None = -1,
     return _detect_streaming(p, opts, encoding, encoding_errors, _STREAM_BLOCK_LINES)
 
 
+_NO_TAGS: dict = {}  # _tag_stats_fast: a regular block without a tag column
+
+
+def _tag_stats_fast(lines: list[str], name: str, *, token_column: int,
+                    tag_column: int | None, sep: str | None) -> dict | None:
+    """The scheme statistics of a regular block's tags from its bytes (``_NO_TAGS``:
+    the block has no tags), or None when the block needs the general path.  The
+    block's ``-DOCSTART-`` lines and texts do not matter here, so they are not built."""
+    r = parse_regular("\n".join(lines).encode("utf-8"), sep, _splitter(sep))
+    if r is None:
+        return None
+    try:
+        tc = _column(token_column, r.ncols, name, "token_column")
+        gc = -1 if tag_column is None else _column(tag_column, r.ncols, name, "tag_column")
+    except FormatError:
+        return None
+    if gc < 0 or gc == tc:
+        return _NO_TAGS
+    coded = r.codes(gc)
+    tags = r.column(gc) if coded is None else None
+    try:
+        for tag in (set(tags) if coded is None else coded[1]):
+            split_tag(tag)
+    except SchemeError:
+        return None  # the general path names the line
+    arrays = (encode_tags(tags, r.offsets) if coded is None
+              else encode_tag_ids(coded[0], coded[1], r.offsets))
+    return scheme_stats(arrays)
+
+
 def _detect_streaming(p: Path, opts: dict, encoding: str, errors: str,
                       block_lines: int) -> str:
     """The scheme of a whole file read block by block (statistics merged over blocks)."""
@@ -605,11 +635,13 @@ def _detect_streaming(p: Path, opts: dict, encoding: str, errors: str,
     state = _DocState()
     stats = None
     for lines, first_no in _read_blocks(p, opts, encoding, errors, block_lines):
+        fast = _tag_stats_fast(lines, name, **opts)
+        if fast is not None:  # the tag statistics straight from the bytes
+            if fast is not _NO_TAGS:
+                stats = fast if stats is None else merge_scheme_stats(stats, fast)
+            continue
         before = (state.doc_index, state.pending)
-        block = _parse_lines_fast(lines, first_no, name, state=state, keep_columns=False,
-                                  **opts)
-        if block is None:
-            block = _parse_block(lines, first_no, name, state=state, **opts)
+        block = _parse_block(lines, first_no, name, state=state, **opts)
         if block is None:
             state.doc_index, state.pending = before
             sentences = _iter_sentences(enumerate(lines, first_no), name, state=state, **opts)
