@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
-__all__ = ["Background", "lockstep"]
+__all__ = ["Background", "counter_bar", "lockstep"]
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -66,3 +67,15 @@ def lockstep(a: Iterable[A], b: Iterable[B],
             raise uneven(n, n + rest) if x is _END else uneven(n + rest, n)
         yield x, y  # type: ignore[misc]
         n += 1
+
+
+def counter_bar(progress: bool | None, desc: str, unit: str = "ex") -> Any:
+    """A tqdm bar counting *unit* s (``update(n)``, ``close()``), or None: shown when
+    *progress* is True, or None and stderr is a terminal."""
+    if progress is None:
+        progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(unit=unit, desc=desc, leave=False, file=sys.stderr)

@@ -57,34 +57,44 @@ def _add_nested(a: dict, b: dict) -> None:
 
 def _from_stream(cls: Any, pairs: Iterable[tuple[Example, Example]], chunk_size: int, *,
                  engine: str = "local", address: str | None = None,
-                 workers: int | None = None, **options: Any) -> Any:
+                 workers: int | None = None, progress: bool | None = False,
+                 **options: Any) -> Any:
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise InputError(Errors.E207.format(value=chunk_size, option="chunk_size",
                                             allowed="positive integers"))
     from ..engine.distributed import check_engine  # ray is imported only for engine="ray"
 
     check_engine(engine, address, workers)
+    from .._flow import counter_bar
+
     acc = cls()
     it = iter(pairs)
+    bar = counter_bar(progress, f"counting ({engine})")
 
     def chunks() -> Iterator[tuple]:
         while True:
             chunk = list(itertools.islice(it, chunk_size))
             if not chunk:
                 return
+            if bar is not None:
+                bar.update(len(chunk))
             yield cls, [g for g, _ in chunk], [p for _, p in chunk], options
 
-    if engine == "ray":  # each chunk counted by a Ray task, merged here in input order
-        from ..engine.distributed import ray_ordered
+    try:
+        if engine == "ray":  # each chunk counted by a Ray task, merged here in input order
+            from ..engine.distributed import ray_ordered
 
-        packed = ((c, _pack(g), _pack(p), o) for c, g, p, o in chunks())
-        for part in ray_ordered(_count_packed, packed, address=address, workers=workers,
-                                desc=f"{cls.__name__} (ray)"):
-            acc.merge(part)
+            packed = ((c, _pack(g), _pack(p), o) for c, g, p, o in chunks())
+            for part in ray_ordered(_count_packed, packed, address=address, workers=workers,
+                                    desc=f"{cls.__name__} (ray)"):
+                acc.merge(part)
+            return acc
+        for c, g, p, o in chunks():
+            acc.merge(c.from_examples(g, p, **o))
         return acc
-    for c, g, p, o in chunks():
-        acc.merge(c.from_examples(g, p, **o))
-    return acc
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _pack(examples: list[Example]) -> tuple:
@@ -204,14 +214,16 @@ class NerCounts:
     @classmethod
     def from_stream(cls, pairs: Iterable[tuple[Example, Example]], *,
                     chunk_size: int = 10_000, engine: str = "local",
-                    address: str | None = None, workers: int | None = None) -> "NerCounts":
+                    address: str | None = None, workers: int | None = None,
+                    progress: bool | None = False) -> "NerCounts":
         """Count an iterator of ``(gold, pred)`` pairs in flat memory: *chunk_size*
         pairs at a time, each chunk counted and merged (e.g. ``zip(iter_conll(a),
         iter_conll(b))``); with ``engine="ray"`` each chunk is counted by a Ray task
         (*address*, *workers* as for :func:`~nlperr.engine.make_predictor`) and the
-        counts merged in input order: the same counts."""
+        counts merged in input order: the same counts.  *progress*: a bar of the
+        examples counted (None: when stderr is a terminal)."""
         return _from_stream(cls, pairs, chunk_size, engine=engine, address=address,
-                            workers=workers)
+                            workers=workers, progress=progress)
 
     # -- merge ----------------------------------------------------------------------------
     def merge(self, other: "NerCounts") -> "NerCounts":
@@ -558,11 +570,12 @@ class ClassCounts:
     @classmethod
     def from_stream(cls, pairs: Iterable[tuple[Example, Example]], *,
                     chunk_size: int = 10_000, n_bins: int = 10, engine: str = "local",
-                    address: str | None = None, workers: int | None = None) -> "ClassCounts":
+                    address: str | None = None, workers: int | None = None,
+                    progress: bool | None = False) -> "ClassCounts":
         """Count an iterator of ``(gold, pred)`` pairs, *chunk_size* at a time (each
         chunk in a Ray task with ``engine="ray"``: the same counts)."""
         return _from_stream(cls, pairs, chunk_size, engine=engine, address=address,
-                            workers=workers, n_bins=n_bins)
+                            workers=workers, progress=progress, n_bins=n_bins)
 
     def merge(self, other: "ClassCounts") -> "ClassCounts":
         _check_other(self, other)

@@ -523,7 +523,7 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
 def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
                        chunk_size: int = 10_000, zero_division: object = "warn",
                        engine: str = "local", address: str | None = None,
-                       workers: int | None = None) -> Report:
+                       workers: int | None = None, progress: bool | None = None) -> Report:
     """The corpus-level NER tables of two aligned streams, in flat memory.
 
     *gold* and *pred* are iterables of examples in the same order (``iter_conll``,
@@ -536,6 +536,7 @@ def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
     need the whole corpus and are not computed (``summary["streamed"]`` is True).
     ``engine="ray"`` counts each chunk in a Ray task (*address*, *workers*: see
     ``docs/scale.md``) and merges the counts in input order: the same report.
+    *progress*: a bar of the examples counted (None: when stderr is a terminal).
     CLI: ``nlperr analyze ner --stream [--engine ray]``.
 
     >>> from nlperr.data import Example
@@ -548,7 +549,8 @@ def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
     def uneven(n_gold: int, n_pred: int) -> InputError:
         return InputError(Errors.E501.format(ngold=n_gold, npred=n_pred))
     counts = NerCounts.from_stream(lockstep(gold, pred, uneven), chunk_size=chunk_size,
-                                   engine=engine, address=address, workers=workers)
+                                   engine=engine, address=address, workers=workers,
+                                   progress=progress)
     if not counts.n_examples:
         raise InputError(Errors.E511.format(where="analyze_ner_stream"))
     t = counts.tables(zero_division=zero_division)
@@ -688,7 +690,8 @@ def analyze_classification_stream(gold: Iterable[Example], pred: Iterable[Exampl
                                   n_bins: int = 10, chunk_size: int = 10_000,
                                   zero_division: object = "warn", engine: str = "local",
                                   address: str | None = None,
-                                  workers: int | None = None) -> Report:
+                                  workers: int | None = None,
+                                  progress: bool | None = None) -> Report:
     """The corpus-level classification tables of two aligned streams, in flat memory.
 
     *gold* and *pred* are iterables of examples in the same order (``iter_jsonl``,
@@ -719,7 +722,7 @@ def analyze_classification_stream(gold: Iterable[Example], pred: Iterable[Exampl
         return InputError(Errors.E501.format(ngold=n_gold, npred=n_pred))
     counts = ClassCounts.from_stream(lockstep(gold, pred, uneven), chunk_size=chunk_size,
                                      n_bins=n_bins, engine=engine, address=address,
-                                     workers=workers)
+                                     workers=workers, progress=progress)
     if not counts.n_examples:
         raise InputError(Errors.E511.format(where="analyze_classification_stream"))
     t = counts.tables(zero_division=zero_division)

@@ -125,6 +125,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             t.set_defaults(func=run_classification)
         t.add_argument("--chunk-size", type=int, default=10_000, metavar="N",
                        help="with --stream: examples counted at a time (default 10000)")
+        t.add_argument("--no-progress", action="store_true",
+                       help="with --stream: hide the progress bar")
     p.set_defaults(func=_usage(p))
 
 
@@ -346,6 +348,7 @@ def _run_ner_stream(args: argparse.Namespace, fmt: str, single: bool) -> int:
                            column=args.pred_column, lenient=True)
     report = analyze_ner_stream(gold, pred, chunk_size=args.chunk_size,
                                 zero_division=_zero_division(args.zero_division),
+                                progress=False if args.no_progress else None,
                                 **_count_engine(args, "nlperr analyze ner --stream"))
     return _save_ner(report, args, "nlperr analyze ner --stream")
 
@@ -408,6 +411,7 @@ def _run_classification_stream(args: argparse.Namespace, fmt: str) -> int:
     report = analyze_classification_stream(gold, pred, n_bins=args.n_bins,
                                            chunk_size=args.chunk_size,
                                            zero_division=_zero_division(args.zero_division),
+                                           progress=False if args.no_progress else None,
                                            **_count_engine(args, where))
     return _save_cls(report, args, where)
 

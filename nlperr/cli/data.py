@@ -67,6 +67,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "memory")
     c.add_argument("--chunk-size", type=int, default=10_000, metavar="N",
                    help="with --stream: examples read at a time (default 10000)")
+    c.add_argument("--no-progress", action="store_true",
+                   help="with --stream: hide the progress bars")
     c.set_defaults(func=run_check)
 
     li = cmds.add_parser("label-issues", help="likely label errors from out-of-sample "
@@ -167,7 +169,8 @@ def run_check(args: argparse.Namespace) -> int:
         result = check_data_stream(
             _stream(args.train, args), _stream(args.test, args),
             dev=_stream(args.dev, args) if args.dev is not None else None,
-            chunk_size=args.chunk_size, **options)
+            chunk_size=args.chunk_size, progress=False if args.no_progress else None,
+            **options)
     else:
         train = _load(args.train, args)
         dev = _load(args.dev, args) if args.dev is not None else None

@@ -138,7 +138,8 @@ def check_data_stream(train: Any, test: Any, *, dev: Any = None, task: str | Non
                       near_threshold: float = 0.6, ngram: int = 1, num_perm: int = 128,
                       cue_prior: str = "empirical", cue_min_count: int = 5,
                       alpha: float = 0.05, window: int = 3, seed: int = 0,
-                      chunk_size: int = 10_000) -> DataQualityResult:
+                      chunk_size: int = 10_000, progress: bool | None = None
+                      ) -> DataQualityResult:
     """:func:`check_data` over streams, *chunk_size* examples at a time: the same result.
 
     Each split is a function returning a fresh iterator of its examples (e.g.
@@ -150,7 +151,8 @@ def check_data_stream(train: Any, test: Any, *, dev: Any = None, task: str | Non
     keeps each example's shingles as integer ids (about 4 bytes a word: it verifies
     candidate pairs with their exact Jaccard), and for classification the consistency check keeps one text per
     distinct normalised text.  Examples without an id are named ``"<split>:<index>"``,
-    as :func:`check_data` names them.  CLI: ``nlperr data check --stream``.
+    as :func:`check_data` names them.  *progress*: a bar of the examples read in each
+    pass (None: when stderr is a terminal).  CLI: ``nlperr data check --stream``.
 
     >>> from nlperr.data import Example
     >>> tr = [Example.from_tokens(["Ann", "lives", "in", "Paris"], ["B-PER", "O", "O", "B-LOC"])]
@@ -166,7 +168,8 @@ def check_data_stream(train: Any, test: Any, *, dev: Any = None, task: str | Non
                if v is not None}
     return _check(sources, chunk_size, task=task, near_threshold=near_threshold, ngram=ngram,
                   num_perm=num_perm, cue_prior=cue_prior, cue_min_count=cue_min_count,
-                  alpha=alpha, window=window, seed=seed, where="check_data_stream")
+                  alpha=alpha, window=window, seed=seed, where="check_data_stream",
+                  progress=progress)
 
 
 def _source(src: Any, split: str) -> Callable[[], Iterator[Example]]:
@@ -177,25 +180,34 @@ def _source(src: Any, split: str) -> Callable[[], Iterator[Example]]:
     return lambda: iter(src)
 
 
-def _chunks(source: Callable[[], Iterable[Example]], split: str, size: int
-            ) -> Iterator[tuple[int, list[Example]]]:
+def _chunks(source: Callable[[], Iterable[Example]], split: str, size: int,
+            progress: bool | None = False, desc: str = "") -> Iterator[tuple[int, list[Example]]]:
     """``(index of the first, examples)`` *size* at a time, ids assigned as check_data
     assigns them."""
+    from .._flow import counter_bar
+
     it = iter(source())
     n = 0
-    while True:
-        chunk = list(itertools.islice(it, size))
-        if not chunk:
-            return
-        yield n, [e if e.id is not None else e.copy(id=f"{split}:{n + i}")
-                  for i, e in enumerate(chunk)]
-        n += len(chunk)
+    bar = counter_bar(progress, desc or split)
+    try:
+        while True:
+            chunk = list(itertools.islice(it, size))
+            if not chunk:
+                return
+            yield n, [e if e.id is not None else e.copy(id=f"{split}:{n + i}")
+                      for i, e in enumerate(chunk)]
+            n += len(chunk)
+            if bar is not None:
+                bar.update(len(chunk))
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _check(sources: dict[str, Callable[[], Iterable[Example]]], chunk_size: int, *,
            task: str | None, near_threshold: float, ngram: int, num_perm: int, cue_prior: str,
            cue_min_count: int, alpha: float, window: int, seed: int,
-           where: str) -> DataQualityResult:
+           where: str, progress: bool | None = False) -> DataQualityResult:
     if task is not None and task not in TASKS:
         raise InputError(Errors.E207.format(value=task, option="task", allowed=list(TASKS)))
     near_threshold = _check_threshold(near_threshold)
@@ -216,7 +228,8 @@ def _check(sources: dict[str, Callable[[], Iterable[Example]]], chunk_size: int,
     for name in names:
         n[name] = 0
         sets[name] = ShingleStore(vocab)
-        for _, chunk in _chunks(sources[name], name, chunk_size):
+        for _, chunk in _chunks(sources[name], name, chunk_size, progress,
+                                f"data check, pass 1/2 ({name})"):
             n[name] += len(chunk)
             sets[name].add_texts((e.text for e in chunk), ngram=ngram)
             if name == "train":
@@ -256,7 +269,8 @@ def _check(sources: dict[str, Callable[[], Iterable[Example]]], chunk_size: int,
     mention_scan, tag_scan = MentionScan(), TagScan(1)
     for name in names:
         count = 0
-        for off, chunk in _chunks(sources[name], name, chunk_size):
+        for off, chunk in _chunks(sources[name], name, chunk_size, progress,
+                                  f"data check, pass 2/2 ({name})"):
             count += len(chunk)
             split_counts[name].merge(SplitCounts.from_examples(chunk, task))
             if name == "train":
