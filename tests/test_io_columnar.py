@@ -81,9 +81,12 @@ def test_streamed_blocks_equal_the_whole_file(tmp_path, monkeypatch, sents, bloc
     p = tmp_path / "train.txt"
     p.write_bytes(("\r\n" if crlf else "\n").join(lines).encode())
     for strict in (True, False):
-        whole = _outcome(lambda: read_conll(p, scheme=scheme, strict=strict))
-        streamed = _outcome(lambda: list(iter_conll(p, scheme=scheme, strict=strict)))
-        assert streamed == whole
+        for keep in (True, False):
+            whole = _outcome(lambda: read_conll(p, scheme=scheme, strict=strict,
+                                                keep_columns=keep))
+            streamed = _outcome(lambda: list(iter_conll(p, scheme=scheme, strict=strict,
+                                                        keep_columns=keep)))
+            assert streamed == whole
 
 
 def test_ragged_and_mixed_width_files_keep_their_errors(tmp_path):

@@ -255,3 +255,77 @@ def test_errors_of_a_counted_chunk_come_back_as_ours():
                                       workers=2)
     with pytest.raises(InputError, match="E1054"):
         analyze_classification_stream(iter(gold), iter(gold), workers=2)
+
+
+def _conll_pair(tmp_path, *, docstart_in_pred=True):
+    """A gold file and a prediction file (tags perturbed; I- after O, repaired by the
+    lenient reading of predictions) with the same lines, or without the -DOCSTART- lines."""
+    import random
+
+    rng = random.Random(3)
+    gold_lines, pred_lines = [], []
+    for d in range(4):
+        gold_lines += ["-DOCSTART- O", ""]
+        if docstart_in_pred:
+            pred_lines += ["-DOCSTART- O", ""]
+        for s in range(60):
+            for k in range(rng.randint(1, 7)):
+                word = rng.choice(["Ann", "Paris", "the", "ACME", "x", "é"])
+                g = rng.choice(["O", "O", "B-PER", "B-LOC"])
+                p = rng.choice(["O", "I-ORG", g, g])
+                gold_lines.append(f"{word} {g}")
+                pred_lines.append(f"{word} {p}")
+            gold_lines.append("")
+            pred_lines.append("")
+    g, p = tmp_path / "gold.conll", tmp_path / "pred.conll"
+    g.write_text("\n".join(gold_lines) + "\n", encoding="utf-8")
+    p.write_text("\n".join(pred_lines) + "\n", encoding="utf-8")
+    return g, p
+
+
+@pytest.mark.parametrize("docstart_in_pred", [True, False])
+def test_ray_workers_read_their_own_ranges(tmp_path, monkeypatch, docstart_in_pred):
+    """Two ConllStreams with the same lines: the workers read byte ranges (else the
+    driver reads, packed); the same report and the same W009 either way."""
+    import warnings
+
+    from nlperr.analysis import analyze_ner_stream
+    from nlperr.io import ConllStream
+    g, p = _conll_pair(tmp_path, docstart_in_pred=docstart_in_pred)
+    ranged = []
+    real_ranges = ConllStream.ranges
+    monkeypatch.setattr(ConllStream, "ranges",
+                        lambda self, other, every: ranged.append(
+                            real_ranges(self, other, every)) or ranged[-1])
+
+    def run(**engine):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            r = analyze_ner_stream(ConllStream(g), ConllStream(p, strict=False),
+                                   chunk_size=17, zero_division=0, **engine)
+        return r, sorted(str(x.message) for x in w)
+    local, w_local = run()
+    ray_r, w_ray = run(engine="ray", workers=2)
+    assert (ranged[-1] is not None) == docstart_in_pred  # ranges only for the same lines
+    for name in local.tables:
+        pd.testing.assert_frame_equal(ray_r.tables[name], local.tables[name], check_exact=True)
+    assert ray_r.summary == local.summary
+    assert w_ray == w_local and any("W009" in x for x in w_local)
+
+
+def test_ray_ranges_keep_the_errors(tmp_path):
+    from nlperr.analysis import analyze_ner_stream
+    from nlperr.errors import InputError
+    from nlperr.io import ConllStream
+    g, p = _conll_pair(tmp_path)
+    bad = tmp_path / "bad.conll"
+    lines = g.read_text(encoding="utf-8").splitlines()
+    lines[900] = lines[900].split()[0] + " B-PER extra"  # a ragged line deep in the file
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors = []
+    for engine in ({}, {"engine": "ray", "workers": 2}):
+        with pytest.raises(InputError) as e:
+            analyze_ner_stream(ConllStream(bad), ConllStream(bad, strict=False),
+                               chunk_size=17, **engine)
+        errors.append(str(e.value))
+    assert errors[0] == errors[1] and "bad.conll:901" in errors[0]

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Example
-from ..errors import Errors, InputError, Warnings, warn
+from ..errors import Errors, InputError, RepairWarning, Warnings, warn
 
 __all__ = ["NerCounts", "ClassCounts", "CalibrationCounts", "SliceCounts"]
 
@@ -95,6 +95,67 @@ def _from_stream(cls: Any, pairs: Iterable[tuple[Example, Example]], chunk_size:
     finally:
         if bar is not None:
             bar.close()
+
+
+def _count_ranges(gold: tuple, pred: tuple) -> tuple:
+    """A Ray task: the counts of one byte range of a gold and a prediction CoNLL file
+    (the same sentences), read and parsed on the worker; with the examples on each
+    side and the prediction side's repairs and scheme."""
+    from ..io._conll import range_examples
+
+    g, _, _, _ = range_examples(*gold)
+    p, sch, repaired, first = range_examples(*pred)
+    counts = NerCounts.from_examples(g, p) if g and len(g) == len(p) else None
+    return counts, len(g), len(p), repaired, first, sch
+
+
+def ray_conll_counts(gold: Any, pred: Any, *, chunk_size: int, address: str | None = None,
+                     workers: int | None = None, progress: bool | None = False
+                     ) -> "NerCounts | None":
+    """:class:`NerCounts` of two :class:`~nlperr.io.ConllStream` s whose Ray workers read
+    their own byte ranges (about *chunk_size* sentences each, cut at the same lines in
+    both files), merged in input order: the counts, errors and warnings of reading them
+    on the driver.  None when the two files' blank lines differ (or cannot be
+    located): the caller then reads them on the driver."""
+    from ..engine.distributed import ray_ordered
+    from ..io._common import empty_error
+    from ..io._conll import detect_file_scheme
+
+    cuts = gold.ranges(pred, chunk_size)
+    if cuts is None:
+        return None
+
+    def scheme_of(f: Any) -> str:
+        return f.scheme or detect_file_scheme(f.path, tag_column=f.tag_column,
+                                              encoding=f.encoding,
+                                              encoding_errors=f.encoding_errors)
+    gs, ps = scheme_of(gold), scheme_of(pred)
+    calls = (((gold.path, a, b, f, gold.tag_column, gs, gold.strict, gold.encoding),
+              (pred.path, c, d, h, pred.tag_column, ps, pred.strict, pred.encoding))
+             for (a, b, f), (c, d, h) in zip(*cuts))
+    acc = NerCounts()
+    n_gold = n_pred = repaired = 0
+    first = sch = None
+    for counts, ng, np_, rep, fr, s in ray_ordered(_count_ranges, calls, address=address,
+                                                   workers=workers, progress=progress,
+                                                   desc="counting (ray)"):
+        n_gold += ng
+        n_pred += np_
+        repaired += rep
+        first = first or fr
+        sch = s or sch
+        if counts is not None:
+            acc.merge(counts)
+    if not n_gold:
+        raise empty_error(gold.path)
+    if not n_pred:
+        raise empty_error(pred.path)
+    if n_gold != n_pred:
+        raise InputError(Errors.E501.format(ngold=n_gold, npred=n_pred))
+    if repaired:
+        warn(Warnings.W009.format(where=pred.path.name, count=repaired, scheme=sch,
+                                  first=first), RepairWarning, stacklevel=3)
+    return acc
 
 
 def _pack(examples: list[Example]) -> tuple:

@@ -37,6 +37,8 @@ import numpy as np
 import pandas as pd
 
 from .._flow import Background, lockstep
+from ..engine.distributed import check_engine
+from ..io._conll import ConllStream
 from ..data import Example
 from ..errors import Errors, InputError, Warnings, warn
 from ..results import Finding, Result
@@ -50,7 +52,7 @@ from .confusion import label_group_analysis, pairs_from_taxonomy
 from .matching import CATEGORIES, taxonomy, taxonomy_frame
 from .metrics import SEMEVAL_COUNTS, SEMEVAL_SCHEMAS
 from .labelsets import label_set_mismatch
-from .partial import ClassCounts, NerCounts
+from .partial import ClassCounts, NerCounts, ray_conll_counts
 from .slices import _rank_slices, _worst_tables, default_slices, worst_slices
 
 __all__ = ["Report", "analyze_ner", "analyze_classification"]
@@ -535,7 +537,9 @@ def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
     same data (tested); the per-entity table, slices, bootstrap intervals and cases
     need the whole corpus and are not computed (``summary["streamed"]`` is True).
     ``engine="ray"`` counts each chunk in a Ray task (*address*, *workers*: see
-    ``docs/scale.md``) and merges the counts in input order: the same report.
+    ``docs/scale.md``) and merges the counts in input order: the same report.  Given
+    two :class:`~nlperr.io.ConllStream` s with the same line structure, the workers
+    read and parse their own byte ranges of the files.
     *progress*: a bar of the examples counted (None: when stderr is a terminal).
     CLI: ``nlperr analyze ner --stream [--engine ray]``.
 
@@ -548,9 +552,15 @@ def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
     """
     def uneven(n_gold: int, n_pred: int) -> InputError:
         return InputError(Errors.E501.format(ngold=n_gold, npred=n_pred))
-    counts = NerCounts.from_stream(lockstep(gold, pred, uneven), chunk_size=chunk_size,
-                                   engine=engine, address=address, workers=workers,
-                                   progress=progress)
+    counts = None
+    if engine == "ray" and isinstance(gold, ConllStream) and isinstance(pred, ConllStream):
+        check_engine(engine, address, workers)  # the workers read their own byte ranges
+        counts = ray_conll_counts(gold, pred, chunk_size=chunk_size, address=address,
+                                  workers=workers, progress=progress)
+    if counts is None:
+        counts = NerCounts.from_stream(lockstep(gold, pred, uneven), chunk_size=chunk_size,
+                                       engine=engine, address=address, workers=workers,
+                                       progress=progress)
     if not counts.n_examples:
         raise InputError(Errors.E511.format(where="analyze_ner_stream"))
     t = counts.tables(zero_division=zero_division)

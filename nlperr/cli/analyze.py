@@ -301,9 +301,9 @@ def _stream_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool
                     f"and JSONL files line by line. Drop --stream, or convert the file "
                     f"(nlperr convert)"))
     enc = encoding_options(args)
-    if fmt == "conll":
-        return io.iter_conll(path, tag_column=column, scheme=args.scheme, strict=not lenient,
-                             **enc)
+    if fmt == "conll":  # iter_conll's examples; Ray workers can read its byte ranges
+        return io.ConllStream(path, tag_column=column, scheme=args.scheme, strict=not lenient,
+                              keep_columns=False, **enc)  # the counts need no other column
     return io.iter_jsonl(path, **enc)
 
 

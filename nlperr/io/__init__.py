@@ -27,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ._common import DataFileNotFoundError
-from ._conll import iter_conll, read_conll, write_conll
+from ._conll import ConllStream, iter_conll, read_conll, write_conll
 from ._docbin import read_docbin, write_docbin
 from ._hf import from_hf_dataset, iter_hf_dataset, looks_like_hf, read_hf, to_hf_dataset
 from ._hf import write_hf
@@ -48,6 +48,7 @@ __all__ = [
     "DataFileNotFoundError",
     "read_conll",
     "iter_conll",
+    "ConllStream",
     "write_conll",
     "read_hipe",
     "write_hipe",

@@ -525,39 +525,50 @@ def _examples(p: Path, opts: dict, scheme: str | None, strict: bool, encoding: s
         yield from exs
     blocks = _read_blocks(p, opts, encoding, errors, block_lines) if fast is None else ()
     for lines, first_no in blocks:
-        before = (state.doc_index, state.pending)
-        with no_gc():
-            block = _parse_lines_fast(lines, first_no, name, state=state,
-                                      keep_columns=keep_columns, **opts)
-            if block is None:
-                block = _parse_block(lines, first_no, name, state=state,
-                                     keep_columns=keep_columns, **opts)
-        if block is None:
-            state.doc_index, state.pending = before
-            sentences = list(_iter_sentences(enumerate(lines, first_no), name, state=state,
-                                             **opts))
-            sch = scheme if scheme is not None else _resolve_scheme(None, sentences, name)
-            build = _Builder(name, sch, strict)
-            for sent in sentences:
-                seen = True
-                if not keep_columns:
-                    sent.extras = []
-                yield build(sent)
-            repaired += build.repaired
-            first_repair = first_repair or build.first_repair
+        exs, block_sch, rep, first = _lines_examples(lines, first_no, name, state, scheme,
+                                                     strict, keep_columns, opts)
+        if block_sch is None:  # no sentence in the block
             continue
-        if not block.ids:
-            continue
-        sch, exs, rep, first = _block_examples(block, name, scheme, strict, opts)
+        sch = block_sch
         repaired += rep
         first_repair = first_repair or first
-        seen = True
+        seen = seen or bool(exs)
         yield from exs
     if not seen:
         raise empty_error(p)
     if repaired:
         warn(Warnings.W009.format(where=name, count=repaired, scheme=sch,
                                   first=first_repair), RepairWarning, stacklevel=3)
+
+
+def _lines_examples(lines: list[str], first_no: int, name: str, state: _DocState,
+                    scheme: str | None, strict: bool, keep_columns: bool, opts: dict
+                    ) -> tuple[list[Example], str | None, int, str | None]:
+    """``(examples, scheme, repaired, first repair)`` of one block of lines starting at
+    line *first_no* (the byte parser, else the columnar one, else the per-sentence
+    path); the scheme is None when the block holds no sentence."""
+    before = (state.doc_index, state.pending)
+    with no_gc():
+        block = _parse_lines_fast(lines, first_no, name, state=state,
+                                  keep_columns=keep_columns, **opts)
+        if block is None:
+            block = _parse_block(lines, first_no, name, state=state,
+                                 keep_columns=keep_columns, **opts)
+    if block is None:
+        state.doc_index, state.pending = before
+        sentences = list(_iter_sentences(enumerate(lines, first_no), name, state=state, **opts))
+        sch = scheme if scheme is not None else _resolve_scheme(None, sentences, name)
+        build = _Builder(name, sch, strict)
+        out = []
+        for sent in sentences:
+            if not keep_columns:
+                sent.extras = []
+            out.append(build(sent))
+        return out, sch, build.repaired, build.first_repair
+    if not block.ids:
+        return [], None, 0, None
+    sch, exs, rep, first = _block_examples(block, name, scheme, strict, opts)
+    return exs, sch, rep, first
 
 
 def _block_examples(block: _Block, name: str, scheme: str | None, strict: bool, opts: dict
@@ -807,6 +818,7 @@ def iter_conll(
     sep: str | None = None,
     encoding: str = "utf-8",
     encoding_errors: str = "strict",
+    keep_columns: bool = True,
 ) -> Iterator[Example]:
     """Stream the examples of a CoNLL file one at a time (same options as :func:`read_conll`).
 
@@ -822,7 +834,8 @@ def iter_conll(
     p = check_file(path, what="iter_conll")  # checked now, not at the first next()
     check_encoding(encoding, encoding_errors)
     opts = dict(token_column=token_column, tag_column=tag_column, sep=sep)
-    return _examples(p, opts, scheme, strict, encoding, encoding_errors, _STREAM_BLOCK_LINES)
+    return _examples(p, opts, scheme, strict, encoding, encoding_errors, _STREAM_BLOCK_LINES,
+                     keep_columns=keep_columns)
 
 
 #: Lines per block when streaming (memory stays bounded by one block).
@@ -948,3 +961,114 @@ def write_conll(
                     _check_field(value, s, where)
                 lines.append(s.join(row))
             fh.write("\n".join(lines) + "\n\n")
+
+
+# --- byte ranges of a CoNLL file (Ray workers read their own range) ------------------------
+
+_WS = np.zeros(256, dtype=bool)
+_WS[[9, 10, 11, 12, 13, 32]] = True
+
+
+def _blank_lines(p: Path, chunk_bytes: int = 1 << 24) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """``(line numbers of the blank lines, the byte after each, size)`` of a file read in
+    chunks (a blank line: ASCII whitespace only), or None when it has a lone CR line end
+    (line numbers would then not follow the ``\\n`` s)."""
+    numbers, ends = [], []
+    pos = line0 = 0
+    with open(p, "rb") as fh:
+        while True:
+            chunk = fh.read(chunk_bytes)
+            if not chunk:
+                break
+            if not chunk.endswith(b"\n"):
+                chunk += fh.readline()
+            arr = np.frombuffer(chunk, dtype=np.uint8)
+            if b"\r" in chunk:
+                cr = np.flatnonzero(arr == 13)
+                if ((cr + 1 >= len(arr)) | (arr[np.minimum(cr + 1, len(arr) - 1)] != 10)).any():
+                    return None
+            nl = np.flatnonzero(arr == 10)
+            stops = nl if chunk.endswith(b"\n") else np.append(nl, len(arr))
+            starts = np.concatenate([[0], nl + 1])[:len(stops)]
+            cs = np.concatenate([[0], np.cumsum(~_WS[arr], dtype=np.int64)])
+            blank = np.flatnonzero(cs[stops] == cs[starts])
+            numbers.append(line0 + 1 + blank)
+            ends.append(pos + np.minimum(stops[blank] + 1, len(arr)))
+            pos += len(chunk)
+            line0 += len(stops)
+    cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=np.int64))
+    return cat(numbers), cat(ends), pos
+
+
+class ConllStream:
+    """A CoNLL file to read as a stream, as often as needed: iterating it yields the
+    examples of :func:`iter_conll` with these options.  Two such files with the same
+    line structure can also be read in byte ranges by Ray workers
+    (``analyze_ner_stream(..., engine="ray")``): the same examples, parsed where they
+    are counted.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "tiny.conll"
+    >>> _ = p.write_text("Anna B-PER\\n\\nBye O\\n", encoding="utf-8")
+    >>> [ex.text for ex in ConllStream(p)], [ex.text for ex in ConllStream(p)]
+    (['Anna', 'Bye'], ['Anna', 'Bye'])
+    """
+
+    def __init__(self, path: PathLike, *, tag_column: int | None = -1,
+                 scheme: str | None = None, strict: bool = True, encoding: str = "utf-8",
+                 encoding_errors: str = "strict", keep_columns: bool = True) -> None:
+        self.path = check_file(path, what="ConllStream")
+        check_encoding(encoding, encoding_errors)
+        self.keep_columns = keep_columns
+        self.tag_column = tag_column
+        self.scheme = scheme
+        self.strict = strict
+        self.encoding = encoding
+        self.encoding_errors = encoding_errors
+
+    def __iter__(self) -> Iterator[Example]:
+        return iter_conll(self.path, tag_column=self.tag_column, scheme=self.scheme,
+                          strict=self.strict, encoding=self.encoding,
+                          encoding_errors=self.encoding_errors,
+                          keep_columns=self.keep_columns)
+
+    def __repr__(self) -> str:
+        return f"ConllStream({str(self.path)!r}, tag_column={self.tag_column!r})"
+
+    def ranges(self, other: "ConllStream", every: int
+               ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]] | None:
+        """Byte ranges ``(start, stop, first line)`` of this file and *other*, cut after
+        every *every*-th blank line at the same lines in both, or None when the two
+        files' blank lines differ (or cannot be located: a lone CR, UTF-16/32, or
+        ``encoding_errors="replace"``, whose warning would stay on the workers)."""
+        for f in (self, other):
+            if f.encoding_errors != "strict" or \
+                    codecs.lookup(f.encoding).name.startswith(("utf-16", "utf-32")):
+                return None
+        a, b = _blank_lines(self.path), _blank_lines(other.path)
+        if a is None or b is None or not np.array_equal(a[0], b[0]):
+            return None
+
+        def cut(numbers: np.ndarray, ends: np.ndarray, size: int) -> list[tuple[int, int, int]]:
+            idx = np.arange(every - 1, len(numbers), every)
+            stops = ends[idx].tolist() + [size]
+            firsts = [1] + (numbers[idx] + 1).tolist()
+            starts = [0] + ends[idx].tolist()
+            return [(s, e, f) for s, e, f in zip(starts, stops, firsts) if e > s]
+        ra, rb = cut(*a), cut(*b)
+        return (ra, rb) if len(ra) == len(rb) else None
+
+
+def range_examples(path: Path, start: int, stop: int, first_line: int, tag_column: int | None,
+                   scheme: str, strict: bool, encoding: str
+                   ) -> tuple[list[Example], str | None, int, str | None]:
+    """The examples of the byte range ``[start, stop)`` of a CoNLL file (a block of whole
+    sentences starting at line *first_line*) with a known *scheme*: ``(examples,
+    scheme, repaired, first repair)``, as :func:`iter_conll` reads them."""
+    lines: list[str] = []
+    for _, part in iter_line_blocks(path, encoding=encoding, errors="strict", start=start,
+                                    stop=stop, first_line=first_line):
+        lines.extend(part)
+    opts = dict(token_column=0, tag_column=tag_column, sep=None)
+    return _lines_examples(lines, first_line, path.name, _DocState(), scheme, strict, False,
+                           opts)

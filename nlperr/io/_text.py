@@ -175,7 +175,8 @@ CHUNK_BYTES = 1 << 22
 
 
 def iter_line_blocks(path: str | os.PathLike, *, encoding: str = "utf-8",
-                     errors: str = "strict", chunk_bytes: int | None = None
+                     errors: str = "strict", chunk_bytes: int | None = None,
+                     start: int = 0, stop: int | None = None, first_line: int = 1
                      ) -> Iterator[tuple[int, list[str]]]:
     """Stream the file's lines in lists of about *chunk_bytes* bytes: ``(number of the
     first line, lines)``, line ends removed (CRLF and lone CR line ends too), a
@@ -183,29 +184,43 @@ def iter_line_blocks(path: str | os.PathLike, *, encoding: str = "utf-8",
     and no line over ``max_line_bytes`` is decoded in one call; any other is taken line by
     line, so a decoding error (E030) or an over-long line (E032) names its line, and
     ``errors="replace"`` warns once (W030) with the count for the whole file.
+
+    *start* / *stop* / *first_line*: read only the bytes ``[start, stop)``, which
+    begin line *first_line* and end on a line end (a range of a larger file; the
+    byte-order mark is skipped only at byte 0).  ASCII-compatible encodings only.
     """
     codec = check_encoding(encoding, errors)
     p = Path(path)
-    if codec.startswith(("utf-16", "utf-32")):
+    if start or stop is not None:
+        if codec.startswith(("utf-16", "utf-32")):
+            raise ValueError("byte ranges need an ASCII-compatible encoding")
+    elif codec.startswith(("utf-16", "utf-32")):
         lines = read_text(p, encoding=encoding, errors=errors).split("\n")
         yield 1, lines
         return
     limit = get_limits().max_line_bytes
-    number = 0        # lines yielded so far
-    offset = 0        # bytes read so far (for the byte offset of a decoding error)
+    number = first_line - 1  # lines yielded so far
+    offset = start           # bytes read so far (for the byte offset of a decoding error)
     replaced = 0
     if chunk_bytes is None:
         chunk_bytes = CHUNK_BYTES
     size = max(1, min(chunk_bytes, limit + 2))  # a refused line is never read whole
     with open(p, "rb") as fh:
-        first = True
+        first = start == 0
+        if start:
+            fh.seek(start)
+        left = None if stop is None else stop - start
         while True:
-            chunk = fh.read(size)
+            chunk = fh.read(size if left is None else min(size, left))
             if not chunk:
                 break
+            if left is not None:
+                left -= len(chunk)
             too_long = False
-            if not chunk.endswith(b"\n"):  # up to the end of its last line
-                tail = fh.readline(limit + 2)
+            if not chunk.endswith(b"\n") and left != 0:  # up to the end of its last line
+                tail = fh.readline(limit + 2 if left is None else min(limit + 2, left))
+                if left is not None:
+                    left -= len(tail)
                 if len(tail) == limit + 2 and not tail.endswith(b"\n"):
                     # over the limit whatever follows: the lines before it, then E032
                     # (never held whole, never joined to the chunk)
