@@ -304,3 +304,32 @@ def test_other_whitespace_is_what_str_split_splits_on():
         if c >= "\x80":  # the byte parser finds each one in UTF-8
             assert _has_unicode_space(np.frombuffer(f"aé{c}b\n".encode(), dtype=np.uint8))
     assert not _has_unicode_space(np.frombuffer("é日本🙂\u2010¡\n".encode(), dtype=np.uint8))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.sampled_from([b"a b", b"", b"  ", b"\t", b"x\r", b"\xc3\xa9 O",
+                                       b"-DOCSTART-"]), max_size=30),
+       end=st.sampled_from([b"", b"\n"]), chunk=st.integers(1, 20))
+def test_blank_line_scan_for_ray_ranges(tmp_path, parts, end, chunk):
+    """The scan that cuts two files at the same lines for Ray workers: every blank line
+    (ASCII whitespace only) with the byte after it, read in chunks of any size; None for
+    a lone CR line end."""
+    from nlperr.io._conll import _blank_lines
+    data = b"\n".join(parts) + end
+    p = tmp_path / "f.conll"
+    p.write_bytes(data)
+    got = _blank_lines(p, chunk_bytes=chunk)
+    lone = any(c == 13 and (k + 1 >= len(data) or data[k + 1] != 10) for k, c in enumerate(data))
+    if lone:
+        assert got is None
+        return
+    lines = data.split(b"\n") if data else []
+    if data.endswith(b"\n"):
+        lines.pop()
+    nums, ends, pos = [], [], 0
+    for i, ln in enumerate(lines, 1):
+        if not ln.strip(b" \t\r\x0b\x0c"):
+            nums.append(i)
+            ends.append(min(pos + len(ln) + 1, len(data)))
+        pos += len(ln) + 1
+    assert (got[0].tolist(), got[1].tolist(), got[2]) == (nums, ends, len(data))

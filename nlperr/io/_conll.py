@@ -18,6 +18,7 @@ from ..data import tags_to_spans, tokens_from_words
 from ..data.schemes import MISSING
 from ..errors import Errors, FormatError, InputError, RepairWarning, SchemeError, Warnings
 from ..errors import shorten, warn
+from ..limits import get_limits
 from ._common import PathLike, check_file, empty_error, locate_scheme_error
 from ._common import paired
 from ._text import _strip_bom, check_encoding, iter_line_blocks, iter_lines, read_bytes_limited
@@ -972,16 +973,20 @@ _WS[[9, 10, 11, 12, 13, 32]] = True
 def _blank_lines(p: Path, chunk_bytes: int = 1 << 24) -> tuple[np.ndarray, np.ndarray, int] | None:
     """``(line numbers of the blank lines, the byte after each, size)`` of a file read in
     chunks (a blank line: ASCII whitespace only), or None when it has a lone CR line end
-    (line numbers would then not follow the ``\\n`` s)."""
+    (line numbers would then not follow the ``\\n`` s) or a line over ``max_line_bytes``."""
     numbers, ends = [], []
     pos = line0 = 0
+    limit = get_limits().max_line_bytes
     with open(p, "rb") as fh:
         while True:
             chunk = fh.read(chunk_bytes)
             if not chunk:
                 break
             if not chunk.endswith(b"\n"):
-                chunk += fh.readline()
+                tail = fh.readline(limit + 2)
+                if len(tail) == limit + 2 and not tail.endswith(b"\n"):
+                    return None  # a line over the limit: the reader says E032
+                chunk += tail
             arr = np.frombuffer(chunk, dtype=np.uint8)
             if b"\r" in chunk:
                 cr = np.flatnonzero(arr == 13)
