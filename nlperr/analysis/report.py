@@ -37,8 +37,6 @@ import numpy as np
 import pandas as pd
 
 from .._flow import Background, lockstep
-from ..engine.distributed import check_engine
-from ..io._conll import ConllStream
 from ..data import Example
 from ..errors import Errors, InputError, Warnings, warn
 from ..results import Finding, Result
@@ -552,8 +550,12 @@ def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
     """
     def uneven(n_gold: int, n_pred: int) -> InputError:
         return InputError(Errors.E501.format(ngold=n_gold, npred=n_pred))
+    from ..io._conll import ConllStream
+
     counts = None
     if engine == "ray" and isinstance(gold, ConllStream) and isinstance(pred, ConllStream):
+        from ..engine.distributed import check_engine
+
         check_engine(engine, address, workers)  # the workers read their own byte ranges
         counts = ray_conll_counts(gold, pred, chunk_size=chunk_size, address=address,
                                   workers=workers, progress=progress)
