@@ -329,3 +329,23 @@ def test_ray_ranges_keep_the_errors(tmp_path):
                                chunk_size=17, **engine)
         errors.append(str(e.value))
     assert errors[0] == errors[1] and "bad.conll:901" in errors[0]
+
+
+def test_ray_ranges_with_the_same_lines_but_other_sentences(tmp_path):
+    """Blank lines at the same places, but a -DOCSTART- line in one file where the other
+    has a sentence: the driver reads them (no range is counted unpaired) and says what
+    the local run says."""
+    from nlperr.analysis import analyze_ner_stream
+    from nlperr.errors import InputError
+    from nlperr.io import ConllStream
+    g, p = tmp_path / "g.conll", tmp_path / "p.conll"
+    body = "".join(f"w{i} O\nx B-PER\n\n" for i in range(40))
+    g.write_text("-DOCSTART- O\n\n" + body, encoding="utf-8")
+    p.write_text("Extra O\n\n" + body, encoding="utf-8")
+    errors = []
+    for engine in ({}, {"engine": "ray", "workers": 2}):
+        with pytest.raises(InputError) as e:
+            analyze_ner_stream(ConllStream(g), ConllStream(p, strict=False), chunk_size=5,
+                               **engine)
+        errors.append(str(e.value))
+    assert errors[0] == errors[1] and "E502" in errors[0]  # texts differ at example 0

@@ -116,7 +116,8 @@ def ray_conll_counts(gold: Any, pred: Any, *, chunk_size: int, address: str | No
     their own byte ranges (about *chunk_size* sentences each, cut at the same lines in
     both files), merged in input order: the counts, errors and warnings of reading them
     on the driver.  None when the two files' blank lines differ (or cannot be
-    located): the caller then reads them on the driver."""
+    located) or a range holds a different number of sentences in each: the caller
+    then reads them on the driver."""
     from ..engine.distributed import ray_ordered
     from ..io._common import empty_error
     from ..io._conll import detect_file_scheme
@@ -139,6 +140,8 @@ def ray_conll_counts(gold: Any, pred: Any, *, chunk_size: int, address: str | No
     for counts, ng, np_, rep, fr, s in ray_ordered(_count_ranges, calls, address=address,
                                                    workers=workers, progress=progress,
                                                    desc="counting (ray)"):
+        if ng != np_:  # the same lines, not the same sentences: read on the driver,
+            return None  # which pairs them in order (and says what does not match)
         n_gold += ng
         n_pred += np_
         repaired += rep
@@ -148,10 +151,6 @@ def ray_conll_counts(gold: Any, pred: Any, *, chunk_size: int, address: str | No
             acc.merge(counts)
     if not n_gold:
         raise empty_error(gold.path)
-    if not n_pred:
-        raise empty_error(pred.path)
-    if n_gold != n_pred:
-        raise InputError(Errors.E501.format(ngold=n_gold, npred=n_pred))
     if repaired:
         warn(Warnings.W009.format(where=pred.path.name, count=repaired, scheme=sch,
                                   first=first), RepairWarning, stacklevel=3)
