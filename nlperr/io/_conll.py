@@ -22,7 +22,7 @@ from ..limits import get_limits
 from ._common import PathLike, check_file, empty_error, locate_scheme_error
 from ._common import paired
 from ._text import _strip_bom, check_encoding, iter_line_blocks, iter_lines, read_bytes_limited
-from ._text import read_lines
+from ._text import read_line_chunks, read_lines
 from ._regular import OTHER_WHITESPACE, RegularFile, parse_regular, utf8_bytes
 from ._columnar import ColumnBlock, build_examples, no_gc, resolve_from_stats, resolve_scheme
 from ..data._tagarrays import encode_tag_ids, encode_tags, merge_scheme_stats, scheme_stats
@@ -449,31 +449,11 @@ def _parse_fast(data: bytes, name: str, *, token_column: int, tag_column: int | 
     block, parsed from its bytes (:mod:`._regular`); None when it is not regular or
     anything in it needs the general path (which raises the errors)."""
     r = parse_regular(data, sep, _splitter(sep))
-    if r is None:
+    cols = None if r is None else _regular_tags(r, name, token_column, tag_column)
+    if cols is None:
         return None
+    tc, gc, tags, arrays = cols
     k = r.ncols
-    try:
-        tc = _column(token_column, k, name, "token_column")
-        gc = -1 if tag_column is None else _column(tag_column, k, name, "tag_column")
-    except FormatError:
-        return None
-    if gc == tc:
-        gc = -1
-    tags = arrays = None
-    if gc >= 0:
-        coded = r.codes(gc)
-        if coded is None:
-            tags = r.column(gc)
-            uniq = set(tags)
-        else:
-            uniq = coded[1]
-        try:
-            for tag in uniq:
-                split_tag(tag)
-        except SchemeError:
-            return None  # the general path names the first line that has it
-        if coded is not None:
-            arrays = encode_tag_ids(coded[0], coded[1], r.offsets)
     others = [i for i in range(k) if i != tc and i != gc]
     extras = r.columns(others) if keep_columns and others else None
     texts, starts, ends = r.texts_and_offsets(tc)
@@ -489,13 +469,39 @@ def _parse_fast(data: bytes, name: str, *, token_column: int, tag_column: int | 
                   gc >= 0)
 
 
-def _parse_lines_fast(lines: list[str], first_no: int, name: str, *, state: _DocState,
+def _regular_tags(r: RegularFile, name: str, token_column: int, tag_column: int | None
+                  ) -> tuple[int, int, list[str] | None, Any] | None:
+    """``(token column, tag column (-1: none), tags, tag arrays)`` of a regular file: the
+    tags coded from their bytes (arrays), else as strings; None when a column is out of
+    range or a tag is malformed (the general path then names the line)."""
+    try:
+        tc = _column(token_column, r.ncols, name, "token_column")
+        gc = -1 if tag_column is None else _column(tag_column, r.ncols, name, "tag_column")
+    except FormatError:
+        return None
+    if gc == tc:
+        gc = -1
+    if gc < 0:
+        return tc, gc, None, None
+    coded = r.codes(gc)
+    tags = r.column(gc) if coded is None else None
+    try:
+        for tag in (set(tags) if coded is None else coded[1]):  # type: ignore[arg-type]
+            split_tag(tag)
+    except SchemeError:
+        return None
+    arrays = None if coded is None else encode_tag_ids(coded[0], coded[1], r.offsets)
+    return tc, gc, tags, arrays
+
+
+def _parse_lines_fast(text: str, first_no: int, name: str, *, state: _DocState,
                       keep_columns: bool, **opts: Any) -> _Block | None:
-    """A streamed block of decoded lines through the byte parser (re-encoded as UTF-8:
-    the lines were already decoded and checked); None when the block is not regular
-    (the caller then takes :func:`_parse_block`, which raises the errors)."""
+    """A streamed block of decoded lines (*text*: joined by line feeds) through the byte
+    parser (re-encoded as UTF-8: the lines were already decoded and checked); None when
+    the block is not regular (the caller then takes :func:`_parse_block`, which raises
+    the errors)."""
     before = (state.doc_index, state.pending)
-    block = _parse_fast("\n".join(lines).encode("utf-8"), name, state=state,
+    block = _parse_fast(text.encode("utf-8"), name, state=state,
                         keep_columns=keep_columns, first_no=first_no, **opts)
     if block is None:
         state.doc_index, state.pending = before
@@ -549,11 +555,12 @@ def _lines_examples(lines: list[str], first_no: int, name: str, state: _DocState
     line *first_no* (the byte parser, else the columnar one, else the per-sentence
     path); the scheme is None when the block holds no sentence."""
     before = (state.doc_index, state.pending)
+    text = "\n".join(lines)  # joined once, for both parsers
     with no_gc():
-        block = _parse_lines_fast(lines, first_no, name, state=state,
+        block = _parse_lines_fast(text, first_no, name, state=state,
                                   keep_columns=keep_columns, **opts)
         if block is None:
-            block = _parse_block(lines, first_no, name, state=state,
+            block = _parse_block(lines, first_no, name, state=state, text=text,
                                  keep_columns=keep_columns, **opts)
     if block is None:
         state.doc_index, state.pending = before
@@ -613,31 +620,19 @@ def detect_file_scheme(path: PathLike, *, tag_column: int | None = -1,
 _NO_TAGS: dict = {}  # _tag_stats_fast: a regular block without a tag column
 
 
-def _tag_stats_fast(lines: list[str], name: str, *, token_column: int,
+def _tag_stats_fast(text: str, name: str, *, token_column: int,
                     tag_column: int | None, sep: str | None) -> dict | None:
     """The scheme statistics of a regular block's tags from its bytes (``_NO_TAGS``:
     the block has no tags), or None when the block needs the general path.  The
     block's ``-DOCSTART-`` lines and texts do not matter here, so they are not built."""
-    r = parse_regular("\n".join(lines).encode("utf-8"), sep, _splitter(sep))
-    if r is None:
+    r = parse_regular(text.encode("utf-8"), sep, _splitter(sep))
+    cols = None if r is None else _regular_tags(r, name, token_column, tag_column)
+    if cols is None:
         return None
-    try:
-        tc = _column(token_column, r.ncols, name, "token_column")
-        gc = -1 if tag_column is None else _column(tag_column, r.ncols, name, "tag_column")
-    except FormatError:
-        return None
-    if gc < 0 or gc == tc:
+    _, gc, tags, arrays = cols
+    if gc < 0:
         return _NO_TAGS
-    coded = r.codes(gc)
-    tags = r.column(gc) if coded is None else None
-    try:
-        for tag in (set(tags) if coded is None else coded[1]):
-            split_tag(tag)
-    except SchemeError:
-        return None  # the general path names the line
-    arrays = (encode_tags(tags, r.offsets) if coded is None
-              else encode_tag_ids(coded[0], coded[1], r.offsets))
-    return scheme_stats(arrays)
+    return scheme_stats(encode_tags(tags, r.offsets) if arrays is None else arrays)
 
 
 def _detect_streaming(p: Path, opts: dict, encoding: str, errors: str,
@@ -647,13 +642,14 @@ def _detect_streaming(p: Path, opts: dict, encoding: str, errors: str,
     state = _DocState()
     stats = None
     for lines, first_no in _read_blocks(p, opts, encoding, errors, block_lines):
-        fast = _tag_stats_fast(lines, name, **opts)
+        text = "\n".join(lines)  # joined once, for both parsers
+        fast = _tag_stats_fast(text, name, **opts)
         if fast is not None:  # the tag statistics straight from the bytes
             if fast is not _NO_TAGS:
                 stats = fast if stats is None else merge_scheme_stats(stats, fast)
             continue
         before = (state.doc_index, state.pending)
-        block = _parse_block(lines, first_no, name, state=state, **opts)
+        block = _parse_block(lines, first_no, name, state=state, text=text, **opts)
         if block is None:
             state.doc_index, state.pending = before
             sentences = _iter_sentences(enumerate(lines, first_no), name, state=state, **opts)
@@ -976,17 +972,10 @@ def _blank_lines(p: Path, chunk_bytes: int = 1 << 24) -> tuple[np.ndarray, np.nd
     (line numbers would then not follow the ``\\n`` s) or a line over ``max_line_bytes``."""
     numbers, ends = [], []
     pos = line0 = 0
-    limit = get_limits().max_line_bytes
     with open(p, "rb") as fh:
-        while True:
-            chunk = fh.read(chunk_bytes)
-            if not chunk:
-                break
-            if not chunk.endswith(b"\n"):
-                tail = fh.readline(limit + 2)
-                if len(tail) == limit + 2 and not tail.endswith(b"\n"):
-                    return None  # a line over the limit: the reader says E032
-                chunk += tail
+        for chunk, too_long in read_line_chunks(fh, chunk_bytes, get_limits().max_line_bytes):
+            if too_long:
+                return None  # a line over the limit: the reader says E032
             arr = np.frombuffer(chunk, dtype=np.uint8)
             if b"\r" in chunk:
                 cr = np.flatnonzero(arr == 13)
@@ -1050,7 +1039,8 @@ class ConllStream:
             if f.encoding_errors != "strict" or \
                     codecs.lookup(f.encoding).name.startswith(("utf-16", "utf-32")):
                 return None
-        a, b = _blank_lines(self.path), _blank_lines(other.path)
+        a = _blank_lines(self.path)  # one scan when both read one file (two columns)
+        b = a if other.path.resolve() == self.path.resolve() else _blank_lines(other.path)
         if a is None or b is None or not np.array_equal(a[0], b[0]):
             return None
 

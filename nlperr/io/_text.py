@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import os
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 from ..errors import Errors, FormatError, InputError, NlperrError, Warnings, warn
@@ -209,25 +210,8 @@ def iter_line_blocks(path: str | os.PathLike, *, encoding: str = "utf-8",
         first = start == 0
         if start:
             fh.seek(start)
-        left = None if stop is None else stop - start
-        while True:
-            chunk = fh.read(size if left is None else min(size, left))
-            if not chunk:
-                break
-            if left is not None:
-                left -= len(chunk)
-            too_long = False
-            if not chunk.endswith(b"\n") and left != 0:  # up to the end of its last line
-                tail = fh.readline(limit + 2 if left is None else min(limit + 2, left))
-                if left is not None:
-                    left -= len(tail)
-                if len(tail) == limit + 2 and not tail.endswith(b"\n"):
-                    # over the limit whatever follows: the lines before it, then E032
-                    # (never held whole, never joined to the chunk)
-                    chunk, too_long = chunk[:chunk.rfind(b"\n") + 1], True
-                else:
-                    chunk += tail
-                del tail
+        for chunk, too_long in read_line_chunks(fh, size, limit,
+                                                None if stop is None else stop - start):
             bom = 0  # the byte-order mark counts towards the first line's length
             if first:
                 stripped = _strip_bom(chunk, codec)
@@ -258,6 +242,29 @@ def iter_line_blocks(path: str | os.PathLike, *, encoding: str = "utf-8",
                     where=str(p), line=number + 1, limit=limit,
                     how=get_limits().how_to_raise("max_line_bytes")))
     _warn_replaced(p, replaced)
+
+
+def read_line_chunks(fh: Any, size: int, limit: int, left: int | None = None
+                     ) -> Iterator[tuple[bytes, bool]]:
+    """Chunks of about *size* bytes of the open binary file *fh* (at most *left* bytes in
+    all), each read on to the end of its last line, and whether the line after the
+    chunk is over *limit* bytes: then the chunk stops before that line, which is never
+    read whole, and the reading ends (the caller refuses it, E032)."""
+    while True:
+        chunk = fh.read(size if left is None else min(size, left))
+        if not chunk:
+            return
+        if left is not None:
+            left -= len(chunk)
+        if not chunk.endswith(b"\n") and left != 0:  # up to the end of its last line
+            tail = fh.readline(limit + 2 if left is None else min(limit + 2, left))
+            if left is not None:
+                left -= len(tail)
+            if len(tail) == limit + 2 and not tail.endswith(b"\n"):
+                yield chunk[:chunk.rfind(b"\n") + 1], True
+                return
+            chunk += tail
+        yield chunk, False
 
 
 def _lines_one_by_one(chunk: bytes, lines: list[str], p: Path, codec: str, encoding: str,
