@@ -519,6 +519,11 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
     return Report(task="ner", summary=summary, tables=tables, findings=findings)
 
 
+def _uneven(n_gold: int, n_pred: int) -> InputError:
+    """E501: the gold and predicted streams ended at different lengths (for lockstep)."""
+    return InputError(Errors.E501.format(ngold=n_gold, npred=n_pred))
+
+
 @_one_undefined_warning
 def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
                        chunk_size: int = 10_000, zero_division: object = "warn",
@@ -548,8 +553,6 @@ def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
     >>> r.summary["overall"]["f1"], r.summary["n_examples"], sorted(r.tables)[:2]
     (0.6666666666666666, 3, ['confusion', 'confusion_exact'])
     """
-    def uneven(n_gold: int, n_pred: int) -> InputError:
-        return InputError(Errors.E501.format(ngold=n_gold, npred=n_pred))
     from ..io._conll import ConllStream
 
     counts = None
@@ -560,7 +563,7 @@ def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
         counts = ray_conll_counts(gold, pred, chunk_size=chunk_size, address=address,
                                   workers=workers, progress=progress)
     if counts is None:
-        counts = NerCounts.from_stream(lockstep(gold, pred, uneven), chunk_size=chunk_size,
+        counts = NerCounts.from_stream(lockstep(gold, pred, _uneven), chunk_size=chunk_size,
                                        engine=engine, address=address, workers=workers,
                                        progress=progress)
     if not counts.n_examples:
@@ -729,10 +732,7 @@ def analyze_classification_stream(gold: Iterable[Example], pred: Iterable[Exampl
     (0.5, 6, 0.35)
     """
     zero_division = check_zero_division(zero_division)
-
-    def uneven(n_gold: int, n_pred: int) -> InputError:
-        return InputError(Errors.E501.format(ngold=n_gold, npred=n_pred))
-    counts = ClassCounts.from_stream(lockstep(gold, pred, uneven), chunk_size=chunk_size,
+    counts = ClassCounts.from_stream(lockstep(gold, pred, _uneven), chunk_size=chunk_size,
                                      n_bins=n_bins, engine=engine, address=address,
                                      workers=workers, progress=progress)
     if not counts.n_examples:

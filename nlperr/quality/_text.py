@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from ..data import Example
 
@@ -52,12 +52,17 @@ def token_texts(ex: Example) -> list[str]:
 
 def task_of(examples: Sequence[Example]) -> str:
     """``"ner"`` when any example has spans, ``"classification"`` when any has a label."""
+    return first_task(examples) or "ner"
+
+
+def first_task(examples: Iterable[Example]) -> str | None:
+    """The task the first example with spans or a label says (None: no such example)."""
     for e in examples:
         if e.spans:
             return "ner"
         if e.label is not None:
             return "classification"
-    return "ner"
+    return None
 
 
 def token_bounds(ex: Example) -> tuple[list[str], list[int], list[int]]:

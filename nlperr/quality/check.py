@@ -20,12 +20,13 @@ from ..analysis.slices import train_stats
 from ..data import Example
 from ..errors import Errors, InputError
 from ..results import Finding, Result
+from ._text import first_task
 from .consistency import (LabelGroups, MentionIndex, MentionScan, TagIndex, TagScan,
                           inconsistent_labels, inconsistent_mentions, inconsistent_tags)
 from .cues import CueCounts, check_cue_options, cue_words
 from .label_issues import label_issues
-from .leakage import (ShingleStore, TextIndex, _check_positive, _check_threshold, _exact_frame, _exact_rows,
-                      _mention_rows, _near_frame, _near_pairs, _overlap_frames)
+from .leakage import (ShingleStore, TextIndex, _check_positive, _check_threshold, _exact_frame,
+                      _exact_rows, _mention_rows, _near_frame, _near_pairs, _overlap_frames)
 from .splits import SplitCounts, split_mismatch
 
 __all__ = ["DataQualityResult", "LabelIssuesResult", "check_data", "check_data_stream",
@@ -237,8 +238,7 @@ def _check(sources: dict[str, Callable[[], Iterable[Example]]], chunk_size: int,
                 part = train_stats([e for e in chunk if e.spans])
                 stats = part if stats is None else stats.merge(part)
                 if found_task is None:
-                    found_task = next((("ner" if e.spans else "classification")
-                                       for e in chunk if e.spans or e.label is not None), None)
+                    found_task = first_task(chunk)
                 has_spans = has_spans or any(e.spans for e in chunk)
                 has_labels = has_labels or any(e.label is not None for e in chunk)
             mentions.merge(MentionIndex.from_examples(chunk))

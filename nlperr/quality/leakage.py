@@ -184,7 +184,7 @@ class ShingleStore:
 
 def _sorted_sets(ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """*ids* sorted within each set ``ids[offsets[k]:offsets[k + 1]]``."""
-    owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    owner, _ = _expand(offsets[:-1], offsets[1:])
     return ids[np.lexsort((ids, owner))]
 
 
@@ -306,10 +306,9 @@ def _unique(store: ShingleStore) -> tuple[np.ndarray, np.ndarray, list[list[int]
             keep.append(i)
         members[k].append(i)
     sel = np.asarray(keep, dtype=np.int64)
-    lens = offsets[sel + 1] - offsets[sel]
     uoff = np.zeros(len(sel) + 1, dtype=np.int64)
-    np.cumsum(lens, out=uoff[1:])
-    idx = np.repeat(offsets[sel] - uoff[:-1], lens) + np.arange(int(uoff[-1]), dtype=np.int64)
+    np.cumsum(offsets[sel + 1] - offsets[sel], out=uoff[1:])
+    _, idx = _expand(offsets[sel], offsets[sel + 1])
     return ids[idx], uoff, members
 
 
