@@ -136,6 +136,7 @@ def test_columnar_hipe_on_every_hipe_file(shared_data, segment):
             repaired += 1
             continue
         assert fast == slow, p.name
+        assert read_hipe(p, segment=segment) == slow, p.name  # from the file's bytes
         checked += 1
     assert checked >= 10 and repaired >= 1
 
@@ -333,3 +334,63 @@ def test_blank_line_scan_for_ray_ranges(tmp_path, parts, end, chunk):
             ends.append(min(pos + len(ln) + 1, len(data)))
         pos += len(ln) + 1
     assert (got[0].tolist(), got[1].tolist(), got[2]) == (nums, ends, len(data))
+
+
+_HIPE_WORDS = ["Paris", "de", "Zürich", "„", "—", "#", "###", "日本", "x y", "\u2003", ".", "é"]
+_HIPE_MISC = ["_", "NoSpaceAfter", "EndOfSentence", "LED0.25", "NoSpaceAfter|EndOfLine",
+              "EndOfSentence|LED1.5", "LEDx", "", "Partial-0:3|NoSpaceAfter"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                    HealthCheck.function_scoped_fixture])
+@given(docs=st.lists(st.tuples(
+           st.lists(st.sampled_from(["# hipe2022:document_id = d", "# hipe2022:language = fr",
+                                     "# free comment", "#ajmc:page = 3"]), max_size=3),
+           st.lists(st.tuples(st.sampled_from(_HIPE_WORDS),
+                              st.sampled_from(["O", "B-loc", "I-loc", "I-pers", "B-pers", "_",
+                                               "B-loc.add", "E-x", "bad"]),
+                              st.sampled_from(["_", "O", "Q90", "NIL", "Q1234567890"]),
+                              st.sampled_from(_HIPE_MISC)), min_size=1, max_size=9),
+           st.sampled_from(["", " ", "\t", "\u3000"])), min_size=1, max_size=4),
+       layout=st.sampled_from(["full", "short", "misc-first", "no-misc"]),
+       segment=st.sampled_from(["document", "sentence"]), crlf=st.booleans(),
+       bom=st.booleans(), ragged=st.booleans())
+def test_hipe_byte_parser_equals_per_document(tmp_path, docs, layout, segment, crlf, bom,
+                                              ragged):
+    """read_hipe parses UTF-8 files from their bytes: on random files (comments,
+    whitespace-only lines, multi-byte and '#' tokens, every MISC flag, any column order,
+    CRLF, a byte-order mark, ragged lines, invalid tags) it gives the per-document
+    path's examples, errors and warnings, strict and lenient."""
+    heads = {"full": ["TOKEN", "NE-COARSE-LIT", "NE-COARSE-METO", "NEL-LIT", "MISC"],
+             "short": ["TOKEN", "NE-COARSE-LIT", "MISC"],
+             "misc-first": ["TOKEN", "MISC", "NE-COARSE-LIT", "NEL-LIT"],
+             "no-misc": ["TOKEN", "NEL-LIT", "NE-COARSE-LIT"]}
+    header = heads[layout]
+    rows = ["\t".join(header)]
+    for d, (comments, toks, sep) in enumerate(docs):
+        rows.extend(comments)
+        for i, (w, t, link, m) in enumerate(toks):
+            value = {"TOKEN": w, "NE-COARSE-LIT": t, "NE-COARSE-METO": "_", "NEL-LIT": link,
+                     "MISC": m}
+            fields = [value[h] for h in header]
+            if ragged and d == len(docs) - 1 and i == len(toks) - 1:
+                fields.append("extra")
+            rows.append("\t".join(fields))
+        rows.append(sep)
+    p = tmp_path / "random.tsv"
+    text = ("\r\n" if crlf else "\n").join(rows)
+    p.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    lines = read_lines(p)
+    for strict in (True, False):
+        fast = _outcome(lambda: read_hipe(p, strict=strict, segment=segment))
+        slow = _outcome(lambda: _read_per_document(p, column="NE-COARSE-LIT", strict=strict,
+                                                   segment=segment, lines=enumerate(lines, 1)))
+        assert fast == slow
+        # the same file in another encoding takes the decoded lines to the same parser
+        if not bom:
+            (tmp_path / "u16").mkdir(exist_ok=True)
+            q = tmp_path / "u16" / "random.tsv"
+            q.write_bytes(text.encode("utf-16"))
+            assert _outcome(lambda: read_hipe(q, strict=strict, segment=segment,
+                                              encoding="utf-16"))[0] == fast[0] or \
+                isinstance(fast[0], tuple)

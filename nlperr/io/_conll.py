@@ -21,9 +21,9 @@ from ..errors import shorten, warn
 from ..limits import get_limits
 from ._common import PathLike, check_file, empty_error, locate_scheme_error
 from ._common import paired
-from ._text import _strip_bom, check_encoding, iter_line_blocks, iter_lines, read_bytes_limited
+from ._text import check_encoding, iter_line_blocks, iter_lines
 from ._text import read_line_chunks, read_lines
-from ._regular import OTHER_WHITESPACE, RegularFile, parse_regular, utf8_bytes
+from ._regular import OTHER_WHITESPACE, RegularFile, parse_regular, utf8_file
 from ._columnar import ColumnBlock, build_examples, no_gc, resolve_from_stats, resolve_scheme
 from ..data._tagarrays import encode_tag_ids, encode_tags, merge_scheme_stats, scheme_stats
 
@@ -434,14 +434,6 @@ class _LazyLines:
         return self.lines[i]
 
 
-def _utf8_data(p: Path, encoding: str, errors: str) -> bytes | None:
-    """The file's bytes for the byte parser: UTF-8 read strictly only (None otherwise)."""
-    codec = codecs.lookup(encoding).name
-    if errors != "strict" or codec not in ("utf-8", "utf-8-sig"):
-        return None
-    return utf8_bytes(_strip_bom(read_bytes_limited(p), codec))
-
-
 def _parse_fast(data: bytes, name: str, *, token_column: int, tag_column: int | None,
                 sep: str | None, state: _DocState, keep_columns: bool,
                 first_no: int = 1) -> _Block | None:
@@ -521,7 +513,7 @@ def _examples(p: Path, opts: dict, scheme: str | None, strict: bool, encoding: s
         scheme = _detect_streaming(p, opts, encoding, errors, block_lines)
     sch = scheme
     fast = None
-    data = _utf8_data(p, encoding, errors) if block_lines is None else None
+    data = utf8_file(p, encoding, errors) if block_lines is None else None
     if data is not None:  # the whole file: a regular one is parsed from its bytes
         with no_gc():
             fast = _parse_fast(data, name, state=state, keep_columns=keep_columns, **opts)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from operator import itemgetter, methodcaller
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from ..data.schemes import MISSING
 from ..errors import Errors, FormatError, InputError, SchemeError, shorten
 from ._common import PathLike, check_file, check_predictions, empty_error, locate_scheme_error
 from ._columnar import no_gc
+from ._regular import utf8_file
 from ._text import check_encoding, read_lines
 
 __all__ = ["read_hipe", "write_hipe", "HIPE_COLUMNS", "NE_COLUMNS"]
@@ -156,11 +156,18 @@ def read_hipe(
                                             allowed=list(_SEGMENTS)))
     p = check_file(path, what="read_hipe")
     check_encoding(encoding, encoding_errors)
-    lines = read_lines(p, encoding=encoding, errors=encoding_errors)
+    data = utf8_file(p, encoding, encoding_errors)
+    lines = None if data is not None else read_lines(p, encoding=encoding,
+                                                     errors=encoding_errors)
     with no_gc():
-        fast = _read_columnar(p.name, lines, column, segment, strict)
+        if data is not None:
+            fast = _read_bytes(p.name, data, column, segment, strict)
+        else:
+            fast = _read_columnar(p.name, lines, column, segment, strict)  # type: ignore[arg-type]
     if fast is not None:
         return fast
+    if lines is None:
+        lines = read_lines(p, encoding=encoding, errors=encoding_errors)
     # irregular or invalid input: the per-document path, which raises the exact error
     # (or, with strict=False, repairs and warns per example)
     return _read_per_document(p, column=column, strict=strict, segment=segment,
@@ -268,112 +275,188 @@ def _example(name: str, header: list[str], block: _Block, rows: list[list[str]],
 
 def _read_columnar(name: str, lines: list[str], column: str, segment: str,
                    strict: bool = True) -> list[Example] | None:
-    """The whole file at once; None when anything is irregular (a ragged line, a
-    missing column, a malformed or invalid tag, no header, no token): the
-    per-document path then gives the exact error or repair."""
+    """:func:`_read_bytes` on decoded *lines* (a file read in another encoding, or with
+    ``encoding_errors="replace"``): re-encoded as UTF-8, which they hold validly."""
+    if not lines:
+        return None
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    return _read_bytes(name, data, column, segment, strict)
+
+
+def _read_bytes(name: str, data: bytes, column: str, segment: str,
+                strict: bool = True) -> list[Example] | None:
+    """The whole file (*data*: valid UTF-8 with ``\\n`` line ends, see
+    :func:`~nlperr.io._regular.utf8_bytes`) parsed from its bytes with array operations;
+    None when anything is irregular (a ragged line, a missing column, a malformed or
+    invalid tag, no header, no token, an over-long line): the per-document path then
+    gives the exact error or repair.
+
+    Every line is classified at once (blank, comment: ``#`` and no tab, token: every
+    other line, which must hold one tab less than the header has columns).  The NE
+    column is coded from its bytes (no string per token), each token line's middle
+    columns are decoded as one string and split once per distinct value, and the MISC
+    flags are computed once per distinct MISC value; the texts and token offsets come
+    from the bytes of the TOKEN column and the ``NoSpaceAfter`` flags.
+    """
     import numpy as np
 
-    from ..data._tagarrays import encode_tags, invalid_sentences
+    from ..data._tagarrays import encode_tag_ids, invalid_sentences
+    from ..limits import get_limits
     from ._columnar import ColumnBlock, build_examples
+    from ._regular import _MAY_BE_BLANK, RegularFile
 
-    hdr = next((i for i, ln in enumerate(lines) if ln.strip()), None)
-    if hdr is None:
+    if not data:
         return None
-    header = lines[hdr].split("\t")
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    b = np.frombuffer(data, dtype=np.uint8)
+    pos_t = np.int32 if len(data) < 2**31 - 1 else np.int64
+    nl = np.flatnonzero(b == 10).astype(pos_t)
+    nlines = len(nl)
+    ls = np.empty(nlines, dtype=pos_t)
+    ls[0] = 0
+    ls[1:] = nl[:-1] + 1
+    length = nl - ls
+    if int(length.max()) > get_limits().max_line_bytes:
+        return None  # the reader measures it in characters and says so (E032)
+    sp = np.flatnonzero(b == 9).astype(pos_t)
+    csep = np.searchsorted(sp, nl).astype(pos_t)  # tabs before each line end
+    cnt = np.diff(csep, prepend=0)
+    lead = b[ls]
+    blank = length == 0
+    for i in np.flatnonzero(~blank & _MAY_BE_BLANK[lead]).tolist():  # whitespace only?
+        if data[ls[i]:nl[i]].decode("utf-8").isspace():
+            blank[i] = True
+    nonblank = np.flatnonzero(~blank)
+    if not len(nonblank):
+        return None
+    hdr = int(nonblank[0])
+    header = data[ls[hdr]:nl[hdr]].decode("utf-8").split("\t")
     if header[0] != "TOKEN" or column not in header:
         return None
+    k = len(header)
     col = header.index(column)
     misc_col = header.index("MISC") if "MISC" in header else -1
-    kept = [i for i in range(1, len(header)) if i != misc_col]
-    body = lines[hdr + 1:]
-    blank = np.fromiter(map(str.isspace, body), dtype=bool, count=len(body))
-    blank |= np.fromiter(map(len, body), dtype=np.int64, count=len(body)) == 0
-    has_tab = np.fromiter(map(_HAS_TAB, body), dtype=bool, count=len(body))
-    comment = np.fromiter(map(_IS_HASH, body), dtype=bool, count=len(body)) & ~has_tab & ~blank
+    kept = [i for i in range(1, k) if i != misc_col]
+    # a comment line starts with '#' and holds no tab (a token may be "#")
+    comment = (lead == 35) & (cnt == 0) & ~blank
+    comment[:hdr + 1] = False
     token = ~blank & ~comment
-    tok = np.flatnonzero(token)
-    if not len(tok):
+    token[:hdr + 1] = False
+    tok_line = np.flatnonzero(token)
+    n = len(tok_line)
+    if not n or (cnt[tok_line] != k - 1).any():
         return None
-    rows = list(map(_SPLIT_TAB, (body[i] for i in tok.tolist())))
-    width = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    if (width != len(header)).any():
-        return None
+    r = RegularFile()
+    r.data, r.b, r.ls, r.nl, r.sp = data, b, ls, nl, sp
+    r.first_sep = (csep - cnt)[tok_line]
+    r.tok_line = tok_line
+    r.docstart = np.empty(0, dtype=np.int64)
+    r.ncols, r.sep, r.ascii = k, "\t", data.isascii()
+    del csep, cnt, length
     # documents: a blank or comment line between two token lines starts a new one
-    gap = np.zeros(len(tok), dtype=bool)
+    gap = np.empty(n, dtype=bool)
     gap[0] = True
-    gap[1:] = np.diff(tok) > 1
+    gap[1:] = np.diff(tok_line) > 1
     doc_start = np.flatnonzero(gap)
     ndoc = len(doc_start)
     doc_of_tok = np.cumsum(gap) - 1
-    words = list(map(itemgetter(0), rows))
-    raw_tags = list(map(itemgetter(col), rows))
-    tags = ["O" if t == "_" else t for t in raw_tags]
+    # the NE column: ids into its distinct values ("_" read as O)
+    coded = r.codes(col)
+    if coded is None:
+        raw = r.column(col)
+        raw_index = {t: i for i, t in enumerate(dict.fromkeys(raw))}
+        raw_ids = np.fromiter(map(raw_index.__getitem__, raw), dtype=np.int32, count=n)
+        uniq_raw = list(raw_index)
+        del raw
+    else:
+        raw_ids, uniq_raw = coded
+    uniq_tags = list(dict.fromkeys("O" if t == "_" else t for t in uniq_raw))
+    try:
+        for t in uniq_tags:
+            split_tag(t)
+    except SchemeError:
+        return None
+    tag_ids = np.array([uniq_tags.index("O" if t == "_" else t) for t in uniq_raw],
+                       dtype=np.int32)[raw_ids]
+    annotated_tok = np.array([t != "_" for t in uniq_raw], dtype=bool)[raw_ids]
+    inside_tok = np.array([t.startswith("I-") for t in uniq_raw], dtype=bool)[raw_ids]
+    # MISC: flags, NoSpaceAfter, EndOfSentence and LED, once per distinct value
     if misc_col >= 0:
-        flags = [[] if m in ("_", "") else m.split("|") for m in map(itemgetter(misc_col), rows)]
+        misc = r.column(misc_col)
+        flag_of = {m: () if m in ("_", "") else tuple(m.split("|")) for m in dict.fromkeys(misc)}
+        flags = list(map(list, map(flag_of.__getitem__, misc)))
+        misc_index = {m: i for i, m in enumerate(flag_of)}
+        misc_ids = np.fromiter(map(misc_index.__getitem__, misc), dtype=np.int32, count=n)
+        del misc
+        distinct = list(flag_of.values())
+        nospace = np.array(["NoSpaceAfter" in f for f in distinct], dtype=bool)[misc_ids]
+        eos = np.array(["EndOfSentence" in f for f in distinct], dtype=bool)[misc_ids]
+        led = np.array([_led(f) for f in distinct], dtype=np.float64)[misc_ids]
     else:
-        flags = [[] for _ in rows]
-    if len(kept) == 1:
-        k0 = kept[0]
-        columns = [[r[k0]] for r in rows]
+        flags = [[] for _ in range(n)]
+        nospace = eos = np.zeros(n, dtype=bool)
+        led = np.full(n, np.nan)
+    # the other columns, per token, in header order
+    if kept and kept == list(range(kept[0], kept[-1] + 1)):  # contiguous: one string each
+        s0, _ = r._field(kept[0])
+        _, e1 = r._field(kept[-1])
+        middles = r._gather(s0, e1).tobytes().decode("utf-8").split("\n")
+        middles.pop()
+        split_of = {m: tuple(m.split("\t")) for m in dict.fromkeys(middles)}
+        columns = list(map(list, map(split_of.__getitem__, middles)))
+        del middles, split_of
     elif kept:
-        columns = list(map(list, map(itemgetter(*kept), rows)))
+        columns = r.columns(kept)
     else:
-        columns = [[] for _ in rows]
+        columns = [[] for _ in range(n)]
     # units: documents, or sentences (split after EndOfSentence, never inside an entity)
     unit_start = gap.copy()
     if segment == "sentence":
-        eos = np.fromiter(("EndOfSentence" in f for f in flags), dtype=bool, count=len(rows))
-        nxt_inside = np.zeros(len(rows), dtype=bool)
-        nxt_inside[:-1] = np.fromiter((t.startswith("I-") for t in raw_tags[1:]), dtype=bool,
-                                      count=len(rows) - 1)
-        last_of_doc = np.zeros(len(rows), dtype=bool)
+        nxt_inside = np.zeros(n, dtype=bool)
+        nxt_inside[:-1] = inside_tok[1:]
+        last_of_doc = np.zeros(n, dtype=bool)
         last_of_doc[doc_start[1:] - 1] = True
         last_of_doc[-1] = True
         split_after = eos & ~nxt_inside & ~last_of_doc
         unit_start[1:] |= split_after[:-1]
     starts = np.flatnonzero(unit_start)
-    offsets = np.append(starts, len(rows)).astype(np.int64)
-    # tags: any malformed or invalid sequence -> per-document path
-    for t in set(tags):
-        try:
-            split_tag(t)
-        except SchemeError:
-            return None
-    ta = encode_tags(tags, offsets)
+    offsets = np.append(starts, n).astype(np.int64)
+    r.offsets = offsets
+    ta = encode_tag_ids(tag_ids, uniq_tags, offsets)
     invalid = invalid_sentences(ta, "IOB2")
     if len(invalid) and strict:
         return None  # the per-document path names the offending line
-    spaces = np.fromiter(("NoSpaceAfter" not in f for f in flags), dtype=bool,
-                         count=len(rows))
-    spaces[offsets[1:] - 1] = False
-    led_val = {}
-    for i, f in enumerate(flags):
-        for flag in f:
-            m = _LED.match(flag) if flag.startswith("LED") else None
-            if m:
-                led_val[i] = float(m.group(1))
-                break
-    led_pos = np.array(sorted(led_val), dtype=np.int64)
+    spaces = ~nospace
+    texts, t_start, t_end = r.texts_and_offsets(0, spaces)
+    led_pos = np.flatnonzero(~np.isnan(led))
 
     def span_meta(s_tok: np.ndarray, e_tok: np.ndarray) -> list[dict | None]:
         """``{"LED": x}`` from the first token of the span that has an LED flag."""
-        out_meta: list[dict | None] = []
-        for a, b in zip(s_tok.tolist(), e_tok.tolist()):
-            j = int(np.searchsorted(led_pos, a)) if len(led_pos) else 0
-            hit = len(led_pos) and j < len(led_pos) and led_pos[j] < b
-            out_meta.append({"LED": led_val[int(led_pos[j])]} if hit else None)
+        out_meta: list[dict | None] = [None] * len(s_tok)
+        if not len(led_pos) or not len(s_tok):
+            return out_meta
+        j = np.minimum(np.searchsorted(led_pos, s_tok), len(led_pos) - 1)
+        hit = led_pos[j]
+        ok = (hit >= s_tok) & (hit < e_tok)
+        for i, t in zip(np.flatnonzero(ok).tolist(), hit[ok].tolist()):
+            out_meta[i] = {"LED": float(led[t])}
         return out_meta
 
     # document metadata: the comment lines before each document's first token
     documents: list[dict[str, str]] = []
     comments_of: list[list[str]] = []
-    prev_end = -1
+    prev_end = hdr
+    first_lines = tok_line[doc_start].tolist()
+    last_lines = tok_line[np.append(doc_start[1:] - 1, n - 1)].tolist()
+    comment_lines = np.flatnonzero(comment)
     for d in range(ndoc):
-        first = int(tok[doc_start[d]])
         document: dict[str, str] = {}
         comments: list[str] = []
-        for i in np.flatnonzero(comment[prev_end + 1:first]).tolist():
-            line = body[prev_end + 1 + i]
+        a = int(np.searchsorted(comment_lines, prev_end, side="right"))
+        z = int(np.searchsorted(comment_lines, first_lines[d]))
+        for i in comment_lines[a:z].tolist():
+            line = r.line(i)
             m = _META.match(line)
             if m:
                 key = m.group(1)
@@ -382,23 +465,23 @@ def _read_columnar(name: str, lines: list[str], column: str, segment: str,
                 comments.append(line)
         documents.append(document)
         comments_of.append(comments)
-        last = int(doc_start[d + 1]) - 1 if d + 1 < ndoc else len(rows) - 1
-        prev_end = int(tok[last])
+        prev_end = last_lines[d]
     off = offsets.tolist()
     nunit = len(off) - 1
     unit_doc = doc_of_tok[offsets[:-1]].tolist()
+    unit_line = (tok_line[offsets[:-1]] + 1).tolist()
     metas: list[dict[str, Any]] = []
     ids: list[str] = []
     sentence_index = 0
-    for k in range(nunit):
-        a, b = off[k], off[k + 1]
-        d = unit_doc[k]
-        first = k == 0 or unit_doc[k - 1] != d
+    for u in range(nunit):
+        a, z = off[u], off[u + 1]
+        d = unit_doc[u]
+        first = u == 0 or unit_doc[u - 1] != d
         sentence_index = 0 if first else sentence_index + 1
         meta: dict[str, Any] = {
             "document": dict(documents[d]),
-            "misc": flags[a:b],
-            "columns": columns[a:b],
+            "misc": flags[a:z],
+            "columns": columns[a:z],
             "hipe_header": list(header),
             "column": header[col],
             "scheme": "IOB2",
@@ -412,33 +495,36 @@ def _read_columnar(name: str, lines: list[str], column: str, segment: str,
         if not first:
             meta["continues_document"] = True
         metas.append(meta)
-        ids.append(f"{name}:{hdr + 2 + int(tok[a])}")
-    block = ColumnBlock(words, tags, offsets, tok)
+        ids.append(f"{name}:{unit_line[u]}")
+    block = ColumnBlock(None, None, offsets, tok_line + 1, texts=texts, starts=t_start,
+                        ends=t_end)
     block.arrays = ta  # already encoded and validated above
 
-    def never(k: int) -> None:  # pragma: no cover - invalid files took the other path
-        raise AssertionError(k)
+    def never(u: int) -> None:  # pragma: no cover - invalid files took the other path
+        raise AssertionError(u)
 
     out, _, _ = build_examples(block, name=name, scheme="IOB2", strict=not len(invalid),
                                on_invalid=never, locate=str, metas=metas, ids=ids,
-                               spaces=spaces, span_meta=span_meta)
-    off = offsets.tolist()
-    for k in invalid.tolist():  # lenient: decoded the conlleval way, with the per-unit
+                               span_meta=span_meta)
+    for u in invalid.tolist():  # lenient: decoded the conlleval way, with the per-unit
         # warning (W001) the per-document path gives, naming the unit
-        tags_to_spans(tags[off[k]:off[k + 1]], "IOB2", strict=False, where=ids[k])
+        unit_tags = [uniq_tags[t] for t in tag_ids[off[u]:off[u + 1]].tolist()]
+        tags_to_spans(unit_tags, "IOB2", strict=False, where=ids[u])
     # a column holding only '_' is not annotated for this unit: spans=None, not "no entity"
-    lengths = np.diff(offsets)
-    annotated = np.bincount(np.repeat(np.arange(nunit), lengths),
-                            weights=np.fromiter((t != "_" for t in raw_tags), dtype=float,
-                                                count=len(rows)), minlength=nunit) > 0
-    for k in np.flatnonzero(~annotated).tolist():
-        out[k] = out[k].copy(spans=None)
+    annotated = np.bincount(np.repeat(np.arange(nunit), np.diff(offsets)),
+                            weights=annotated_tok, minlength=nunit) > 0
+    for u in np.flatnonzero(~annotated).tolist():
+        out[u] = out[u].copy(spans=None)
     return out
 
 
-_HAS_TAB = methodcaller("__contains__", "\t")
-_IS_HASH = methodcaller("startswith", "#")
-_SPLIT_TAB = methodcaller("split", "\t")
+def _led(flags: tuple[str, ...]) -> float:
+    """The value of the first ``LEDx.xx`` flag, NaN when there is none."""
+    for flag in flags:
+        m = _LED.match(flag) if flag.startswith("LED") else None
+        if m:
+            return float(m.group(1))
+    return float("nan")
 
 
 def write_hipe(

@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from ..limits import get_limits
+from ._text import _strip_bom, read_bytes_limited
 
-__all__ = ["RegularFile", "parse_regular", "utf8_bytes"]
+__all__ = ["RegularFile", "parse_regular", "utf8_bytes", "utf8_file"]
 
 DOCSTART = "-DOCSTART-"
 #: Whitespace other than the space and the line feed, as ``str.split()`` knows it (the
@@ -78,6 +80,15 @@ def utf8_bytes(data: bytes) -> bytes | None:
     return data
 
 
+def utf8_file(p: Path, encoding: str, errors: str) -> bytes | None:
+    """The bytes of file *p* for a byte parser (:func:`utf8_bytes`): only when it is read
+    as UTF-8, strictly; None otherwise (the caller then reads it as text)."""
+    codec = codecs.lookup(encoding).name
+    if errors != "strict" or codec not in ("utf-8", "utf-8-sig"):
+        return None
+    return utf8_bytes(_strip_bom(read_bytes_limited(p), codec))
+
+
 class RegularFile:
     """A regular file parsed into arrays (all indices 0-based).
 
@@ -104,16 +115,22 @@ class RegularFile:
         e = self.sp[self.first_sep + j] if j < self.ncols - 1 else self.nl[tl]
         return s, e
 
-    def _gather(self, s: np.ndarray, e: np.ndarray, end: int = 10) -> np.ndarray:
-        """The bytes ``[s, e)`` of every range, each followed by byte *end*, concatenated."""
-        lens = e - s + 1
+    def _gather(self, s: np.ndarray, e: np.ndarray, end: int = 10,
+                lens: np.ndarray | None = None) -> np.ndarray:
+        """The bytes ``[s, e)`` of every range, each followed by byte *end*, concatenated.
+        With *lens*, range *i* takes ``lens[i]`` bytes from ``s[i]`` instead (``e - s + 1``:
+        with the byte that ends it; ``e - s``: without), and *end* is written only after
+        the ranges that have that byte."""
+        with_end = lens is None
+        if lens is None:
+            lens = e - s + 1
         stop = np.cumsum(lens)
         total = int(stop[-1]) if len(stop) else 0
         dt = np.int32 if len(self.data) < 2**31 - 1 else np.int64
         idx = np.repeat((s - (stop - lens)).astype(dt), lens)
         idx += np.arange(total, dtype=dt)
         out = self.b[idx]
-        out[stop - 1] = end
+        out[stop - 1 if with_end else (stop - 1)[lens > e - s]] = end
         return out
 
     def column(self, j: int) -> list[str]:
@@ -164,23 +181,32 @@ class RegularFile:
         """Per token, the list of the fields of columns *cols* (in that order)."""
         return list(map(list, zip(*(self.shared_column(j) for j in cols))))
 
-    def texts_and_offsets(self, tc: int) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """Each sentence's text (its words joined by one space) and every token's
-        character offsets in its sentence's text."""
+    def texts_and_offsets(self, tc: int, spaces: np.ndarray | None = None
+                          ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Each sentence's text (its words joined by one space, or by nothing after a
+        word whose *spaces* entry is False) and every token's character offsets in its
+        sentence's text."""
         s, e = self._field(tc)
-        joined = self._gather(s, e, 32)  # a space after each word...
         wl = e - s
-        step = wl + 1
+        last = self.offsets[1:] - 1  # each sentence's last word
+        if spaces is None:
+            step = wl + 1
+            joined = self._gather(s, e, 32)  # a space after each word...
+        else:
+            step = wl + spaces.astype(wl.dtype)
+            step[last] = wl[last] + 1
+            joined = self._gather(s, e, 32, lens=step)
         pos = np.cumsum(step, dtype=wl.dtype)
-        joined[pos[self.offsets[1:] - 1] - 1] = 10  # ...a line feed after a sentence's last
+        joined[pos[last] - 1] = 10  # ...a line feed after a sentence's last
         texts = joined.tobytes().decode("utf-8").split("\n")
         texts.pop()
         if not self.ascii:  # characters, not bytes: less the UTF-8 continuation bytes
             cont = np.flatnonzero((joined & 0xC0) == 0x80)
             if len(cont):
-                wl = wl - np.bincount(np.searchsorted(pos, cont, side="right"),
-                                      minlength=len(wl))
-                step = wl + 1
+                less = np.bincount(np.searchsorted(pos, cont, side="right"),
+                                   minlength=len(wl)).astype(wl.dtype)
+                wl = wl - less
+                step = step - less
                 pos = np.cumsum(step, dtype=wl.dtype)
         pos -= step  # each word's start in the joined texts
         lengths = np.diff(self.offsets)
