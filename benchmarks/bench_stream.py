@@ -11,7 +11,8 @@
    Ray's workers, for the two ways Ray can count: the workers reading their own byte
    ranges of the two files (``ConllStream`` s with the same line structure, what the
    CLI passes) and the driver reading the files and shipping packed chunks
-   (iterators, or files whose lines differ).
+   (iterators, or files whose lines differ); and the same examples as two JSONL files
+   (``JsonlStream`` s: the workers read ranges of the same example lines).
 
     python benchmarks/bench_stream.py [--times 40] [--repeat 2] [--ray] [--markdown]
 """
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -77,6 +79,17 @@ def bench_ray(md, gold: Path, pred: Path, n_tok: int, repeat: int) -> None:
         return (iter_conll(gold, keep_columns=False),
                 iter_conll(pred, strict=False, keep_columns=False))
 
+    from nlperr.io import JsonlStream, read_conll, write_jsonl
+
+    gold_j, pred_j = gold.with_suffix(".jsonl"), pred.with_suffix(".jsonl")
+    write_jsonl(read_conll(gold, keep_columns=False), gold_j)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the perturbed predictions: read leniently
+        write_jsonl(read_conll(pred, strict=False, keep_columns=False), pred_j)
+
+    def jsonl():  # JSONL: the workers read ranges of the same example lines
+        return JsonlStream(gold_j), JsonlStream(pred_j)
+
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         def once(source, **engine) -> float:
@@ -92,6 +105,10 @@ def bench_ray(md, gold: Path, pred: Path, n_tok: int, repeat: int) -> None:
             once(source, **opts)  # warm-up: imports, Ray's worker processes
         times = {name: min(once(source, **opts) for _ in range(repeat))
                  for name, (source, opts) in setups.items()}
+        jsetups = {"local": {}, "ray, 2 workers, ranges": {"engine": "ray", "workers": 2}}
+        once(jsonl, engine="ray", workers=2)
+        jtimes = {name: min(once(jsonl, **opts) for _ in range(repeat))
+                  for name, opts in jsetups.items()}
     finally:
         ray.shutdown()
     print("analyze_ner_stream: " + ", ".join(f"{k} {v:.2f} s" for k, v in times.items()))
@@ -100,6 +117,13 @@ def bench_ray(md, gold: Path, pred: Path, n_tok: int, repeat: int) -> None:
            "; ".join(f"{k}: {v:.2f} s" for k, v in times.items()) +
            f"; ranges, 2 workers: {times['local'] / times['ray, 2 workers, ranges']:.2f}x "
            "the local speed", "faster with workers (ranges)")
+    print("analyze_ner_stream on JSONL: " + ", ".join(f"{k} {v:.2f} s"
+                                                       for k, v in jtimes.items()))
+    md.row(f"`analyze_ner_stream` on the same examples as two JSONL files (`JsonlStream`), "
+           f"counted locally vs on Ray (local instance, 2 CPUs)",
+           "; ".join(f"{k}: {v:.2f} s" for k, v in jtimes.items()) +
+           f"; {jtimes['local'] / jtimes['ray, 2 workers, ranges']:.2f}x the local speed",
+           "faster with workers")
 
 
 def main() -> None:

@@ -139,3 +139,70 @@ def test_lenient_drops_overlap_with_warning(tmp_path):
     with pytest.warns(RepairWarning, match=r"o\.jsonl:1"):
         ex = read_jsonl(p, strict=False)[0]
     assert ex.spans == (Span(0, 12, "PER"),)
+
+
+# -- JsonlStream: byte ranges for Ray workers ------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.sampled_from(['{"text": "a b"}', "", "  ", "\t",
+                                       '{"text": "\u00e9t\u00e9", "label": "x"}',
+                                       '{"text": "c", "spans": []}', "\u3000"]),
+                      max_size=30),
+       crlf=st.booleans(), end=st.booleans(), every=st.integers(1, 7),
+       chunk=st.integers(1, 40))
+def test_stream_ranges_read_the_same_examples(tmp_path, parts, crlf, end, every, chunk):
+    """The ranges of a JSONL file, each read on its own, give iter_jsonl's examples
+    (ids and errors naming the file's lines), *every* example lines a range."""
+    from nlperr.errors import NlperrError
+    from nlperr.io import JsonlStream
+    from nlperr.io._jsonl import _example_line_cuts, range_examples
+
+    p = tmp_path / "f.jsonl"
+    sep = "\r\n" if crlf else "\n"
+    p.write_bytes((sep.join(parts) + (sep if end and parts else "")).encode("utf-8"))
+    cuts = _example_line_cuts(p, every, chunk_bytes=chunk)
+    assert cuts is not None
+    assert [c[0] for c in cuts[1:]] == [c[1] for c in cuts[:-1]]  # contiguous
+    assert (cuts[-1][1] if cuts else 0) == p.stat().st_size
+    try:
+        whole = list(iter_jsonl(p))
+    except NlperrError as e:
+        whole = str(e)
+    got: list = []
+    for a, b, first in cuts:
+        try:
+            got.extend(range_examples(p, a, b, first, True, "spans", "label", "utf-8"))
+        except NlperrError as e:
+            got = str(e)
+            break
+    if isinstance(whole, str):  # E003 (no example) or the U+3000 line (not JSON: E005)
+        assert got == whole or (not got and "E003" in whole)
+        return
+    assert got == whole
+    full = [ln for ln in parts if ln.strip(" \t")]
+    per = [sum(1 for ln in p.read_bytes()[a:b].decode("utf-8").splitlines()
+               if ln.strip(" \t\r")) for a, b, _ in cuts]
+    assert all(n == every for n in per[:-1]) and sum(per) == len(full)
+    s = JsonlStream(p)
+    if len(cuts):
+        assert s.ranges(JsonlStream(p), every) == (cuts, cuts)
+    assert list(s) == whole and list(s) == whole  # re-iterable
+
+
+def test_stream_ranges_refused_when_lines_cannot_be_located(tmp_path):
+    from nlperr.io import JsonlStream
+    p = tmp_path / "cr.jsonl"
+    p.write_bytes(b'{"text": "a"}\r{"text": "b"}\n')  # a lone CR line end
+    assert JsonlStream(p).ranges(JsonlStream(p), 1) is None
+    q = tmp_path / "ok.jsonl"
+    q.write_text('{"text": "a"}\n{"text": "b"}\n', encoding="utf-8")
+    assert JsonlStream(q).ranges(JsonlStream(q, strict=False), 1) is None  # repairs warn
+    assert JsonlStream(q).ranges(JsonlStream(q, encoding_errors="replace"), 1) is None
+    r = tmp_path / "three.jsonl"
+    r.write_text('{"text": "a"}\n{"text": "b"}\n{"text": "c"}\n', encoding="utf-8")
+    assert JsonlStream(q).ranges(JsonlStream(r), 1) is None  # 2 ranges against 3

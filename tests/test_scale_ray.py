@@ -349,3 +349,67 @@ def test_ray_ranges_with_the_same_lines_but_other_sentences(tmp_path):
                                **engine)
         errors.append(str(e.value))
     assert errors[0] == errors[1] and "E502" in errors[0]  # texts differ at example 0
+
+
+def _jsonl_pair(tmp_path):
+    import warnings
+
+    from nlperr.io import read_conll, write_jsonl
+    g, p = _conll_pair(tmp_path, docstart_in_pred=True)
+    gj, pj = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the perturbed tags: read leniently on purpose
+        write_jsonl(read_conll(g), gj)
+        write_jsonl(read_conll(p, strict=False), pj)
+    lines = pj.read_text(encoding="utf-8").splitlines()
+    lines.insert(7, "")  # blank lines need not be at the same places
+    lines.insert(30, "   ")
+    pj.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return gj, pj
+
+
+def test_ray_workers_read_their_own_jsonl_ranges(tmp_path, monkeypatch):
+    """Two JsonlStreams: the workers read byte ranges of the same example lines; the
+    same report as the local run."""
+    from nlperr.analysis import analyze_ner_stream
+    from nlperr.io import JsonlStream
+    g, p = _jsonl_pair(tmp_path)
+    ranged = []
+    real_ranges = JsonlStream.ranges
+    monkeypatch.setattr(JsonlStream, "ranges",
+                        lambda self, other, every: ranged.append(
+                            real_ranges(self, other, every)) or ranged[-1])
+    local = analyze_ner_stream(JsonlStream(g), JsonlStream(p), chunk_size=17, zero_division=0)
+    ray_r = analyze_ner_stream(JsonlStream(g), JsonlStream(p), chunk_size=17, zero_division=0,
+                               engine="ray", workers=2)
+    assert ranged and ranged[-1] is not None and len(ranged[-1][0]) > 3
+    for name in local.tables:
+        pd.testing.assert_frame_equal(ray_r.tables[name], local.tables[name], check_exact=True)
+    assert ray_r.summary == local.summary
+
+
+def test_ray_jsonl_ranges_keep_the_errors(tmp_path):
+    from nlperr.analysis import analyze_ner_stream
+    from nlperr.errors import NlperrError
+    from nlperr.io import JsonlStream
+    g, p = _jsonl_pair(tmp_path)
+    lines = p.read_text(encoding="utf-8").splitlines()
+    rec = json.loads(lines[60])
+    rec["spans"] = [{"start": 0, "end": len(rec["text"]) + 5, "label": "PER"}]  # E101
+    lines[60] = json.dumps(rec)
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors = []
+    for engine in ({}, {"engine": "ray", "workers": 2}):
+        with pytest.raises(NlperrError) as e:
+            analyze_ner_stream(JsonlStream(g), JsonlStream(p), chunk_size=17, **engine)
+        errors.append(str(e.value))
+    assert errors[0] == errors[1] and "pred.jsonl:61" in errors[0]
+    # a different number of examples: the driver reads and says what the local run says
+    lines[60] = json.dumps({**rec, "spans": []})
+    p.write_text("\n".join(lines[:-3]) + "\n", encoding="utf-8")
+    errors = []
+    for engine in ({}, {"engine": "ray", "workers": 2}):
+        with pytest.raises(NlperrError) as e:
+            analyze_ner_stream(JsonlStream(g), JsonlStream(p), chunk_size=17, **engine)
+        errors.append(str(e.value))
+    assert errors[0] == errors[1] and "E501" in errors[0]

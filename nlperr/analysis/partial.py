@@ -97,50 +97,62 @@ def _from_stream(cls: Any, pairs: Iterable[tuple[Example, Example]], chunk_size:
             bar.close()
 
 
-def _count_ranges(gold: tuple, pred: tuple) -> tuple:
-    """A Ray task: the counts of one byte range of a gold and a prediction CoNLL file
-    (the same sentences), read and parsed on the worker; with the examples on each
-    side and the prediction side's repairs and scheme."""
-    from ..io._conll import range_examples
+def _read_range(kind: str, args: tuple) -> tuple[list[Example], str | None, int, str | None]:
+    """The examples of one byte range of a CoNLL or JSONL file, read on a worker:
+    ``(examples, scheme, repaired, first repair)``."""
+    if kind == "conll":
+        from ..io._conll import range_examples
+        return range_examples(*args)
+    from ..io._jsonl import range_examples as jsonl_range
+    return jsonl_range(*args), None, 0, None
 
-    g, _, _, _ = range_examples(*gold)
-    p, sch, repaired, first = range_examples(*pred)
+
+def _count_ranges(gold: tuple, pred: tuple) -> tuple:
+    """A Ray task: the counts of one byte range of a gold and a prediction file (the
+    same examples), read and parsed on the worker; with the examples on each side and
+    the prediction side's repairs and scheme."""
+    g, _, _, _ = _read_range(*gold)
+    p, sch, repaired, first = _read_range(*pred)
     counts = NerCounts.from_examples(g, p) if g and len(g) == len(p) else None
     return counts, len(g), len(p), repaired, first, sch
 
 
-def ray_conll_counts(gold: Any, pred: Any, *, chunk_size: int, address: str | None = None,
+def ray_range_counts(gold: Any, pred: Any, *, chunk_size: int, address: str | None = None,
                      workers: int | None = None, progress: bool | None = False
                      ) -> "NerCounts | None":
-    """:class:`NerCounts` of two :class:`~nlperr.io.ConllStream` s whose Ray workers read
-    their own byte ranges (about *chunk_size* sentences each, cut at the same lines in
-    both files), merged in input order: the counts, errors and warnings of reading them
-    on the driver.  None when the two files' blank lines differ (or cannot be
-    located) or a range holds a different number of sentences in each: the caller
-    then reads them on the driver."""
+    """:class:`NerCounts` of two :class:`~nlperr.io.ConllStream` s (or two
+    :class:`~nlperr.io.JsonlStream` s) whose Ray workers read their own byte ranges
+    (about *chunk_size* sentences or lines each, cut at the same sentences in both
+    files), merged in input order: the counts, errors and warnings of reading them on
+    the driver.  None when the two files cannot be cut so (CoNLL: their blank lines
+    differ or cannot be located; see the streams' ``ranges``) or a range holds a
+    different number of examples in each: the caller then reads them on the driver."""
     from ..engine.distributed import ray_ordered
     from ..io._common import empty_error
-    from ..io._conll import detect_file_scheme
+    from ..io._conll import ConllStream, detect_file_scheme
 
     cuts = gold.ranges(pred, chunk_size)
     if cuts is None:
         return None
 
-    def scheme_of(f: Any) -> str:
-        return f.scheme or detect_file_scheme(f.path, tag_column=f.tag_column,
-                                              encoding=f.encoding,
-                                              encoding_errors=f.encoding_errors)
-    gs, ps = scheme_of(gold), scheme_of(pred)
-    calls = (((gold.path, a, b, f, gold.tag_column, gs, gold.strict, gold.encoding),
-              (pred.path, c, d, h, pred.tag_column, ps, pred.strict, pred.encoding))
-             for (a, b, f), (c, d, h) in zip(*cuts))
+    def reader(f: Any) -> Any:
+        if isinstance(f, ConllStream):
+            scheme = f.scheme or detect_file_scheme(f.path, tag_column=f.tag_column,
+                                                    encoding=f.encoding,
+                                                    encoding_errors=f.encoding_errors)
+            return lambda a, b, first: ("conll", (f.path, a, b, first, f.tag_column, scheme,
+                                                  f.strict, f.encoding))
+        return lambda a, b, first: ("jsonl", (f.path, a, b, first, f.strict, f.spans_key,
+                                              f.label_key, f.encoding))
+    rg, rp = reader(gold), reader(pred)
+    calls = ((rg(a, b, f), rp(c, d, h)) for (a, b, f), (c, d, h) in zip(*cuts))
     acc = NerCounts()
     n_gold = n_pred = repaired = 0
     first = sch = None
     for counts, ng, np_, rep, fr, s in ray_ordered(_count_ranges, calls, address=address,
                                                    workers=workers, progress=progress,
                                                    desc="counting (ray)"):
-        if ng != np_:  # the same lines, not the same sentences: read on the driver,
+        if ng != np_:  # the same lines, not the same examples: read on the driver,
             return None  # which pairs them in order (and says what does not match)
         n_gold += ng
         n_pred += np_

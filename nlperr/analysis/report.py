@@ -50,7 +50,7 @@ from .confusion import label_group_analysis, pairs_from_taxonomy
 from .matching import CATEGORIES, taxonomy, taxonomy_frame
 from .metrics import SEMEVAL_COUNTS, SEMEVAL_SCHEMAS
 from .labelsets import label_set_mismatch
-from .partial import ClassCounts, NerCounts, ray_conll_counts
+from .partial import ClassCounts, NerCounts, ray_range_counts
 from .slices import _rank_slices, _worst_tables, default_slices, worst_slices
 
 __all__ = ["Report", "analyze_ner", "analyze_classification"]
@@ -541,8 +541,9 @@ def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
     need the whole corpus and are not computed (``summary["streamed"]`` is True).
     ``engine="ray"`` counts each chunk in a Ray task (*address*, *workers*: see
     ``docs/scale.md``) and merges the counts in input order: the same report.  Given
-    two :class:`~nlperr.io.ConllStream` s with the same line structure, the workers
-    read and parse their own byte ranges of the files.
+    two :class:`~nlperr.io.ConllStream` s with the same line structure, or two
+    :class:`~nlperr.io.JsonlStream` s, the workers read and parse their own byte
+    ranges of the files.
     *progress*: a bar of the examples counted (None: when stderr is a terminal).
     CLI: ``nlperr analyze ner --stream [--engine ray]``.
 
@@ -554,13 +555,15 @@ def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
     (0.6666666666666666, 3, ['confusion', 'confusion_exact'])
     """
     from ..io._conll import ConllStream
+    from ..io._jsonl import JsonlStream
 
     counts = None
-    if engine == "ray" and isinstance(gold, ConllStream) and isinstance(pred, ConllStream):
+    if engine == "ray" and isinstance(gold, (ConllStream, JsonlStream)) and \
+            type(gold) is type(pred):
         from ..engine.distributed import check_engine
 
         check_engine(engine, address, workers)  # the workers read their own byte ranges
-        counts = ray_conll_counts(gold, pred, chunk_size=chunk_size, address=address,
+        counts = ray_range_counts(gold, pred, chunk_size=chunk_size, address=address,
                                   workers=workers, progress=progress)
     if counts is None:
         counts = NerCounts.from_stream(lockstep(gold, pred, _uneven), chunk_size=chunk_size,

@@ -304,7 +304,7 @@ def _stream_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool
     if fmt == "conll":  # iter_conll's examples; Ray workers can read its byte ranges
         return io.ConllStream(path, tag_column=column, scheme=args.scheme, strict=not lenient,
                               keep_columns=False, **enc)  # the counts need no other column
-    return io.iter_jsonl(path, **enc)
+    return io.JsonlStream(path, **enc)  # iter_jsonl's examples; or read in byte ranges
 
 
 def _count_engine(args: argparse.Namespace, where: str) -> dict:

@@ -32,7 +32,7 @@ from ._docbin import read_docbin, write_docbin
 from ._hf import from_hf_dataset, iter_hf_dataset, looks_like_hf, read_hf, to_hf_dataset
 from ._hf import write_hf
 from ._hipe import HIPE_COLUMNS, NE_COLUMNS, read_hipe, write_hipe
-from ._jsonl import iter_jsonl, read_jsonl, write_jsonl
+from ._jsonl import JsonlStream, iter_jsonl, read_jsonl, write_jsonl
 from ._registry import FormatSpec, get_format, guess_format, list_formats, load, register_format
 from ._registry import save
 from ._tabular import from_dataframe, iter_csv, read_csv, to_dataframe, write_csv
@@ -49,6 +49,7 @@ __all__ = [
     "read_conll",
     "iter_conll",
     "ConllStream",
+    "JsonlStream",
     "write_conll",
     "read_hipe",
     "write_hipe",

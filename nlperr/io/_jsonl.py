@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -19,7 +20,7 @@ from ._structured import loads_json
 from ..limits import get_limits
 from ._text import check_encoding
 
-__all__ = ["read_jsonl", "iter_jsonl", "write_jsonl", "example_from_record"]
+__all__ = ["read_jsonl", "iter_jsonl", "write_jsonl", "example_from_record", "JsonlStream"]
 
 _KNOWN = {"text", "tokens", "spans", "entities", "label", "cats", "probs", "meta", "id",
           "missing"}
@@ -207,7 +208,9 @@ _CLEAN_CODECS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-
 
 def _iter_jsonl(p: Path, *, strict: bool, spans_key: str, label_key: str,
                 encoding: str, encoding_errors: str = "strict",
-                pause_gc: bool = True) -> Iterator[Example]:
+                pause_gc: bool = True, lines: Iterable[tuple[int, str]] | None = None,
+                allow_empty: bool = False) -> Iterator[Example]:
+    """The examples of *p* (or of its numbered *lines*, a range of it: *allow_empty*)."""
     seen = False
     batch: list[tuple[int, str]] = []
     decoded = check_encoding(encoding, encoding_errors) in _CLEAN_CODECS
@@ -229,7 +232,9 @@ def _iter_jsonl(p: Path, *, strict: bool, spans_key: str, label_key: str,
                                                label_key=label_key))
         return out
 
-    for number, line in open_lines(p, encoding, encoding_errors):
+    if lines is None:
+        lines = open_lines(p, encoding, encoding_errors)
+    for number, line in lines:
         if not line or line.isspace():
             continue
         batch.append((number, line))
@@ -240,8 +245,123 @@ def _iter_jsonl(p: Path, *, strict: bool, spans_key: str, label_key: str,
     if batch:
         seen = True
         yield from parse(batch)
-    if not seen:
+    if not seen and not allow_empty:
         raise empty_error(p)
+
+
+class JsonlStream:
+    """A JSONL file to read as a stream, as often as needed: iterating it yields the
+    examples of :func:`iter_jsonl` with these options.  Two such files can also be
+    read in byte ranges by Ray workers (``analyze_ner_stream(..., engine="ray")``): the
+    same examples, parsed where they are counted.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "tiny.jsonl"
+    >>> _ = p.write_text('{"text": "Anna"}\\n\\n{"text": "Bye"}\\n', encoding="utf-8")
+    >>> [ex.text for ex in JsonlStream(p)], [ex.id for ex in JsonlStream(p)]
+    (['Anna', 'Bye'], ['tiny.jsonl:1', 'tiny.jsonl:3'])
+    """
+
+    def __init__(self, path: PathLike, *, strict: bool = True, spans_key: str = "spans",
+                 label_key: str = "label", encoding: str = "utf-8",
+                 encoding_errors: str = "strict") -> None:
+        self.path = check_file(path, what="JsonlStream")
+        check_encoding(encoding, encoding_errors)
+        self.strict = strict
+        self.spans_key = spans_key
+        self.label_key = label_key
+        self.encoding = encoding
+        self.encoding_errors = encoding_errors
+
+    def __iter__(self) -> Iterator[Example]:
+        return iter_jsonl(self.path, strict=self.strict, spans_key=self.spans_key,
+                          label_key=self.label_key, encoding=self.encoding,
+                          encoding_errors=self.encoding_errors)
+
+    def __repr__(self) -> str:
+        return f"JsonlStream({str(self.path)!r})"
+
+    def ranges(self, other: "JsonlStream", every: int
+               ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]] | None:
+        """Byte ranges ``(start, stop, first line)`` of this file and *other*, each cut
+        after every *every*-th line that holds an example (so range *k* of both holds
+        examples ``k * every`` on), or None when the lines cannot be located (a lone CR,
+        a line over ``max_line_bytes``, UTF-16/32, ``encoding_errors="replace"``, whose
+        warning would stay on the workers), when the files hold different numbers of
+        example lines, or when *strict* is off (repairs warn per example).  A line
+        holding only non-ASCII whitespace counts as an example line here but not for
+        the reader: the ranges then hold different numbers of examples, which the
+        caller checks."""
+        for f in (self, other):
+            if f.encoding_errors != "strict" or not f.strict or \
+                    codecs.lookup(f.encoding).name.startswith(("utf-16", "utf-32")):
+                return None
+        a = _example_line_cuts(self.path, every)
+        b = a if other.path.resolve() == self.path.resolve() else \
+            _example_line_cuts(other.path, every)
+        if a is None or b is None or len(a) != len(b):
+            return None
+        return a, b
+
+
+def range_examples(path: Path, start: int, stop: int, first_line: int, strict: bool,
+                   spans_key: str, label_key: str, encoding: str) -> list[Example]:
+    """The examples of the byte range ``[start, stop)`` of a JSONL file (whole lines
+    starting at line *first_line*), as :func:`iter_jsonl` reads them (an empty list when
+    the range holds no example line; errors name the file's lines)."""
+    from ._text import iter_line_blocks
+
+    def lines() -> Iterator[tuple[int, str]]:
+        for first, part in iter_line_blocks(path, encoding=encoding, errors="strict",
+                                            start=start, stop=stop, first_line=first_line):
+            yield from enumerate(part, first)
+
+    return list(_iter_jsonl(path, strict=strict, spans_key=spans_key, label_key=label_key,
+                            encoding=encoding, lines=lines(), allow_empty=True))
+
+
+def _example_line_cuts(p: Path, every: int, chunk_bytes: int = 1 << 24
+                       ) -> list[tuple[int, int, int]] | None:
+    """Byte ranges ``(start, stop, first line)`` of whole lines of *p*, each holding
+    *every* lines that are not blank (ASCII whitespace only; the last range the rest),
+    read in chunks; None when the file has a lone CR line end (line numbers would not
+    follow the ``\\n`` s) or a line over ``max_line_bytes`` (the reader says E032)."""
+    import numpy as np
+
+    from ._conll import _WS
+    from ._text import read_line_chunks
+
+    cuts: list[tuple[int, int]] = []  # (byte after the line, its line number)
+    pos = line0 = seen = 0
+    with open(p, "rb") as fh:
+        for chunk, too_long in read_line_chunks(fh, chunk_bytes, get_limits().max_line_bytes):
+            if too_long:
+                return None
+            arr = np.frombuffer(chunk, dtype=np.uint8)
+            if b"\r" in chunk:
+                cr = np.flatnonzero(arr == 13)
+                if ((cr + 1 >= len(arr)) | (arr[np.minimum(cr + 1, len(arr) - 1)] != 10)).any():
+                    return None
+            nl = np.flatnonzero(arr == 10)
+            stops = nl if chunk.endswith(b"\n") else np.append(nl, len(arr))
+            starts = np.concatenate([[0], nl + 1])[:len(stops)]
+            cs = np.concatenate([[0], np.cumsum(~_WS[arr], dtype=np.int64)])
+            full = np.flatnonzero(cs[stops] > cs[starts])  # lines that are not blank
+            k = np.arange(len(full)) + seen + 1
+            at = full[k % every == 0]
+            cuts.extend(zip((pos + np.minimum(stops[at] + 1, len(arr))).tolist(),
+                            (line0 + 1 + at).tolist()))
+            seen += len(full)
+            pos += len(chunk)
+            line0 += len(stops)
+    out = []
+    start, first = 0, 1
+    for stop, line in cuts:
+        out.append((start, stop, first))
+        start, first = stop, line + 1
+    if start < pos:
+        out.append((start, pos, first))
+    return out
 
 
 def read_jsonl(path: PathLike, *, strict: bool = True, spans_key: str = "spans",
