@@ -394,3 +394,50 @@ def test_hipe_byte_parser_equals_per_document(tmp_path, docs, layout, segment, c
             assert _outcome(lambda: read_hipe(q, strict=strict, segment=segment,
                                               encoding="utf-16"))[0] == fast[0] or \
                 isinstance(fast[0], tuple)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                    HealthCheck.function_scoped_fixture])
+@given(docs=st.lists(st.tuples(
+           st.lists(st.sampled_from(["# hipe2022:document_id = d", "# free comment"]),
+                    max_size=2),
+           st.lists(st.tuples(st.sampled_from(["Paris", "#", "é", "x"]),
+                              st.sampled_from(["O", "B-loc", "I-loc", "_", "I-pers", "bad"]),
+                              st.sampled_from(["_", "NoSpaceAfter", "EndOfSentence", "LED0.5"])),
+                    min_size=1, max_size=6),
+           st.sampled_from(["", " "])), min_size=1, max_size=6),
+       lead=st.sampled_from(["", "\n", "\n \n"]), chunk=st.integers(1, 80),
+       segment=st.sampled_from(["document", "sentence"]), crlf=st.booleans(),
+       header=st.sampled_from(["TOKEN\tNE-COARSE-LIT\tMISC", "WORD\tNE-COARSE-LIT\tMISC",
+                               "TOKEN\tNE-FINE-LIT\tMISC"]))
+def test_iter_hipe_equals_read_hipe(tmp_path, monkeypatch, docs, lead, chunk, segment, crlf,
+                                    header):
+    """iter_hipe reads blocks of lines (any size, down to one line) cut after whole
+    documents: read_hipe's examples, ids, document indices, warnings and errors."""
+    from nlperr.io import _text
+    from nlperr.io import iter_hipe
+    monkeypatch.setattr(_text, "CHUNK_BYTES", chunk)
+    rows = [header]
+    for comments, toks, sep in docs:
+        rows.extend(comments)
+        rows.extend(f"{w}\t{t}\t{m}" for w, t, m in toks)
+        rows.append(sep)
+    p = tmp_path / "stream.tsv"
+    p.write_bytes((lead + ("\r\n" if crlf else "\n").join(rows)).encode("utf-8"))
+    for strict in (True, False):
+        whole = _outcome(lambda: read_hipe(p, strict=strict, segment=segment))
+        streamed = _outcome(lambda: list(iter_hipe(p, strict=strict, segment=segment)))
+        assert streamed == whole
+
+
+@pytest.mark.shared_data
+def test_iter_hipe_on_whole_hipe_files(shared_data, monkeypatch):
+    from nlperr.io import _text
+    from nlperr.io import iter_hipe
+    monkeypatch.setattr(_text, "CHUNK_BYTES", 1 << 16)  # many blocks per file
+    files = sorted(glob.glob(str(shared_data / "hipe2022" / "*" / "*" / "*.tsv")))[::4]
+    for f in files:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert list(iter_hipe(f, strict=False, segment="sentence")) == \
+                read_hipe(f, strict=False, segment="sentence"), f

@@ -157,3 +157,29 @@ def test_column_holding_only_underscores_is_not_annotated(tmp_path):
     out = tmp_path / "mini_hipe.tsv"
     write_hipe(exs, out, column="NE-COARSE-METO")
     assert out.read_bytes() == (DATA / "mini_hipe.tsv").read_bytes()
+
+
+def test_write_hipe_streams_iterators(tmp_path):
+    """Iterators (iter_hipe, nlperr predict) are written as they come: the bytes of
+    writing the lists; a prediction that does not pair up is refused (E017)."""
+    import pytest
+
+    from nlperr.data import Span
+    from nlperr.errors import InputError
+    from nlperr.io import iter_hipe, read_hipe, write_hipe
+    src = tmp_path / "src.tsv"
+    src.write_text("TOKEN\tNE-COARSE-LIT\tMISC\n# hipe2022:document_id = a\n"
+                   "Paris\tB-loc\tNoSpaceAfter|LED0.5\n.\tO\tEndOfSentence\n\n"
+                   "# hipe2022:document_id = b\nRome\tB-loc\t_\nsleeps\tO\t_\n",
+                   encoding="utf-8")
+    gold = read_hipe(src)
+    preds = [ex.copy(spans=(Span(0, 5, "pers"),)) if i == 0 else ex.copy(spans=())
+             for i, ex in enumerate(gold)]
+    a, b = tmp_path / "lists.tsv", tmp_path / "iters.tsv"
+    write_hipe(gold, a, predictions=preds)
+    write_hipe(iter_hipe(src), b, predictions=iter(preds))
+    assert a.read_bytes() == b.read_bytes()
+    write_hipe(iter_hipe(src), b)
+    assert b.read_bytes() == src.read_bytes()
+    with pytest.raises(InputError, match="E017"):
+        write_hipe(iter_hipe(src), b, predictions=iter([preds[1], preds[0]]))

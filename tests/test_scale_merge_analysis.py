@@ -265,11 +265,29 @@ def test_cli_stream_refuses_what_needs_the_whole_corpus(tmp_path, capsys, extra,
 
 def test_cli_stream_refuses_formats_read_whole(tmp_path, capsys):
     from nlperr.cli import main
-    gold = tmp_path / "g.tsv"
-    gold.write_text("TOKEN\tNE-COARSE-LIT\tMISC\nParis\tB-loc\t_\n", encoding="utf-8")
+    gold = tmp_path / "g.spacy"
+    gold.write_bytes(b"not read")
     assert main(["analyze", "ner", "--stream", "--gold", str(gold), "--pred", str(gold),
                  "--out", str(tmp_path / "o")]) == 2
-    assert "hipe" in capsys.readouterr().err
+    assert "spacy" in capsys.readouterr().err
+
+
+def test_cli_stream_reads_hipe_files(tmp_path):
+    """HIPE gold and predictions are streamed (iter_hipe): the tables of the full run."""
+    from nlperr.cli import main
+    from nlperr.io import write_hipe
+    gold, pred = _corpus(16, 60)
+    g, p = tmp_path / "gold.tsv", tmp_path / "pred.tsv"
+    write_hipe(gold, g)
+    write_hipe(pred, p)
+    assert main(["analyze", "ner", "--gold", str(g), "--pred", str(p), "--out",
+                 str(tmp_path / "full"), "--n-boot", "0", "--zero-division", "0"]) == 0
+    assert main(["analyze", "ner", "--stream", "--chunk-size", "7", "--gold", str(g), "--pred",
+                 str(p), "--out", str(tmp_path / "streamed"), "--zero-division", "0",
+                 "--no-progress"]) == 0
+    for name in NER_TABLES:
+        assert (tmp_path / "streamed" / f"{name}.csv").read_bytes() == \
+            (tmp_path / "full" / f"{name}.csv").read_bytes(), name
 
 
 # --- analyze_classification_stream / nlperr analyze classification --stream -------------

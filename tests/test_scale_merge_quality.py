@@ -319,12 +319,31 @@ def test_cli_data_check_stream_writes_the_same_files(shared_data, tmp_path, caps
 
 def test_cli_data_check_stream_refuses_files_read_whole(tmp_path, capsys):
     from nlperr.cli import main
-    hipe = tmp_path / "train.tsv"
-    hipe.write_text("TOKEN\tNE-COARSE-LIT\tMISC\nParis\tB-loc\t_\n", encoding="utf-8")
-    assert main(["data", "check", "--stream", "--train", str(hipe), "--test", str(hipe),
+    docbin = tmp_path / "train.spacy"
+    docbin.write_bytes(b"not read")
+    assert main(["data", "check", "--stream", "--train", str(docbin), "--test", str(docbin),
                  "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert "--stream" in err and "hipe" in err
+    assert "--stream" in err and "spacy" in err
+
+
+def test_cli_data_check_streams_hipe_files(tmp_path):
+    """HIPE files are streamed (iter_hipe): the same outputs as the whole read."""
+    from nlperr.cli import main
+    rows = ["TOKEN\tNE-COARSE-LIT\tMISC"]
+    for d in range(30):
+        rows += [f"# hipe2022:document_id = d{d}", f"Paris{d % 4}\tB-loc\t_",
+                 "visited\tO\t_", f"Rome{d % 3}\t{'B-pers' if d % 5 else 'B-loc'}\t_", ""]
+    train, test = tmp_path / "train.tsv", tmp_path / "test.tsv"
+    train.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    test.write_text("\n".join(rows[:26]) + "\n", encoding="utf-8")
+    outs = []
+    for extra in ([], ["--stream", "--chunk-size", "7", "--no-progress"]):
+        out = tmp_path / f"o{len(extra)}"
+        assert main(["data", "check", "--train", str(train), "--test", str(test),
+                     "--out", str(out), *extra]) == 0
+        outs.append({f.name: f.read_bytes() for f in sorted(out.iterdir())})
+    assert outs[0] == outs[1]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -20,7 +20,7 @@ the last column).  Classification reads CSV (``--text-column``,
 ``pred_label`` when present, else ``label``; ``prob_<label>`` columns become
 probabilities), JSONL (``label`` / ``probs``) or DocBin.
 
-``--stream`` reads the files line by line (NER: CoNLL, JSONL; classification: CSV,
+``--stream`` reads the files line by line (NER: CoNLL, HIPE, JSONL; classification: CSV,
 JSONL) and writes only the corpus-level tables, in flat memory.
 
 Writes ``DIR/summary.json``, ``DIR/result.json``, ``DIR/summary.md`` and one CSV
@@ -107,7 +107,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             t.add_argument("--context", type=int, default=5, metavar="N",
                            help="context window in tokens (default 5)")
             t.add_argument("--stream", action="store_true",
-                           help="read CoNLL / JSONL files line by line and write only the "
+                           help="read CoNLL / HIPE / JSONL files line by line and write only the "
                                 "corpus-level tables (scores, errors, semeval, confusion), in "
                                 "flat memory, for corpora larger than memory")
             t.set_defaults(func=run_ner)
@@ -289,7 +289,7 @@ def _save_ner(report, args: argparse.Namespace, what: str) -> int:
     return 0
 
 
-_STREAMED = ("conll", "jsonl")  # formats read line by line (iter_conll, iter_jsonl)
+_STREAMED = ("conll", "jsonl", "hipe")  # formats read line by line (iter_conll, ...)
 
 
 def _stream_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool):
@@ -297,13 +297,15 @@ def _stream_ner(path: Path, fmt: str, args, *, column: int | None, lenient: bool
     if fmt not in _STREAMED:
         raise InputError(Errors.E401.format(
             where="nlperr analyze ner --stream",
-            message=f"{path.name} is a {fmt} file, which is read whole; --stream reads CoNLL "
-                    f"and JSONL files line by line. Drop --stream, or convert the file "
+            message=f"{path.name} is a {fmt} file, which is read whole; --stream reads CoNLL, "
+                    f"HIPE and JSONL files line by line. Drop --stream, or convert the file "
                     f"(nlperr convert)"))
     enc = encoding_options(args)
     if fmt == "conll":  # iter_conll's examples; Ray workers can read its byte ranges
         return io.ConllStream(path, tag_column=column, scheme=args.scheme, strict=not lenient,
                               keep_columns=False, **enc)  # the counts need no other column
+    if fmt == "hipe":
+        return io.iter_hipe(path, **enc)
     return io.JsonlStream(path, **enc)  # iter_jsonl's examples; or read in byte ranges
 
 

@@ -62,9 +62,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--fail-on-duplicates", action="store_true",
                    help="exit 1 when a test example is an exact or near copy of a train example")
     c.add_argument("--stream", action="store_true",
-                   help="read CoNLL / JSONL / CSV files chunk by chunk (twice), keeping counts "
-                        "instead of the examples: the same result for corpora larger than "
-                        "memory")
+                   help="read CoNLL / HIPE / JSONL / CSV files chunk by chunk (twice), keeping "
+                        "counts instead of the examples: the same result for corpora larger "
+                        "than memory")
     c.add_argument("--chunk-size", type=int, default=10_000, metavar="N",
                    help="with --stream: examples read at a time (default 10000)")
     c.add_argument("--no-progress", action="store_true",
@@ -142,6 +142,8 @@ def _stream(path: Path, args):
                                    label_column=args.label_column, **enc)
     if fmt == "jsonl":
         return lambda: io.iter_jsonl(path, **enc)
+    if fmt == "hipe":
+        return lambda: io.iter_hipe(path, **enc)
     if fmt == "conll" and args.task != "classification":
         scheme = args.scheme
         if scheme is None:  # detected once, not at each pass
@@ -150,8 +152,8 @@ def _stream(path: Path, args):
         return lambda: io.iter_conll(path, scheme=scheme, **enc)
     raise InputError(Errors.E401.format(
         where="nlperr data check --stream",
-        message=f"{path.name} is a {fmt} file, which is read whole; --stream reads CoNLL, JSONL "
-                f"and CSV files chunk by chunk. Drop --stream, or convert the file "
+        message=f"{path.name} is a {fmt} file, which is read whole; --stream reads CoNLL, HIPE, "
+                f"JSONL and CSV files chunk by chunk. Drop --stream, or convert the file "
                 f"(nlperr convert)"))
 
 

@@ -8,7 +8,7 @@ columns last; HIPE in -> HIPE system output (predicted tags in --tag-column, the
 other NE/NEL columns ``_``, MISC kept); ``.spacy`` in -> ``.spacy`` out with the
 predictions in ``doc.ents`` / ``doc.cats`` and the gold in ``doc.spans["gold"]``.
 
-CoNLL and JSONL inputs are streamed (--chunk-size examples in memory at a
+CoNLL, HIPE and JSONL inputs are streamed (--chunk-size examples in memory at a
 time).  The output file is replaced only when the run succeeds.
 """
 
@@ -171,9 +171,10 @@ def run(args: argparse.Namespace) -> int:
     column = _tag_column(fmt, args.tag_column)
     options = _reader_options(fmt, args, column)
     started = time.perf_counter()
-    streamed = fmt in ("conll", "jsonl")
+    streamed = fmt in ("conll", "jsonl", "hipe")
     if streamed:  # checks the file now; reads it as the predictions are written
-        source = (io.iter_conll if fmt == "conll" else io.iter_jsonl)(args.input, **options)
+        source = {"conll": io.iter_conll, "jsonl": io.iter_jsonl,
+                  "hipe": io.iter_hipe}[fmt](args.input, **options)
     else:
         source = io.load(args.input, format=fmt, **options)
     model = load_model(args.model, task=args.task, label_map=args.label_map,
@@ -183,13 +184,14 @@ def run(args: argparse.Namespace) -> int:
                         batch_size=args.batch_size, progress=False if args.no_progress else None,
                         **engine_options(args)) as predictor:
         with _atomic_output(args.output) as tmp:
+            extra = {"column": column, "keep_columns": False} if fmt == "hipe" else {}
             if streamed:
                 pairs = _streamed_pairs(predictor, source, args.chunk_size)
                 a, b = itertools.tee(pairs)
-                io.save((g for g, _ in a), tmp, format=fmt, predictions=(p for _, p in b))
+                io.save((g for g, _ in a), tmp, format=fmt, predictions=(p for _, p in b),
+                        **extra)
             else:
                 preds = predictor.predict(source)
-                extra = {"column": column, "keep_columns": False} if fmt == "hipe" else {}
                 io.save(source, tmp, format=fmt, predictions=preds, **extra)
         record_written(args.output)
         s = predictor.stats

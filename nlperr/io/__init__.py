@@ -31,7 +31,7 @@ from ._conll import ConllStream, iter_conll, read_conll, write_conll
 from ._docbin import read_docbin, write_docbin
 from ._hf import from_hf_dataset, iter_hf_dataset, looks_like_hf, read_hf, to_hf_dataset
 from ._hf import write_hf
-from ._hipe import HIPE_COLUMNS, NE_COLUMNS, read_hipe, write_hipe
+from ._hipe import HIPE_COLUMNS, NE_COLUMNS, iter_hipe, read_hipe, write_hipe
 from ._jsonl import JsonlStream, iter_jsonl, read_jsonl, write_jsonl
 from ._registry import FormatSpec, get_format, guess_format, list_formats, load, register_format
 from ._registry import save
@@ -52,6 +52,7 @@ __all__ = [
     "JsonlStream",
     "write_conll",
     "read_hipe",
+    "iter_hipe",
     "write_hipe",
     "HIPE_COLUMNS",
     "NE_COLUMNS",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -12,11 +13,12 @@ from ..data import Example, Span, split_tag, tags_to_spans, tokens_from_words
 from ..data.schemes import MISSING
 from ..errors import Errors, FormatError, InputError, SchemeError, shorten
 from ._common import PathLike, check_file, check_predictions, empty_error, locate_scheme_error
+from ._common import paired
 from ._columnar import no_gc
 from ._regular import utf8_file
 from ._text import check_encoding, read_lines
 
-__all__ = ["read_hipe", "write_hipe", "HIPE_COLUMNS", "NE_COLUMNS"]
+__all__ = ["read_hipe", "iter_hipe", "write_hipe", "HIPE_COLUMNS", "NE_COLUMNS"]
 
 HIPE_COLUMNS = ("TOKEN", "NE-COARSE-LIT", "NE-COARSE-METO", "NE-FINE-LIT", "NE-FINE-METO",
                 "NE-FINE-COMP", "NE-NESTED", "NEL-LIT", "NEL-METO", "MISC")
@@ -174,10 +176,112 @@ def read_hipe(
                               lines=enumerate(lines, 1))
 
 
+def iter_hipe(
+    path: PathLike,
+    *,
+    column: str = "NE-COARSE-LIT",
+    strict: bool = True,
+    segment: str = "document",
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
+) -> Iterator[Example]:
+    """Stream the examples of a HIPE-2022 TSV file (the options and examples of
+    :func:`read_hipe`, in flat memory).
+
+    The file is read in blocks of about 4 MB of lines, cut after the last complete
+    document of each block (a document ends where a blank or comment line follows its
+    tokens), and every block goes through the same parsers as :func:`read_hipe`: the
+    same examples, ids, document indices, warnings and errors (naming the file's
+    lines).  Memory is that of one block and its examples, plus one document when a
+    document is larger than a block.  The file is checked when this is called.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "mini.tsv"
+    >>> rows = ["TOKEN\tNE-COARSE-LIT\tMISC", "# hipe2022:document_id = d1",
+    ...         "Paris\tB-loc\tNoSpaceAfter", ".\tO\t_", "", "# hipe2022:document_id = d2",
+    ...         "Rome\tB-loc\t_"]
+    >>> _ = p.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    >>> [(ex.text, ex.meta["doc_id"]) for ex in iter_hipe(p)]
+    [('Paris.', 'd1'), ('Rome', 'd2')]
+    """
+    if segment not in _SEGMENTS:
+        raise InputError(Errors.E207.format(value=segment, option="segment",
+                                            allowed=list(_SEGMENTS)))
+    p = check_file(path, what="iter_hipe")
+    check_encoding(encoding, encoding_errors)
+    return _iter_hipe(p, column, strict, segment, encoding, encoding_errors)
+
+
+def _iter_hipe(p: Path, column: str, strict: bool, segment: str, encoding: str,
+               errors: str) -> Iterator[Example]:
+    from ._text import iter_line_blocks
+
+    header: tuple[int, str] | None = None  # (line number, text) of the header
+    carry: list[str] = []  # the lines of an unfinished document
+    carry_no = 1  # the number of its first line
+    docs = 0  # documents read so far
+    seen = False
+
+    def parse(lines: list[str], first_no: int) -> list[Example]:
+        nonlocal docs
+        later = header is not None and first_no > header[0]  # then the header goes first
+        text_lines = [header[1]] + lines if later else lines  # type: ignore[index]
+        with no_gc():
+            out = _read_columnar(p.name, text_lines, column, segment, strict,
+                                 first_no - 2 if later else first_no - 1, docs)
+            if out is None:  # irregular or invalid: the exact errors, or the repairs
+                numbered = itertools.chain([header] if later else [],
+                                           enumerate(lines, first_no))
+                out = _read_per_document(p, column=column, strict=strict, segment=segment,
+                                         lines=numbered, doc_offset=docs, allow_empty=True)
+        if out:
+            docs = out[-1].meta["doc_index"] + 1
+        return out
+
+    for first_no, lines in iter_line_blocks(p, encoding=encoding, errors=errors):
+        if carry:
+            lines = carry + lines
+            first_no = carry_no
+        if header is None:
+            h = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+            if h is None:
+                carry, carry_no = [], first_no + len(lines)
+                continue
+            header = (first_no + h, lines[h])
+        cut = _last_document_end(lines)
+        if cut is None:  # no complete document yet
+            carry, carry_no = lines, first_no
+            continue
+        out = parse(lines[:cut], first_no)
+        seen = seen or bool(out)
+        yield from out
+        carry, carry_no = lines[cut:], first_no + cut
+    if carry:
+        out = parse(carry, carry_no)
+        seen = seen or bool(out)
+        yield from out
+    if not seen:
+        raise empty_error(p)
+
+
+def _last_document_end(lines: list[str]) -> int | None:
+    """The index of the first line after the last complete document of *lines* (a
+    blank or comment line right after a token line), None when there is none.
+    Searched from the end, so only the last document's lines are looked at."""
+    def token(line: str) -> bool:
+        return bool(line.strip()) and not _is_comment(line)
+
+    for i in range(len(lines) - 1, 0, -1):
+        if not token(lines[i]) and token(lines[i - 1]):
+            return i
+    return None
+
+
 def _read_per_document(p: Path, *, column: str, strict: bool, segment: str,
-                       lines: Iterable[tuple[int, str]]) -> list[Example]:
+                       lines: Iterable[tuple[int, str]], doc_offset: int = 0,
+                       allow_empty: bool = False) -> list[Example]:
     out: list[Example] = []
-    for doc_index, (header, block) in enumerate(_iter_blocks(p, lines)):
+    for doc_index, (header, block) in enumerate(_iter_blocks(p, lines), doc_offset):
         if column not in header:
             raise FormatError(Errors.E009.format(where=f"{p.name}:1", column=column,
                                                  header=header))
@@ -194,7 +298,7 @@ def _read_per_document(p: Path, *, column: str, strict: bool, segment: str,
             out.append(_example(p.name, header, block, rows, block.lines[a:b], flags[a:b], col,
                                 kept, strict, doc_index, doc_id,
                                 k if segment == "sentence" else None, first=(k == 0)))
-    if not out:
+    if not out and not allow_empty:
         raise empty_error(p)
     return out
 
@@ -274,17 +378,20 @@ def _example(name: str, header: list[str], block: _Block, rows: list[list[str]],
 
 
 def _read_columnar(name: str, lines: list[str], column: str, segment: str,
-                   strict: bool = True) -> list[Example] | None:
+                   strict: bool = True, line_offset: int = 0,
+                   doc_offset: int = 0) -> list[Example] | None:
     """:func:`_read_bytes` on decoded *lines* (a file read in another encoding, or with
-    ``encoding_errors="replace"``): re-encoded as UTF-8, which they hold validly."""
+    ``encoding_errors="replace"``, or a block of a streamed file): re-encoded as UTF-8,
+    which they hold validly."""
     if not lines:
         return None
     data = ("\n".join(lines) + "\n").encode("utf-8")
-    return _read_bytes(name, data, column, segment, strict)
+    return _read_bytes(name, data, column, segment, strict, line_offset, doc_offset)
 
 
 def _read_bytes(name: str, data: bytes, column: str, segment: str,
-                strict: bool = True) -> list[Example] | None:
+                strict: bool = True, line_offset: int = 0,
+                doc_offset: int = 0) -> list[Example] | None:
     """The whole file (*data*: valid UTF-8 with ``\\n`` line ends, see
     :func:`~nlperr.io._regular.utf8_bytes`) parsed from its bytes with array operations;
     None when anything is irregular (a ragged line, a missing column, a malformed or
@@ -469,7 +576,7 @@ def _read_bytes(name: str, data: bytes, column: str, segment: str,
     off = offsets.tolist()
     nunit = len(off) - 1
     unit_doc = doc_of_tok[offsets[:-1]].tolist()
-    unit_line = (tok_line[offsets[:-1]] + 1).tolist()
+    unit_line = (tok_line[offsets[:-1]] + 1 + line_offset).tolist()
     metas: list[dict[str, Any]] = []
     ids: list[str] = []
     sentence_index = 0
@@ -485,8 +592,8 @@ def _read_bytes(name: str, data: bytes, column: str, segment: str,
             "hipe_header": list(header),
             "column": header[col],
             "scheme": "IOB2",
-            "doc_index": d,
-            "doc_id": documents[d].get("document_id", f"{name}#{d}"),
+            "doc_index": d + doc_offset,
+            "doc_id": documents[d].get("document_id", f"{name}#{d + doc_offset}"),
         }
         if comments_of[d]:
             meta["comments"] = list(comments_of[d])
@@ -496,7 +603,7 @@ def _read_bytes(name: str, data: bytes, column: str, segment: str,
             meta["continues_document"] = True
         metas.append(meta)
         ids.append(f"{name}:{unit_line[u]}")
-    block = ColumnBlock(None, None, offsets, tok_line + 1, texts=texts, starts=t_start,
+    block = ColumnBlock(None, None, offsets, tok_line + 1 + line_offset, texts=texts, starts=t_start,
                         ends=t_end)
     block.arrays = ta  # already encoded and validated above
 
@@ -532,7 +639,7 @@ def write_hipe(
     path: PathLike,
     *,
     column: str = "NE-COARSE-LIT",
-    predictions: Sequence[Example] | None = None,
+    predictions: Iterable[Example] | None = None,
     keep_columns: bool = True,
     encoding: str = "utf-8",
 ) -> None:
@@ -546,7 +653,9 @@ def write_hipe(
     come from ``meta["misc"]`` (else ``NoSpaceAfter`` is derived from the token
     offsets); in system output (*predictions* given) the ``LEDx.xx`` flags, which
     mark gold mentions, are left out.  A file read with :func:`read_hipe` is
-    written back byte for byte.
+    written back byte for byte.  Lists are checked whole before anything is written;
+    iterators (from :func:`iter_hipe`) are written as they come, in flat memory, each
+    prediction checked against its example.
 
     Examples
     --------
@@ -558,10 +667,25 @@ def write_hipe(
     >>> p.read_text(encoding="utf-8").splitlines()[1].split(chr(9))
     ['Paris', 'B-loc', '_', '_', '_', '_', '_', '_', '_', 'NoSpaceAfter']
     """
-    examples = list(examples)
-    check_predictions(examples, predictions, where=str(path), tokens=True)
-    first_header = next((ex.meta.get("hipe_header") for ex in examples
-                         if ex.meta and ex.meta.get("hipe_header")), None)
+    if isinstance(examples, Sequence) and (predictions is None
+                                           or isinstance(predictions, Sequence)):
+        # lists: every pair checked before anything is written
+        check_predictions(examples, predictions, where=str(path), tokens=True)
+        pairs: Iterable[tuple[int, Example, Example | None]] = (
+            (i, ex, None if predictions is None else predictions[i])
+            for i, ex in enumerate(examples))
+        first_header = next((ex.meta.get("hipe_header") for ex in examples
+                             if ex.meta and ex.meta.get("hipe_header")), None)
+    else:  # iterators (nlperr predict): written as they come, each pair checked
+        pairs = paired(examples, predictions, where=str(path), tokens=True)
+        ahead: list[tuple[int, Example, Example | None]] = []
+        first_header = None
+        for item in pairs:  # up to the first example read from HIPE (the first, if any)
+            ahead.append(item)
+            if item[1].meta and item[1].meta.get("hipe_header"):
+                first_header = item[1].meta["hipe_header"]
+                break
+        pairs = itertools.chain(ahead, pairs)
     header = list(first_header or HIPE_COLUMNS)
     if column not in header:
         raise InputError(Errors.E207.format(value=column, option="column",
@@ -572,7 +696,7 @@ def write_hipe(
     with open(path, "w", encoding=encoding, newline="\n") as fh:
         fh.write("\t".join(header) + "\n")
         prev_doc: Any = object()
-        for i, ex in enumerate(examples):
+        for i, ex, pred in pairs:
             where = f"{path}, example {ex.id if ex.id is not None else i!r}"
             if ex.tokens is None:
                 raise InputError(Errors.E109.format(where=where))
@@ -588,7 +712,7 @@ def write_hipe(
                 for line in meta.get("comments") or ():
                     fh.write(line + "\n")
             prev_doc = doc
-            source = ex if predictions is None else predictions[i]
+            source = ex if pred is None else pred
             if source.spans is None:
                 tags = None
             else:
