@@ -197,10 +197,10 @@ def iter_hipe(
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "mini.tsv"
-    >>> rows = ["TOKEN\tNE-COARSE-LIT\tMISC", "# hipe2022:document_id = d1",
-    ...         "Paris\tB-loc\tNoSpaceAfter", ".\tO\t_", "", "# hipe2022:document_id = d2",
-    ...         "Rome\tB-loc\t_"]
-    >>> _ = p.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    >>> rows = ["TOKEN\\tNE-COARSE-LIT\\tMISC", "# hipe2022:document_id = d1",
+    ...         "Paris\\tB-loc\\tNoSpaceAfter", ".\\tO\\t_", "", "# hipe2022:document_id = d2",
+    ...         "Rome\\tB-loc\\t_"]
+    >>> _ = p.write_text("\\n".join(rows) + "\\n", encoding="utf-8")
     >>> [(ex.text, ex.meta["doc_id"]) for ex in iter_hipe(p)]
     [('Paris.', 'd1'), ('Rome', 'd2')]
     """
