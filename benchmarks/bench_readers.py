@@ -23,8 +23,10 @@ Goal: >= 1M tokens/s on one core, memory < 1 GB for a 1M-token corpus.
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
 import glob
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -77,6 +79,7 @@ def main() -> None:
     from nlperr.io._conll import _read_per_sentence
 
     folder = Path(tempfile.mkdtemp(prefix="nlperr-bench-readers-"))
+    atexit.register(shutil.rmtree, folder, True)  # ~200 MB of files: removed on any exit
     gold, _, _, _, n_tok = cli.write_files(cli.conll2003_like(None), args.times, folder)
     t_cols, exs = cpu_best(lambda: read_conll(gold), args.repeat)
     t_nocols, _ = cpu_best(lambda: read_conll(gold, keep_columns=False), args.repeat)
