@@ -441,3 +441,48 @@ def test_iter_hipe_on_whole_hipe_files(shared_data, monkeypatch):
             warnings.simplefilter("ignore")
             assert list(iter_hipe(f, strict=False, segment="sentence")) == \
                 read_hipe(f, strict=False, segment="sentence"), f
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                    HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.sampled_from([b"a B-PER", b"b I-PER", b"c O", b"", b"\t", b" ",
+                                       b"\xc3\xa9 O", b"-DOCSTART- O", b"odd"]),
+                      min_size=1, max_size=25),
+       odd=st.sampled_from([b"d O", b"d O\r", b"\xff O", b"x" * 40 + b" O"]),
+       chunk=st.integers(1, 50), block=st.integers(1, 6), crlf=st.booleans(),
+       scheme=st.sampled_from([None, "IOB2"]))
+def test_streamed_byte_blocks_equal_the_whole_file(tmp_path, monkeypatch, parts, odd, chunk,
+                                                   block, crlf, scheme):
+    """iter_conll parses checked UTF-8 chunks as bytes and the other chunks (a lone CR,
+    invalid bytes, an over-long line: one kind per file) line by line: read_conll's
+    examples, warnings and errors (naming the same line) whatever the chunk size."""
+    parts = [odd if x == b"odd" else x for x in parts]
+    from nlperr.io import _conll, _text
+    from nlperr.limits import limits
+    monkeypatch.setattr(_conll, "_STREAM_BLOCK_LINES", block)
+    monkeypatch.setattr(_text, "CHUNK_BYTES", chunk)
+    p = tmp_path / "mixed.conll"
+    p.write_bytes((b"\r\n" if crlf else b"\n").join(parts) + b"\n")
+    with limits(max_line_bytes=30):
+        whole = _outcome(lambda: read_conll(p, scheme=scheme, strict=False))
+        streamed = _outcome(lambda: list(iter_conll(p, scheme=scheme, strict=False)))
+    assert streamed == whole
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1 << 20])
+def test_iter_hipe_lines_and_bytes_mixed(tmp_path, monkeypatch, chunk):
+    """Chunks read as bytes and chunks read as lines (a lone CR line end; another
+    encoding) in one file: read_hipe's examples."""
+    from nlperr.io import _text
+    from nlperr.io import iter_hipe
+    monkeypatch.setattr(_text, "CHUNK_BYTES", chunk)
+    rows = ["TOKEN\tNE-COARSE-LIT\tMISC"]
+    for d in range(6):
+        rows += [f"# hipe2022:document_id = d{d}", "Zürich\tB-loc\tNoSpaceAfter", ".\tO\t_", ""]
+    text = "\n".join(rows) + "\n"
+    p = tmp_path / "cr.tsv"
+    p.write_bytes(text.replace("d3\n", "d3\r").encode("utf-8"))  # one lone CR
+    assert list(iter_hipe(p, segment="sentence")) == read_hipe(p, segment="sentence")
+    q = tmp_path / "latin.tsv"
+    q.write_bytes(text.encode("latin-1"))
+    assert list(iter_hipe(q, encoding="latin-1")) == read_hipe(q, encoding="latin-1")

@@ -394,15 +394,34 @@ def _examples_of_block(block: _Block, name: str, scheme: str, strict: bool,
 
 
 def _read_blocks(p: Path, opts: dict, encoding: str, errors: str,
-                 block_lines: int | None) -> Iterator[tuple[list[str], int]]:
-    """The file as blocks of lines that end on a sentence boundary (one block when
-    *block_lines* is None)."""
+                 block_lines: int | None) -> Iterator[tuple[Any, int]]:
+    """The file as blocks that end on a sentence boundary (one block when *block_lines*
+    is None): lists of lines, or -- a UTF-8 file read strictly -- the bytes of the
+    chunks :func:`iter_line_blocks` checks (each cut after its last blank line), which
+    the byte parser reads without a string per line."""
     if block_lines is None:
         yield read_lines(p, encoding=encoding, errors=errors), 1
         return
     buf: list[str] = []
     first = 1
-    for start, lines in iter_line_blocks(p, encoding=encoding, errors=errors):
+    carry = b""  # the bytes after the last blank line of the chunks so far
+    carry_first = 1
+    for start, part in iter_line_blocks(p, encoding=encoding, errors=errors, raw=True):
+        if isinstance(part, bytes) and not buf:
+            data = carry + part if carry else part
+            data_first = carry_first if carry else start
+            cut = _after_last_blank_line(data)
+            if cut is None:
+                carry, carry_first = data, data_first
+                continue
+            yield data[:cut], data_first
+            carry, carry_first = data[cut:], data_first + data.count(b"\n", 0, cut)
+            continue
+        lines = part if not isinstance(part, bytes) else _byte_lines(part)
+        if carry:  # lines after bytes (a chunk with a lone CR): the carry as lines too
+            lines = _byte_lines(carry) + lines
+            start = carry_first
+            carry = b""
         if not buf:
             first = start
         buf.extend(lines)
@@ -415,8 +434,31 @@ def _read_blocks(p: Path, opts: dict, encoding: str, errors: str,
             yield buf[:k + 1], first
             first += k + 1
             buf = buf[k + 1:]
+    if carry:
+        yield carry, carry_first
     if buf:
         yield buf, first
+
+
+def _byte_lines(data: bytes) -> list[str]:
+    """The lines of a checked UTF-8 chunk (line ends removed)."""
+    lines = data.decode("utf-8").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _after_last_blank_line(data: bytes) -> int | None:
+    """The offset just after the last line of *data* that is empty or ASCII whitespace
+    only (a sentence boundary), None when there is none."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(arr == 10)
+    if not len(nl):
+        return None
+    starts = np.concatenate([[0], nl[:-1] + 1])
+    cs = np.concatenate([[0], np.cumsum(~_WS[arr], dtype=np.int64)])
+    blank = np.flatnonzero(cs[nl] == cs[starts])
+    return int(nl[blank[-1]]) + 1 if len(blank) else None
 
 
 class _LazyLines:
@@ -547,10 +589,18 @@ def _lines_examples(lines: list[str], first_no: int, name: str, state: _DocState
     line *first_no* (the byte parser, else the columnar one, else the per-sentence
     path); the scheme is None when the block holds no sentence."""
     before = (state.doc_index, state.pending)
-    text = "\n".join(lines)  # joined once, for both parsers
     with no_gc():
-        block = _parse_lines_fast(text, first_no, name, state=state,
-                                  keep_columns=keep_columns, **opts)
+        if isinstance(lines, bytes):  # a checked UTF-8 chunk: the byte parser first
+            block = _parse_fast(lines, name, state=state, keep_columns=keep_columns,
+                                first_no=first_no, **opts)
+            if block is None:
+                state.doc_index, state.pending = before
+                lines = _byte_lines(lines)
+                text = "\n".join(lines)
+        else:
+            text = "\n".join(lines)  # joined once, for both parsers
+            block = _parse_lines_fast(text, first_no, name, state=state,
+                                      keep_columns=keep_columns, **opts)
         if block is None:
             block = _parse_block(lines, first_no, name, state=state, text=text,
                                  keep_columns=keep_columns, **opts)
@@ -612,12 +662,13 @@ def detect_file_scheme(path: PathLike, *, tag_column: int | None = -1,
 _NO_TAGS: dict = {}  # _tag_stats_fast: a regular block without a tag column
 
 
-def _tag_stats_fast(text: str, name: str, *, token_column: int,
+def _tag_stats_fast(text: str | bytes, name: str, *, token_column: int,
                     tag_column: int | None, sep: str | None) -> dict | None:
     """The scheme statistics of a regular block's tags from its bytes (``_NO_TAGS``:
     the block has no tags), or None when the block needs the general path.  The
     block's ``-DOCSTART-`` lines and texts do not matter here, so they are not built."""
-    r = parse_regular(text.encode("utf-8"), sep, _splitter(sep))
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
+    r = parse_regular(data, sep, _splitter(sep))
     cols = None if r is None else _regular_tags(r, name, token_column, tag_column)
     if cols is None:
         return None
@@ -634,8 +685,14 @@ def _detect_streaming(p: Path, opts: dict, encoding: str, errors: str,
     state = _DocState()
     stats = None
     for lines, first_no in _read_blocks(p, opts, encoding, errors, block_lines):
-        text = "\n".join(lines)  # joined once, for both parsers
-        fast = _tag_stats_fast(text, name, **opts)
+        if isinstance(lines, bytes):
+            fast = _tag_stats_fast(lines, name, **opts)
+            if fast is None:
+                lines = _byte_lines(lines)
+                text = "\n".join(lines)
+        else:
+            text = "\n".join(lines)  # joined once, for both parsers
+            fast = _tag_stats_fast(text, name, **opts)
         if fast is not None:  # the tag statistics straight from the bytes
             if fast is not _NO_TAGS:
                 stats = fast if stats is None else merge_scheme_stats(stats, fast)

@@ -217,18 +217,24 @@ def _iter_hipe(p: Path, column: str, strict: bool, segment: str, encoding: str,
     from ._text import iter_line_blocks
 
     header: tuple[int, str] | None = None  # (line number, text) of the header
-    carry: list[str] = []  # the lines of an unfinished document
+    carry: Any = b""  # the bytes (or lines) of an unfinished document
     carry_no = 1  # the number of its first line
     docs = 0  # documents read so far
     seen = False
 
-    def parse(lines: list[str], first_no: int) -> list[Example]:
+    def parse(part: Any, first_no: int) -> list[Example]:
         nonlocal docs
         later = header is not None and first_no > header[0]  # then the header goes first
-        text_lines = [header[1]] + lines if later else lines  # type: ignore[index]
+        offset = first_no - 2 if later else first_no - 1
         with no_gc():
-            out = _read_columnar(p.name, text_lines, column, segment, strict,
-                                 first_no - 2 if later else first_no - 1, docs)
+            if isinstance(part, bytes):
+                data = header[1].encode("utf-8") + b"\n" + part if later else part  # type: ignore[index]
+                out = _read_bytes(p.name, data, column, segment, strict, offset, docs)
+                lines = _byte_lines(part) if out is None else []
+            else:
+                lines = part
+                out = _read_columnar(p.name, [header[1]] + lines if later else lines,  # type: ignore[index]
+                                     column, segment, strict, offset, docs)
             if out is None:  # irregular or invalid: the exact errors, or the repairs
                 numbered = itertools.chain([header] if later else [],
                                            enumerate(lines, first_no))
@@ -238,24 +244,33 @@ def _iter_hipe(p: Path, column: str, strict: bool, segment: str, encoding: str,
             docs = out[-1].meta["doc_index"] + 1
         return out
 
-    for first_no, lines in iter_line_blocks(p, encoding=encoding, errors=errors):
+    for first_no, part in iter_line_blocks(p, encoding=encoding, errors=errors, raw=True):
         if carry:
-            lines = carry + lines
             first_no = carry_no
+            if isinstance(part, bytes) and isinstance(carry, bytes):
+                part = carry + part
+            else:  # lines (a lone CR, another encoding): lines from here on
+                part = (_byte_lines(carry) if isinstance(carry, bytes) else carry) + \
+                    (_byte_lines(part) if isinstance(part, bytes) else part)
         if header is None:
+            lines = _byte_lines(part) if isinstance(part, bytes) else part
             h = next((i for i, ln in enumerate(lines) if ln.strip()), None)
             if h is None:
-                carry, carry_no = [], first_no + len(lines)
+                carry, carry_no = b"", first_no + len(lines)
                 continue
             header = (first_no + h, lines[h])
-        cut = _last_document_end(lines)
+        if isinstance(part, bytes):
+            cut = _last_document_end_bytes(part)
+            n_cut = None if cut is None else part.count(b"\n", 0, cut)
+        else:
+            cut = n_cut = _last_document_end(part)
         if cut is None:  # no complete document yet
-            carry, carry_no = lines, first_no
+            carry, carry_no = part, first_no
             continue
-        out = parse(lines[:cut], first_no)
+        out = parse(part[:cut], first_no)
         seen = seen or bool(out)
         yield from out
-        carry, carry_no = lines[cut:], first_no + cut
+        carry, carry_no = part[cut:], first_no + n_cut  # type: ignore[operator]
     if carry:
         out = parse(carry, carry_no)
         seen = seen or bool(out)
@@ -264,16 +279,39 @@ def _iter_hipe(p: Path, column: str, strict: bool, segment: str, encoding: str,
         raise empty_error(p)
 
 
+def _byte_lines(data: bytes) -> list[str]:
+    """The lines of a checked UTF-8 chunk (line ends removed)."""
+    lines = data.decode("utf-8").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _is_token_line(line: str) -> bool:
+    return bool(line.strip()) and not _is_comment(line)
+
+
 def _last_document_end(lines: list[str]) -> int | None:
     """The index of the first line after the last complete document of *lines* (a
     blank or comment line right after a token line), None when there is none.
     Searched from the end, so only the last document's lines are looked at."""
-    def token(line: str) -> bool:
-        return bool(line.strip()) and not _is_comment(line)
-
     for i in range(len(lines) - 1, 0, -1):
-        if not token(lines[i]) and token(lines[i - 1]):
+        if not _is_token_line(lines[i]) and _is_token_line(lines[i - 1]):
             return i
+    return None
+
+
+def _last_document_end_bytes(data: bytes) -> int | None:
+    """:func:`_last_document_end` on the bytes of whole lines: the offset of that line."""
+    end = len(data) - 1 if data.endswith(b"\n") else len(data)  # the last line's end
+    after: int | None = None  # the start of the line after the current one, if not a token
+    while end >= 0:
+        start = data.rfind(b"\n", 0, end) + 1
+        token = _is_token_line(data[start:end].decode("utf-8"))
+        if token and after is not None:
+            return after
+        after = None if token else start
+        end = start - 1
     return None
 
 

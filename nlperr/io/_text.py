@@ -177,8 +177,8 @@ CHUNK_BYTES = 1 << 22
 
 def iter_line_blocks(path: str | os.PathLike, *, encoding: str = "utf-8",
                      errors: str = "strict", chunk_bytes: int | None = None,
-                     start: int = 0, stop: int | None = None, first_line: int = 1
-                     ) -> Iterator[tuple[int, list[str]]]:
+                     start: int = 0, stop: int | None = None, first_line: int = 1,
+                     raw: bool = False) -> Iterator[tuple[int, Any]]:
     """Stream the file's lines in lists of about *chunk_bytes* bytes: ``(number of the
     first line, lines)``, line ends removed (CRLF and lone CR line ends too), a
     byte-order mark skipped.  A chunk that is valid in the encoding, holds no lone CR
@@ -189,7 +189,13 @@ def iter_line_blocks(path: str | os.PathLike, *, encoding: str = "utf-8",
     *start* / *stop* / *first_line*: read only the bytes ``[start, stop)``, which
     begin line *first_line* and end on a line end (a range of a larger file; the
     byte-order mark is skipped only at byte 0).  ASCII-compatible encodings only.
+
+    *raw*: a UTF-8 chunk that would be decoded in one call is yielded as its bytes
+    instead (checked, CRLF line ends made ``\\n``), for a caller that parses bytes;
+    the other chunks are still lists of lines.
     """
+    raw = raw and errors == "strict" and codecs.lookup(encoding).name in ("utf-8",
+                                                                          "utf-8-sig")
     codec = check_encoding(encoding, errors)
     p = Path(path)
     if start or stop is not None:
@@ -218,6 +224,18 @@ def iter_line_blocks(path: str | os.PathLike, *, encoding: str = "utf-8",
                 bom = len(chunk) - len(stripped)
                 offset += bom
                 chunk, first = stripped, False
+            if chunk and raw:
+                data = _checked_utf8(chunk, limit, bom)
+                if data is not None:
+                    offset += len(chunk)
+                    count = data.count(b"\n") + (not data.endswith(b"\n"))
+                    yield number + 1, data
+                    number += count
+                    if too_long:
+                        raise InputError(Errors.E032.format(
+                            where=str(p), line=number + 1, limit=limit,
+                            how=get_limits().how_to_raise("max_line_bytes")))
+                    continue
             if chunk:
                 lines = _decoded_chunk(chunk, codec, limit, bom)
             else:  # a file holding only a byte-order mark: one empty line
@@ -308,6 +326,24 @@ def _raw_lines(chunk: bytes) -> list[bytes]:
     if last:
         out.append(last)
     return out
+
+
+def _checked_utf8(chunk: bytes, limit: int, bom: int = 0) -> bytes | None:
+    """*chunk* with CRLF line ends made ``\\n`` when :func:`_decoded_chunk` would decode
+    it in one call as UTF-8 (checked without keeping the text), else None."""
+    if b"\r" in chunk:
+        chunk = chunk.replace(b"\r\n", b"\n")
+        if b"\r" in chunk:
+            return None
+    if len(chunk) + bom > limit and (max(map(len, chunk.split(b"\n"))) > limit
+                                     or len(chunk.split(b"\n", 1)[0]) + bom > limit):
+        return None
+    if not chunk.isascii():
+        try:
+            chunk.decode("utf-8", "strict")
+        except UnicodeDecodeError:
+            return None
+    return chunk
 
 
 def _decoded_chunk(chunk: bytes, codec: str, limit: int, bom: int = 0) -> list[str] | None:
