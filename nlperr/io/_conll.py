@@ -410,12 +410,11 @@ def _read_blocks(p: Path, opts: dict, encoding: str, errors: str,
         if isinstance(part, bytes) and not buf:
             data = carry + part if carry else part
             data_first = carry_first if carry else start
-            cut = _after_last_blank_line(data)
-            if cut is None:
-                carry, carry_first = data, data_first
-                continue
-            yield data[:cut], data_first
-            carry, carry_first = data[cut:], data_first + data.count(b"\n", 0, cut)
+            at = 0
+            for cut, lines_before in _blank_line_cuts(data, block_lines):
+                yield data[at:cut], data_first
+                at, data_first = cut, data_first + lines_before
+            carry, carry_first = data[at:], data_first
             continue
         lines = part if not isinstance(part, bytes) else _byte_lines(part)
         if carry:  # lines after bytes (a chunk with a lone CR): the carry as lines too
@@ -448,17 +447,27 @@ def _byte_lines(data: bytes) -> list[str]:
     return lines
 
 
-def _after_last_blank_line(data: bytes) -> int | None:
-    """The offset just after the last line of *data* that is empty or ASCII whitespace
-    only (a sentence boundary), None when there is none."""
+def _blank_line_cuts(data: bytes, block_lines: int) -> list[tuple[int, int]]:
+    """Where to cut the bytes of whole lines *data* into blocks, as the line reader
+    does: after the first blank line (empty or ASCII whitespace only) from the
+    *block_lines*-th line of each block on.  ``(offset after that line, lines in the
+    block)`` per cut; the rest (no blank line far enough) is not cut."""
     arr = np.frombuffer(data, dtype=np.uint8)
     nl = np.flatnonzero(arr == 10)
     if not len(nl):
-        return None
+        return []
     starts = np.concatenate([[0], nl[:-1] + 1])
     cs = np.concatenate([[0], np.cumsum(~_WS[arr], dtype=np.int64)])
-    blank = np.flatnonzero(cs[nl] == cs[starts])
-    return int(nl[blank[-1]]) + 1 if len(blank) else None
+    blank = np.flatnonzero(cs[nl] == cs[starts])  # line indices
+    cuts = []
+    first = 0  # the first line of the current block
+    while True:
+        k = int(np.searchsorted(blank, first + block_lines - 1))
+        if k >= len(blank):
+            return cuts
+        line = int(blank[k])
+        cuts.append((int(nl[line]) + 1, line + 1 - first))
+        first = line + 1
 
 
 class _LazyLines:
