@@ -467,6 +467,9 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
                                    severity="critical"))
     n_slice_findings = 0
     summary["slice_attributes"] = slices
+    # the tables that do not need the slices, made while the slice thread still runs
+    by_type, error_cases = _errors_by_type(errors), _error_cases(errors, top)
+    cases = ner_cases(gold, pred, baseline=baseline, k=top, errors=errors)
     if worst is not None:
         ws = _rank_slices(worst.result(), 0.05, 10)
         tables["worst_slices"] = ws
@@ -484,9 +487,8 @@ def analyze_ner(gold: Sequence[Example], pred: Sequence[Example], *,
                     f"F1 is {r.f1:.2f} for {r.attribute} = {r.value} ({r.support} entities), "
                     f"{-r.delta:.2f} below overall{ci}.", metric="q_value", value=float(r.q_value),
                     threshold=0.05, severity="warning"))
-    tables["errors_by_type"] = _errors_by_type(errors)
-    tables["error_cases"] = _error_cases(errors, top)
-    cases = ner_cases(gold, pred, baseline=baseline, k=top, errors=errors)
+    tables["errors_by_type"] = by_type
+    tables["error_cases"] = error_cases
     tables.update(cases)
     if len(pairs):
         r = pairs.iloc[0]
