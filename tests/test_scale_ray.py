@@ -413,3 +413,39 @@ def test_ray_jsonl_ranges_keep_the_errors(tmp_path):
             analyze_ner_stream(JsonlStream(g), JsonlStream(p), chunk_size=17, **engine)
         errors.append(str(e.value))
     assert errors[0] == errors[1] and "E501" in errors[0]
+
+
+def test_ray_workers_read_classification_jsonl_ranges(tmp_path, monkeypatch):
+    """analyze_classification_stream over two JsonlStreams on Ray: the workers read
+    byte ranges; the report (calibration included) equals the local run's."""
+    import random
+
+    from nlperr.analysis import analyze_classification_stream
+    from nlperr.io import JsonlStream
+    rng = random.Random(5)
+    g_lines, p_lines = [], []
+    for i in range(300):
+        gold = rng.choice(["pos", "neg", "neu"])
+        pred = gold if rng.random() < 0.7 else rng.choice(["pos", "neg", "neu"])
+        q = round(rng.random(), 3)
+        probs = {pred: 0.5 + q / 2, "other": 0.5 - q / 2}
+        g_lines.append(json.dumps({"text": f"text {i}", "label": gold}))
+        p_lines.append(json.dumps({"text": f"text {i}", "label": pred, "probs": probs}))
+        if i % 37 == 0:
+            p_lines.append("")  # blank lines need not match
+    g, p = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
+    g.write_text("\n".join(g_lines) + "\n", encoding="utf-8")
+    p.write_text("\n".join(p_lines) + "\n", encoding="utf-8")
+    ranged = []
+    real_ranges = JsonlStream.ranges
+    monkeypatch.setattr(JsonlStream, "ranges",
+                        lambda self, other, every: ranged.append(
+                            real_ranges(self, other, every)) or ranged[-1])
+    local = analyze_classification_stream(JsonlStream(g), JsonlStream(p), chunk_size=23,
+                                          zero_division=0)
+    ray_r = analyze_classification_stream(JsonlStream(g), JsonlStream(p), chunk_size=23,
+                                          zero_division=0, engine="ray", workers=2)
+    assert ranged and ranged[-1] is not None and len(ranged[-1][0]) > 10
+    for name in local.tables:
+        pd.testing.assert_frame_equal(ray_r.tables[name], local.tables[name], check_exact=True)
+    assert ray_r.summary == local.summary

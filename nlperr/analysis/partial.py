@@ -107,26 +107,30 @@ def _read_range(kind: str, args: tuple) -> tuple[list[Example], str | None, int,
     return jsonl_range(*args), None, 0, None
 
 
-def _count_ranges(gold: tuple, pred: tuple) -> tuple:
-    """A Ray task: the counts of one byte range of a gold and a prediction file (the
-    same examples), read and parsed on the worker; with the examples on each side and
-    the prediction side's repairs and scheme."""
+def _count_ranges(gold: tuple, pred: tuple, cls: Any = None, options: dict | None = None
+                  ) -> tuple:
+    """A Ray task: the counts (*cls*: :class:`NerCounts` by default) of one byte range of
+    a gold and a prediction file (the same examples), read and parsed on the worker;
+    with the examples on each side and the prediction side's repairs and scheme."""
+    cls = NerCounts if cls is None else cls
     g, _, _, _ = _read_range(*gold)
     p, sch, repaired, first = _read_range(*pred)
-    counts = NerCounts.from_examples(g, p) if g and len(g) == len(p) else None
+    counts = cls.from_examples(g, p, **(options or {})) if g and len(g) == len(p) else None
     return counts, len(g), len(p), repaired, first, sch
 
 
 def ray_range_counts(gold: Any, pred: Any, *, chunk_size: int, address: str | None = None,
-                     workers: int | None = None, progress: bool | None = False
-                     ) -> "NerCounts | None":
-    """:class:`NerCounts` of two :class:`~nlperr.io.ConllStream` s (or two
+                     workers: int | None = None, progress: bool | None = False,
+                     cls: Any = None, options: dict | None = None) -> Any:
+    """The counts (*cls*: :class:`NerCounts` by default, or :class:`ClassCounts` with
+    its *options*) of two :class:`~nlperr.io.ConllStream` s (or two
     :class:`~nlperr.io.JsonlStream` s) whose Ray workers read their own byte ranges
     (about *chunk_size* sentences or lines each, cut at the same sentences in both
     files), merged in input order: the counts, errors and warnings of reading them on
     the driver.  None when the two files cannot be cut so (CoNLL: their blank lines
     differ or cannot be located; see the streams' ``ranges``) or a range holds a
     different number of examples in each: the caller then reads them on the driver."""
+    cls = NerCounts if cls is None else cls
     from ..engine.distributed import ray_ordered
     from ..io._common import empty_error
     from ..io._conll import ConllStream, detect_file_scheme
@@ -145,8 +149,9 @@ def ray_range_counts(gold: Any, pred: Any, *, chunk_size: int, address: str | No
         return lambda a, b, first: ("jsonl", (f.path, a, b, first, f.strict, f.spans_key,
                                               f.label_key, f.encoding))
     rg, rp = reader(gold), reader(pred)
-    calls = ((rg(a, b, f), rp(c, d, h)) for (a, b, f), (c, d, h) in zip(*cuts))
-    acc = NerCounts()
+    calls = ((rg(a, b, f), rp(c, d, h), cls, options)
+             for (a, b, f), (c, d, h) in zip(*cuts))
+    acc = cls()
     n_gold = n_pred = repaired = 0
     first = sch = None
     for counts, ng, np_, rep, fr, s in ray_ordered(_count_ranges, calls, address=address,

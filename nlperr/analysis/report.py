@@ -725,8 +725,9 @@ def analyze_classification_stream(gold: Iterable[Example], pred: Iterable[Exampl
     findings; the per-example table, slices, bootstrap intervals and cases need the
     whole corpus and are not computed (``summary["streamed"]`` is True).
     ``engine="ray"`` counts each chunk in a Ray task and merges the counts in input
-    order: the same report.  CLI: ``nlperr analyze classification --stream
-    [--engine ray]``.
+    order: the same report; given two :class:`~nlperr.io.JsonlStream` s, the workers
+    read and parse their own byte ranges of the files.  CLI: ``nlperr analyze
+    classification --stream [--engine ray]``.
 
     >>> from nlperr.data import Example
     >>> g = [Example("good", label="pos"), Example("bad", label="neg")] * 3
@@ -736,10 +737,21 @@ def analyze_classification_stream(gold: Iterable[Example], pred: Iterable[Exampl
     >>> r.summary["accuracy"], r.summary["n_examples"], round(r.summary["calibration"]["ece"], 2)
     (0.5, 6, 0.35)
     """
+    from ..io._jsonl import JsonlStream
+
     zero_division = check_zero_division(zero_division)
-    counts = ClassCounts.from_stream(lockstep(gold, pred, _uneven), chunk_size=chunk_size,
-                                     n_bins=n_bins, engine=engine, address=address,
-                                     workers=workers, progress=progress)
+    counts = None
+    if engine == "ray" and isinstance(gold, JsonlStream) and isinstance(pred, JsonlStream):
+        from ..engine.distributed import check_engine
+
+        check_engine(engine, address, workers)  # the workers read their own byte ranges
+        counts = ray_range_counts(gold, pred, chunk_size=chunk_size, address=address,
+                                  workers=workers, progress=progress, cls=ClassCounts,
+                                  options={"n_bins": n_bins})
+    if counts is None:
+        counts = ClassCounts.from_stream(lockstep(gold, pred, _uneven), chunk_size=chunk_size,
+                                         n_bins=n_bins, engine=engine, address=address,
+                                         workers=workers, progress=progress)
     if not counts.n_examples:
         raise InputError(Errors.E511.format(where="analyze_classification_stream"))
     t = counts.tables(zero_division=zero_division)

@@ -387,8 +387,8 @@ def _stream_cls(path: Path, fmt: str, args, *, pred: bool):
         return io.iter_csv(path, text_column=args.text_column,
                            label_column=_cls_label_column(path, args, pred=pred),
                            **encoding_options(args))
-    if fmt == "jsonl":
-        return io.iter_jsonl(path, **encoding_options(args))
+    if fmt == "jsonl":  # iter_jsonl's examples; or read in byte ranges by Ray workers
+        return io.JsonlStream(path, **encoding_options(args))
     raise InputError(Errors.E401.format(
         where="nlperr analyze classification --stream",
         message=f"{path.name} is a {fmt} file, which is read whole; --stream reads CSV and "
