@@ -46,6 +46,30 @@ def open_lines(path: Path, encoding: str = "utf-8",
     return iter_lines(path, encoding=encoding, errors=errors)
 
 
+class FileStream:
+    """A file to read as a stream, as often as needed, with its reader's options (the
+    base of :class:`~nlperr.io.ConllStream` and :class:`~nlperr.io.JsonlStream`): the
+    file and the encoding are checked when the stream is made."""
+
+    def __init__(self, path: PathLike, *, strict: bool, encoding: str,
+                 encoding_errors: str) -> None:
+        from ._text import check_encoding
+
+        self.path = check_file(path, what=type(self).__name__)
+        check_encoding(encoding, encoding_errors)
+        self.strict = strict
+        self.encoding = encoding
+        self.encoding_errors = encoding_errors
+
+    def _ranges_readable(self) -> bool:
+        """Whether byte ranges of the file can be read apart (an ASCII-compatible
+        encoding read strictly: a W030 replacement warning would stay on a worker)."""
+        import codecs
+
+        return self.encoding_errors == "strict" and \
+            not codecs.lookup(self.encoding).name.startswith(("utf-16", "utf-32"))
+
+
 def empty_error(path: Path) -> FormatError:
     return FormatError(Errors.E003.format(where=str(path)))
 

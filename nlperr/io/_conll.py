@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from ..errors import Errors, FormatError, InputError, RepairWarning, SchemeError
 from ..errors import shorten, warn
 from ..limits import get_limits
 from ._common import PathLike, check_file, empty_error, locate_scheme_error
-from ._common import paired
+from ._common import FileStream, paired
 from ._text import check_encoding, iter_line_blocks, iter_lines
 from ._text import read_line_chunks, read_lines
 from ._regular import OTHER_WHITESPACE, RegularFile, parse_regular, utf8_file
@@ -1024,35 +1023,55 @@ _WS = np.zeros(256, dtype=bool)
 _WS[[9, 10, 11, 12, 13, 32]] = True
 
 
-def _blank_lines(p: Path, chunk_bytes: int = 1 << 24) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """``(line numbers of the blank lines, the byte after each, size)`` of a file read in
-    chunks (a blank line: ASCII whitespace only), or None when it has a lone CR line end
-    (line numbers would then not follow the ``\\n`` s) or a line over ``max_line_bytes``."""
-    numbers, ends = [], []
+class _Unscannable(Exception):
+    """A file whose lines :func:`scan_lines` cannot locate (a lone CR, an over-long line)."""
+
+
+def scan_lines(p: Path, chunk_bytes: int = 1 << 24
+               ) -> Iterator[tuple[np.ndarray, np.ndarray, int, int, int]]:
+    """The lines of a file read in chunks of whole lines: per chunk ``(the end of each
+    line in the chunk, whether it is blank (ASCII whitespace only), the chunk's byte
+    offset, the lines before it, the chunk's size)``.  Raises :class:`_Unscannable` at a
+    lone CR line end (line numbers would then not follow the ``\\n`` s) or a line over
+    ``max_line_bytes`` (the reader says E032)."""
     pos = line0 = 0
     with open(p, "rb") as fh:
         for chunk, too_long in read_line_chunks(fh, chunk_bytes, get_limits().max_line_bytes):
             if too_long:
-                return None  # a line over the limit: the reader says E032
+                raise _Unscannable
             arr = np.frombuffer(chunk, dtype=np.uint8)
             if b"\r" in chunk:
                 cr = np.flatnonzero(arr == 13)
                 if ((cr + 1 >= len(arr)) | (arr[np.minimum(cr + 1, len(arr) - 1)] != 10)).any():
-                    return None
+                    raise _Unscannable
             nl = np.flatnonzero(arr == 10)
             stops = nl if chunk.endswith(b"\n") else np.append(nl, len(arr))
             starts = np.concatenate([[0], nl + 1])[:len(stops)]
             cs = np.concatenate([[0], np.cumsum(~_WS[arr], dtype=np.int64)])
-            blank = np.flatnonzero(cs[stops] == cs[starts])
-            numbers.append(line0 + 1 + blank)
-            ends.append(pos + np.minimum(stops[blank] + 1, len(arr)))
+            yield stops, cs[stops] == cs[starts], pos, line0, len(arr)
             pos += len(chunk)
             line0 += len(stops)
+
+
+def _blank_lines(p: Path, chunk_bytes: int = 1 << 24) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """``(line numbers of the blank lines, the byte after each, size)`` of a file read in
+    chunks (a blank line: ASCII whitespace only), or None when :func:`scan_lines`
+    cannot locate its lines."""
+    numbers, ends = [], []
+    size = 0
+    try:
+        for stops, is_blank, pos, line0, n in scan_lines(p, chunk_bytes):
+            blank = np.flatnonzero(is_blank)
+            numbers.append(line0 + 1 + blank)
+            ends.append(pos + np.minimum(stops[blank] + 1, n))
+            size = pos + n
+    except _Unscannable:
+        return None
     cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=np.int64))
-    return cat(numbers), cat(ends), pos
+    return cat(numbers), cat(ends), size
 
 
-class ConllStream:
+class ConllStream(FileStream):
     """A CoNLL file to read as a stream, as often as needed: iterating it yields the
     examples of :func:`iter_conll` with these options.  Two such files with the same
     line structure can also be read in byte ranges by Ray workers
@@ -1069,14 +1088,11 @@ class ConllStream:
     def __init__(self, path: PathLike, *, tag_column: int | None = -1,
                  scheme: str | None = None, strict: bool = True, encoding: str = "utf-8",
                  encoding_errors: str = "strict", keep_columns: bool = True) -> None:
-        self.path = check_file(path, what="ConllStream")
-        check_encoding(encoding, encoding_errors)
+        super().__init__(path, strict=strict, encoding=encoding,
+                         encoding_errors=encoding_errors)
         self.keep_columns = keep_columns
         self.tag_column = tag_column
         self.scheme = scheme
-        self.strict = strict
-        self.encoding = encoding
-        self.encoding_errors = encoding_errors
 
     def __iter__(self) -> Iterator[Example]:
         return iter_conll(self.path, tag_column=self.tag_column, scheme=self.scheme,
@@ -1093,10 +1109,8 @@ class ConllStream:
         every *every*-th blank line at the same lines in both, or None when the two
         files' blank lines differ (or cannot be located: a lone CR, UTF-16/32, or
         ``encoding_errors="replace"``, whose warning would stay on the workers)."""
-        for f in (self, other):
-            if f.encoding_errors != "strict" or \
-                    codecs.lookup(f.encoding).name.startswith(("utf-16", "utf-32")):
-                return None
+        if not (self._ranges_readable() and other._ranges_readable()):
+            return None
         a = _blank_lines(self.path)  # one scan when both read one file (two columns)
         b = a if other.path.resolve() == self.path.resolve() else _blank_lines(other.path)
         if a is None or b is None or not np.array_equal(a[0], b[0]):

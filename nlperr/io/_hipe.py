@@ -153,11 +153,7 @@ def read_hipe(
     >>> ex.text, ex.spans[0].meta, ex.meta["document"]
     ('Paris.', {'LED': 0.2}, {'document_id': 'd1'})
     """
-    if segment not in _SEGMENTS:
-        raise InputError(Errors.E207.format(value=segment, option="segment",
-                                            allowed=list(_SEGMENTS)))
-    p = check_file(path, what="read_hipe")
-    check_encoding(encoding, encoding_errors)
+    p = _check_args(path, segment, encoding, encoding_errors, what="read_hipe")
     data = utf8_file(p, encoding, encoding_errors)
     lines = None if data is not None else read_lines(p, encoding=encoding,
                                                      errors=encoding_errors)
@@ -204,12 +200,19 @@ def iter_hipe(
     >>> [(ex.text, ex.meta["doc_id"]) for ex in iter_hipe(p)]
     [('Paris.', 'd1'), ('Rome', 'd2')]
     """
+    p = _check_args(path, segment, encoding, encoding_errors, what="iter_hipe")
+    return _iter_hipe(p, column, strict, segment, encoding, encoding_errors)
+
+
+def _check_args(path: PathLike, segment: str, encoding: str, errors: str, *,
+                what: str) -> Path:
+    """The checks of :func:`read_hipe` and :func:`iter_hipe` before reading: the file."""
     if segment not in _SEGMENTS:
         raise InputError(Errors.E207.format(value=segment, option="segment",
                                             allowed=list(_SEGMENTS)))
-    p = check_file(path, what="iter_hipe")
-    check_encoding(encoding, encoding_errors)
-    return _iter_hipe(p, column, strict, segment, encoding, encoding_errors)
+    p = check_file(path, what=what)
+    check_encoding(encoding, errors)
+    return p
 
 
 def _iter_hipe(p: Path, column: str, strict: bool, segment: str, encoding: str,
@@ -446,29 +449,19 @@ def _read_bytes(name: str, data: bytes, column: str, segment: str,
     import numpy as np
 
     from ..data._tagarrays import encode_tag_ids, invalid_sentences
-    from ..limits import get_limits
     from ._columnar import ColumnBlock, build_examples
-    from ._regular import _MAY_BE_BLANK, RegularFile
+    from ._regular import _MAY_BE_BLANK, RegularFile, line_layout
 
     if not data:
         return None
     if not data.endswith(b"\n"):
         data += b"\n"
     b = np.frombuffer(data, dtype=np.uint8)
-    pos_t = np.int32 if len(data) < 2**31 - 1 else np.int64
-    nl = np.flatnonzero(b == 10).astype(pos_t)
-    nlines = len(nl)
-    ls = np.empty(nlines, dtype=pos_t)
-    ls[0] = 0
-    ls[1:] = nl[:-1] + 1
-    length = nl - ls
-    if int(length.max()) > get_limits().max_line_bytes:
-        return None  # the reader measures it in characters and says so (E032)
-    sp = np.flatnonzero(b == 9).astype(pos_t)
-    csep = np.searchsorted(sp, nl).astype(pos_t)  # tabs before each line end
-    cnt = np.diff(csep, prepend=0)
+    layout = line_layout(b, 9)
+    if layout is None:
+        return None  # the reader measures the long line in characters and says so (E032)
+    nl, ls, sp, csep, cnt, blank = layout
     lead = b[ls]
-    blank = length == 0
     for i in np.flatnonzero(~blank & _MAY_BE_BLANK[lead]).tolist():  # whitespace only?
         if data[ls[i]:nl[i]].decode("utf-8").isspace():
             blank[i] = True
@@ -498,7 +491,7 @@ def _read_bytes(name: str, data: bytes, column: str, segment: str,
     r.tok_line = tok_line
     r.docstart = np.empty(0, dtype=np.int64)
     r.ncols, r.sep, r.ascii = k, "\t", data.isascii()
-    del csep, cnt, length
+    del csep, cnt
     # documents: a blank or comment line between two token lines starts a new one
     gap = np.empty(n, dtype=bool)
     gap[0] = True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -13,7 +12,7 @@ from typing import Any
 
 from ..data import Example, Span, Token, validate_spans
 from ..errors import Errors, FormatError, SpanError
-from ._common import PathLike, check_file, empty_error, label_from_cats, paired
+from ._common import FileStream, PathLike, check_file, empty_error, label_from_cats, paired
 from ._common import label_to_json, open_lines
 from ._columnar import no_gc
 from ._structured import loads_json
@@ -249,7 +248,7 @@ def _iter_jsonl(p: Path, *, strict: bool, spans_key: str, label_key: str,
         raise empty_error(p)
 
 
-class JsonlStream:
+class JsonlStream(FileStream):
     """A JSONL file to read as a stream, as often as needed: iterating it yields the
     examples of :func:`iter_jsonl` with these options.  Two such files can also be
     read in byte ranges by Ray workers (``analyze_ner_stream(..., engine="ray")``): the
@@ -265,13 +264,10 @@ class JsonlStream:
     def __init__(self, path: PathLike, *, strict: bool = True, spans_key: str = "spans",
                  label_key: str = "label", encoding: str = "utf-8",
                  encoding_errors: str = "strict") -> None:
-        self.path = check_file(path, what="JsonlStream")
-        check_encoding(encoding, encoding_errors)
-        self.strict = strict
+        super().__init__(path, strict=strict, encoding=encoding,
+                         encoding_errors=encoding_errors)
         self.spans_key = spans_key
         self.label_key = label_key
-        self.encoding = encoding
-        self.encoding_errors = encoding_errors
 
     def __iter__(self) -> Iterator[Example]:
         return iter_jsonl(self.path, strict=self.strict, spans_key=self.spans_key,
@@ -292,10 +288,9 @@ class JsonlStream:
         holding only non-ASCII whitespace counts as an example line here but not for
         the reader: the ranges then hold different numbers of examples, which the
         caller checks."""
-        for f in (self, other):
-            if f.encoding_errors != "strict" or not f.strict or \
-                    codecs.lookup(f.encoding).name.startswith(("utf-16", "utf-32")):
-                return None
+        if not (self._ranges_readable() and other._ranges_readable()
+                and self.strict and other.strict):
+            return None
         a = _example_line_cuts(self.path, every)
         b = a if other.path.resolve() == self.path.resolve() else \
             _example_line_cuts(other.path, every)
@@ -328,39 +323,28 @@ def _example_line_cuts(p: Path, every: int, chunk_bytes: int = 1 << 24
     follow the ``\\n`` s) or a line over ``max_line_bytes`` (the reader says E032)."""
     import numpy as np
 
-    from ._conll import _WS
-    from ._text import read_line_chunks
+    from ._conll import _Unscannable, scan_lines
 
     cuts: list[tuple[int, int]] = []  # (byte after the line, its line number)
-    pos = line0 = seen = 0
-    with open(p, "rb") as fh:
-        for chunk, too_long in read_line_chunks(fh, chunk_bytes, get_limits().max_line_bytes):
-            if too_long:
-                return None
-            arr = np.frombuffer(chunk, dtype=np.uint8)
-            if b"\r" in chunk:
-                cr = np.flatnonzero(arr == 13)
-                if ((cr + 1 >= len(arr)) | (arr[np.minimum(cr + 1, len(arr) - 1)] != 10)).any():
-                    return None
-            nl = np.flatnonzero(arr == 10)
-            stops = nl if chunk.endswith(b"\n") else np.append(nl, len(arr))
-            starts = np.concatenate([[0], nl + 1])[:len(stops)]
-            cs = np.concatenate([[0], np.cumsum(~_WS[arr], dtype=np.int64)])
-            full = np.flatnonzero(cs[stops] > cs[starts])  # lines that are not blank
+    seen = size = 0
+    try:
+        for stops, is_blank, pos, line0, n in scan_lines(p, chunk_bytes):
+            full = np.flatnonzero(~is_blank)  # the lines that hold an example
             k = np.arange(len(full)) + seen + 1
             at = full[k % every == 0]
-            cuts.extend(zip((pos + np.minimum(stops[at] + 1, len(arr))).tolist(),
+            cuts.extend(zip((pos + np.minimum(stops[at] + 1, n)).tolist(),
                             (line0 + 1 + at).tolist()))
             seen += len(full)
-            pos += len(chunk)
-            line0 += len(stops)
+            size = pos + n
+    except _Unscannable:
+        return None
     out = []
     start, first = 0, 1
     for stop, line in cuts:
         out.append((start, stop, first))
         start, first = stop, line + 1
-    if start < pos:
-        out.append((start, pos, first))
+    if start < size:
+        out.append((start, size, first))
     return out
 
 

@@ -32,7 +32,7 @@ import numpy as np
 from ..limits import get_limits
 from ._text import _strip_bom, read_bytes_limited
 
-__all__ = ["RegularFile", "parse_regular", "utf8_bytes", "utf8_file"]
+__all__ = ["RegularFile", "line_layout", "parse_regular", "utf8_bytes", "utf8_file"]
 
 DOCSTART = "-DOCSTART-"
 #: Whitespace other than the space and the line feed, as ``str.split()`` knows it (the
@@ -214,6 +214,25 @@ class RegularFile:
         return texts, start, start + wl
 
 
+def line_layout(b: np.ndarray, sepb: int) -> tuple[np.ndarray, ...] | None:
+    """The lines of the bytes *b* (ending with a line feed): ``(line feeds, line starts,
+    separators, separators before each line end, separators per line, empty lines)``,
+    byte positions as int32 below 2 GiB (half the memory and fresh pages of int64);
+    None when a line is longer than ``max_line_bytes``."""
+    pos_t = np.int32 if len(b) < 2**31 - 1 else np.int64
+    nl = np.flatnonzero(b == 10).astype(pos_t)
+    ls = np.empty(len(nl), dtype=pos_t)
+    ls[0] = 0
+    ls[1:] = nl[:-1] + 1
+    length = nl - ls
+    if int(length.max()) > get_limits().max_line_bytes:
+        return None
+    sp = np.flatnonzero(b == sepb).astype(pos_t)
+    csep = np.searchsorted(sp, nl).astype(pos_t)  # separators before each line end
+    cnt = np.diff(csep, prepend=0)
+    return nl, ls, sp, csep, cnt, length == 0
+
+
 def parse_regular(data: bytes, sep: str | None,
                   split: Callable[[str], tuple[list[str], str]]) -> RegularFile | None:
     """*data* (a whole file: UTF-8, ``\\n`` line ends, see :func:`utf8_bytes`) parsed
@@ -242,21 +261,11 @@ def parse_regular(data: bytes, sep: str | None,
     b = np.frombuffer(data, dtype=np.uint8)
     if sepb == 32 and not ascii_ and _has_unicode_space(b):
         return None  # str.split() splits on it
-    # byte positions as int32 below 2 GiB: half the memory (and fresh pages) of int64
-    pos_t = np.int32 if len(data) < 2**31 - 1 else np.int64
-    nl = np.flatnonzero(b == 10).astype(pos_t)
+    layout = line_layout(b, sepb)
+    if layout is None:
+        return None  # the general path measures the long line in characters and says so
+    nl, ls, sp, csep, cnt, blank = layout
     nlines = len(nl)
-    ls = np.empty(nlines, dtype=pos_t)
-    ls[0] = 0
-    ls[1:] = nl[:-1] + 1
-    length = nl - ls
-    if int(length.max()) > get_limits().max_line_bytes:
-        return None  # the general path measures it in characters and says so
-    sp = np.flatnonzero(b == sepb).astype(pos_t)
-    csep = np.searchsorted(sp, nl).astype(pos_t)  # separators before each line end
-    cnt = np.diff(csep, prepend=0)
-    blank = length == 0
-    del length
     if sepb == 9:  # whitespace-only lines ("\t" in WNUT-17) separate sentences too
         cand = np.flatnonzero(~blank & _MAY_BE_BLANK[b[ls]])
         for i in cand.tolist():
