@@ -526,6 +526,31 @@ def _uneven(n_gold: int, n_pred: int) -> InputError:
     return InputError(Errors.E501.format(ngold=n_gold, npred=n_pred))
 
 
+def _stream_counts(cls: Any, gold: Iterable[Example], pred: Iterable[Example],
+                   streams: tuple[type, ...], where: str, *, chunk_size: int, engine: str,
+                   address: str | None, workers: int | None, progress: bool | None,
+                   **options: Any) -> Any:
+    """The counts (*cls*, with its *options*) of two aligned streams.  With
+    ``engine="ray"`` and two file streams of one of the *streams* types, the workers read
+    their own byte ranges of the files; otherwise (or when the files cannot be cut so)
+    chunks of examples are counted here or shipped to Ray.  E511 when there is none."""
+    counts = None
+    if engine == "ray" and isinstance(gold, streams) and type(gold) is type(pred):
+        from ..engine.distributed import check_engine
+
+        check_engine(engine, address, workers)  # the workers read their own byte ranges
+        counts = ray_range_counts(gold, pred, chunk_size=chunk_size, address=address,
+                                  workers=workers, progress=progress, cls=cls,
+                                  options=options)
+    if counts is None:
+        counts = cls.from_stream(lockstep(gold, pred, _uneven), chunk_size=chunk_size,
+                                 engine=engine, address=address, workers=workers,
+                                 progress=progress, **options)
+    if not counts.n_examples:
+        raise InputError(Errors.E511.format(where=where))
+    return counts
+
+
 @_one_undefined_warning
 def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
                        chunk_size: int = 10_000, zero_division: object = "warn",
@@ -559,20 +584,9 @@ def analyze_ner_stream(gold: Iterable[Example], pred: Iterable[Example], *,
     from ..io._conll import ConllStream
     from ..io._jsonl import JsonlStream
 
-    counts = None
-    if engine == "ray" and isinstance(gold, (ConllStream, JsonlStream)) and \
-            type(gold) is type(pred):
-        from ..engine.distributed import check_engine
-
-        check_engine(engine, address, workers)  # the workers read their own byte ranges
-        counts = ray_range_counts(gold, pred, chunk_size=chunk_size, address=address,
-                                  workers=workers, progress=progress)
-    if counts is None:
-        counts = NerCounts.from_stream(lockstep(gold, pred, _uneven), chunk_size=chunk_size,
-                                       engine=engine, address=address, workers=workers,
-                                       progress=progress)
-    if not counts.n_examples:
-        raise InputError(Errors.E511.format(where="analyze_ner_stream"))
+    counts = _stream_counts(NerCounts, gold, pred, (ConllStream, JsonlStream),
+                            "analyze_ner_stream", chunk_size=chunk_size, engine=engine,
+                            address=address, workers=workers, progress=progress)
     t = counts.tables(zero_division=zero_division)
     summary = _ner_count_summary(t, counts.n_examples, counts.n_gold, counts.n_pred,
                                  counts.n_ignored)
@@ -740,20 +754,10 @@ def analyze_classification_stream(gold: Iterable[Example], pred: Iterable[Exampl
     from ..io._jsonl import JsonlStream
 
     zero_division = check_zero_division(zero_division)
-    counts = None
-    if engine == "ray" and isinstance(gold, JsonlStream) and isinstance(pred, JsonlStream):
-        from ..engine.distributed import check_engine
-
-        check_engine(engine, address, workers)  # the workers read their own byte ranges
-        counts = ray_range_counts(gold, pred, chunk_size=chunk_size, address=address,
-                                  workers=workers, progress=progress, cls=ClassCounts,
-                                  options={"n_bins": n_bins})
-    if counts is None:
-        counts = ClassCounts.from_stream(lockstep(gold, pred, _uneven), chunk_size=chunk_size,
-                                         n_bins=n_bins, engine=engine, address=address,
-                                         workers=workers, progress=progress)
-    if not counts.n_examples:
-        raise InputError(Errors.E511.format(where="analyze_classification_stream"))
+    counts = _stream_counts(ClassCounts, gold, pred, (JsonlStream,),
+                            "analyze_classification_stream", chunk_size=chunk_size,
+                            engine=engine, address=address, workers=workers,
+                            progress=progress, n_bins=n_bins)
     t = counts.tables(zero_division=zero_division)
     summary, findings = _cls_count_summary(t, counts.n_examples, counts.calibration, 10)
     summary["streamed"] = True
