@@ -20,7 +20,7 @@ from ..errors import shorten, warn
 from ..limits import get_limits
 from ._common import PathLike, check_file, empty_error, locate_scheme_error
 from ._common import FileStream, paired
-from ._text import check_encoding, iter_line_blocks, iter_lines
+from ._text import byte_lines, check_encoding, iter_line_blocks, iter_lines
 from ._text import read_line_chunks, read_lines
 from ._regular import OTHER_WHITESPACE, RegularFile, parse_regular, utf8_file
 from ._columnar import ColumnBlock, build_examples, no_gc, resolve_from_stats, resolve_scheme
@@ -415,9 +415,9 @@ def _read_blocks(p: Path, opts: dict, encoding: str, errors: str,
                 at, data_first = cut, data_first + lines_before
             carry, carry_first = data[at:], data_first
             continue
-        lines = part if not isinstance(part, bytes) else _byte_lines(part)
+        lines = part if not isinstance(part, bytes) else byte_lines(part)
         if carry:  # lines after bytes (a chunk with a lone CR): the carry as lines too
-            lines = _byte_lines(carry) + lines
+            lines = byte_lines(carry) + lines
             start = carry_first
             carry = b""
         if not buf:
@@ -438,26 +438,13 @@ def _read_blocks(p: Path, opts: dict, encoding: str, errors: str,
         yield buf, first
 
 
-def _byte_lines(data: bytes) -> list[str]:
-    """The lines of a checked UTF-8 chunk (line ends removed)."""
-    lines = data.decode("utf-8").split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return lines
-
-
 def _blank_line_cuts(data: bytes, block_lines: int) -> list[tuple[int, int]]:
     """Where to cut the bytes of whole lines *data* into blocks, as the line reader
     does: after the first blank line (empty or ASCII whitespace only) from the
     *block_lines*-th line of each block on.  ``(offset after that line, lines in the
     block)`` per cut; the rest (no blank line far enough) is not cut."""
-    arr = np.frombuffer(data, dtype=np.uint8)
-    nl = np.flatnonzero(arr == 10)
-    if not len(nl):
-        return []
-    starts = np.concatenate([[0], nl[:-1] + 1])
-    cs = np.concatenate([[0], np.cumsum(~_WS[arr], dtype=np.int64)])
-    blank = np.flatnonzero(cs[nl] == cs[starts])  # line indices
+    nl, is_blank = _line_ends(np.frombuffer(data, dtype=np.uint8), last=False)
+    blank = np.flatnonzero(is_blank)  # line indices (of lines that end in a line feed)
     cuts = []
     first = 0  # the first line of the current block
     while True:
@@ -467,6 +454,17 @@ def _blank_line_cuts(data: bytes, block_lines: int) -> list[tuple[int, int]]:
         line = int(blank[k])
         cuts.append((int(nl[line]) + 1, line + 1 - first))
         first = line + 1
+
+
+def _line_ends(arr: np.ndarray, *, last: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The end of every line of the bytes *arr* (its line feed; with *last*, also the end
+    of a final line without one) and whether each line is blank (empty or ASCII
+    whitespace only)."""
+    nl = np.flatnonzero(arr == 10)
+    stops = np.append(nl, len(arr)) if last else nl
+    starts = np.concatenate([[0], nl + 1])[:len(stops)]
+    cs = np.concatenate([[0], np.cumsum(~_WS[arr], dtype=np.int64)])
+    return stops, cs[stops] == cs[starts]
 
 
 class _LazyLines:
@@ -603,7 +601,7 @@ def _lines_examples(lines: list[str], first_no: int, name: str, state: _DocState
                                 first_no=first_no, **opts)
             if block is None:
                 state.doc_index, state.pending = before
-                lines = _byte_lines(lines)
+                lines = byte_lines(lines)
                 text = "\n".join(lines)
         else:
             text = "\n".join(lines)  # joined once, for both parsers
@@ -696,7 +694,7 @@ def _detect_streaming(p: Path, opts: dict, encoding: str, errors: str,
         if isinstance(lines, bytes):
             fast = _tag_stats_fast(lines, name, **opts)
             if fast is None:
-                lines = _byte_lines(lines)
+                lines = byte_lines(lines)
                 text = "\n".join(lines)
         else:
             text = "\n".join(lines)  # joined once, for both parsers
@@ -1044,11 +1042,8 @@ def scan_lines(p: Path, chunk_bytes: int = 1 << 24
                 cr = np.flatnonzero(arr == 13)
                 if ((cr + 1 >= len(arr)) | (arr[np.minimum(cr + 1, len(arr) - 1)] != 10)).any():
                     raise _Unscannable
-            nl = np.flatnonzero(arr == 10)
-            stops = nl if chunk.endswith(b"\n") else np.append(nl, len(arr))
-            starts = np.concatenate([[0], nl + 1])[:len(stops)]
-            cs = np.concatenate([[0], np.cumsum(~_WS[arr], dtype=np.int64)])
-            yield stops, cs[stops] == cs[starts], pos, line0, len(arr)
+            stops, is_blank = _line_ends(arr, last=not chunk.endswith(b"\n"))
+            yield stops, is_blank, pos, line0, len(arr)
             pos += len(chunk)
             line0 += len(stops)
 

@@ -16,7 +16,7 @@ from ._common import PathLike, check_file, check_predictions, empty_error, locat
 from ._common import paired
 from ._columnar import no_gc
 from ._regular import utf8_file
-from ._text import check_encoding, read_lines
+from ._text import byte_lines, check_encoding, read_lines
 
 __all__ = ["read_hipe", "iter_hipe", "write_hipe", "HIPE_COLUMNS", "NE_COLUMNS"]
 
@@ -67,12 +67,7 @@ def _iter_blocks(path: Path, lines: Iterable[tuple[int, str]]
             if block.rows:  # metadata after tokens starts a new document
                 yield header, block
                 block = _Block()
-            m = _META.match(line)
-            if m:
-                key = m.group(1)
-                block.document[key[len(_PREFIX):] if key.startswith(_PREFIX) else key] = m.group(2)
-            else:
-                block.comments.append(line)
+            _read_comment(line, block.document, block.comments)
             continue
         row = line.split("\t")
         if len(row) != len(header):
@@ -83,6 +78,40 @@ def _iter_blocks(path: Path, lines: Iterable[tuple[int, str]]
         block.lines.append(number)
     if header is not None and block.rows:
         yield header, block
+
+
+def _read_comment(line: str, document: dict[str, str], comments: list[str]) -> None:
+    """A comment line into the document's metadata (``# hipe2022:key = value``: the
+    ``hipe2022:`` prefix dropped) or, when it is not ``key = value``, its comments."""
+    m = _META.match(line)
+    if m:
+        key = m.group(1)
+        document[key[len(_PREFIX):] if key.startswith(_PREFIX) else key] = m.group(2)
+    else:
+        comments.append(line)
+
+
+def _unit_meta(name: str, document: dict[str, str], comments: list[str], misc: list,
+               columns: list, header: list[str], col: int, doc_index: int,
+               sentence: int | None, first: bool) -> dict[str, Any]:
+    """The ``meta`` of an example read from HIPE (a document, or one of its sentences)."""
+    meta: dict[str, Any] = {
+        "document": dict(document),
+        "misc": misc,
+        "columns": columns,
+        "hipe_header": list(header),
+        "column": header[col],
+        "scheme": "IOB2",
+        "doc_index": doc_index,
+        "doc_id": document.get("document_id", f"{name}#{doc_index}"),
+    }
+    if comments:
+        meta["comments"] = list(comments)
+    if sentence is not None:
+        meta["sentence_index"] = sentence
+    if not first:
+        meta["continues_document"] = True
+    return meta
 
 
 def _flags(misc: str) -> list[str]:
@@ -233,7 +262,7 @@ def _iter_hipe(p: Path, column: str, strict: bool, segment: str, encoding: str,
             if isinstance(part, bytes):
                 data = header[1].encode("utf-8") + b"\n" + part if later else part  # type: ignore[index]
                 out = _read_bytes(p.name, data, column, segment, strict, offset, docs)
-                lines = _byte_lines(part) if out is None else []
+                lines = byte_lines(part) if out is None else []
             else:
                 lines = part
                 out = _read_columnar(p.name, [header[1]] + lines if later else lines,  # type: ignore[index]
@@ -253,10 +282,10 @@ def _iter_hipe(p: Path, column: str, strict: bool, segment: str, encoding: str,
             if isinstance(part, bytes) and isinstance(carry, bytes):
                 part = carry + part
             else:  # lines (a lone CR, another encoding): lines from here on
-                part = (_byte_lines(carry) if isinstance(carry, bytes) else carry) + \
-                    (_byte_lines(part) if isinstance(part, bytes) else part)
+                part = (byte_lines(carry) if isinstance(carry, bytes) else carry) + \
+                    (byte_lines(part) if isinstance(part, bytes) else part)
         if header is None:
-            lines = _byte_lines(part) if isinstance(part, bytes) else part
+            lines = byte_lines(part) if isinstance(part, bytes) else part
             h = next((i for i, ln in enumerate(lines) if ln.strip()), None)
             if h is None:
                 carry, carry_no = b"", first_no + len(lines)
@@ -280,14 +309,6 @@ def _iter_hipe(p: Path, column: str, strict: bool, segment: str, encoding: str,
         yield from out
     if not seen:
         raise empty_error(p)
-
-
-def _byte_lines(data: bytes) -> list[str]:
-    """The lines of a checked UTF-8 chunk (line ends removed)."""
-    lines = data.decode("utf-8").split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return lines
 
 
 def _is_token_line(line: str) -> bool:
@@ -333,11 +354,10 @@ def _read_per_document(p: Path, *, column: str, strict: bool, segment: str,
         ranges = [(0, len(block.rows))]
         if segment == "sentence":
             ranges = _sentence_ranges(block, flags, col)
-        doc_id = block.document.get("document_id", f"{p.name}#{doc_index}")
         for k, (a, b) in enumerate(ranges):
             rows = block.rows[a:b]
             out.append(_example(p.name, header, block, rows, block.lines[a:b], flags[a:b], col,
-                                kept, strict, doc_index, doc_id,
+                                kept, strict, doc_index,
                                 k if segment == "sentence" else None, first=(k == 0)))
     if not out and not allow_empty:
         raise empty_error(p)
@@ -361,7 +381,7 @@ def _sentence_ranges(block: _Block, flags: list[list[str]], col: int) -> list[tu
 
 def _example(name: str, header: list[str], block: _Block, rows: list[list[str]],
              lines: list[int], flags: list[list[str]], col: int, kept: list[int], strict: bool,
-             doc_index: int, doc_id: str, sentence: int | None, first: bool) -> Example:
+             doc_index: int, sentence: int | None, first: bool) -> Example:
     where = f"{name}:{lines[0]}"
     words = [r[0] for r in rows]
     spaces = ["NoSpaceAfter" not in f for f in flags]
@@ -398,22 +418,9 @@ def _example(name: str, header: list[str], block: _Block, rows: list[list[str]],
     # a column holding only '_' is not annotated for this document (e.g. NE-COARSE-METO in
     # ajmc, see the 'applicable_columns' metadata): spans=None, not "no entity"
     annotated = any(r[col] != "_" for r in rows)
-    meta: dict[str, Any] = {
-        "document": dict(block.document),
-        "misc": flags,
-        "columns": [[r[i] for i in kept] for r in rows],
-        "hipe_header": list(header),
-        "column": header[col],
-        "scheme": "IOB2",
-        "doc_index": doc_index,
-        "doc_id": doc_id,
-    }
-    if block.comments:
-        meta["comments"] = list(block.comments)
-    if sentence is not None:
-        meta["sentence_index"] = sentence
-    if not first:
-        meta["continues_document"] = True
+    meta = _unit_meta(name, block.document, block.comments, flags,
+                      [[r[i] for i in kept] for r in rows], header, col, doc_index, sentence,
+                      first)
     return Example(text=text, tokens=tokens, spans=tuple(spans) if annotated else None,
                    missing=missing, meta=meta, id=where)
 
@@ -594,13 +601,7 @@ def _read_bytes(name: str, data: bytes, column: str, segment: str,
         a = int(np.searchsorted(comment_lines, prev_end, side="right"))
         z = int(np.searchsorted(comment_lines, first_lines[d]))
         for i in comment_lines[a:z].tolist():
-            line = r.line(i)
-            m = _META.match(line)
-            if m:
-                key = m.group(1)
-                document[key[len(_PREFIX):] if key.startswith(_PREFIX) else key] = m.group(2)
-            else:
-                comments.append(line)
+            _read_comment(r.line(i), document, comments)
         documents.append(document)
         comments_of.append(comments)
         prev_end = last_lines[d]
@@ -616,23 +617,9 @@ def _read_bytes(name: str, data: bytes, column: str, segment: str,
         d = unit_doc[u]
         first = u == 0 or unit_doc[u - 1] != d
         sentence_index = 0 if first else sentence_index + 1
-        meta: dict[str, Any] = {
-            "document": dict(documents[d]),
-            "misc": flags[a:z],
-            "columns": columns[a:z],
-            "hipe_header": list(header),
-            "column": header[col],
-            "scheme": "IOB2",
-            "doc_index": d + doc_offset,
-            "doc_id": documents[d].get("document_id", f"{name}#{d + doc_offset}"),
-        }
-        if comments_of[d]:
-            meta["comments"] = list(comments_of[d])
-        if segment == "sentence":
-            meta["sentence_index"] = sentence_index
-        if not first:
-            meta["continues_document"] = True
-        metas.append(meta)
+        metas.append(_unit_meta(name, documents[d], comments_of[d], flags[a:z], columns[a:z],
+                                header, col, d + doc_offset,
+                                sentence_index if segment == "sentence" else None, first))
         ids.append(f"{name}:{unit_line[u]}")
     block = ColumnBlock(None, None, offsets, tok_line + 1 + line_offset, texts=texts, starts=t_start,
                         ends=t_end)

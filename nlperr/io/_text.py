@@ -118,9 +118,7 @@ def read_lines(path: str | os.PathLike, *, encoding: str = "utf-8",
     most ``max_file_bytes``, E033), and a line longer than ``max_line_bytes``
     characters is refused (E032) as in :func:`iter_lines`."""
     p = Path(path)
-    lines = read_text(p, encoding=encoding, errors=errors).split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+    lines = split_lines(read_text(p, encoding=encoding, errors=errors))
     limit = get_limits().max_line_bytes
     if lines and max(map(len, lines)) > limit:
         first = next(i for i, ln in enumerate(lines) if len(ln) > limit)
@@ -328,27 +326,9 @@ def _raw_lines(chunk: bytes) -> list[bytes]:
     return out
 
 
-def _checked_utf8(chunk: bytes, limit: int, bom: int = 0) -> bytes | None:
-    """*chunk* with CRLF line ends made ``\\n`` when :func:`_decoded_chunk` would decode
-    it in one call as UTF-8 (checked without keeping the text), else None."""
-    if b"\r" in chunk:
-        chunk = chunk.replace(b"\r\n", b"\n")
-        if b"\r" in chunk:
-            return None
-    if len(chunk) + bom > limit and (max(map(len, chunk.split(b"\n"))) > limit
-                                     or len(chunk.split(b"\n", 1)[0]) + bom > limit):
-        return None
-    if not chunk.isascii():
-        try:
-            chunk.decode("utf-8", "strict")
-        except UnicodeDecodeError:
-            return None
-    return chunk
-
-
-def _decoded_chunk(chunk: bytes, codec: str, limit: int, bom: int = 0) -> list[str] | None:
-    """The lines of a chunk decoded in one call, or None when it needs the line-by-line
-    path (a lone CR, a line over *limit* bytes, or bytes that do not decode)."""
+def _one_call_chunk(chunk: bytes, limit: int, bom: int = 0) -> bytes | None:
+    """*chunk* with CRLF line ends made ``\\n`` when it can be taken in one call, or None
+    when it needs the line-by-line path (a lone CR, or a line over *limit* bytes)."""
     if b"\r" in chunk:
         chunk = chunk.replace(b"\r\n", b"\n")  # CRLF line ends; a lone CR: line by line
         if b"\r" in chunk:
@@ -356,11 +336,42 @@ def _decoded_chunk(chunk: bytes, codec: str, limit: int, bom: int = 0) -> list[s
     if len(chunk) + bom > limit and (max(map(len, chunk.split(b"\n"))) > limit
                                      or len(chunk.split(b"\n", 1)[0]) + bom > limit):
         return None
-    try:
-        text = chunk.decode(codec, "strict")
-    except UnicodeDecodeError:
-        return None
+    return chunk
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of *text* (line ends removed; a final line end adds no empty line)."""
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
     return lines
+
+
+def byte_lines(data: bytes) -> list[str]:
+    """The lines of a chunk checked as UTF-8 (see ``iter_line_blocks(raw=True)``)."""
+    return split_lines(data.decode("utf-8"))
+
+
+def _checked_utf8(chunk: bytes, limit: int, bom: int = 0) -> bytes | None:
+    """*chunk* with CRLF line ends made ``\\n`` when :func:`_decoded_chunk` would decode
+    it in one call as UTF-8 (checked without keeping the text), else None."""
+    chunk = _one_call_chunk(chunk, limit, bom)  # type: ignore[assignment]
+    if chunk is None or chunk.isascii():
+        return chunk
+    try:
+        chunk.decode("utf-8", "strict")
+    except UnicodeDecodeError:
+        return None
+    return chunk
+
+
+def _decoded_chunk(chunk: bytes, codec: str, limit: int, bom: int = 0) -> list[str] | None:
+    """The lines of a chunk decoded in one call, or None when it needs the line-by-line
+    path (a lone CR, a line over *limit* bytes, or bytes that do not decode)."""
+    chunk = _one_call_chunk(chunk, limit, bom)  # type: ignore[assignment]
+    if chunk is None:
+        return None
+    try:
+        return split_lines(chunk.decode(codec, "strict"))
+    except UnicodeDecodeError:
+        return None
