@@ -226,20 +226,26 @@ def test_streamed_analysis_refuses_streams_of_different_lengths():
         analyze_ner_stream(iter(gold[:3]), iter(pred), chunk_size=8)
 
 
-def test_cli_stream_writes_the_same_tables(tmp_path, capsys):
+def _full_and_streamed_cli(tmp_path, g, p, *streamed_args: str) -> None:
+    """``nlperr analyze ner`` on *g* and *p* whole and with ``--stream``: the streamed
+    tables are the full run's, byte for byte."""
     from nlperr.cli import main
+    assert main(["analyze", "ner", "--gold", str(g), "--pred", str(p), "--out",
+                 str(tmp_path / "full"), "--n-boot", "0", "--zero-division", "0"]) == 0
+    assert main(["analyze", "ner", "--stream", "--gold", str(g), "--pred", str(p), "--out",
+                 str(tmp_path / "streamed"), "--zero-division", "0", *streamed_args]) == 0
+    for name in NER_TABLES:
+        assert (tmp_path / "streamed" / f"{name}.csv").read_bytes() == \
+            (tmp_path / "full" / f"{name}.csv").read_bytes(), name
+
+
+def test_cli_stream_writes_the_same_tables(tmp_path, capsys):
     from nlperr.io import write_conll
     gold, pred = _corpus(14, 80)
     g, p = tmp_path / "eng.testb", tmp_path / "pred.txt"
     write_conll(gold, g)
     write_conll(pred, p)
-    assert main(["analyze", "ner", "--gold", str(g), "--pred", str(p), "--out",
-                 str(tmp_path / "full"), "--n-boot", "0", "--zero-division", "0"]) == 0
-    assert main(["analyze", "ner", "--stream", "--chunk-size", "9", "--gold", str(g), "--pred",
-                 str(p), "--out", str(tmp_path / "streamed"), "--zero-division", "0"]) == 0
-    for name in NER_TABLES:
-        assert (tmp_path / "streamed" / f"{name}.csv").read_bytes() == \
-            (tmp_path / "full" / f"{name}.csv").read_bytes(), name
+    _full_and_streamed_cli(tmp_path, g, p, "--chunk-size", "9")
     assert not (tmp_path / "streamed" / "entity_errors.csv").exists()
     assert "--stream" in capsys.readouterr().err
 
@@ -274,20 +280,12 @@ def test_cli_stream_refuses_formats_read_whole(tmp_path, capsys):
 
 def test_cli_stream_reads_hipe_files(tmp_path):
     """HIPE gold and predictions are streamed (iter_hipe): the tables of the full run."""
-    from nlperr.cli import main
     from nlperr.io import write_hipe
     gold, pred = _corpus(16, 60)
     g, p = tmp_path / "gold.tsv", tmp_path / "pred.tsv"
     write_hipe(gold, g)
     write_hipe(pred, p)
-    assert main(["analyze", "ner", "--gold", str(g), "--pred", str(p), "--out",
-                 str(tmp_path / "full"), "--n-boot", "0", "--zero-division", "0"]) == 0
-    assert main(["analyze", "ner", "--stream", "--chunk-size", "7", "--gold", str(g), "--pred",
-                 str(p), "--out", str(tmp_path / "streamed"), "--zero-division", "0",
-                 "--no-progress"]) == 0
-    for name in NER_TABLES:
-        assert (tmp_path / "streamed" / f"{name}.csv").read_bytes() == \
-            (tmp_path / "full" / f"{name}.csv").read_bytes(), name
+    _full_and_streamed_cli(tmp_path, g, p, "--chunk-size", "7", "--no-progress")
 
 
 # --- analyze_classification_stream / nlperr analyze classification --stream -------------

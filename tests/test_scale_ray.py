@@ -398,21 +398,21 @@ def test_ray_jsonl_ranges_keep_the_errors(tmp_path):
     rec["spans"] = [{"start": 0, "end": len(rec["text"]) + 5, "label": "PER"}]  # E101
     lines[60] = json.dumps(rec)
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    errors = []
-    for engine in ({}, {"engine": "ray", "workers": 2}):
-        with pytest.raises(NlperrError) as e:
-            analyze_ner_stream(JsonlStream(g), JsonlStream(p), chunk_size=17, **engine)
-        errors.append(str(e.value))
-    assert errors[0] == errors[1] and "pred.jsonl:61" in errors[0]
+
+    def errors() -> list[str]:  # the local run's error, then the Ray run's
+        out = []
+        for engine in ({}, {"engine": "ray", "workers": 2}):
+            with pytest.raises(NlperrError) as e:
+                analyze_ner_stream(JsonlStream(g), JsonlStream(p), chunk_size=17, **engine)
+            out.append(str(e.value))
+        return out
+    local, on_ray = errors()
+    assert local == on_ray and "pred.jsonl:61" in local
     # a different number of examples: the driver reads and says what the local run says
     lines[60] = json.dumps({**rec, "spans": []})
     p.write_text("\n".join(lines[:-3]) + "\n", encoding="utf-8")
-    errors = []
-    for engine in ({}, {"engine": "ray", "workers": 2}):
-        with pytest.raises(NlperrError) as e:
-            analyze_ner_stream(JsonlStream(g), JsonlStream(p), chunk_size=17, **engine)
-        errors.append(str(e.value))
-    assert errors[0] == errors[1] and "E501" in errors[0]
+    local, on_ray = errors()
+    assert local == on_ray and "E501" in local
 
 
 def test_ray_workers_read_classification_jsonl_ranges(tmp_path, monkeypatch):
