@@ -246,3 +246,44 @@ def test_report_slices_unchanged_by_the_shared_taxonomy():
         r = analyze_ner(gold, pred, n_boot=50, seed=2, zero_division=0)
     ws = worst_slices(gold, pred, n_boot=50, seed=2)
     pd.testing.assert_frame_equal(r.tables["worst_slices"], ws)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_token_bounds_over_mixed_token_stores(seed):
+    """Offsets read from several readers' stores (JSONL batches, CoNLL files), in any
+    order and with gaps, from built tokens and from untokenized examples, equal the
+    offsets of the built Tokens."""
+    from nlperr.analysis._arrays import token_bounds
+    from nlperr.data.example import TokenRange
+
+    rng = random.Random(seed)
+    stores = []
+    for _ in range(3):
+        n = rng.randint(1, 30)
+        starts = np.arange(n, dtype=np.int64) * 3
+        stores.append((starts, starts + 2, n))
+    exs = []
+    for _ in range(rng.randint(1, 25)):
+        kind = rng.random()
+        if kind < 0.15:
+            exs.append(Example("x", id="none"))
+            continue
+        s, e, n = rng.choice(stores)
+        a = rng.randint(0, n)
+        b = rng.randint(a, n)
+        text = "ab " * n
+        if kind < 0.3:
+            exs.append(Example(text, tokens=TokenRange(s, e, a, b).build(text)))
+        else:
+            ex = Example(text)
+            ex._tokens = TokenRange(s, e, a, b)
+            exs.append(ex)
+        if rng.random() < 0.4 and exs[-1]._tokens.__class__ is TokenRange:
+            nxt = Example(text)  # the next range of the same store
+            nxt._tokens = TokenRange(s, e, b, min(n, b + 2))
+            exs.append(nxt)
+    count, starts, ends = token_bounds(exs)
+    want = [ex.tokens for ex in exs]
+    assert count.tolist() == [-1 if t is None else len(t) for t in want]
+    assert starts.tolist() == [tok.start for t in want if t for tok in t]
+    assert ends.tolist() == [tok.end for t in want if t for tok in t]

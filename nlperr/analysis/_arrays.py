@@ -90,34 +90,47 @@ def token_bounds(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, n
     from operator import attrgetter, itemgetter
     raws = list(map(attrgetter("_tokens"), examples))
     n = len(raws)
-    if n and all(r.__class__ is TokenRange for r in raws):
-        s0, e0 = raws[0].starts, raws[0].ends
-        if all(r.starts is s0 for r in raws):  # one reader's store
-            a = np.fromiter(map(attrgetter("a"), raws), dtype=np.int64, count=n)
-            b = np.fromiter(map(attrgetter("b"), raws), dtype=np.int64, count=n)
-            count = b - a
-            if n == 1 or (a[1:] == b[:-1]).all():  # consecutive: one slice
-                lo, hi = int(a[0]), int(b[-1])
-                return count, np.asarray(s0[lo:hi], dtype=np.int64), \
-                    np.asarray(e0[lo:hi], dtype=np.int64)
-            ends = np.cumsum(count)
-            idx = np.repeat(a - (ends - count), count) + np.arange(int(ends[-1]), dtype=np.int64)
-            return count, np.asarray(s0[idx], dtype=np.int64), np.asarray(e0[idx], dtype=np.int64)
     count = np.empty(n, dtype=np.int64)
     st: list[np.ndarray] = []
     en: list[np.ndarray] = []
+    run: list[TokenRange] = []  # consecutive examples over one store: one gather
+
+    def flush() -> None:
+        a = np.fromiter(map(attrgetter("a"), run), dtype=np.int64, count=len(run))
+        b = np.fromiter(map(attrgetter("b"), run), dtype=np.int64, count=len(run))
+        s0, e0 = run[0].starts, run[0].ends
+        if len(run) == 1 or (a[1:] == b[:-1]).all():  # consecutive: one slice
+            lo, hi = int(a[0]), int(b[-1])
+            st.append(np.asarray(s0[lo:hi], dtype=np.int64))
+            en.append(np.asarray(e0[lo:hi], dtype=np.int64))
+        else:
+            k = b - a
+            ends = np.cumsum(k)
+            idx = np.repeat(a - (ends - k), k) + np.arange(int(ends[-1]), dtype=np.int64)
+            st.append(np.asarray(s0[idx], dtype=np.int64))
+            en.append(np.asarray(e0[idx], dtype=np.int64))
+        run.clear()
+
     for i, r in enumerate(raws):
+        if r.__class__ is TokenRange:
+            if run and r.starts is not run[0].starts:
+                flush()
+            run.append(r)
+            count[i] = r.b - r.a
+            continue
+        if run:
+            flush()
         if r is None:
             count[i] = -1
-        elif r.__class__ is TokenRange:
-            count[i] = r.b - r.a
-            st.append(np.asarray(r.starts[r.a:r.b], dtype=np.int64))
-            en.append(np.asarray(r.ends[r.a:r.b], dtype=np.int64))
         else:
             k = count[i] = len(r)
             st.append(np.fromiter(map(itemgetter(1), r), dtype=np.int64, count=k))
             en.append(np.fromiter(map(itemgetter(2), r), dtype=np.int64, count=k))
+    if run:
+        flush()
     empty = np.zeros(0, dtype=np.int64)
+    if len(st) == 1:
+        return count, st[0], en[0]
     return count, (np.concatenate(st) if st else empty), (np.concatenate(en) if en else empty)
 
 
