@@ -430,6 +430,11 @@ class Errors(metaclass=_Catalogue):
              "row per text ({n} texts). A callable must map a list of strings to an array "
              "of shape (n_texts, dim).")
     E1008 = ("{where}: the field {field!r} holds {value!r}; expected {expected}.")
+    E1009 = ("{where}: count windows ({window!r}) with max_texts are cut in the order the "
+             "current data is read, which must then be its time order, but its timestamp "
+             "{value} is earlier than the one before it ({previous}). Sort the current log "
+             "by time, use a time window (e.g. 'daily'), or sample nothing (Python: "
+             "max_texts=None; CLI: leave out --max-texts).")
     # (drift: add E1000-E1049 above this line)
 
     # --- scale-out: mergeable partials, Ray engine (E1050-E1099) ----------------------

@@ -104,7 +104,7 @@ def test_drift_and_stats_namespaces_are_pinned():
     assert set(nlperr.drift.__all__) == {
         "detect_drift", "DriftResult", "DriftData", "as_drift_data", "domain_classifier",
         "log_odds_dirichlet", "char_class_counts", "parse_window", "split_windows",
-        "ALL_TESTS", "TEXT_TESTS", "MODEL_TESTS", "OUTPUT_TESTS", "CHAR_CLASSES",
+        "sample_drift_data", "SampledSide", "ALL_TESTS", "TEXT_TESTS", "MODEL_TESTS", "OUTPUT_TESTS", "CHAR_CLASSES",
         "TEST_COLUMNS", "WINDOW_COLUMNS", "EXPLANATION_COLUMNS"}
     assert set(nlperr.stats.__all__) == {
         "wilson_interval", "chi2_sf", "chi2_contingency", "normal_sf", "proportion_z",

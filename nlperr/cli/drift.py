@@ -2,7 +2,8 @@
 
     nlperr drift --reference FILE --current FILE [--format FMT] [--model SPEC]
                  [--window SPEC] [--alpha 0.05] [--seed N] [--tests T1,T2]
-                 [--correction holm|bh|none] [--permutations N] --out DIR
+                 [--correction holm|bh|none] [--permutations N] [--max-texts N]
+                 --out DIR
 
 Writes ``DIR/summary.json`` (``drift``, ``alpha``, ``tests``: a list of ``{name,
 window, statistic, p_value, adjusted_p_value, drift, ...}``), ``result.json``,
@@ -45,6 +46,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--correction", default="holm", help="holm (default), bh or none")
     p.add_argument("--permutations", type=int, metavar="N",
                    help="permutations per permutation test (default: automatic)")
+    p.add_argument("--max-texts", type=int, metavar="N",
+                   help="test a seeded uniform sample of at most N texts per side and window, "
+                        "drawn while the files stream (flat memory on logs of any size; every "
+                        "row is still read and checked); default: every text, read into memory")
     p.add_argument("--figures", action="store_true", help="also write PNG figures")
     p.add_argument("--out", required=True, metavar="DIR")
     from ._output import add_overwrite_argument
@@ -62,7 +67,7 @@ def _run(args: argparse.Namespace) -> int:
     result = detect_drift(args.reference, args.current, model=args.model, window=args.window,
                           alpha=args.alpha, seed=args.seed, tests=tests,
                           correction=args.correction, n_permutations=args.permutations,
-                          format=args.format)
+                          format=args.format, max_texts=args.max_texts)
     out = Path(args.out)
     result.save(out, formats=("json", "csv"))
     if args.figures:

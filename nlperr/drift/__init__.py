@@ -21,11 +21,13 @@ from .detect import TEST_COLUMNS, WINDOW_COLUMNS, DriftResult, detect_drift
 from .explain import EXPLANATION_COLUMNS, log_odds_dirichlet
 from .features import CHAR_CLASSES, char_class_counts
 from .tests import ALL_TESTS, MODEL_TESTS, OUTPUT_TESTS, TEXT_TESTS, domain_classifier
+from .sample import SampledSide, sample_drift_data
 from .windows import parse_window, split_windows
 
 __all__ = [
     "detect_drift", "DriftResult", "DriftData", "as_drift_data", "domain_classifier",
     "log_odds_dirichlet", "char_class_counts", "parse_window", "split_windows",
+    "sample_drift_data", "SampledSide",
     "ALL_TESTS", "TEXT_TESTS", "MODEL_TESTS", "OUTPUT_TESTS", "CHAR_CLASSES",
     "TEST_COLUMNS", "WINDOW_COLUMNS", "EXPLANATION_COLUMNS",
 ]

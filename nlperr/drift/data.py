@@ -41,7 +41,7 @@ from __future__ import annotations
 import csv
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ import numpy as np
 from ..data import Example
 from ..errors import Errors, FormatError, InputError
 
-__all__ = ["DriftData", "as_drift_data", "TIMESTAMP_FIELDS", "PREDICTION_FIELDS",
+__all__ = ["DriftData", "as_drift_data", "iter_records", "TIMESTAMP_FIELDS", "PREDICTION_FIELDS",
            "CONFIDENCE_FIELDS"]
 
 TIMESTAMP_FIELDS = ("timestamp", "time", "ts", "date", "datetime", "created_at")
@@ -121,15 +121,26 @@ def as_drift_data(source: Any, *, format: str | None = None, side: str = "input"
     :class:`DriftData`.  *options* go to :func:`nlperr.load` for corpus formats."""
     if isinstance(source, DriftData):
         return source
+    return _from_records(list(iter_records(source, format=format, side=side, **options)),
+                         side=side)
+
+
+def iter_records(source: Any, *, format: str | None = None, side: str = "input",
+                 **options: Any) -> Iterator[dict[str, Any]]:
+    """The log records of *source* (path, examples, strings or DataFrame), one dict
+    per text, as they are read: files are streamed (logs row by row, CoNLL / HIPE /
+    JSONL corpora with their ``iter_*`` readers), so a caller that keeps a sample
+    holds only the sample.  Each record carries ``"_where"`` (file:line or the row)."""
     if isinstance(source, (str, os.PathLike)):
-        return _from_path(Path(source), format=format, side=side, **options)
+        return _path_records(Path(source), format=format, side=side, **options)
     if type(source).__module__.startswith("pandas") and hasattr(source, "columns"):
-        return _from_frame(source, side=side)
+        return _frame_records(source, side=side)
     if isinstance(source, (list, tuple)):
         if all(isinstance(x, str) for x in source):
-            return _from_records([{"text": t} for t in source], side=side)
+            return iter([{"text": t, "id": f"{side}:{k}", "_where": f"{side} record {k}"}
+                         for k, t in enumerate(source)])
         if all(isinstance(x, Example) for x in source):
-            return _from_examples(list(source), side=side)
+            return _example_records(source, side=side)
         bad = next(x for x in source if not isinstance(x, (str, Example)))
         raise InputError(Errors.E1000.format(what=side, expected="a list of Example or str",
                                              got=f"a list holding {type(bad).__name__}"))
@@ -137,52 +148,75 @@ def as_drift_data(source: Any, *, format: str | None = None, side: str = "input"
                                          got=type(source).__name__))
 
 
-def _from_path(path: Path, *, format: str | None, side: str, **options: Any) -> DriftData:
-    from ..io import load
+def _path_records(path: Path, *, format: str | None, side: str,
+                  **options: Any) -> Iterator[dict[str, Any]]:
+    from .. import io
 
     fmt = format or _LOG_EXTENSIONS.get(path.suffix.lower())
     if fmt == "csv" and not options:
-        return _read_csv_log(path, side=side, sep="\t" if path.suffix.lower() == ".tsv" else ",")
-    return _from_examples(load(path, format=fmt, **options), side=side)
+        return _csv_log_records(path, side=side,
+                                sep="\t" if path.suffix.lower() == ".tsv" else ",")
+    from ..io._registry import _get_for
+
+    spec = _get_for(fmt if fmt is not None else io.guess_format(path), path)
+    # the built-in readers' streaming twins (a format registered over them is loaded)
+    streamers = {io.read_conll: io.iter_conll, io.read_jsonl: io.iter_jsonl,
+                 io.read_hipe: io.iter_hipe, io.read_csv: io.iter_csv}
+    stream = streamers.get(spec.reader)  # type: ignore[call-overload]
+    if stream is not None:
+        return _example_records(stream(path, **options), side=side)
+    return _example_records(io.load(path, format=spec.name, **options), side=side)
 
 
-def _read_csv_log(path: Path, *, side: str, sep: str) -> DriftData:
+def _csv_log_records(path: Path, *, side: str, sep: str) -> Iterator[dict[str, Any]]:
     from ..io._common import check_file
 
     p = check_file(path, what=f"drift {side}")
-    records = []
-    with open(p, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh, delimiter=sep)
-        if reader.fieldnames is None or "text" not in reader.fieldnames:
-            raise FormatError(Errors.E010.format(where=f"{p.name}:1", column="text",
-                                                 available=list(reader.fieldnames or [])))
-        for row in reader:
-            where = f"{p.name}:{reader.line_num}"
-            rec = {k: v for k, v in row.items() if v not in (None, "")}
-            rec.setdefault("text", "")
-            rec.setdefault("id", where)
-            rec["_where"] = where
-            records.append(rec)
-    if not records:
-        raise InputError(Errors.E003.format(where=p.name))
-    return _from_records(records, side=side)
+    fh = open(p, encoding="utf-8", newline="")
+    reader = csv.DictReader(fh, delimiter=sep)
+    try:
+        fields = reader.fieldnames
+    except BaseException:
+        fh.close()
+        raise
+    if fields is None or "text" not in fields:
+        fh.close()
+        raise FormatError(Errors.E010.format(where=f"{p.name}:1", column="text",
+                                             available=list(fields or [])))
+
+    def rows() -> Iterator[dict[str, Any]]:
+        with fh:
+            seen = False
+            for row in reader:
+                where = f"{p.name}:{reader.line_num}"
+                rec = {k: v for k, v in row.items() if v not in (None, "")}
+                rec.setdefault("text", "")
+                rec.setdefault("id", where)
+                rec["_where"] = where
+                seen = True
+                yield rec
+            if not seen:
+                raise InputError(Errors.E003.format(where=p.name))
+
+    return rows()
 
 
-def _from_frame(df: Any, *, side: str) -> DriftData:
+def _frame_records(df: Any, *, side: str) -> Iterator[dict[str, Any]]:
     if "text" not in df.columns:
         raise FormatError(Errors.E010.format(where=f"{side} DataFrame", column="text",
                                              available=[str(c) for c in df.columns]))
-    records = []
-    for idx, row in zip(df.index, df.to_dict("records")):
-        rec = {k: v for k, v in row.items() if not _missing(v)}
-        rec.setdefault("id", str(idx))
-        rec["_where"] = f"{side} DataFrame row {idx!r}"
-        records.append(rec)
-    return _from_records(records, side=side)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for idx, row in zip(df.index, df.to_dict("records")):
+            rec = {k: v for k, v in row.items() if not _missing(v)}
+            rec.setdefault("id", str(idx))
+            rec["_where"] = f"{side} DataFrame row {idx!r}"
+            yield rec
+
+    return rows()
 
 
-def _from_examples(examples: list[Example], *, side: str) -> DriftData:
-    records = []
+def _example_records(examples: Iterable[Example], *, side: str) -> Iterator[dict[str, Any]]:
     for k, ex in enumerate(examples):
         rec: dict[str, Any] = {}
         fields = ex.meta.get("jsonl_fields") if isinstance(ex.meta, Mapping) else None
@@ -201,8 +235,7 @@ def _from_examples(examples: list[Example], *, side: str) -> DriftData:
             scores = [s.score for s in ex.spans if s.score is not None]
             if scores:
                 rec["_span_confidence"] = float(np.mean(scores))
-        records.append(rec)
-    return _from_records(records, side=side)
+        yield rec
 
 
 def _surface(s: str) -> str:

@@ -16,7 +16,8 @@ from .explain import EXPLANATION_COLUMNS, explain
 from .features import text_features
 from .tests import (ALL_TESTS, MODEL_TESTS, OUTPUT_TESTS, TEXT_TESTS, Comparison, TestOutcome,
                     applicability, run_tests)
-from .windows import split_windows
+from .sample import sample_drift_data
+from .windows import parse_window, split_windows
 
 __all__ = ["DriftResult", "detect_drift", "TEST_COLUMNS", "WINDOW_COLUMNS"]
 
@@ -25,7 +26,7 @@ TEST_COLUMNS = ["window", "test", "status", "statistic", "p_value", "adjusted_p_
                 "effect_size", "current_value", "reference_value", "critical_value",
                 "alternative", "n_current", "n_reference", "method", "reason"]
 #: Columns of the ``windows`` table.
-WINDOW_COLUMNS = ["window", "start", "end", "n_current", "drift", "drifting_tests"]
+WINDOW_COLUMNS = ["window", "start", "end", "n_current", "n_seen", "drift", "drifting_tests"]
 _MIN_TEXTS = 5
 _CORRECTION_NAMES = {"holm": "Holm (family-wise error rate)",
                      "bh": "Benjamini-Hochberg (false discovery rate)",
@@ -37,7 +38,9 @@ class DriftResult(Result):
 
     ``summary``: ``drift`` (bool: any test drifts after correction), ``alpha``,
     ``correction``, ``correction_note``, ``n_permutations``, ``seed``,
-    ``n_reference``, ``n_current``, ``window``, ``n_windows``, ``drifting_tests``
+    ``n_reference``, ``n_current`` (the texts tested), ``n_reference_seen``,
+    ``n_current_seen`` (the texts read: more with ``max_texts``), ``max_texts``,
+    ``window``, ``n_windows``, ``drifting_tests``
     (names), and ``tests``: one dict per test and window with ``name``,
     ``window``, ``status``, ``statistic``, ``p_value``, ``adjusted_p_value``,
     ``drift``, ``effect_size``.
@@ -198,7 +201,7 @@ def detect_drift(reference: Any, current: Any, *, model: Any = None, window: Any
                  correction: str = "holm", n_permutations: int | None = None,
                  top_k: int = 500, min_window_size: int = 20,
                  max_embedding_texts: int = 1000, format: str | None = None,
-                 explain_limit: int = 10) -> DriftResult:
+                 explain_limit: int = 10, max_texts: int | None = None) -> DriftResult:
     """Is *current* still drawn from the same population as *reference*?
 
     Parameters
@@ -239,6 +242,15 @@ def detect_drift(reference: Any, current: Any, *, model: Any = None, window: Any
         Per side and window, for ``embedding_mmd`` (a seeded random sample beyond).
     format : str, optional
         Corpus format of file inputs (default: from the extension).
+    max_texts : int, optional
+        Test at most this many texts per side and window: a seeded uniform sample
+        (reservoir sampling, :mod:`nlperr.drift.sample`) drawn while the inputs
+        stream, so memory holds only the samples however large the logs.  Every
+        text is still read and checked, and windows are cut on all of them;
+        ``summary["n_current_seen"]`` / ``["n_reference_seen"]`` and the windows
+        table's ``n_seen`` count what was read.  A side or window that fits is kept
+        whole (the result is then that of ``max_texts=None``).  At least
+        *min_window_size*.  Default: every text, read into memory.
 
     Returns
     -------
@@ -273,12 +285,27 @@ def detect_drift(reference: Any, current: Any, *, model: Any = None, window: Any
             raise InputError(Errors.E1005.format(names=unknown, available=list(ALL_TESTS)))
         names = list(dict.fromkeys(names))
 
-    ref = as_drift_data(reference, format=format, side="reference")
-    cur = as_drift_data(current, format=format, side="current")
+    if max_texts is not None:
+        _check_number("max_texts", max_texts, f"an integer >= min_window_size "
+                      f"({max(min_window_size, _MIN_TEXTS)})",
+                      isinstance(max_texts, (int, np.integer)) and not isinstance(max_texts, bool)
+                      and max_texts >= max(min_window_size, _MIN_TEXTS))
+        parse_window(window)  # a bad window is refused before the inputs are read
+        ref_side = sample_drift_data(reference, max_texts=int(max_texts), seed=int(seed),
+                                     side="reference", format=format)
+        cur_side = sample_drift_data(current, max_texts=int(max_texts), seed=int(seed),
+                                     window=window, side="current", format=format)
+        ref, cur = ref_side.data, cur_side.data
+        seen = {"reference": ref_side.total, "current": cur_side.total,
+                "windows": cur_side.seen}
+    else:
+        ref = as_drift_data(reference, format=format, side="reference")
+        cur = as_drift_data(current, format=format, side="current")
+        seen = None
     for side, data in (("reference", ref), ("current", cur)):
         if len(data) < _MIN_TEXTS:
             raise InputError(Errors.E1001.format(side=side, count=len(data), minimum=_MIN_TEXTS))
-    windows = split_windows(cur, window)
+    windows = split_windows(cur, window) if seen is None else cur_side.windows
     small = [w for w in windows if len(w.index) < max(min_window_size, _MIN_TEXTS)]
     if small and len(windows) > 1:
         warn(Warnings.W1003.format(count=len(small), minimum=max(min_window_size, _MIN_TEXTS),
@@ -358,7 +385,10 @@ def detect_drift(reference: Any, current: Any, *, model: Any = None, window: Any
     for w, cmp in comparisons:
         sub = table[(table["window"] == w.key) & table["drift"]]
         win_rows.append({"window": w.key, "start": w.start, "end": w.end,
-                         "n_current": int(len(w.index)), "drift": bool(len(sub)),
+                         "n_current": int(len(w.index)),
+                         "n_seen": int(len(w.index)) if seen is None else
+                         int(seen["windows"][w.key]),
+                         "drift": bool(len(sub)),
                          "drifting_tests": ",".join(sub["test"])})
     wtable = pd.DataFrame(win_rows, columns=WINDOW_COLUMNS)
     any_drift = bool(table["drift"].any())
@@ -378,6 +408,9 @@ def detect_drift(reference: Any, current: Any, *, model: Any = None, window: Any
     summary = {"drift": any_drift, "alpha": alpha, "correction": correction,
                "correction_note": note, "n_permutations": n_permutations, "seed": int(seed),
                "n_reference": n_ref, "n_current": n_cur_all,
+               "n_reference_seen": n_ref if seen is None else seen["reference"],
+               "n_current_seen": n_cur_all if seen is None else seen["current"],
+               "max_texts": None if max_texts is None else int(max_texts),
                "window": None if window is None else str(window), "n_windows": n_w,
                "drifting_tests": sorted({r["test"] for r in rows_out if r["drift"]}),
                "tests": tests_list}

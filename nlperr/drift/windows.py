@@ -87,20 +87,35 @@ def split_windows(current: DriftData, spec: Any) -> list[Window]:
         missing = n if ts is None else int(ts.isna().sum())
         first = current.ids[0] if ts is None else current.ids[int(np.flatnonzero(ts.isna())[0])]
         raise InputError(Errors.E1003.format(window=spec, missing=missing, total=n, first=first))
-    naive = ts.tz_convert("UTC").tz_localize(None)
-    starts = pd.Series(np.arange(n)).groupby(
-        pd.Series(naive).dt.to_period(value).dt.start_time.to_numpy()).indices
-    try:
-        sub_daily = pd.Timedelta(value.nanos) < pd.Timedelta("1D")
-    except ValueError:  # calendar frequencies (weeks, months) are not fixed
-        sub_daily = False
+    starts = pd.Series(np.arange(n)).groupby(period_starts(ts, value)).indices
     out = []
     for start in sorted(starts):
         idx = np.asarray(starts[start], dtype=np.int64)
         idx = idx[np.argsort(ts.asi8[idx], kind="stable")]
-        key = pd.Timestamp(start).strftime("%Y-%m-%dT%H:%M" if sub_daily else "%Y-%m-%d")
-        out.append(Window(key, _iso(ts[idx].min()), _iso(ts[idx].max()), idx))
+        out.append(Window(time_key(start, value), _iso(ts[idx].min()), _iso(ts[idx].max()),
+                          idx))
     return out
+
+
+def period_starts(ts: Any, offset: Any) -> np.ndarray:
+    """The start of the calendar window (pandas period of *offset*, UTC) of each of
+    the timestamps *ts* (a UTC DatetimeIndex without NaT)."""
+    import pandas as pd
+
+    naive = ts.tz_convert("UTC").tz_localize(None)
+    return pd.Series(naive).dt.to_period(offset).dt.start_time.to_numpy()
+
+
+def time_key(start: Any, offset: Any) -> str:
+    """The label of the calendar window starting at *start*: its date, with the time
+    when *offset* is shorter than a day."""
+    import pandas as pd
+
+    try:
+        sub_daily = pd.Timedelta(offset.nanos) < pd.Timedelta("1D")
+    except ValueError:  # calendar frequencies (weeks, months) are not fixed
+        sub_daily = False
+    return pd.Timestamp(start).strftime("%Y-%m-%dT%H:%M" if sub_daily else "%Y-%m-%d")
 
 
 def _all_stamped(ts: Any) -> bool:
