@@ -160,12 +160,13 @@ def test_stream_ranges_read_the_same_examples(tmp_path, parts, crlf, end, every,
     (ids and errors naming the file's lines), *every* example lines a range."""
     from nlperr.errors import NlperrError
     from nlperr.io import JsonlStream
-    from nlperr.io._jsonl import _example_line_cuts, range_examples
+    from nlperr.io._common import example_line_cuts
+    from nlperr.io._jsonl import range_examples
 
     p = tmp_path / "f.jsonl"
     sep = "\r\n" if crlf else "\n"
     p.write_bytes((sep.join(parts) + (sep if end and parts else "")).encode("utf-8"))
-    cuts = _example_line_cuts(p, every, chunk_bytes=chunk)
+    cuts = example_line_cuts(p, every, chunk_bytes=chunk)
     assert cuts is not None
     assert [c[0] for c in cuts[1:]] == [c[1] for c in cuts[:-1]]  # contiguous
     assert (cuts[-1][1] if cuts else 0) == p.stat().st_size

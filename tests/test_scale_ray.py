@@ -449,3 +449,58 @@ def test_ray_workers_read_classification_jsonl_ranges(tmp_path, monkeypatch):
     for name in local.tables:
         pd.testing.assert_frame_equal(ray_r.tables[name], local.tables[name], check_exact=True)
     assert ray_r.summary == local.summary
+
+
+def test_ray_workers_read_classification_csv_ranges(tmp_path, monkeypatch):
+    """analyze_classification_stream over two CsvStreams on Ray: the workers read byte
+    ranges (quoted commas and quotes included); a quoted line break across a cut sends
+    the files back to the driver.  The report equals the local run's either way."""
+    import csv
+    import random
+
+    from nlperr.analysis import analyze_classification_stream
+    from nlperr.io import CsvStream
+    rng = random.Random(7)
+    g, p = tmp_path / "gold.csv", tmp_path / "pred.csv"
+    with open(g, "w", newline="", encoding="utf-8") as fg, \
+            open(p, "w", newline="", encoding="utf-8") as fp:
+        wg, wp = csv.writer(fg), csv.writer(fp)
+        wg.writerow(["text", "label"])
+        wp.writerow(["text", "label", "prob_pos", "prob_neg"])
+        for i in range(300):
+            text = f'text {i}, "quoted"' if i % 7 == 0 else f"text {i}"
+            gold = rng.choice(["pos", "neg"])
+            q = round(rng.random(), 3)
+            pred = gold if rng.random() < 0.75 else ("neg" if gold == "pos" else "pos")
+            wg.writerow([text, gold])
+            wp.writerow([text, pred, q if pred == "pos" else 1 - q,
+                         1 - q if pred == "pos" else q])
+    ranged = []
+    real_ranges = CsvStream.ranges
+    monkeypatch.setattr(CsvStream, "ranges",
+                        lambda self, other, every: ranged.append(
+                            real_ranges(self, other, every)) or ranged[-1])
+
+    def both():
+        local = analyze_classification_stream(CsvStream(g), CsvStream(p), chunk_size=23,
+                                              zero_division=0)
+        ray_r = analyze_classification_stream(CsvStream(g), CsvStream(p), chunk_size=23,
+                                              zero_division=0, engine="ray", workers=2)
+        for name in local.tables:
+            pd.testing.assert_frame_equal(ray_r.tables[name], local.tables[name],
+                                          check_exact=True)
+        assert ray_r.summary == local.summary and "calibration" in local.tables
+        return local
+
+    both()
+    assert ranged and ranged[-1] is not None and len(ranged[-1][0]) > 10
+    for path in (g, p):  # a record with a line break, across the cut after line 24
+        lines = path.read_text(encoding="utf-8").split("\n")
+        lines[23] = '"multi\nline' + lines[23][len('"'):] if lines[23].startswith('"') \
+            else '"multi\nline ' + lines[23].replace(",", '",', 1)
+        path.write_text("\n".join(lines), encoding="utf-8")
+    from nlperr.io._tabular import csv_range_examples
+    s = CsvStream(g)
+    a, b, first = s.ranges(CsvStream(p), 23)[0][0]
+    assert csv_range_examples(g, a, b, first, *s.range_reader()) is None  # the driver reads
+    assert both().summary["n_examples"] == 300

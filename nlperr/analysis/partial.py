@@ -98,11 +98,15 @@ def _from_stream(cls: Any, pairs: Iterable[tuple[Example, Example]], chunk_size:
 
 
 def _read_range(kind: str, args: tuple) -> tuple[list[Example], str | None, int, str | None]:
-    """The examples of one byte range of a CoNLL or JSONL file, read on a worker:
-    ``(examples, scheme, repaired, first repair)``."""
+    """The examples of one byte range of a CoNLL, JSONL or CSV file, read on a worker:
+    ``(examples, scheme, repaired, first repair)``; examples None when the range cannot
+    be read apart (a CSV record running on into the next range)."""
     if kind == "conll":
         from ..io._conll import range_examples
         return range_examples(*args)
+    if kind == "csv":  # None: the range ends inside a quoted field
+        from ..io._tabular import csv_range_examples
+        return csv_range_examples(*args), None, 0, None  # type: ignore[return-value]
     from ..io._jsonl import range_examples as jsonl_range
     return jsonl_range(*args), None, 0, None
 
@@ -114,7 +118,11 @@ def _count_ranges(gold: tuple, pred: tuple, cls: Any = None, options: dict | Non
     with the examples on each side and the prediction side's repairs and scheme."""
     cls = NerCounts if cls is None else cls
     g, _, _, _ = _read_range(*gold)
+    if g is None:  # -1: not readable apart; the driver reads the files itself
+        return None, -1, -1, 0, None, None
     p, sch, repaired, first = _read_range(*pred)
+    if p is None:
+        return None, -1, -1, 0, None, None
     counts = cls.from_examples(g, p, **(options or {})) if g and len(g) == len(p) else None
     return counts, len(g), len(p), repaired, first, sch
 
@@ -124,7 +132,8 @@ def ray_range_counts(gold: Any, pred: Any, *, chunk_size: int, address: str | No
                      cls: Any = None, options: dict | None = None) -> Any:
     """The counts (*cls*: :class:`NerCounts` by default, or :class:`ClassCounts` with
     its *options*) of two :class:`~nlperr.io.ConllStream` s (or two
-    :class:`~nlperr.io.JsonlStream` s) whose Ray workers read their own byte ranges
+    :class:`~nlperr.io.JsonlStream` s, or two :class:`~nlperr.io.CsvStream` s) whose Ray
+    workers read their own byte ranges
     (about *chunk_size* sentences or lines each, cut at the same sentences in both
     files), merged in input order: the counts, errors and warnings of reading them on
     the driver.  None when the two files cannot be cut so (CoNLL: their blank lines
@@ -134,6 +143,7 @@ def ray_range_counts(gold: Any, pred: Any, *, chunk_size: int, address: str | No
     from ..engine.distributed import ray_ordered
     from ..io._common import empty_error
     from ..io._conll import ConllStream, detect_file_scheme
+    from ..io._tabular import CsvStream
 
     cuts = gold.ranges(pred, chunk_size)
     if cuts is None:
@@ -146,6 +156,9 @@ def ray_range_counts(gold: Any, pred: Any, *, chunk_size: int, address: str | No
                                                     encoding_errors=f.encoding_errors)
             return lambda a, b, first: ("conll", (f.path, a, b, first, f.tag_column, scheme,
                                                   f.strict, f.encoding))
+        if isinstance(f, CsvStream):
+            rest = f.range_reader()
+            return lambda a, b, first: ("csv", (f.path, a, b, first, *rest))
         return lambda a, b, first: ("jsonl", (f.path, a, b, first, f.strict, f.spans_key,
                                               f.label_key, f.encoding))
     rg, rp = reader(gold), reader(pred)
@@ -157,8 +170,8 @@ def ray_range_counts(gold: Any, pred: Any, *, chunk_size: int, address: str | No
     for counts, ng, np_, rep, fr, s in ray_ordered(_count_ranges, calls, address=address,
                                                    workers=workers, progress=progress,
                                                    desc="counting (ray)"):
-        if ng != np_:  # the same lines, not the same examples: read on the driver,
-            return None  # which pairs them in order (and says what does not match)
+        if ng < 0 or ng != np_:  # the same lines, not the same examples (or a CSV record
+            return None  # across ranges): read on the driver, which pairs them in order
         n_gold += ng
         n_pred += np_
         repaired += rep

@@ -739,9 +739,9 @@ def analyze_classification_stream(gold: Iterable[Example], pred: Iterable[Exampl
     findings; the per-example table, slices, bootstrap intervals and cases need the
     whole corpus and are not computed (``summary["streamed"]`` is True).
     ``engine="ray"`` counts each chunk in a Ray task and merges the counts in input
-    order: the same report; given two :class:`~nlperr.io.JsonlStream` s, the workers
-    read and parse their own byte ranges of the files.  CLI: ``nlperr analyze
-    classification --stream [--engine ray]``.
+    order: the same report; given two :class:`~nlperr.io.JsonlStream` s or two
+    :class:`~nlperr.io.CsvStream` s, the workers read and parse their own byte ranges
+    of the files.  CLI: ``nlperr analyze classification --stream [--engine ray]``.
 
     >>> from nlperr.data import Example
     >>> g = [Example("good", label="pos"), Example("bad", label="neg")] * 3
@@ -752,9 +752,10 @@ def analyze_classification_stream(gold: Iterable[Example], pred: Iterable[Exampl
     (0.5, 6, 0.35)
     """
     from ..io._jsonl import JsonlStream
+    from ..io._tabular import CsvStream
 
     zero_division = check_zero_division(zero_division)
-    counts = _stream_counts(ClassCounts, gold, pred, (JsonlStream,),
+    counts = _stream_counts(ClassCounts, gold, pred, (JsonlStream, CsvStream),
                             "analyze_classification_stream", chunk_size=chunk_size,
                             engine=engine, address=address, workers=workers,
                             progress=progress, n_bins=n_bins)

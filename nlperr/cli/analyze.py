@@ -383,10 +383,10 @@ def _load_cls(path: Path, fmt: str, args, *, pred: bool):
 
 def _stream_cls(path: Path, fmt: str, args, *, pred: bool):
     from .. import io
-    if fmt == "csv":
-        return io.iter_csv(path, text_column=args.text_column,
-                           label_column=_cls_label_column(path, args, pred=pred),
-                           **encoding_options(args))
+    if fmt == "csv":  # iter_csv's examples; or read in byte ranges by Ray workers
+        return io.CsvStream(path, text_column=args.text_column,
+                            label_column=_cls_label_column(path, args, pred=pred),
+                            **encoding_options(args))
     if fmt == "jsonl":  # iter_jsonl's examples; or read in byte ranges by Ray workers
         return io.JsonlStream(path, **encoding_options(args))
     raise InputError(Errors.E401.format(

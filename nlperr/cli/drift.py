@@ -73,4 +73,19 @@ def _run(args: argparse.Namespace) -> int:
     if args.figures:
         for name, fig in result.figures.items():
             fig().savefig(out / f"{name}.png", dpi=120)
+    print(_summary_line(result.summary, out))
     return 1 if result.drift else 0
+
+
+def _summary_line(s: dict[str, Any], out: Path) -> str:
+    """``nlperr drift: DRIFT in 2 of 3 window(s) (oov_rate, ...); 500 of 1,287 current
+    texts tested -> DIR``."""
+    windows = {t["window"] for t in s["tests"] if t["drift"]}
+    verdict = (f"DRIFT in {len(windows)} of {s['n_windows']} window(s) "
+               f"({', '.join(s['drifting_tests'])})" if s["drift"] else
+               f"no drift in {s['n_windows']} window(s)")
+    tested = (f"{s['n_current']:,} of {s['n_current_seen']:,} current and "
+              f"{s['n_reference']:,} of {s['n_reference_seen']:,} reference texts tested"
+              if s.get("max_texts") else
+              f"{s['n_current']:,} current vs {s['n_reference']:,} reference texts")
+    return f"nlperr drift: {verdict}; {tested} -> {out}"

@@ -286,7 +286,7 @@ def detect_drift(reference: Any, current: Any, *, model: Any = None, window: Any
         names = list(dict.fromkeys(names))
 
     if max_texts is not None:
-        _check_number("max_texts", max_texts, f"an integer >= min_window_size "
+        _check_number("max_texts (CLI: --max-texts)", max_texts, f"an integer >= min_window_size "
                       f"({max(min_window_size, _MIN_TEXTS)})",
                       isinstance(max_texts, (int, np.integer)) and not isinstance(max_texts, bool)
                       and max_texts >= max(min_window_size, _MIN_TEXTS))

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .._flow import counter_bar
 from ..errors import Errors, InputError
 from .data import DriftData, _from_records, iter_records
 from .windows import Window, _iso, parse_window, period_starts, time_key
@@ -79,13 +80,14 @@ def _where(chunk: list[dict[str, Any]], d: DriftData, i: int) -> str:
 
 def sample_drift_data(source: Any, *, max_texts: int, seed: int = 0, window: Any = None,
                       side: str = "current", format: str | None = None,
-                      **options: Any) -> SampledSide:
+                      progress: bool | None = None, **options: Any) -> SampledSide:
     """Read *source* as a stream and keep a seeded uniform sample of at most
     *max_texts* texts per window of *window* (see :mod:`nlperr.drift.windows`).
 
     Count windows are cut on the positions of the stream, which must be in time order
     when every text has a timestamp (E1009); time windows need a timestamp on every
     text (E1003).  The same input, *max_texts* and *seed* give the same sample.
+    *progress*: a bar of the texts read (None: when stderr is a terminal).
 
     >>> side = sample_drift_data([f"text {i}" for i in range(100)], max_texts=10,
     ...                          window=50, seed=1)
@@ -98,59 +100,67 @@ def sample_drift_data(source: Any, *, max_texts: int, seed: int = 0, window: Any
     rng = random.Random(f"nlperr-drift-sample:{int(seed)}:{side}")
     pools: dict[Any, _Reservoir] = {}
     records = iter_records(source, format=format, side=side, **options)
+    bar = counter_bar(progress, f"drift: reading the {side} set", unit="text")
     position = 0
     all_stamped = True
     missing, first_missing = 0, None
     last: tuple[int, Any, str] | None = None  # the last timestamp read: ns, value, where
     disorder: dict[str, Any] | None = None  # the first timestamp earlier than its predecessor
-    while True:
-        chunk = list(islice(records, _CHUNK))
-        if not chunk:
-            break
-        d = _from_records(chunk, side=side)  # every record checked, kept or not
-        n = len(d)
-        ts = d.timestamps
-        nat = np.ones(n, dtype=bool) if ts is None else np.asarray(ts.isna())
-        if nat.any():
-            all_stamped = False
-            missing += int(nat.sum())
-            if first_missing is None:
-                first_missing = d.ids[int(np.flatnonzero(nat)[0])]
-        ns = None if ts is None else ts.as_unit("ns").asi8
-        if kind == "count" and all_stamped and disorder is None:
-            prev = np.concatenate([[ns[0] if last is None else last[0]], ns[:-1]])
-            back = np.flatnonzero(ns < prev)
-            if len(back):
-                i = int(back[0])
-                before = (last[1], last[2]) if i == 0 else (ts[i - 1], _where(chunk, d, i - 1))
-                disorder = {"where": _where(chunk, d, i), "value": _iso(ts[i]),
-                            "previous": f"{_iso(before[0])} at {before[1]}"}
-        if ns is not None and n and not nat[-1]:
-            last = (int(ns[-1]), ts[-1], _where(chunk, d, n - 1))
-        if kind == "all":
-            keys: list[Any] = [None] * n
-        elif kind == "count":
-            keys = ((np.arange(position, position + n)) // value).tolist()
-        elif ts is None or nat.any():
-            keys = []  # E1003 below, once every record is counted
-        else:
-            keys = period_starts(ts, value).tolist()
-        labels, conf, ents = d.labels, d.confidence, d.entities
-        for i, key in enumerate(keys):
-            pool = pools.get(key)
-            if pool is None:
-                pool = pools[key] = _Reservoir(max_texts)
-            row = (d.texts[i], d.ids[i], pd.NaT if ns is None or nat[i] else ts[i],
-                   None if labels is None else labels[i], float(conf[i]),
-                   None if ents is None else ents[i])
-            pool.offer(position + i, row, rng)
-            if ns is not None and not nat[i]:
-                t = int(ns[i])
-                if pool.lo is None or t < pool.lo[0]:
-                    pool.lo = (t, ts[i])
-                if pool.hi is None or t > pool.hi[0]:
-                    pool.hi = (t, ts[i])
-        position += n
+    try:
+        while True:
+            chunk = list(islice(records, _CHUNK))
+            if not chunk:
+                break
+            d = _from_records(chunk, side=side)  # every record checked, kept or not
+            if bar is not None:
+                bar.update(len(chunk))
+            n = len(d)
+            ts = d.timestamps
+            nat = np.ones(n, dtype=bool) if ts is None else np.asarray(ts.isna())
+            if nat.any():
+                all_stamped = False
+                missing += int(nat.sum())
+                if first_missing is None:
+                    first_missing = d.ids[int(np.flatnonzero(nat)[0])]
+            ns = None if ts is None else ts.as_unit("ns").asi8
+            if kind == "count" and all_stamped and disorder is None:
+                prev = np.concatenate([[ns[0] if last is None else last[0]], ns[:-1]])
+                back = np.flatnonzero(ns < prev)
+                if len(back):
+                    i = int(back[0])
+                    before = (last[1], last[2]) if i == 0 else \
+                        (ts[i - 1], _where(chunk, d, i - 1))
+                    disorder = {"where": _where(chunk, d, i), "value": _iso(ts[i]),
+                                "previous": f"{_iso(before[0])} at {before[1]}"}
+            if ns is not None and n and not nat[-1]:
+                last = (int(ns[-1]), ts[-1], _where(chunk, d, n - 1))
+            if kind == "all":
+                keys: list[Any] = [None] * n
+            elif kind == "count":
+                keys = ((np.arange(position, position + n)) // value).tolist()
+            elif ts is None or nat.any():
+                keys = []  # E1003 below, once every record is counted
+            else:
+                keys = period_starts(ts, value).tolist()
+            labels, conf, ents = d.labels, d.confidence, d.entities
+            for i, key in enumerate(keys):
+                pool = pools.get(key)
+                if pool is None:
+                    pool = pools[key] = _Reservoir(max_texts)
+                row = (d.texts[i], d.ids[i], pd.NaT if ns is None or nat[i] else ts[i],
+                       None if labels is None else labels[i], float(conf[i]),
+                       None if ents is None else ents[i])
+                pool.offer(position + i, row, rng)
+                if ns is not None and not nat[i]:
+                    t = int(ns[i])
+                    if pool.lo is None or t < pool.lo[0]:
+                        pool.lo = (t, ts[i])
+                    if pool.hi is None or t > pool.hi[0]:
+                        pool.hi = (t, ts[i])
+            position += n
+    finally:
+        if bar is not None:
+            bar.close()
     if disorder is not None and all_stamped:  # else input order is the order (no error)
         raise InputError(Errors.E1009.format(window=window, **disorder))
     if kind == "time" and missing:

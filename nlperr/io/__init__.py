@@ -35,7 +35,7 @@ from ._hipe import HIPE_COLUMNS, NE_COLUMNS, iter_hipe, read_hipe, write_hipe
 from ._jsonl import JsonlStream, iter_jsonl, read_jsonl, write_jsonl
 from ._registry import FormatSpec, get_format, guess_format, list_formats, load, register_format
 from ._registry import save
-from ._tabular import from_dataframe, iter_csv, read_csv, to_dataframe, write_csv
+from ._tabular import CsvStream, from_dataframe, iter_csv, read_csv, to_dataframe, write_csv
 
 __all__ = [
     "load",
@@ -50,6 +50,7 @@ __all__ = [
     "iter_conll",
     "ConllStream",
     "JsonlStream",
+    "CsvStream",
     "write_conll",
     "read_hipe",
     "iter_hipe",

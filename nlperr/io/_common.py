@@ -165,3 +165,42 @@ def locate_scheme_error(err: Exception, where: str, lines: Sequence[int]) -> int
     m = _TOKEN_INDEX.search(msg[pos + len(where):] if pos >= 0 else msg)
     idx = int(m.group(1)) if m else 0
     return lines[min(idx, len(lines) - 1)]
+
+
+def example_line_cuts(p: Path, every: int, chunk_bytes: int = 1 << 24, skip: int = 0
+                      ) -> list[tuple[int, int, int]] | None:
+    """Byte ranges ``(start, stop, first line)`` of whole lines of *p* after its first
+    *skip* lines (a header), each holding *every* lines that are not blank (ASCII
+    whitespace only; the last range the rest), read in chunks; None when the file has a
+    lone CR line end (line numbers would not follow the ``\\n`` s) or a line over
+    ``max_line_bytes`` (the reader says E032)."""
+    import numpy as np
+
+    from ._conll import _Unscannable, scan_lines
+
+    cuts: list[tuple[int, int]] = []  # (byte after the line, its line number)
+    seen = size = 0
+    start, first = (0, 1) if not skip else (None, skip + 1)
+    try:
+        for stops, is_blank, pos, line0, n in scan_lines(p, chunk_bytes):
+            number = line0 + 1 + np.arange(len(stops))  # each line's number
+            if start is None and len(stops) and number[-1] >= skip:
+                start = pos + min(int(stops[skip - 1 - line0]) + 1, n)
+            full = np.flatnonzero(~is_blank & (number > skip))  # the lines of examples
+            k = np.arange(len(full)) + seen + 1
+            at = full[k % every == 0]
+            cuts.extend(zip((pos + np.minimum(stops[at] + 1, n)).tolist(),
+                            (line0 + 1 + at).tolist()))
+            seen += len(full)
+            size = pos + n
+    except _Unscannable:
+        return None
+    if start is None:  # fewer lines than the header
+        return []
+    out = []
+    for stop, line in cuts:
+        out.append((start, stop, first))
+        start, first = stop, line + 1
+    if start < size:
+        out.append((start, size, first))
+    return out

@@ -12,7 +12,8 @@ from typing import Any
 
 from ..data import Example, Span, Token, validate_spans
 from ..errors import Errors, FormatError, SpanError
-from ._common import FileStream, PathLike, check_file, empty_error, label_from_cats, paired
+from ._common import FileStream, PathLike, check_file, empty_error, example_line_cuts
+from ._common import label_from_cats, paired
 from ._common import label_to_json, open_lines
 from ._columnar import no_gc
 from ._structured import loads_json
@@ -291,9 +292,9 @@ class JsonlStream(FileStream):
         if not (self._ranges_readable() and other._ranges_readable()
                 and self.strict and other.strict):
             return None
-        a = _example_line_cuts(self.path, every)
+        a = example_line_cuts(self.path, every)
         b = a if other.path.resolve() == self.path.resolve() else \
-            _example_line_cuts(other.path, every)
+            example_line_cuts(other.path, every)
         if a is None or b is None or len(a) != len(b):
             return None
         return a, b
@@ -313,39 +314,6 @@ def range_examples(path: Path, start: int, stop: int, first_line: int, strict: b
 
     return list(_iter_jsonl(path, strict=strict, spans_key=spans_key, label_key=label_key,
                             encoding=encoding, lines=lines(), allow_empty=True))
-
-
-def _example_line_cuts(p: Path, every: int, chunk_bytes: int = 1 << 24
-                       ) -> list[tuple[int, int, int]] | None:
-    """Byte ranges ``(start, stop, first line)`` of whole lines of *p*, each holding
-    *every* lines that are not blank (ASCII whitespace only; the last range the rest),
-    read in chunks; None when the file has a lone CR line end (line numbers would not
-    follow the ``\\n`` s) or a line over ``max_line_bytes`` (the reader says E032)."""
-    import numpy as np
-
-    from ._conll import _Unscannable, scan_lines
-
-    cuts: list[tuple[int, int]] = []  # (byte after the line, its line number)
-    seen = size = 0
-    try:
-        for stops, is_blank, pos, line0, n in scan_lines(p, chunk_bytes):
-            full = np.flatnonzero(~is_blank)  # the lines that hold an example
-            k = np.arange(len(full)) + seen + 1
-            at = full[k % every == 0]
-            cuts.extend(zip((pos + np.minimum(stops[at] + 1, n)).tolist(),
-                            (line0 + 1 + at).tolist()))
-            seen += len(full)
-            size = pos + n
-    except _Unscannable:
-        return None
-    out = []
-    start, first = 0, 1
-    for stop, line in cuts:
-        out.append((start, stop, first))
-        start, first = stop, line + 1
-    if start < size:
-        out.append((start, size, first))
-    return out
 
 
 def read_jsonl(path: PathLike, *, strict: bool = True, spans_key: str = "spans",

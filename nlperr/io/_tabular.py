@@ -12,10 +12,11 @@ from typing import Any
 from ..data import Example
 from ..errors import Errors, FormatError, InputError
 from ..limits import get_limits
-from ._common import PathLike, check_file, check_predictions, empty_error
+from ._common import FileStream, PathLike, check_file, check_predictions, empty_error
+from ._common import example_line_cuts
 from ._text import check_encoding, iter_lines
 
-__all__ = ["read_csv", "iter_csv", "write_csv", "from_dataframe", "to_dataframe"]
+__all__ = ["read_csv", "iter_csv", "CsvStream", "write_csv", "from_dataframe", "to_dataframe"]
 
 
 def _missing_column(where: str, column: str, available: Sequence[str]) -> FormatError:
@@ -128,6 +129,87 @@ def _iter_csv(p: Path, text_column: str, label_column: str | None, id_column: st
         rows.close()
 
 
+class CsvStream(FileStream):
+    """A classification CSV file to read as a stream, as often as needed: iterating it
+    yields the examples of :func:`iter_csv` with these options.  Two such files can also
+    be read in byte ranges by Ray workers (``analyze_classification_stream(...,
+    engine="ray")``): the same examples, parsed where they are counted.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "tiny.csv"
+    >>> _ = p.write_text('text,label\\ngood,pos\\n"bad, really",neg\\n', encoding="utf-8")
+    >>> [(ex.text, ex.label, ex.id) for ex in CsvStream(p)]
+    [('good', 'pos', 'tiny.csv:2'), ('bad, really', 'neg', 'tiny.csv:3')]
+    """
+
+    def __init__(self, path: PathLike, *, text_column: str = "text",
+                 label_column: str | None = "label", id_column: str | None = None,
+                 sep: str = ",", encoding: str = "utf-8",
+                 encoding_errors: str = "strict") -> None:
+        _check_csv_args(path, sep, encoding, encoding_errors, what="CsvStream")
+        super().__init__(path, strict=True, encoding=encoding, encoding_errors=encoding_errors)
+        self.text_column = text_column
+        self.label_column = label_column
+        self.id_column = id_column
+        self.sep = sep
+
+    def __iter__(self) -> Iterator[Example]:
+        return iter_csv(self.path, text_column=self.text_column,
+                        label_column=self.label_column, id_column=self.id_column,
+                        sep=self.sep, encoding=self.encoding,
+                        encoding_errors=self.encoding_errors)
+
+    def __repr__(self) -> str:
+        return f"CsvStream({str(self.path)!r})"
+
+    def header(self) -> tuple[list[str], int] | None:
+        """The header row and the number of lines it takes; None when the file has none
+        or lacks a column this stream reads (the reader then says why)."""
+        limit = get_limits().max_csv_field_chars
+        previous = csv.field_size_limit(limit)
+        lines = iter_lines(self.path, encoding=self.encoding, errors=self.encoding_errors)
+        try:
+            reader = csv.reader((line + "\n" for _, line in lines), delimiter=self.sep)
+            head = next(reader, None)
+            if not head or any(c is not None and c not in head for c in
+                               (self.text_column, self.label_column, self.id_column)):
+                return None
+            return head, reader.line_num
+        except (csv.Error, InputError):
+            return None
+        finally:
+            lines.close()
+            csv.field_size_limit(previous)
+
+    def ranges(self, other: "CsvStream", every: int
+               ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]] | None:
+        """Byte ranges ``(start, stop, first line)`` of this file and *other* after their
+        headers, each cut after every *every*-th line that is not blank, or None when
+        the lines cannot be located (a lone CR, a line over ``max_line_bytes``, UTF-16/32,
+        ``encoding_errors="replace"``), a file has no usable header, or the files hold
+        different numbers of such lines.  A quoted field may hold a line break: the
+        worker whose range ends inside one says so, and the caller then reads the files
+        itself."""
+        if not (self._ranges_readable() and other._ranges_readable()):
+            return None
+        mine, theirs = self.header(), other.header()
+        if mine is None or theirs is None:
+            return None
+        a = example_line_cuts(self.path, every, skip=mine[1])
+        b = a if other.path.resolve() == self.path.resolve() and theirs[1] == mine[1] else \
+            example_line_cuts(other.path, every, skip=theirs[1])
+        if a is None or b is None or len(a) != len(b):
+            return None
+        return a, b
+
+    def range_reader(self) -> tuple[list[str], str | None, str | None, str | None, str, str]:
+        """What a worker needs besides the byte range: header, columns, separator and
+        encoding (see :func:`csv_range_examples`)."""
+        head = self.header()
+        return ([] if head is None else head[0], self.text_column, self.label_column,
+                self.id_column, self.sep, self.encoding)
+
+
 def _check_csv_args(path: PathLike, sep: str, encoding: str, encoding_errors: str, *,
                     what: str) -> Path:
     p = check_file(path, what=what)
@@ -158,6 +240,49 @@ def _line_of(err: csv.Error) -> int | None:
     return getattr(err, "nlperr_line", None)
 
 
+class _CsvLayout:
+    """What a CSV header says: the columns of text, label and id, the other columns
+    (kept in ``meta``), the probability columns and the layout :func:`write_csv` uses
+    to write the file back."""
+
+    __slots__ = ("width", "ti", "li", "ii", "others", "layout", "probs")
+
+    def __init__(self, p: Path, header: list[str], text_column: str,
+                 label_column: str | None, id_column: str | None) -> None:
+        where0 = f"{p.name}:1"
+        for col in (text_column, label_column, id_column):
+            if col is not None and col not in header:
+                raise _missing_column(where0, col, header)
+        self.width = len(header)
+        self.ti = header.index(text_column)
+        self.li = header.index(label_column) if label_column is not None else -1
+        self.ii = header.index(id_column) if id_column is not None else -1
+        self.others = [(k, h) for k, h in enumerate(header)
+                       if k not in (self.ti, self.li, self.ii)]
+        # how to write the file back under its own column names (see write_csv)
+        layout = {"header": list(header), "text": text_column, "label": label_column,
+                  "id": id_column}
+        self.probs = _prob_columns(header, label_column)
+        if self.probs:  # written back as probabilities, not as other columns
+            layout = {**layout, "header": [h for h in layout["header"] if h not in self.probs]}
+        self.layout = layout
+
+    def example(self, p: Path, row: list[str], line: int, sep: str) -> Example:
+        """The example of a non-empty *row* that starts on *line* (E001 when its number
+        of fields is not the header's)."""
+        where = f"{p.name}:{line}"
+        if len(row) != self.width:
+            raise FormatError(Errors.E001.format(where=where, expected=self.width,
+                                                 got=len(row), line=sep.join(row)[:80]))
+        li, ii = self.li, self.ii
+        label = row[li] if li >= 0 and row[li] != "" else None
+        meta = {h: row[k] for k, h in self.others}
+        ident = row[ii] if ii >= 0 else where
+        prob = _probs(meta, self.probs, p.name, ident) if self.probs else None
+        meta[CSV_LAYOUT] = self.layout
+        return Example(text=row[self.ti], label=label, probs=prob, meta=meta, id=ident)
+
+
 def _csv_examples(p: Path, text_column: str, label_column: str | None, id_column: str | None,
                   sep: str, encoding: str, encoding_errors: str) -> Iterator[Example]:
     lines = iter_lines(p, encoding=encoding, errors=encoding_errors)
@@ -166,37 +291,15 @@ def _csv_examples(p: Path, text_column: str, label_column: str | None, id_column
         header = next(reader, None)
         if not header:
             raise empty_error(p)
-        where0 = f"{p.name}:1"
-        for col in (text_column, label_column, id_column):
-            if col is not None and col not in header:
-                raise _missing_column(where0, col, header)
-        ti = header.index(text_column)
-        li = header.index(label_column) if label_column is not None else -1
-        ii = header.index(id_column) if id_column is not None else -1
-        others = [(k, h) for k, h in enumerate(header) if k not in (ti, li, ii)]
-        # how to write the file back under its own column names (see write_csv)
-        layout = {"header": list(header), "text": text_column, "label": label_column,
-                  "id": id_column}
-        probs = _prob_columns(header, label_column)
-        if probs:  # written back as probabilities, not as other columns
-            layout = {**layout, "header": [h for h in layout["header"] if h not in probs]}
+        lay = _CsvLayout(p, header, text_column, label_column, id_column)
         seen = False
         line = reader.line_num
         for row in reader:
             start, line = line + 1, reader.line_num
             if not row:
                 continue
-            where = f"{p.name}:{start}"
-            if len(row) != len(header):
-                raise FormatError(Errors.E001.format(where=where, expected=len(header),
-                                                     got=len(row), line=sep.join(row)[:80]))
-            label = row[li] if li >= 0 and row[li] != "" else None
-            meta = {h: row[k] for k, h in others}
-            ident = row[ii] if ii >= 0 else where
-            prob = _probs(meta, probs, p.name, ident) if probs else None
-            meta[CSV_LAYOUT] = layout
             seen = True
-            yield Example(text=row[ti], label=label, probs=prob, meta=meta, id=ident)
+            yield lay.example(p, row, start, sep)
     except csv.Error as e:
         e.nlperr_line = reader.line_num  # type: ignore[attr-defined]
         raise
@@ -204,6 +307,54 @@ def _csv_examples(p: Path, text_column: str, label_column: str | None, id_column
         lines.close()
     if not seen:
         raise empty_error(p)
+
+
+#: The line a range reader appends to its lines: read back as a row of its own only
+#: when the range ends between records (not inside a quoted field).
+_RANGE_END = "\ue000nlperr: end of range\ue000"
+
+
+def csv_range_examples(path: Path, start: int, stop: int, first_line: int, header: list[str],
+                       text_column: str, label_column: str | None, id_column: str | None,
+                       sep: str, encoding: str) -> list[Example] | None:
+    """The examples of the byte range ``[start, stop)`` of a CSV file (whole lines after
+    the header, starting at line *first_line*), as :func:`iter_csv` reads them (errors
+    name the file's lines); None when the range ends inside a quoted field -- a record
+    that runs on into the next range -- or cannot be checked for it."""
+    from ._text import iter_line_blocks
+
+    p = Path(path)
+    if sep in _RANGE_END:
+        return None
+    lay = _CsvLayout(p, header, text_column, label_column, id_column)
+
+    def lines() -> Iterator[str]:
+        for _, part in iter_line_blocks(p, encoding=encoding, errors="strict", start=start,
+                                        stop=stop, first_line=first_line):
+            for line in part:
+                yield line + "\n"
+        yield _RANGE_END + "\n"
+
+    reader = csv.reader(lines(), delimiter=sep)
+    rows: list[tuple[int, list[str]]] = []
+    limit = get_limits().max_csv_field_chars
+    previous = csv.field_size_limit(limit)
+    try:
+        with _csv_errors(p, limit):
+            line = 0
+            try:
+                for row in reader:
+                    rows.append((first_line + line, row))
+                    line = reader.line_num
+            except csv.Error as e:
+                e.nlperr_line = first_line - 1 + reader.line_num  # type: ignore[attr-defined]
+                raise
+    finally:
+        csv.field_size_limit(previous)
+    if not rows or rows[-1][1] != [_RANGE_END]:
+        return None
+    rows.pop()
+    return [lay.example(p, row, at, sep) for at, row in rows if row]
 
 
 #: Prefix of the probability columns written by :func:`write_csv`.
