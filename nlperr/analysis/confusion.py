@@ -45,7 +45,7 @@ import pandas as pd
 
 from ..data import Example
 from ..errors import Errors, InputError
-from ._arrays import Flat, flatten_pair, overlap_pairs
+from ._arrays import flatten_pair
 from .matching import Taxonomy, taxonomy
 from .metrics import scores_from_flat
 

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Example
-from ._arrays import (Flat, Pairs, SpanArrays, entity_texts, flatten_pair, joined_text,
+from ._arrays import (Flat, Pairs, entity_texts, flatten_pair, joined_text,
                       overlap_pairs, token_arrays)
 
 __all__ = ["CATEGORIES", "BOUNDARY_KINDS", "entity_errors", "error_counts", "match_spans"]

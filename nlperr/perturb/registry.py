@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..data import Example, Span
+from ..data import Example
 from ..errors import Errors, InputError
 from .edits import Edit, apply_edits, map_spans, normalize_edits
 

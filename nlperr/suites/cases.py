@@ -22,9 +22,9 @@ from typing import Any
 from ..data import Example, Span
 from ..errors import Errors, InputError, Warnings, shorten, warn
 from ..perturb import Edit, PerturbStats, case_seed, get_perturbation, lexicon_texts, map_spans, perturb
-from ..perturb.edits import apply_edits, normalize_edits
+from ..perturb.edits import normalize_edits
 from ..perturb.lexicons import available_lexicons, lexicon
-from .spec import DIR, INV, MFT, Suite, TestSpec
+from .spec import DIR, INV, MFT, Suite
 
 __all__ = ["Case", "Variant", "CaseSet", "generate_cases", "save_cases", "load_cases", "expand_templates",
            "diff_edits", "suite_data", "parse_markup"]
@@ -538,11 +538,11 @@ def load_cases(path: str | Path, *, encoding: str = "utf-8",
     if header is None:
         raise InputError(Errors.E003.format(where=str(path)))
     seed, stats, names = header.get("seed", 0), header.get("stats", {}), header.get("tests") or []
-    for field, value, ok in (("seed", seed, isinstance(seed, int) and not isinstance(seed, bool)),
+    for key, value, ok in (("seed", seed, isinstance(seed, int) and not isinstance(seed, bool)),
                              ("stats", stats, _valid_stats(stats)),
                              ("tests", names, isinstance(names, list)
                               and all(isinstance(n, str) for n in names))):
         if not ok:
             raise InputError(Errors.E610.format(where=f"{path}: header", error=(
-                f"{field!r} must be {_HEADER_TYPES[field]}, got {shorten(value, 40)}")))
+                f"{key!r} must be {_HEADER_TYPES[key]}, got {shorten(value, 40)}")))
     return CaseSet(str(header.get("suite", "")), seed, cases, dict(stats), list(names), str(path))

@@ -16,7 +16,6 @@ See ``docs/suites.md`` for the mapping table.
 
 from __future__ import annotations
 
-import io
 import tarfile
 import zlib
 from collections.abc import Sequence

@@ -7,7 +7,7 @@ A suite is plain data (never pickled): ``yaml.safe_load`` / ``json`` read it,
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
