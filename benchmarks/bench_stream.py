@@ -11,8 +11,10 @@
    Ray's workers, for the two ways Ray can count: the workers reading their own byte
    ranges of the two files (``ConllStream`` s with the same line structure, what the
    CLI passes) and the driver reading the files and shipping packed chunks
-   (iterators, or files whose lines differ); and the same examples as two JSONL files
-   (``JsonlStream`` s: the workers read ranges of the same example lines).
+   (iterators, or files whose lines differ); the same examples as two JSONL files
+   (``JsonlStream`` s: the workers read ranges of the same example lines); and
+   ``analyze_classification_stream`` on two classification CSV files made of the
+   corpus's sentences (``CsvStream`` s: ranges after the header rows).
 
     python benchmarks/bench_stream.py [--times 40] [--repeat 2] [--ray] [--markdown]
 """
@@ -90,6 +92,36 @@ def bench_ray(md, gold: Path, pred: Path, n_tok: int, repeat: int) -> None:
     def jsonl():  # JSONL: the workers read ranges of the same example lines
         return JsonlStream(gold_j), JsonlStream(pred_j)
 
+    import csv
+    import random
+
+    from nlperr.analysis import analyze_classification_stream
+    from nlperr.io import CsvStream
+
+    # a classification pair: each sentence of the corpus a row (text with commas and
+    # quotes, so the writer quotes fields), a gold label, a predicted label and its
+    # probabilities
+    gold_c, pred_c = gold.with_suffix(".csv"), pred.with_suffix(".csv")
+    rng = random.Random(0)
+    n_rows = 0
+    with open(gold_c, "w", newline="", encoding="utf-8") as fg, \
+            open(pred_c, "w", newline="", encoding="utf-8") as fp:
+        wg, wp = csv.writer(fg), csv.writer(fp)
+        wg.writerow(["text", "label"])
+        wp.writerow(["text", "label", "prob_pos", "prob_neg", "prob_neu"])
+        for ex in iter_conll(gold, keep_columns=False):
+            y = rng.choice(("pos", "neg", "neu"))
+            yhat = y if rng.random() < 0.7 else rng.choice(("pos", "neg", "neu"))
+            q = [rng.random() for _ in range(3)]
+            q[("pos", "neg", "neu").index(yhat)] += 1.5
+            total = sum(q)
+            wg.writerow([ex.text, y])
+            wp.writerow([ex.text, yhat] + [round(v / total, 4) for v in q])
+            n_rows += 1
+
+    def csvs():  # CSV: the workers read ranges after the header rows
+        return CsvStream(gold_c), CsvStream(pred_c)
+
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         def once(source, **engine) -> float:
@@ -109,6 +141,15 @@ def bench_ray(md, gold: Path, pred: Path, n_tok: int, repeat: int) -> None:
         once(jsonl, engine="ray", workers=2)
         jtimes = {name: min(once(jsonl, **opts) for _ in range(repeat))
                   for name, opts in jsetups.items()}
+
+        def once_cls(**engine) -> float:
+            t = time.perf_counter()
+            analyze_classification_stream(*csvs(), chunk_size=10_000, zero_division=0,
+                                          progress=False, **engine)
+            return time.perf_counter() - t
+        once_cls(engine="ray", workers=2)
+        ctimes = {name: min(once_cls(**opts) for _ in range(repeat))
+                  for name, opts in jsetups.items()}
     finally:
         ray.shutdown()
     print("analyze_ner_stream: " + ", ".join(f"{k} {v:.2f} s" for k, v in times.items()))
@@ -119,10 +160,18 @@ def bench_ray(md, gold: Path, pred: Path, n_tok: int, repeat: int) -> None:
            "the local speed", "faster with workers (ranges)")
     print("analyze_ner_stream on JSONL: " + ", ".join(f"{k} {v:.2f} s"
                                                        for k, v in jtimes.items()))
-    md.row(f"`analyze_ner_stream` on the same examples as two JSONL files (`JsonlStream`), "
-           f"counted locally vs on Ray (local instance, 2 CPUs)",
+    md.row("`analyze_ner_stream` on the same examples as two JSONL files (`JsonlStream`), "
+           "counted locally vs on Ray (local instance, 2 CPUs)",
            "; ".join(f"{k}: {v:.2f} s" for k, v in jtimes.items()) +
            f"; {jtimes['local'] / jtimes['ray, 2 workers, ranges']:.2f}x the local speed",
+           "faster with workers")
+    print("analyze_classification_stream on CSV: " + ", ".join(f"{k} {v:.2f} s"
+                                                                for k, v in ctimes.items()))
+    md.row(f"`analyze_classification_stream` on two {n_rows:,}-row classification CSV files "
+           f"(`CsvStream`: the corpus's sentences, quoted fields, predicted probabilities), "
+           f"counted locally vs on Ray (local instance, 2 CPUs)",
+           "; ".join(f"{k}: {v:.2f} s" for k, v in ctimes.items()) +
+           f"; {ctimes['local'] / ctimes['ray, 2 workers, ranges']:.2f}x the local speed",
            "faster with workers")
 
 
