@@ -28,8 +28,8 @@ def local_ray():
     # the models below live in this test module, which the workers cannot import
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    if started:  # one logical GPU (no device): what --gpus-per-worker schedules on
+        ray.init(num_cpus=2, num_gpus=1, include_dashboard=False, log_to_driver=False)
     yield
     if started:
         ray.shutdown()
@@ -37,6 +37,43 @@ def local_ray():
 
 def shout(texts):
     return [t.upper() + f"|{len(texts)}" for t in texts]  # shows the batch size too
+
+
+def gpu_seen(texts):
+    """What a worker was given: Ray's GPU ids and CUDA_VISIBLE_DEVICES."""
+    return [f"{list(map(str, ray.get_gpu_ids()))}|{os.environ.get('CUDA_VISIBLE_DEVICES')}"
+            for _ in texts]
+
+
+def test_gpus_per_worker_schedules_workers_on_gpus():
+    """--gpus-per-worker: each actor holds its share of a GPU (a logical one here: Ray
+    hands out the resource and sets CUDA_VISIBLE_DEVICES; the model would see that
+    device).  Default workers: as many as the GPUs hold, capped by the CPUs."""
+    if ray.cluster_resources().get("GPU", 0) < 1:
+        pytest.skip("the Ray instance has no GPU resource")
+    from nlperr.engine.distributed import _default_workers
+    exs = _examples(40)
+    with RayPredictor(gpu_seen, gpus_per_worker=0.5, cache=False, batch_size=8) as p:
+        labels = {e.label for e in p.predict(exs)}
+        assert len(p._actors) == 2  # 1 GPU / 0.5
+    assert labels == {"['0']|0"}
+    assert _default_workers(ray, 0.25) == 2  # 4 would fit the GPU, 2 the CPUs
+    with RayPredictor(gpu_seen, cache=False, batch_size=8, workers=1) as p:  # no GPU asked
+        assert all(e.label.startswith("[]|") for e in p.predict(exs))
+
+
+def test_cli_gpus_per_worker(tmp_path, capsys):
+    if ray.cluster_resources().get("GPU", 0) < 1:
+        pytest.skip("the Ray instance has no GPU resource")
+    src = tmp_path / "in.csv"
+    src.write_text("text,label\n" + "".join(f"text {i},x\n" for i in range(30)),
+                   encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["predict", "--model", f"callable:{__name__}:gpu_seen", "--task",
+                 "classification", "--input", str(src), "--output", str(out), "--no-cache",
+                 "--no-progress", "--engine", "ray", "--gpus-per-worker", "0.5"]) == 0
+    labels = pd.read_csv(out, keep_default_na=False)["pred_label"]
+    assert len(labels) == 30 and set(labels) == {"['0']|0"}
 
 
 def _examples(n=230):

@@ -85,10 +85,14 @@ def _check_workers(workers: Any, gpus_per_worker: Any) -> None:
 
 
 def _default_workers(ray: Any, gpus_per_worker: float) -> int:
+    """One worker per CPU of the cluster; with GPUs, as many as the GPUs hold at
+    *gpus_per_worker* each, but no more than the CPUs (each worker takes one: more
+    actors than CPUs would wait forever to start)."""
     res = ray.cluster_resources()
+    cpus = max(1, int(res.get("CPU", 1)))
     if gpus_per_worker > 0:
-        return max(1, int(res.get("GPU", 0) // gpus_per_worker))
-    return max(1, int(res.get("CPU", 1)))
+        return max(1, min(cpus, int(res.get("GPU", 0) // gpus_per_worker)))
+    return cpus
 
 
 def _shippable(adapter: Any) -> Any:
