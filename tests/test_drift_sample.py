@@ -170,3 +170,16 @@ def test_cli_max_texts(tmp_path):
     w = pd.read_csv(out / "windows.csv")
     assert w["n_seen"].tolist() == [150, 150] and w["n_current"].tolist() == [100, 100]
     assert json.loads(api.to_json()) == s
+
+
+def test_drift_data_inputs_sample_like_any_other(tmp_path):
+    from nlperr.drift import as_drift_data
+    cur = as_drift_data(_jsonl(tmp_path / "c.jsonl", _rows(60, 2, FOOD)))
+    ref = as_drift_data(pd.DataFrame(_rows(50, 1, WORDS)))
+    kw = dict(seed=0, tests=TESTS, n_permutations=99, window="daily")
+    a = detect_drift(ref, cur, **kw)
+    b = detect_drift(ref, cur, max_texts=100, **kw)
+    a.summary.pop("max_texts"), b.summary.pop("max_texts")
+    _same(a, b)
+    side = sample_drift_data(cur, max_texts=20, seed=0)
+    assert side.total == 60 and len(side.data) == 20 and side.data.has_labels

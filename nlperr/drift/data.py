@@ -127,10 +127,12 @@ def as_drift_data(source: Any, *, format: str | None = None, side: str = "input"
 
 def iter_records(source: Any, *, format: str | None = None, side: str = "input",
                  **options: Any) -> Iterator[dict[str, Any]]:
-    """The log records of *source* (path, examples, strings or DataFrame), one dict
+    """The log records of *source* (path, examples, strings, DataFrame or DriftData), one dict
     per text, as they are read: files are streamed (logs row by row, CoNLL / HIPE /
     JSONL corpora with their ``iter_*`` readers), so a caller that keeps a sample
     holds only the sample.  Each record carries ``"_where"`` (file:line or the row)."""
+    if isinstance(source, DriftData):
+        return _drift_data_records(source)
     if isinstance(source, (str, os.PathLike)):
         return _path_records(Path(source), format=format, side=side, **options)
     if type(source).__module__.startswith("pandas") and hasattr(source, "columns"):
@@ -166,6 +168,27 @@ def _path_records(path: Path, *, format: str | None, side: str,
     if stream is not None:
         return _example_records(stream(path, **options), side=side)
     return _example_records(io.load(path, format=spec.name, **options), side=side)
+
+
+def _drift_data_records(d: DriftData) -> Iterator[dict[str, Any]]:
+    """The records that give *d* back (a DriftData sampled or split like any input)."""
+    for k in range(len(d)):
+        rec: dict[str, Any] = {"text": d.texts[k], "id": d.ids[k], "_where": d.ids[k]}
+        if d.timestamps is not None and not _missing_time(d.timestamps[k]):
+            rec["timestamp"] = d.timestamps[k]
+        if d.labels is not None and d.labels[k] is not None:
+            rec["prediction"] = d.labels[k]
+        if d.confidence is not None and not math.isnan(d.confidence[k]):
+            rec["confidence"] = float(d.confidence[k])
+        if d.entities is not None and d.entities[k] is not None:
+            rec["_entities"] = d.entities[k]
+        yield rec
+
+
+def _missing_time(t: Any) -> bool:
+    import pandas as pd
+
+    return t is pd.NaT or bool(pd.isna(t))
 
 
 def _csv_log_records(path: Path, *, side: str, sep: str) -> Iterator[dict[str, Any]]:
