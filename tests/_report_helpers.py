@@ -6,7 +6,7 @@ import functools
 import random
 import warnings
 
-from nlperr.data import Example, Span
+from nlperr.data import Example
 
 TYPES = ("PER", "LOC", "ORG")
 WORDS = ("the", "a", "met", "in", "visited", "said", "from", "at", "today", "new")

@@ -4,7 +4,7 @@ import jiwer
 import pytest
 
 from nlperr.errors import FormatError, InputError
-from nlperr.ocr import (NoiseModel, apply_edits, cer, compare, compare_pairs, error_rates,
+from nlperr.ocr import (NoiseModel, apply_edits, cer, compare, compare_pairs,
                         iter_pairs, levenshtein, opcodes, read_icdar2019, read_line_pairs, wer)
 from nlperr.ocr.compare import jiwer_chars
 

@@ -1,9 +1,7 @@
 import json
-import math
 import os
 import sys
 
-import numpy as np
 import pytest
 
 from nlperr.cli import main

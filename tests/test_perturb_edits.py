@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -154,7 +153,7 @@ def test_ocr_with_real_noise_models(tmp_path):
     """nlperr.ocr NoiseModel objects, registered names and saved JSON files drive the ocr perturbation."""
     from nlperr.ocr import NoiseModel
     from nlperr.perturb import apply_edits
-    from nlperr.suites import INV, Suite, generate_cases, load_suite
+    from nlperr.suites import generate_cases, load_suite
     ex = Example("The modern clinic in Berlin is open.", spans=(Span(21, 27, "LOC"),))
     for model in (NoiseModel.default(), "default"):
         r = perturb(ex, "ocr", model=model, cer=0.2, seed=3)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nlperr.errors import InputError
-from nlperr.suites import generate_cases, load_suite, run_suite
+from nlperr.suites import load_suite, run_suite
 from nlperr.suites._safepickle import Inert, inert_loads
 from nlperr.suites.checklist import import_checklist
 

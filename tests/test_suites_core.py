@@ -202,7 +202,6 @@ def _write_suite(tmp_path, min_rate):
 
 
 def test_cli_contract(tmp_path, monkeypatch):
-    import sys
     monkeypatch.syspath_prepend(str(tmp_path))
     (tmp_path / "sentmodel.py").write_text(
         "import sys\nsys.path.insert(0, %r)\nfrom _suites_helpers import lexicon_sentiment as predict\n"

@@ -16,11 +16,11 @@ from nlperr.cli import main
 from nlperr.errors import InputError, NlperrWarning
 from nlperr.suites import (DIR, INV, MFT, Suite, compare_results, generate_cases, load_cases, load_suite,
                            run_suite, save_cases, save_suite, to_junit)
-from nlperr.suites.report import report_dict, to_json
+from nlperr.suites.report import to_json
 from nlperr.suites.runner import DEFAULT_MIN_CASES
 from nlperr.testing import SuiteFailed, assert_suite_passes
 
-from _suites_helpers import FakeSentiment, lexicon_sentiment
+from _suites_helpers import lexicon_sentiment
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*W601:nlperr.errors.NlperrWarning")
 
@@ -221,7 +221,6 @@ def test_pytest_helper_skip_and_min_cases():
 
 
 def test_cli_text_json_junit_and_exit_codes(tmp_path, monkeypatch, capsys):
-    import sys
     monkeypatch.syspath_prepend(str(tmp_path))
     (tmp_path / "skipmodel.py").write_text(
         "import sys\nsys.path.insert(0, %r)\nfrom _suites_helpers import lexicon_sentiment as predict\n"

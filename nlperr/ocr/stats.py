@@ -47,7 +47,7 @@ from ..errors import Errors, InputError, MissingDependencyError
 from ..results import Result, jsonable
 from ._text import ALPHA, TOKEN, word_form, word_forms
 from .garbage import TypeBlock, _apply, get_garbage_rules
-from .lexicon import CharTrigramModel
+from .lexicon import CharTrigramModel, Lexicon  # noqa: F401  (Lexicon: used by the doctests)
 from .nearmiss import near_miss, near_miss_clusters
 
 __all__ = ["Reference", "CorpusStats", "StatsResult", "OcrNoiseScorer", "corpus_stats",
