@@ -183,3 +183,21 @@ def test_drift_data_inputs_sample_like_any_other(tmp_path):
     _same(a, b)
     side = sample_drift_data(cur, max_texts=20, seed=0)
     assert side.total == 60 and len(side.data) == 20 and side.data.has_labels
+
+
+def test_tsv_files_are_logs_only_with_a_text_column(tmp_path):
+    """A .tsv log names a text column; HIPE-2022 and CoNLL .tsv files are corpora."""
+    from nlperr.drift import as_drift_data
+    log = tmp_path / "log.tsv"
+    pd.DataFrame(_rows(30, 1, WORDS)).to_csv(log, sep="\t", index=False)
+    assert len(as_drift_data(log)) == 30 and as_drift_data(log).has_labels
+    conll = tmp_path / "c.tsv"
+    conll.write_text("Ann\tB-PER\nlives\tO\n\nBob\tB-PER\n", encoding="utf-8")
+    d = as_drift_data(conll)
+    assert d.texts == ["Ann lives", "Bob"] and d.entities == [[("ann", "PER")], [("bob", "PER")]]
+    hipe = sorted((SHARED / "hipe2022").glob("*/*/HIPE-2022-*-dev-en.tsv"))
+    if hipe:
+        a = detect_drift(hipe[0], hipe[0], seed=0, tests=["oov_rate"], n_permutations=99)
+        b = detect_drift(hipe[0], hipe[0], seed=0, tests=["oov_rate"], n_permutations=99,
+                         max_texts=1000)
+        assert a.summary["n_current"] == b.summary["n_current_seen"] > 0

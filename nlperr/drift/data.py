@@ -2,9 +2,10 @@
 
 A drift input is any of:
 
-* a path: ``.jsonl`` / ``.ndjson`` and ``.csv`` / ``.tsv`` files are read as
-  **logs** (below); any other corpus format nlperr reads goes through
-  :func:`nlperr.load` (``format=...`` picks the format);
+* a path: ``.jsonl`` / ``.ndjson`` and ``.csv`` files, and ``.tsv`` files whose
+  header names a ``text`` column, are read as **logs** (below); any other corpus
+  format nlperr reads (HIPE-2022 and CoNLL ``.tsv`` files included) goes through its
+  reader (``format=...`` picks the format);
 * a list of :class:`~nlperr.data.Example` (gold data, predictions or both) or
   of strings;
 * a pandas DataFrame with a ``text`` column and the optional log columns.
@@ -154,7 +155,7 @@ def _path_records(path: Path, *, format: str | None, side: str,
                   **options: Any) -> Iterator[dict[str, Any]]:
     from .. import io
 
-    fmt = format or _LOG_EXTENSIONS.get(path.suffix.lower())
+    fmt = format or _log_format(path)
     if fmt == "csv" and not options:
         return _csv_log_records(path, side=side,
                                 sep="\t" if path.suffix.lower() == ".tsv" else ",")
@@ -189,6 +190,24 @@ def _missing_time(t: Any) -> bool:
     import pandas as pd
 
     return t is pd.NaT or bool(pd.isna(t))
+
+
+def _log_format(path: Path) -> str | None:
+    """``"jsonl"`` / ``"csv"`` for a log, by extension; None for a corpus file (format
+    guessed by :func:`nlperr.io.guess_format`).  A ``.tsv`` file is a log only when its
+    header names a ``text`` column: HIPE-2022 and CoNLL files are ``.tsv`` too."""
+    fmt = _LOG_EXTENSIONS.get(path.suffix.lower())
+    if fmt != "csv" or path.suffix.lower() != ".tsv":
+        return fmt
+    from ..io._sniff import sniff_format
+    try:
+        if sniff_format(path) == ["hipe"]:
+            return None
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            header = next(csv.reader(fh, delimiter="\t"), [])
+    except OSError:
+        return fmt  # the log reader says what is wrong with the file
+    return fmt if "text" in header else None
 
 
 def _csv_log_records(path: Path, *, side: str, sep: str) -> Iterator[dict[str, Any]]:
