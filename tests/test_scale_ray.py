@@ -541,3 +541,24 @@ def test_ray_workers_read_classification_csv_ranges(tmp_path, monkeypatch):
     a, b, first = s.ranges(CsvStream(p), 23)[0][0]
     assert csv_range_examples(g, a, b, first, *s.range_reader()) is None  # the driver reads
     assert both().summary["n_examples"] == 300
+
+
+def test_workers_read_under_the_drivers_limits(tmp_path):
+    """A Ray worker is another process: it reads its byte ranges under the limits set
+    on the driver (nlperr.limits), so a field over a lowered limit fails there too."""
+    from nlperr.analysis import analyze_classification_stream
+    from nlperr.errors import NlperrError
+    from nlperr.io import CsvStream
+    from nlperr.limits import limits
+    g = tmp_path / "g.csv"
+    rows = [f"t{i},pos" for i in range(60)]
+    rows[45] = "x" * 300 + ",pos"
+    g.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = []
+    with limits(max_csv_field_chars=100):
+        for engine in ({}, {"engine": "ray", "workers": 2}):
+            with pytest.raises(NlperrError) as e:
+                analyze_classification_stream(CsvStream(g), CsvStream(g), chunk_size=10,
+                                              zero_division=0, **engine)
+            out.append(str(e.value))
+    assert out[0] == out[1] and "E037" in out[0] and "g.csv:47" in out[0]

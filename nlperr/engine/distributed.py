@@ -384,18 +384,33 @@ def ray_corpus_stats(acc: Any, items: Iterable[Any], *, address: str | None = No
     return acc
 
 
+def _under_limits(bounds: dict[str, int], fn: Any, *args: Any) -> Any:
+    """A Ray task: ``fn(*args)`` under the resource limits *bounds*."""
+    from ..limits import limits
+
+    with limits(**bounds):
+        return fn(*args)
+
+
 def ray_ordered(fn: Any, calls: Iterable[tuple], *, address: str | None = None,
                 workers: int | None = None, progress: bool | None = None,
                 desc: str = "ray") -> Iterator[Any]:
     """``fn(*args)`` for every *args* of *calls* as Ray tasks (one CPU each, retried
     when a worker dies), yielded in input order.  At most ``2 * workers`` tasks are
     in flight, so the driver holds a bounded number of blocks however long *calls*
-    is.  An nlperr error raised in a task is raised here as it is."""
+    is.  An nlperr error raised in a task is raised here as it is.  The tasks run under
+    the driver's resource limits (:mod:`nlperr.limits`: a worker is another process,
+    which would otherwise read files under its own)."""
+    import dataclasses
+
     from ray.exceptions import RayTaskError
+
+    from ..limits import get_limits
 
     _check_workers(workers, 0)
     ray = init_ray(address)
-    remote = ray.remote(num_cpus=1, max_retries=3)(fn)
+    remote = ray.remote(num_cpus=1, max_retries=3)(_under_limits)
+    bounds = dataclasses.asdict(get_limits())
     limit = 2 * (workers or _default_workers(ray, 0))
     pending: collections.deque = collections.deque()
     bar = None
@@ -417,7 +432,7 @@ def ray_ordered(fn: Any, calls: Iterable[tuple], *, address: str | None = None,
 
     try:
         for args in calls:
-            pending.append(remote.remote(*args))
+            pending.append(remote.remote(bounds, fn, *args))
             while len(pending) > limit:
                 yield take()
         while pending:
