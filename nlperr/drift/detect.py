@@ -296,16 +296,13 @@ def detect_drift(reference: Any, current: Any, *, model: Any = None, window: Any
         cur_side = sample_drift_data(current, max_texts=int(max_texts), seed=int(seed),
                                      window=window, side="current", format=format)
         ref, cur = ref_side.data, cur_side.data
-        seen = {"reference": ref_side.total, "current": cur_side.total,
-                "windows": cur_side.seen}
     else:
         ref = as_drift_data(reference, format=format, side="reference")
         cur = as_drift_data(current, format=format, side="current")
-        seen = None
     for side, data in (("reference", ref), ("current", cur)):
         if len(data) < _MIN_TEXTS:
             raise InputError(Errors.E1001.format(side=side, count=len(data), minimum=_MIN_TEXTS))
-    windows = split_windows(cur, window) if seen is None else cur_side.windows
+    windows = split_windows(cur, window) if max_texts is None else cur_side.windows
     small = [w for w in windows if len(w.index) < max(min_window_size, _MIN_TEXTS)]
     if small and len(windows) > 1:
         warn(Warnings.W1003.format(count=len(small), minimum=max(min_window_size, _MIN_TEXTS),
@@ -386,8 +383,8 @@ def detect_drift(reference: Any, current: Any, *, model: Any = None, window: Any
         sub = table[(table["window"] == w.key) & table["drift"]]
         win_rows.append({"window": w.key, "start": w.start, "end": w.end,
                          "n_current": int(len(w.index)),
-                         "n_seen": int(len(w.index)) if seen is None else
-                         int(seen["windows"][w.key]),
+                         "n_seen": int(len(w.index)) if max_texts is None else
+                         int(cur_side.seen[w.key]),
                          "drift": bool(len(sub)),
                          "drifting_tests": ",".join(sub["test"])})
     wtable = pd.DataFrame(win_rows, columns=WINDOW_COLUMNS)
@@ -408,8 +405,8 @@ def detect_drift(reference: Any, current: Any, *, model: Any = None, window: Any
     summary = {"drift": any_drift, "alpha": alpha, "correction": correction,
                "correction_note": note, "n_permutations": n_permutations, "seed": int(seed),
                "n_reference": n_ref, "n_current": n_cur_all,
-               "n_reference_seen": n_ref if seen is None else seen["reference"],
-               "n_current_seen": n_cur_all if seen is None else seen["current"],
+               "n_reference_seen": n_ref if max_texts is None else ref_side.total,
+               "n_current_seen": n_cur_all if max_texts is None else cur_side.total,
                "max_texts": None if max_texts is None else int(max_texts),
                "window": None if window is None else str(window), "n_windows": n_w,
                "drifting_tests": sorted({r["test"] for r in rows_out if r["drift"]}),

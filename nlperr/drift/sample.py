@@ -181,9 +181,9 @@ def sample_drift_data(source: Any, *, max_texts: int, seed: int = 0, window: Any
     for key in sorted(pools, key=lambda k: (k is None, k)):
         pool = pools[key]
         idx = np.asarray(sorted(where[pos] for pos, _ in pool.items), dtype=np.int64)
-        stamped = all_stamped if kind != "time" else True
-        lo = _iso(pool.lo[1]) if stamped and pool.lo is not None else None
-        hi = _iso(pool.hi[1]) if stamped and pool.hi is not None else None
+        # (time windows: every text is stamped, else E1003 above)
+        lo = _iso(pool.lo[1]) if all_stamped and pool.lo is not None else None
+        hi = _iso(pool.hi[1]) if all_stamped and pool.hi is not None else None
         if kind == "all":
             name = "all"
         elif kind == "count":

@@ -69,6 +69,19 @@ class FileStream:
         return self.encoding_errors == "strict" and \
             not codecs.lookup(self.encoding).name.startswith(("utf-16", "utf-32"))
 
+    def _paired_cuts(self, other: "FileStream", every: int, skip: int = 0,
+                     other_skip: int = 0
+                     ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]] | None:
+        """:func:`example_line_cuts` of this file (after *skip* header lines) and of
+        *other* (after *other_skip*; the same file is scanned once), or None when either
+        cannot be cut or they hold different numbers of example lines."""
+        a = example_line_cuts(self.path, every, skip=skip)
+        b = a if other.path.resolve() == self.path.resolve() and other_skip == skip else \
+            example_line_cuts(other.path, every, skip=other_skip)
+        if a is None or b is None or len(a) != len(b):
+            return None
+        return a, b
+
 
 def empty_error(path: Path) -> FormatError:
     return FormatError(Errors.E003.format(where=str(path)))

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..data import Example, Span, Token, validate_spans
 from ..errors import Errors, FormatError, SpanError
-from ._common import FileStream, PathLike, check_file, empty_error, example_line_cuts
+from ._common import FileStream, PathLike, check_file, empty_error
 from ._common import label_from_cats, paired
 from ._common import label_to_json, open_lines
 from ._columnar import no_gc
@@ -292,12 +292,7 @@ class JsonlStream(FileStream):
         if not (self._ranges_readable() and other._ranges_readable()
                 and self.strict and other.strict):
             return None
-        a = example_line_cuts(self.path, every)
-        b = a if other.path.resolve() == self.path.resolve() else \
-            example_line_cuts(other.path, every)
-        if a is None or b is None or len(a) != len(b):
-            return None
-        return a, b
+        return self._paired_cuts(other, every)
 
 
 def range_examples(path: Path, start: int, stop: int, first_line: int, strict: bool,

@@ -13,7 +13,6 @@ from ..data import Example
 from ..errors import Errors, FormatError, InputError
 from ..limits import get_limits
 from ._common import FileStream, PathLike, check_file, check_predictions, empty_error
-from ._common import example_line_cuts
 from ._text import check_encoding, iter_lines
 
 __all__ = ["read_csv", "iter_csv", "CsvStream", "write_csv", "from_dataframe", "to_dataframe"]
@@ -171,11 +170,11 @@ class CsvStream(FileStream):
         try:
             reader = csv.reader((line + "\n" for _, line in lines), delimiter=self.sep)
             head = next(reader, None)
-            if not head or any(c is not None and c not in head for c in
-                               (self.text_column, self.label_column, self.id_column)):
+            if not head:
                 return None
+            _CsvLayout(self.path, head, self.text_column, self.label_column, self.id_column)
             return head, reader.line_num
-        except (csv.Error, InputError):
+        except (csv.Error, InputError):  # E010 for a missing column among them
             return None
         finally:
             lines.close()
@@ -195,12 +194,7 @@ class CsvStream(FileStream):
         mine, theirs = self.header(), other.header()
         if mine is None or theirs is None:
             return None
-        a = example_line_cuts(self.path, every, skip=mine[1])
-        b = a if other.path.resolve() == self.path.resolve() and theirs[1] == mine[1] else \
-            example_line_cuts(other.path, every, skip=theirs[1])
-        if a is None or b is None or len(a) != len(b):
-            return None
-        return a, b
+        return self._paired_cuts(other, every, mine[1], theirs[1])
 
     def range_reader(self) -> tuple[list[str], str | None, str | None, str | None, str, str]:
         """What a worker needs besides the byte range: header, columns, separator and
