@@ -201,3 +201,32 @@ def test_tsv_files_are_logs_only_with_a_text_column(tmp_path):
         b = detect_drift(hipe[0], hipe[0], seed=0, tests=["oov_rate"], n_permutations=99,
                          max_texts=1000)
         assert a.summary["n_current"] == b.summary["n_current_seen"] > 0
+
+
+def test_a_registered_streamer_is_what_drift_streams(tmp_path, monkeypatch):
+    """The format registry knows each reader's streaming twin (FormatSpec.streamer): the
+    built-in ones, and one a user registers with their format."""
+    import nlperr.io as io
+    from nlperr.data import Example
+    assert {n: io.get_format(n).streamer for n in ("conll", "hipe", "jsonl", "csv")} == {
+        "conll": io.iter_conll, "hipe": io.iter_hipe, "jsonl": io.iter_jsonl,
+        "csv": io.iter_csv}
+    assert io.get_format("spacy").streamer is None
+
+    def read(path, **options):
+        return list(stream(path))
+
+    def stream(path, **options):
+        for i, line in enumerate(open(path, encoding="utf-8"), 1):
+            yield Example(line.strip(), id=f"l{i}")
+
+    io.register_format("drift-lines", reader=read, streamer=stream, extensions=[".dlines"],
+                       overwrite=True)
+    path = tmp_path / "a.dlines"
+    path.write_text("".join(f"text {i}\n" for i in range(40)), encoding="utf-8")
+    monkeypatch.setattr(io, "load", lambda *a, **k: (_ for _ in ()).throw(
+        AssertionError("read whole")))
+    side = sample_drift_data(path, max_texts=25, seed=0)
+    assert side.total == 40 and len(side.data) == 25 and side.data.ids[0].startswith("l")
+    with pytest.raises(InputError, match="E022.*streamer"):
+        io.register_format("drift-bad", reader=read, streamer=3, overwrite=True)

@@ -173,8 +173,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     streamed = fmt in ("conll", "jsonl", "hipe")
     if streamed:  # checks the file now; reads it as the predictions are written
-        source = {"conll": io.iter_conll, "jsonl": io.iter_jsonl,
-                  "hipe": io.iter_hipe}[fmt](args.input, **options)
+        source = io.get_format(fmt).streamer(args.input, **options)
     else:
         source = io.load(args.input, format=fmt, **options)
     model = load_model(args.model, task=args.task, label_map=args.label_map,

@@ -162,12 +162,8 @@ def _path_records(path: Path, *, format: str | None, side: str,
     from ..io._registry import _get_for
 
     spec = _get_for(fmt if fmt is not None else io.guess_format(path), path)
-    # the built-in readers' streaming twins (a format registered over them is loaded)
-    streamers = {io.read_conll: io.iter_conll, io.read_jsonl: io.iter_jsonl,
-                 io.read_hipe: io.iter_hipe, io.read_csv: io.iter_csv}
-    stream = streamers.get(spec.reader)  # type: ignore[call-overload]
-    if stream is not None:
-        return _example_records(stream(path, **options), side=side)
+    if spec.streamer is not None:  # the reader's streaming twin
+        return _example_records(spec.streamer(path, **options), side=side)
     return _example_records(io.load(path, format=spec.name, **options), side=side)
 
 

@@ -89,12 +89,12 @@ def _sniff_conll(path: Path) -> bool:
 
 register_format("conll", read_conll, write_conll,
                 [".conll", ".iob", ".iob1", ".iob2", ".bio", ".bioes", ".conll03", ".tsv"],
-                aliases=["iob", "bio", "conll2003"], sniff=_sniff_conll)
+                aliases=["iob", "bio", "conll2003"], sniff=_sniff_conll, streamer=iter_conll)
 register_format("hipe", read_hipe, write_hipe, [".tsv"], aliases=["hipe2022"],
-                sniff=_sniff_hipe)
+                sniff=_sniff_hipe, streamer=iter_hipe)
 register_format("jsonl", read_jsonl, write_jsonl, [".jsonl", ".ndjson"],
-                aliases=["json-lines", "prodigy"])
+                aliases=["json-lines", "prodigy"], streamer=iter_jsonl)
 register_format("spacy", read_docbin, write_docbin, [".spacy"], aliases=["docbin"])
-register_format("csv", read_csv, write_csv, [".csv"])
+register_format("csv", read_csv, write_csv, [".csv"], streamer=iter_csv)
 register_format("hf", read_hf, write_hf, (), aliases=["datasets", "huggingface"],
                 sniff=looks_like_hf)

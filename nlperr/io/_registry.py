@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,8 @@ __all__ = ["register_format", "list_formats", "get_format", "guess_format", "loa
 
 @dataclass(frozen=True)
 class FormatSpec:
-    """A registered format: its reader, writer, file extensions and aliases."""
+    """A registered format: its reader, writer, file extensions and aliases, and the
+    reader's streaming twin when it has one."""
 
     name: str
     reader: Callable[..., list[Example]] | None
@@ -25,6 +26,7 @@ class FormatSpec:
     extensions: tuple[str, ...]
     aliases: tuple[str, ...]
     sniff: Callable[[Path], bool] | None = None
+    streamer: Callable[..., Iterator[Example]] | None = None
 
 
 _FORMATS: dict[str, FormatSpec] = {}
@@ -44,6 +46,7 @@ def register_format(
     *,
     aliases: Iterable[str] = (),
     sniff: Callable[[Path], bool] | None = None,
+    streamer: Callable[..., Iterator[Example]] | None = None,
     overwrite: bool = False,
 ) -> FormatSpec:
     """Register a data format under *name* for :func:`load` / :func:`save`.
@@ -64,6 +67,10 @@ def register_format(
     sniff : callable, optional
         ``sniff(path) -> bool``: a cheap look at the file to confirm the format when
         several formats share an extension (the first confirming one wins).
+    streamer : callable, optional
+        ``streamer(path, **options) -> iterator of Example``: the reader's examples, read
+        as they are needed (what commands that stream a file use, e.g. ``nlperr drift
+        --max-texts``); without it such a command reads the file whole.
     overwrite : bool, default False
         Allow replacing an existing format of the same name.
 
@@ -86,7 +93,7 @@ def register_format(
     key = name.lower()
     if reader is None and writer is None:
         raise InputError(Errors.E022.format(name=name, problem="give a reader, a writer or both"))
-    for fn, what in ((reader, "reader"), (writer, "writer")):
+    for fn, what in ((reader, "reader"), (writer, "writer"), (streamer, "streamer")):
         if fn is not None and not callable(fn):
             raise InputError(Errors.E022.format(name=name, problem=f"{what} is not callable"))
     if not overwrite and (key in _FORMATS or key in _ALIASES):
@@ -94,7 +101,7 @@ def register_format(
             name=name, problem="a format with this name already exists; pass overwrite=True "
                                "to replace it"))
     spec = FormatSpec(key, reader, writer, tuple(_norm_ext(e) for e in extensions),
-                      tuple(a.lower() for a in aliases), sniff)
+                      tuple(a.lower() for a in aliases), sniff, streamer)
     _FORMATS[key] = spec
     _ALIASES.pop(key, None)
     for alias in spec.aliases:
