@@ -14,11 +14,12 @@ from ..data import Example, Span, Token, validate_spans
 from ..errors import Errors, FormatError, SpanError
 from ._common import FileStream, PathLike, check_file, empty_error
 from ._common import label_from_cats, paired
-from ._common import label_to_json, open_lines
+from ._common import label_to_json
 from ._columnar import no_gc
 from ._structured import loads_json
 from ..limits import get_limits
-from ._text import check_encoding
+from ._jsonl_fast import block_examples, loads_lines, orjson_loads
+from ._text import RawBlock, check_encoding, iter_line_blocks
 
 __all__ = ["read_jsonl", "iter_jsonl", "write_jsonl", "example_from_record", "JsonlStream"]
 
@@ -97,9 +98,15 @@ def _span(raw: Any, where: str, tokens: tuple[Token, ...] | None) -> Span:
         except (TypeError, ValueError, OverflowError):
             raise _type_error(where, "span start/end", "int", raw["start"]) from None
         score = raw.get("score")
+        if score is not None:
+            try:
+                score = float(score)
+            except (TypeError, ValueError, OverflowError):
+                raise _type_error(where, "span score", "number", score) from None
         meta = raw.get("meta")
-        span = Span(start, end, raw["label"], None if score is None else float(score),
-                    dict(meta) if meta else None)
+        if meta and not isinstance(meta, Mapping):
+            raise _type_error(where, "span meta", "object", meta)
+        span = Span(start, end, raw["label"], score, dict(meta) if meta else None)
         if tokens is not None and ("token_start" in raw or "token_end" in raw):
             _check_token_indices(span, raw, tokens, where)
         return span
@@ -144,6 +151,15 @@ def example_from_record(record: Any, *, where: str, default_id: str | None = Non
             raise _type_error(where, spans_key, "list", raw_spans)
         spans = validate_spans(text, [_span(s, where, tokens) for s in raw_spans], tokens,
                                strict=strict, where=where)
+    return finish_record(record, text, tokens, spans, where=where, default_id=default_id,
+                         spans_key=spans_key, label_key=label_key)
+
+
+def finish_record(record: Mapping, text: str, tokens: Any, spans: tuple[Span, ...] | None, *,
+                  where: str, default_id: str | None, spans_key: str,
+                  label_key: str) -> Example:
+    """The :class:`Example` of a JSONL object whose text, tokens and spans are read and
+    checked: its label, probabilities, missing ranges, meta, other fields and id."""
     label = record.get(label_key)
     probs = record.get("probs")
     if label is not None and not isinstance(label, (str, list)):
@@ -208,18 +224,28 @@ _CLEAN_CODECS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-
 
 def _iter_jsonl(p: Path, *, strict: bool, spans_key: str, label_key: str,
                 encoding: str, encoding_errors: str = "strict",
-                pause_gc: bool = True, lines: Iterable[tuple[int, str]] | None = None,
-                allow_empty: bool = False) -> Iterator[Example]:
-    """The examples of *p* (or of its numbered *lines*, a range of it: *allow_empty*)."""
-    seen = False
-    batch: list[tuple[int, str]] = []
-    decoded = check_encoding(encoding, encoding_errors) in _CLEAN_CODECS
+                pause_gc: bool = True, start: int = 0, stop: int | None = None,
+                first_line: int = 1, allow_empty: bool = False) -> Iterator[Example]:
+    """The examples of *p* (or of its byte range ``[start, stop)``, which begins line
+    *first_line*: *allow_empty*).
 
-    def parse(batch: list[tuple[int, str]]) -> list[Example]:
+    Chunks of the file are read by the block path (:mod:`nlperr.io._jsonl_fast`:
+    orjson, tokens and spans checked as arrays) when they are certainly valid and
+    *strict* is on; any other chunk, and every chunk without orjson, line by line
+    here, which gives the exact errors.
+    """
+    seen = False
+    decoded = check_encoding(encoding, encoding_errors) in _CLEAN_CODECS
+    loads = orjson_loads() if strict else None  # repairs warn per example: line by line
+    depth = get_limits().max_json_depth
+    pausing = no_gc if pause_gc else contextlib.nullcontext
+
+    def parse(batch: Iterable[tuple[int, str]]) -> list[Example]:
         out = []
-        depth = get_limits().max_json_depth  # once per batch, not per line
-        with no_gc() if pause_gc else contextlib.nullcontext():
+        with pausing():
             for number, line in batch:
+                if not line or line.isspace():
+                    continue
                 where = f"{p.name}:{number}"
                 try:
                     record = loads_json(line, where=where, what="JSONL line", depth_limit=depth,
@@ -232,19 +258,37 @@ def _iter_jsonl(p: Path, *, strict: bool, spans_key: str, label_key: str,
                                                label_key=label_key))
         return out
 
-    if lines is None:
-        lines = open_lines(p, encoding, encoding_errors)
-    for number, line in lines:
-        if not line or line.isspace():
-            continue
-        batch.append((number, line))
-        if len(batch) >= _BATCH:
-            seen = True
-            yield from parse(batch)
-            batch = []
-    if batch:
-        seen = True
-        yield from parse(batch)
+    def parsed(records: list[Any], numbers: list[int]) -> list[Example]:
+        with pausing():
+            out = block_examples(records, numbers, p.name, spans_key=spans_key,
+                                 label_key=label_key, finish=finish_record)
+            if out is None:  # something unusual: each record on its own (exact errors)
+                out = [example_from_record(r, where=f"{p.name}:{k}",
+                                           default_id=f"{p.name}:{k}", strict=strict,
+                                           spans_key=spans_key, label_key=label_key)
+                       for r, k in zip(records, numbers)]
+        return out
+
+    for first, part in iter_line_blocks(p, encoding=encoding, errors=encoding_errors,
+                                        start=start, stop=stop, first_line=first_line,
+                                        raw="unchecked" if loads is not None else False):
+        error = None
+        if isinstance(part, RawBlock):
+            got = loads_lines(part.data, first, depth, loads)  # type: ignore[arg-type]
+            if got is not None:
+                exs = parsed(*got)
+                if exs:
+                    seen = True
+                    yield from exs
+                continue
+            part, error = part.lines()  # read line by line: the exact error
+        for i in range(0, len(part), _BATCH):
+            exs = parse(zip(range(first + i, first + i + _BATCH), part[i:i + _BATCH]))
+            if exs:
+                seen = True
+                yield from exs
+        if error is not None:
+            raise error
     if not seen and not allow_empty:
         raise empty_error(p)
 
@@ -300,15 +344,9 @@ def range_examples(path: Path, start: int, stop: int, first_line: int, strict: b
     """The examples of the byte range ``[start, stop)`` of a JSONL file (whole lines
     starting at line *first_line*), as :func:`iter_jsonl` reads them (an empty list when
     the range holds no example line; errors name the file's lines)."""
-    from ._text import iter_line_blocks
-
-    def lines() -> Iterator[tuple[int, str]]:
-        for first, part in iter_line_blocks(path, encoding=encoding, errors="strict",
-                                            start=start, stop=stop, first_line=first_line):
-            yield from enumerate(part, first)
-
     return list(_iter_jsonl(path, strict=strict, spans_key=spans_key, label_key=label_key,
-                            encoding=encoding, lines=lines(), allow_empty=True))
+                            encoding=encoding, start=start, stop=stop, first_line=first_line,
+                            allow_empty=True))
 
 
 def read_jsonl(path: PathLike, *, strict: bool = True, spans_key: str = "spans",

@@ -190,8 +190,11 @@ def iter_line_blocks(path: str | os.PathLike, *, encoding: str = "utf-8",
 
     *raw*: a UTF-8 chunk that would be decoded in one call is yielded as its bytes
     instead (checked, CRLF line ends made ``\\n``), for a caller that parses bytes;
-    the other chunks are still lists of lines.
+    the other chunks are still lists of lines.  ``raw="unchecked"``: such chunks come
+    as :class:`RawBlock` s, not checked as UTF-8, for a caller whose parser checks
+    the bytes itself (and asks the block for its lines when it finds a fault).
     """
+    unchecked = raw == "unchecked"
     raw = raw and errors == "strict" and codecs.lookup(encoding).name in ("utf-8",
                                                                           "utf-8-sig")
     codec = check_encoding(encoding, errors)
@@ -223,11 +226,13 @@ def iter_line_blocks(path: str | os.PathLike, *, encoding: str = "utf-8",
                 offset += bom
                 chunk, first = stripped, False
             if chunk and raw:
-                data = _checked_utf8(chunk, limit, bom)
+                data = _one_call_chunk(chunk, limit, bom) if unchecked else \
+                    _checked_utf8(chunk, limit, bom)
                 if data is not None:
-                    offset += len(chunk)
                     count = data.count(b"\n") + (not data.endswith(b"\n"))
-                    yield number + 1, data
+                    yield number + 1, (RawBlock(data, chunk, p, codec, encoding, limit, number,
+                                                offset, bom) if unchecked else data)
+                    offset += len(chunk)
                     number += count
                     if too_long:
                         raise InputError(Errors.E032.format(
@@ -258,6 +263,43 @@ def iter_line_blocks(path: str | os.PathLike, *, encoding: str = "utf-8",
                     where=str(p), line=number + 1, limit=limit,
                     how=get_limits().how_to_raise("max_line_bytes")))
     _warn_replaced(p, replaced)
+
+
+class RawBlock:
+    """A chunk of whole lines of a UTF-8 file as bytes (``data``: CRLF line ends made
+    ``\\n``, no lone CR, no line over ``max_line_bytes``), not yet checked as UTF-8
+    (``iter_line_blocks(raw="unchecked")``).  :meth:`lines` decodes it as the text
+    path does."""
+
+    __slots__ = ("data", "_chunk", "_path", "_codec", "_encoding", "_limit", "_number",
+                 "_offset", "_bom")
+
+    def __init__(self, data: bytes, chunk: bytes, path: Path, codec: str, encoding: str,
+                 limit: int, number: int, offset: int, bom: int) -> None:
+        self.data = data
+        self._chunk = chunk  # as read (CRLF kept): byte offsets of errors count these
+        self._path = path
+        self._codec = codec
+        self._encoding = encoding
+        self._limit = limit
+        self._number = number
+        self._offset = offset
+        self._bom = bom
+
+    def lines(self) -> tuple[list[str], NlperrError | None]:
+        """The decoded lines, and the error (E030 naming its line, column and byte) to
+        raise after the lines before it, or None."""
+        try:
+            return split_lines(self.data.decode(self._codec, "strict")), None
+        except UnicodeDecodeError:
+            pass
+        lines: list[str] = []
+        try:
+            _lines_one_by_one(self._chunk, lines, self._path, self._codec, self._encoding,
+                              "strict", self._limit, self._number, self._offset, 0, self._bom)
+        except NlperrError as e:
+            return lines, e
+        return lines, None  # pragma: no cover - the chunk did not decode in one call
 
 
 def read_line_chunks(fh: Any, size: int, limit: int, left: int | None = None
