@@ -3,8 +3,10 @@
 What a user's first step costs: ``read_conll`` (and the streaming ``iter_conll``) on a
 CoNLL-2003-sized file (WNUT-17 test
 reshaped into CoNLL-2003's four columns ``token POS chunk NER`` with ``-DOCSTART-``
-documents, replicated ``--times`` times: x40 = 936k tokens), ``read_jsonl`` on the same
-examples written by ``write_jsonl`` (with and without the CoNLL columns), and ``read_hipe`` on a CoNLL-2003-sized HIPE file:
+documents, replicated ``--times`` times: x40 = 936k tokens), ``read_jsonl`` and
+``iter_jsonl`` on the same examples written by ``write_jsonl`` (with and without the CoNLL
+columns; the file without them also read line by line, the reader without its block
+path, as a reference), and ``read_hipe`` on a CoNLL-2003-sized HIPE file:
 every HIPE-2022 v2.1 file in ``../shared/data`` as one file (one header, every document
 with its metadata), repeated ``--hipe-times`` times (x3 = 1.24M tokens).
 
@@ -75,7 +77,8 @@ def main() -> None:
 
     import bench_cli_analyze as cli  # the same CoNLL-2003-shaped corpus
 
-    from nlperr.io import iter_conll, iter_hipe, read_conll, read_hipe, read_jsonl, write_jsonl
+    from nlperr.io import (iter_conll, iter_hipe, iter_jsonl, read_conll, read_hipe,
+                           read_jsonl, write_jsonl)
     from nlperr.io._conll import _read_per_sentence
 
     folder = Path(tempfile.mkdtemp(prefix="nlperr-bench-readers-"))
@@ -92,16 +95,31 @@ def main() -> None:
     write_jsonl(exs, jsonl)
     del exs
     t_jsonl, _ = cpu_best(lambda: len(read_jsonl(jsonl)), args.repeat)  # nothing kept
+    t_jsonl_iter, _ = cpu_best(lambda: sum(1 for _ in iter_jsonl(jsonl)), args.repeat)
     plain = folder / "plain.jsonl"  # text, id, token objects, spans: no CoNLL columns
     write_jsonl(read_conll(gold, keep_columns=False), plain)
-    t_plain, _ = cpu_best(lambda: len(read_jsonl(plain)), args.repeat)
+    t_plain, _ = cpu_best(lambda: len(read_jsonl(plain)), args.repeat)  # nothing kept
+    t_plain_iter, _ = cpu_best(lambda: sum(1 for _ in iter_jsonl(plain)), args.repeat)
+    import nlperr.io._jsonl as jsonl_module
+
+    block_path = jsonl_module.orjson_loads
+    jsonl_module.orjson_loads = lambda: None  # every line through json and the record checks
+    try:
+        t_lines, _ = cpu_best(lambda: len(read_jsonl(plain)), 1)
+        slow = read_jsonl(plain)
+    finally:
+        jsonl_module.orjson_loads = block_path
+    fast = read_jsonl(plain)
+    same_jsonl = slow == fast
+    del slow, fast
     rss = peak_rss_mb(gold)
     mtok = n_tok / 1e6
     print(f"CoNLL {n_tok} tokens: {mtok / t_cols:.2f} M tok/s (keep_columns=False "
           f"{mtok / t_nocols:.2f}); per-sentence reader {mtok / t_ref:.2f} M tok/s; "
           f"equal: {same}; peak RSS {rss:.0f} MB")
     print(f"JSONL: {mtok / t_jsonl:.2f} M tok/s ({mtok / t_plain:.2f} without the CoNLL "
-          f"columns)")
+          f"columns; line by line {mtok / t_lines:.2f}, equal: {same_jsonl}); iter_jsonl "
+          f"{mtok / t_jsonl_iter:.2f} ({mtok / t_plain_iter:.2f})")
     data = f"WNUT-17 test as CoNLL-2003 columns x{args.times} = {n_tok:,} tokens"
     md.row("`read_conll` on a CoNLL-2003-shaped file, CPU time on one core, vs the "
            "per-sentence reader on the same file",
@@ -115,9 +133,17 @@ def main() -> None:
            f"{mtok / t_iter:.2f}M tokens/s with the scheme detected (a first pass), "
            f"{mtok / t_iter_s:.2f}M with `scheme` given", ">= 1M tokens/s")
     md.row("`read_jsonl` on the same examples written by `write_jsonl` (Prodigy-style token "
-           "objects; the CoNLL POS/chunk columns in each example's `meta`), CPU time on one "
-           "core", f"{mtok / t_jsonl:.2f}M tokens/s ({mtok / t_plain:.2f}M for the file "
-           "without the CoNLL columns: text, id, tokens, spans)", ">= 1M tokens/s")
+           "objects), CPU time on one core: the file without the CoNLL columns (text, id, "
+           "tokens, spans) vs every line read by `json` and checked record by record (the "
+           "reader without its block path); and the file with the POS/chunk columns in "
+           "each example's `meta` (one JSON list per token)",
+           f"{mtok / t_plain:.2f}M tokens/s; {t_lines / t_plain:.1f}x the line-by-line "
+           f"path ({mtok / t_lines:.2f}M/s), same examples: {same_jsonl}; with the columns "
+           f"{mtok / t_jsonl:.2f}M/s", ">= 1M tokens/s")
+    md.row("`iter_jsonl` (streamed, examples dropped as they come) on the same two JSONL "
+           "files, CPU time on one core",
+           f"{mtok / t_plain_iter:.2f}M tokens/s without the columns, "
+           f"{mtok / t_jsonl_iter:.2f}M with them", ">= 1M tokens/s")
     hipe = sorted(glob.glob(str(SHARED / "hipe2022" / "*" / "*" / "*.tsv")))
     hipe_data = ""
     if hipe:

@@ -337,3 +337,30 @@ def test_real_corpora_read_the_same_on_both_paths(tmp_path, monkeypatch):
         write_jsonl(exs, q, predictions=preds)
         assert _same(monkeypatch, lambda: read_jsonl(q))[0] == "ok"
         assert _same(monkeypatch, lambda: read_jsonl(q, spans_key="gold_spans"))[0] == "ok"
+
+
+@pytest.mark.parametrize("sub_batch", [1, 3, 128])
+def test_a_fault_after_some_sub_batches_reads_on_line_by_line(tmp_path, monkeypatch,
+                                                             sub_batch):
+    monkeypatch.setattr(jsonl_mod, "SUB_BATCH", sub_batch)
+    good = json.dumps(BASE).encode()
+    lines = [good] * 10 + [b'{"text": "a", "x": NaN}'] + [good] * 5 + [b""] + [good] * 4
+    p = tmp_path / "mid.jsonl"
+    p.write_bytes(b"\n".join(lines) + b"\n")
+    kind, value = _same(monkeypatch, lambda: read_jsonl(p))
+    assert kind == "ok" and len(value) == 20 and value[10].text == "a"
+    assert [ex.id for ex in value][9:12] == ["mid.jsonl:10", "mid.jsonl:11", "mid.jsonl:12"]
+    assert value[-1].id == "mid.jsonl:21"
+    streamed = []
+    for bad, code in ((b'{"text": "a"', "E005"), (b'{"text": "caf\xe9"}', "E030"),
+                      (b'{"text": 3}', "E012")):
+        q = tmp_path / f"bad{code}.jsonl"
+        q.write_bytes(b"\n".join([good] * 7 + [bad] + [good] * 3) + b"\n")
+        kind = _same(monkeypatch, lambda: read_jsonl(q))
+        assert kind[0] == "error" and code in kind[2] and f"bad{code}.jsonl:8" in kind[2]
+        got = []
+        with pytest.raises(NlperrError, match=code):
+            for ex in iter_jsonl(q):
+                got.append(ex)
+        streamed.append(len(got))
+    assert all(n <= 7 for n in streamed)

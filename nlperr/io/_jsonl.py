@@ -18,7 +18,7 @@ from ._common import label_to_json
 from ._columnar import no_gc
 from ._structured import loads_json
 from ..limits import get_limits
-from ._jsonl_fast import block_examples, loads_lines, orjson_loads
+from ._jsonl_fast import SUB_BATCH, block_examples, block_lines, orjson_loads
 from ._text import RawBlock, check_encoding, iter_line_blocks
 
 __all__ = ["read_jsonl", "iter_jsonl", "write_jsonl", "example_from_record", "JsonlStream"]
@@ -274,14 +274,26 @@ def _iter_jsonl(p: Path, *, strict: bool, spans_key: str, label_key: str,
                                         raw="unchecked" if loads is not None else False):
         error = None
         if isinstance(part, RawBlock):
-            got = loads_lines(part.data, first, depth, loads)  # type: ignore[arg-type]
+            got = block_lines(part.data, first, depth)
+            i = 0
             if got is not None:
-                exs = parsed(*got)
-                if exs:
-                    seen = True
-                    yield from exs
-                continue
-            part, error = part.lines()  # read line by line: the exact error
+                raws, numbers = got
+                for i in range(0, len(raws), SUB_BATCH):
+                    with pausing():  # (the parsed objects are not cyclic)
+                        try:
+                            records = list(map(loads, raws[i:i + SUB_BATCH]))  # type: ignore[arg-type]
+                        except ValueError:  # orjson.JSONDecodeError: from here line by line
+                            break
+                        exs = parsed(records, numbers[i:i + SUB_BATCH])
+                        del records
+                    if exs:
+                        seen = True
+                        yield from exs
+                else:
+                    continue
+            lines, error = part.lines()  # line by line: the exact error
+            skip = numbers[i] - first if got is not None else 0
+            part, first = lines[skip:], first + skip
         for i in range(0, len(part), _BATCH):
             exs = parse(zip(range(first + i, first + i + _BATCH), part[i:i + _BATCH]))
             if exs:

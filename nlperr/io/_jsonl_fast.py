@@ -40,7 +40,7 @@ import numpy as np
 from ..data import Example, Span
 from ..data.example import TokenRange
 
-__all__ = ["block_examples", "loads_lines", "orjson_loads"]
+__all__ = ["block_examples", "block_lines", "orjson_loads", "SUB_BATCH"]
 
 _TEXT = itemgetter("text")
 _START = itemgetter("start")
@@ -53,6 +53,7 @@ _GET_TE = methodcaller("get", "token_end")
 # digits -> "1", anything else -> "0": a run of 19 "1"s is an integer orjson may not hold
 _DIGITS = bytes(49 if 48 <= i < 58 else 48 for i in range(256))
 _LONG_RUN = b"1" * 19
+_NOT_OPENING = bytes(i for i in range(256) if i not in b"[{\n")
 
 
 def orjson_loads() -> Callable[[bytes], Any] | None:
@@ -65,23 +66,23 @@ def orjson_loads() -> Callable[[bytes], Any] | None:
     return orjson.loads
 
 
-def loads_lines(data: bytes, first: int, depth: int, loads: Callable[[bytes], Any]
-                ) -> tuple[list[Any], list[int]] | None:
-    """The JSON values of the non-empty lines of *data* (lines *first* on) and their
-    line numbers, or None when a line must be read by :mod:`json` (see the module)."""
+def block_lines(data: bytes, first: int, depth: int) -> tuple[list[bytes], list[int]] | None:
+    """The non-empty lines of *data* (lines *first* on) and their line numbers, or None
+    when a line must be read by :mod:`json` (see the module)."""
     if _LONG_RUN in data.translate(_DIGITS):
         return None
-    lines = data.split(b"\n")
-    numbers = list(compress(count(first), lines))  # the non-empty lines
-    parts = list(filter(None, lines))
-    if any(map(int.__lt__, repeat(depth), map(int.__add__,
-                                              map(bytes.count, parts, repeat(b"[")),
-                                              map(bytes.count, parts, repeat(b"{"))))):
-        return None  # brackets over the limit (perhaps in strings): counted exactly there
-    try:
-        return list(map(loads, parts)), numbers
-    except ValueError:  # orjson.JSONDecodeError (a ValueError): read line by line
+    # the brackets of each line (all but "[", "{" and line ends deleted): a line with
+    # more than the limit (perhaps in strings) is counted exactly by the line path
+    if max(map(len, data.translate(None, _NOT_OPENING).split(b"\n"))) > depth:
         return None
+    lines = data.split(b"\n")
+    return list(filter(None, lines)), list(compress(count(first), lines))
+
+
+#: Lines parsed and turned into examples at a time.  Small on purpose: the token
+#: objects orjson builds are read while they are still in the CPU's cache (a chunk
+#: of 3,000 lines parsed before any is read takes about twice as long in all).
+SUB_BATCH = 128
 
 
 def _all_of(kind: type, values: list) -> bool:
@@ -206,17 +207,25 @@ def block_examples(records: list[Any], numbers: list[int], name: str, *,
         same = ex_of_span[1:] == ex_of_span[:-1]
         if (ss[1:][same] < se[:-1][same]).any():  # overlapping spans
             return None
-        tokenized = has_tokens[ex_of_span]
-        if tokenized.any():  # on token boundaries
-            gs = (ss + text_base[ex_of_span])[tokenized]
-            ge = (se + text_base[ex_of_span])[tokenized]
-            i = np.minimum(np.searchsorted(g_start, gs), max(n_tok - 1, 0))
-            j = np.minimum(np.searchsorted(g_end, ge), max(n_tok - 1, 0))
-            if not n_tok or not ((g_start[i] == gs).all() and (g_end[j] == ge).all()):
-                return None
-        if not _token_indices_ok(flat, np.repeat(np.arange(n), n_spans), has_tokens,
-                                 first_tok, counts, st, en, s_start, s_end):
+        given = _token_indices(flat, order if not sorted_ else None)
+        if given is None:
             return None
+        tokenized = has_tokens[ex_of_span]
+        if tokenized.any():  # on token boundaries, at the tokens token_start/_end name
+            if not n_tok:
+                return None
+            ex_t = ex_of_span[tokenized]
+            gs = ss[tokenized] + text_base[ex_t]
+            ge = se[tokenized] + text_base[ex_t]
+            i = np.minimum(np.searchsorted(g_start, gs), n_tok - 1)
+            j = np.minimum(np.searchsorted(g_end, ge), n_tok - 1)
+            if not ((g_start[i] == gs).all() and (g_end[j] == ge).all()):
+                return None
+            for want, at in zip(given, (i, j)):
+                if want is not None:
+                    want = want[tokenized]
+                    if not ((want == -1) | (want == at - first_tok[ex_t])).all():
+                        return None
         scores = list(map(_GET_SCORE, flat))
         metas = list(map(_GET_META, flat))
         if not (_all_of(float, [x for x in scores if x is not None and type(x) is not int])
@@ -258,28 +267,20 @@ def block_examples(records: list[Any], numbers: list[int], name: str, *,
     return out
 
 
-def _token_indices_ok(flat: list[dict], ex_of_span: np.ndarray, has_tokens: np.ndarray,
-                      first_tok: np.ndarray, counts: np.ndarray, st: np.ndarray,
-                      en: np.ndarray, s_start: tuple, s_end: tuple) -> bool:
-    """Whether every ``token_start`` / ``token_end`` given on a span of a tokenized
-    example names the token at the span's start / end (in the spans' file order)."""
-    for get, bound, tok in ((_GET_TS, s_start, st), (_GET_TE, s_end, en)):
-        given = list(map(get, flat))
-        if given.count(None) == len(given):
+def _token_indices(flat: list[dict], order: np.ndarray | None
+                   ) -> tuple[np.ndarray | None, np.ndarray | None] | None:
+    """The ``token_start`` and ``token_end`` of the spans *flat* (in *order* when given;
+    -1 where absent or null; None for a key no span has), or None when one is not a
+    non-negative int (the line-by-line path decides)."""
+    out: list[np.ndarray | None] = []
+    for get in (_GET_TS, _GET_TE):
+        raw = list(map(get, flat))
+        if raw.count(None) == len(raw):
+            out.append(None)
             continue
-        idx = [k for k, g in enumerate(given) if g is not None]
-        if not all(type(given[k]) is int for k in idx):
-            return False
-        idx_a = np.array(idx, dtype=np.int64)
-        ex = ex_of_span[idx_a]
-        keep = has_tokens[ex]  # without tokens the indices are not checked
-        if not keep.any():
-            continue
-        idx_a, ex = idx_a[keep], ex[keep]
-        g = np.array([given[k] for k in idx_a.tolist()], dtype=np.int64)
-        if ((g < 0) | (g >= counts[ex])).any():
-            return False
-        want = np.array([bound[k] for k in idx_a.tolist()], dtype=np.int64)
-        if not (tok[first_tok[ex] + g] == want).all():
-            return False
-    return True
+        values = [x for x in raw if x is not None]
+        if not _all_of(int, values) or min(values) < 0:
+            return None
+        arr = np.array([-1 if x is None else x for x in raw], dtype=np.int64)
+        out.append(arr if order is None else arr[order])
+    return out[0], out[1]
