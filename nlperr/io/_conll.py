@@ -856,8 +856,9 @@ def read_conll(
     p = check_file(path, what="read_conll")
     check_encoding(encoding, encoding_errors)
     opts = dict(token_column=token_column, tag_column=tag_column, sep=sep)
-    return list(_examples(p, opts, scheme, strict, encoding, encoding_errors, None,
-                          keep_columns=keep_columns))
+    with no_gc(keep=True):  # the examples are kept: see nlperr._gc.no_gc
+        return list(_examples(p, opts, scheme, strict, encoding, encoding_errors, None,
+                              keep_columns=keep_columns))
 
 
 def iter_conll(

@@ -186,7 +186,7 @@ def read_hipe(
     data = utf8_file(p, encoding, encoding_errors)
     lines = None if data is not None else read_lines(p, encoding=encoding,
                                                      errors=encoding_errors)
-    with no_gc():
+    with no_gc(keep=True):  # the examples are kept: see nlperr._gc.no_gc
         if data is not None:
             fast = _read_bytes(p.name, data, column, segment, strict)
         else:

@@ -405,7 +405,7 @@ def read_jsonl(path: PathLike, *, strict: bool = True, spans_key: str = "spans",
     """
     p = check_file(path, what="read_jsonl")
     check_encoding(encoding, encoding_errors)
-    with no_gc():  # one pause for the whole file (see nlperr.io._columnar.no_gc)
+    with no_gc(keep=True):  # one pause for the whole file, kept (see nlperr._gc.no_gc)
         return list(_iter_jsonl(p, strict=strict, spans_key=spans_key, label_key=label_key,
                                 encoding=encoding, encoding_errors=encoding_errors,
                                 pause_gc=False))
