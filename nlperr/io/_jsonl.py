@@ -77,6 +77,9 @@ def _tokens(raw: Any, text: str, where: str) -> tuple[Token, ...]:
                 raise FormatError(Errors.E006.format(where=f"{where} tokens", field=e.args[0],
                                                      required="text, start, end",
                                                      got=sorted(t))) from None
+            except (TypeError, ValueError, OverflowError):
+                bad = t["start"] if not isinstance(t["start"], int) else t["end"]
+                raise _type_error(where, "tokens[] start/end", "int", bad) from None
             if (tok.start < pos or tok.end <= tok.start or tok.end > len(text)
                     or text[tok.start:tok.end] != tok.text):
                 raise SpanError(Errors.E013.format(where=where, token=tok.text, offset=pos))
@@ -155,6 +158,16 @@ def example_from_record(record: Any, *, where: str, default_id: str | None = Non
                          spans_key=spans_key, label_key=label_key)
 
 
+def _not_a_number(values: Iterable[Any]) -> Any:
+    """The first value that is not a finite number's (for an error message)."""
+    for v in values:
+        try:
+            float(v)
+        except (TypeError, ValueError, OverflowError):
+            return v
+    return next(iter(values), None)  # pragma: no cover - the caller saw one fail
+
+
 def finish_record(record: Mapping, text: str, tokens: Any, spans: tuple[Span, ...] | None, *,
                   where: str, default_id: str | None, spans_key: str,
                   label_key: str) -> Example:
@@ -167,7 +180,11 @@ def finish_record(record: Mapping, text: str, tokens: Any, spans: tuple[Span, ..
     if isinstance(label, list):
         label = tuple(str(x) for x in label)
     if label is None and isinstance(record.get("cats"), Mapping):
-        label, cat_probs = label_from_cats(record["cats"])
+        try:
+            label, cat_probs = label_from_cats(record["cats"])
+        except (TypeError, ValueError, OverflowError):
+            raise _type_error(where, "cats", "object {label: score}",
+                              _not_a_number(record["cats"].values())) from None
         probs = probs if probs is not None else cat_probs
     if probs is not None:
         if not isinstance(probs, Mapping):
@@ -176,8 +193,7 @@ def finish_record(record: Mapping, text: str, tokens: Any, spans: tuple[Span, ..
             probs = {str(k): float(v) for k, v in probs.items()}
         except (TypeError, ValueError, OverflowError):
             raise _type_error(where, "probs", "object {label: number}",
-                              next(v for v in probs.values()
-                                   if not isinstance(v, (int, float)))) from None
+                              _not_a_number(probs.values())) from None
     raw_missing = record.get("missing") or ()
     try:
         missing = tuple((int(a), int(b)) for a, b in raw_missing)
