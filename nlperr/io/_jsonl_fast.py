@@ -1,12 +1,15 @@
-"""The block path of the JSONL reader: a chunk of lines parsed by orjson, its token
-objects and spans checked as arrays.
+"""The block path of the JSONL reader: lines parsed by orjson, their token objects and
+spans checked as arrays.
 
-:func:`block_examples` returns the examples of a chunk exactly as the line-by-line
-path of :mod:`nlperr.io._jsonl` builds them (the same values, compared with ``==``),
-or None when anything in the chunk is unusual: then the caller reads that chunk line
-by line, which raises the precise error (file:line) or takes the rare forms (string
-tokens, ``[start, end, label]`` entities, numbers given as strings...).  So the block
-path never decides what is valid; it only recognises what is certainly valid.
+:func:`block_lines` vets a chunk of about 4 MB of lines (no integer past 64 bits, no
+line with more brackets than ``max_json_depth``); the reader then parses
+:data:`SUB_BATCH` lines at a time, and :func:`block_examples` returns their examples
+exactly as the line-by-line path of :mod:`nlperr.io._jsonl` builds them (the same
+values, compared with ``==``), or None when anything in them is unusual: then the
+reader takes those records one by one, which raises the precise error (file:line) or
+takes the rare forms (string tokens, ``[start, end, label]`` entities, numbers given as
+strings...).  A line orjson refuses sends the rest of the chunk line by line.  So the
+block path never decides what is valid; it only recognises what is certainly valid.
 
 Why it is exact:
 
