@@ -378,3 +378,23 @@ def test_csv_probability_columns(tmp_path):
     pd.DataFrame({"text": ["a b", "c d"], "prob_pos": [0.9, 0.2], "prob_neg": [0.1, 0.8]}
                  ).to_csv(p, index=False)
     assert as_drift_data(p).confidence.tolist() == [0.9, 0.8]
+
+
+@pytest.mark.parametrize("record, field", [
+    ({"text": "a", "confidence": 10 ** 400}, "confidence"),
+    ({"text": "a", "probs": {"POS": "high"}}, "probs"),
+    ({"text": "a", "probs": {"POS": [1]}}, "probs"),
+    ({"text": "Ada", "spans": [{"start": 0, "end": "x", "label": "PER"}]}, "spans"),
+    ({"text": "Ada", "spans": [[0, [3], "PER"]]}, "spans"),
+    ({"text": "Ada", "spans": [[0, float("inf"), "PER"]]}, "spans"),
+])
+def test_log_values_of_the_wrong_kind_name_their_record(tmp_path, record, field):
+    """Found by replacing values of log records at random: each gave a bare
+    ValueError / TypeError / OverflowError."""
+    with pytest.raises(InputError, match=rf"E1008.*{field}"):
+        as_drift_data(pd.DataFrame([record]))
+    if field == "confidence":
+        p = tmp_path / "log.jsonl"
+        p.write_text(json.dumps(record) + "\n", encoding="utf-8")
+        with pytest.raises(InputError, match=r"E1008.*log\.jsonl:1"):
+            as_drift_data(p)

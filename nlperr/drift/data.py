@@ -325,15 +325,20 @@ def _from_records(records: list[dict[str, Any]], *, side: str) -> DriftData:
         if key is not None:
             try:
                 c = float(c)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 raise InputError(Errors.E1008.format(where=where, field=key, value=c,
                                                      expected="a number in [0, 1]")) from None
         elif isinstance(rec.get("probs"), Mapping) and rec["probs"]:
-            c = float(max(float(v) for v in rec["probs"].values()))
+            try:
+                c = float(max(float(v) for v in rec["probs"].values()))
+            except (TypeError, ValueError, OverflowError):
+                raise InputError(Errors.E1008.format(
+                    where=where, field="probs", value=rec["probs"],
+                    expected="an object {label: probability}")) from None
         elif any(k.startswith("prob_") for k in rec):
             try:
                 c = max(float(v) for k, v in rec.items() if k.startswith("prob_"))
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 raise InputError(Errors.E1008.format(
                     where=where, field="prob_*", value=[rec[k] for k in rec
                                                         if k.startswith("prob_")],
@@ -358,16 +363,20 @@ def _from_records(records: list[dict[str, Any]], *, side: str) -> DriftData:
 def _entities_from_raw(spans: list[Any], text: str, where: str) -> list[tuple[str, str]]:
     out = []
     for s in spans:
-        if isinstance(s, Mapping) and {"start", "end", "label"} <= set(s):
-            a, b = int(s["start"]), int(s["end"])
-        elif isinstance(s, (list, tuple)) and len(s) == 3:
-            a, b = int(s[0]), int(s[1])
-            s = {"label": s[2]}
-        else:
+        try:
+            if isinstance(s, Mapping) and {"start", "end", "label"} <= set(s):
+                a, b = int(s["start"]), int(s["end"])
+                label = s["label"]
+            elif isinstance(s, (list, tuple)) and len(s) == 3:
+                a, b, label = int(s[0]), int(s[1]), s[2]
+            else:
+                raise TypeError
+        except (TypeError, ValueError, OverflowError):
             raise InputError(Errors.E1008.format(where=where, field="spans", value=s,
                                                  expected="{'start', 'end', 'label'} objects "
-                                                          "or [start, end, label] triples"))
-        out.append((_surface(text[a:b]), str(s["label"])))
+                                                          "or [start, end, label] triples "
+                                                          "with integer offsets")) from None
+        out.append((_surface(text[a:b]), str(label)))
     return out
 
 
