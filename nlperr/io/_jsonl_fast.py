@@ -258,7 +258,8 @@ def block_examples(records: list[Any], numbers: list[int], name: str, *,
         # would do, for the whole chunk at once
         metas = list(map(methodcaller("get", "meta"), records))
         ids = list(map(methodcaller("get", "id"), records))
-        if _all_of(dict, [m for m in metas if m]) and _all_of(str, ids):
+        if _all_of(dict, [m for m in metas if m]) and \
+                _all_of(str, [i for i in ids if i is not None]):
             return list(map(Example, texts, tokens_l, spans_l, repeat(None), repeat(None),
                             repeat(()), [dict(m) if m else {} for m in metas],
                             [f"{name}:{k}" if i is None else i for i, k in zip(ids, numbers)]))
