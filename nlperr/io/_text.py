@@ -271,32 +271,27 @@ class RawBlock:
     (``iter_line_blocks(raw="unchecked")``).  :meth:`lines` decodes it as the text
     path does."""
 
-    __slots__ = ("data", "_chunk", "_path", "_codec", "_encoding", "_limit", "_number",
-                 "_offset", "_bom")
+    __slots__ = ("data", "_where")
 
     def __init__(self, data: bytes, chunk: bytes, path: Path, codec: str, encoding: str,
                  limit: int, number: int, offset: int, bom: int) -> None:
         self.data = data
-        self._chunk = chunk  # as read (CRLF kept): byte offsets of errors count these
-        self._path = path
-        self._codec = codec
-        self._encoding = encoding
-        self._limit = limit
-        self._number = number
-        self._offset = offset
-        self._bom = bom
+        # what the line-by-line decoder needs: the chunk as read (CRLF kept, so that
+        # byte offsets of errors count them), where it is, and how to decode it
+        self._where = (chunk, path, codec, encoding, limit, number, offset, bom)
 
     def lines(self) -> tuple[list[str], NlperrError | None]:
         """The decoded lines, and the error (E030 naming its line, column and byte) to
         raise after the lines before it, or None."""
+        chunk, path, codec, encoding, limit, number, offset, bom = self._where
         try:
-            return split_lines(self.data.decode(self._codec, "strict")), None
+            return split_lines(self.data.decode(codec, "strict")), None
         except UnicodeDecodeError:
             pass
         lines: list[str] = []
         try:
-            _lines_one_by_one(self._chunk, lines, self._path, self._codec, self._encoding,
-                              "strict", self._limit, self._number, self._offset, 0, self._bom)
+            _lines_one_by_one(chunk, lines, path, codec, encoding, "strict", limit, number,
+                              offset, 0, bom)
         except NlperrError as e:
             return lines, e
         return lines, None  # pragma: no cover - the chunk did not decode in one call
