@@ -196,3 +196,57 @@ def test_register_and_stats():
     stats.add(perturb("abc", "case"))
     stats.add(perturb(Example("Abc", spans=(Span(0, 3, "X"),)), "case"))
     assert stats.to_dict()["unchanged"] == 1 and stats.to_dict()["touched_entity"] == 1
+
+
+@pytest.mark.parametrize("name, params, expected", [
+    # each gave a bare TypeError / ValueError / IndexError before (found by giving the
+    # shipped perturbations random values)
+    ("first_name", {"max_swaps": "2"}, "a whole number >= 0 (or null)"),
+    ("first_name", {"gender": False}, "a non-empty string or a non-empty list of them"),
+    ("first_name", {"names": [None]}, "a non-empty list of non-empty strings (or null)"),
+    ("last_name", {"origin": {"a": "b"}}, "a non-empty string or a non-empty list of them"),
+    ("city", {"region": 1.5}, "a non-empty string or a non-empty list of them"),
+    ("country", {"names": [1, 2]}, "a non-empty list of non-empty strings"),
+    ("number", {"max_relative": "x"}, "a number > 0"),
+    ("number", {"max_relative": float("nan")}, "a number > 0"),
+    ("number", {"max_changes": -1}, "a whole number >= 0"),
+    ("typo", {"kinds": 2}, "a non-empty string or a non-empty list of them"),
+    ("typo", {"kinds": []}, "a non-empty string or a non-empty list of them"),
+    ("typo", {"min_typos": float("inf")}, "a whole number >= 0"),
+    ("typo", {"rate": True}, "a number in [0, 1]"),
+    ("add_irrelevant", {"kinds": {}}, "a non-empty string or a non-empty list of them"),
+    ("add_phrase", {"phrases": 0.5}, "a non-empty list of non-empty strings"),
+    ("add_phrase", {"phrases": [None]}, "a non-empty list of non-empty strings"),
+    ("entity_swap", {"pool": "strip"}, "an object {label: [strings]}"),
+    ("entity_swap", {"labels": -1}, "a non-empty string or a non-empty list of them"),
+    ("whitespace", {"newline": 2}, "a number in [0, 1]"),
+    ("date", {"shift_days": "3"}, "a whole number >= 0"),
+    ("ocr", {"cer": -0.1}, "a number in [0, 1]"),
+])
+def test_parameters_of_the_wrong_kind_are_named(name, params, expected):
+    ex = Example("Maria flew to Paris on 3 May 2020.", spans=(Span(0, 5, "PER"),))
+    with pytest.raises(InputError, match=r"E604") as info:
+        perturb(ex, name, params=params)
+    (param, value), = params.items()
+    assert repr(param) in str(info.value) and expected in str(info.value)
+
+
+def test_declared_kinds_must_exist():
+    with pytest.raises(InputError, match="E606"):
+        register_perturbation("kinds_test", lambda ex, rng, n=1: [], defaults={"n": 1},
+                              kinds={"n": "natural"}, overwrite=True)
+    with pytest.raises(InputError, match="E606"):
+        register_perturbation("kinds_test", lambda ex, rng, n=1: [], defaults={"n": 1},
+                              kinds={"m": "count"}, overwrite=True)
+    register_perturbation("kinds_test", lambda ex, rng, n=1: [], defaults={"n": 1},
+                          kinds={"n": "count?"}, overwrite=True)
+    assert perturb("x", "kinds_test", n=None).text == "x"
+    with pytest.raises(InputError, match="E604.*a whole number >= 0 \\(or null\\)"):
+        perturb("x", "kinds_test", n=-3)
+
+
+def test_entity_swap_takes_one_label_as_a_string():
+    ex = Example("Ann met Bob and Cy", spans=(Span(0, 3, "PER"), Span(8, 11, "PER"),
+                                            Span(16, 18, "P")))
+    r = perturb(ex, "entity_swap", seed=1, labels="P", pool={"P": ["Di"], "PER": ["Ed"]})
+    assert r.text == "Ann met Bob and Di"  # not the PER entities ("PER" holds "P")

@@ -295,3 +295,33 @@ def test_ner_entity_deleted_by_an_edit_is_counted():
     assert ents.loc["Paris", "outcome"] == "kept"
     assert res.test_table().loc[0, "pass_rate"] == 1.0
     assert res.flip_table().loc["PER", "deleted"] == 1
+
+
+@pytest.mark.parametrize("expect, field", [
+    ({"label": {"plus": None}, "direction": "increase"}, "expect.label"),
+    ({"label": {"plus": "positive"}, "direction": "increase"}, "expect.label"),
+    ({"label": {"more": ["positive"]}, "direction": "increase"}, "expect.label"),
+    ({"label": {}, "direction": "increase"}, "expect.label"),
+    ({"label": ["positive"], "direction": "increase"}, "expect.label"),
+    ({"label": -1, "direction": "increase"}, "expect.label"),
+    ({"label": "positive", "direction": "increase", "only_if_pred_not": {"a": 1}},
+     "expect.only_if_pred_not"),
+    ({"label": "positive", "direction": "increase", "only_if_pred_not": [None]},
+     "expect.only_if_pred_not"),
+])
+def test_dir_expectations_of_the_wrong_shape_are_refused_when_the_suite_is_read(expect, field):
+    """Each ran until the first case and ended in a bare TypeError (found by giving the
+    shipped suite's fields random values)."""
+    with pytest.raises(InputError, match=rf"E606.*{field}"):
+        DIR("d", perturbation="negation", expect=expect)
+    DIR("d", perturbation="negation",
+        expect={"label": {"plus": ["positive", 2], "minus": ["negative"]},
+                "direction": "increase", "only_if_pred_not": ["neutral", 0]})
+
+
+def test_a_class_index_outside_the_labels_is_named():
+    suite = Suite("s", [MFT("m", cases=[{"text": "a", "label": 1}])],
+                  labels=["negative", "positive"])
+    assert suite.label_name(1) == "positive" and suite.label_name("x") == "x"
+    with pytest.raises(InputError, match=r"E606.*0 to 1"):
+        suite.label_name(5)

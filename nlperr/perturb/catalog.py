@@ -140,6 +140,9 @@ def _swap_lexicon(example: Example, rng: random.Random, lexicon_name: str, *, gr
 
 @register_perturbation("first_name", defaults={"keep_gender": True, "keep_origin": False, "gender": None,
                                                "origin": None, "names": None, "max_swaps": None},
+                       kinds={"keep_gender": "bool", "keep_origin": "bool",
+                              "gender": "text or texts?", "origin": "text or texts?",
+                              "names": "texts?", "max_swaps": "count?"},
                        requires='a first name from its name list',
                        description="swap first names for other first names (lists with gender and origin)")
 def _first_name(example, rng, *, keep_gender, keep_origin, gender, origin, names, max_swaps):
@@ -161,6 +164,8 @@ def _first_name(example, rng, *, keep_gender, keep_origin, gender, origin, names
 
 @register_perturbation("last_name", defaults={"origin": None, "keep_origin": False, "names": None,
                                               "max_swaps": None},
+                       kinds={"origin": "text or texts?", "keep_origin": "bool", "names": "texts?",
+                              "max_swaps": "count?"},
                        requires='a last name from its name list',
                        description="swap last names for other last names (lists with origin)")
 def _last_name(example, rng, *, origin, keep_origin, names, max_swaps):
@@ -170,6 +175,8 @@ def _last_name(example, rng, *, origin, keep_origin, names, max_swaps):
 
 @register_perturbation("city", defaults={"region": None, "same_region": False, "names": None,
                                          "max_swaps": None},
+                       kinds={"region": "text or texts?", "same_region": "bool", "names": "texts?",
+                              "max_swaps": "count?"},
                        requires='a city name from its list',
                        description="swap city names (list with country and region)")
 def _city(example, rng, *, region, same_region, names, max_swaps):
@@ -179,6 +186,8 @@ def _city(example, rng, *, region, same_region, names, max_swaps):
 
 @register_perturbation("country", defaults={"region": None, "same_region": False, "names": None,
                                             "max_swaps": None},
+                       kinds={"region": "text or texts?", "same_region": "bool", "names": "texts?",
+                              "max_swaps": "count?"},
                        requires='a country name from its list',
                        description="swap country names (list with region)")
 def _country(example, rng, *, region, same_region, names, max_swaps):
@@ -192,6 +201,7 @@ _NUMBER = re.compile(r"(?<![\w./:-])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\w/:-]|\
 
 
 @register_perturbation("number", defaults={"max_relative": 0.5, "keep_digits": True, "max_changes": None},
+                       kinds={"max_relative": "positive", "keep_digits": "bool", "max_changes": "count?"},
                        requires='a number',
                        description="change numbers by up to max_relative (keeps the digit count)")
 def _number(example, rng, *, max_relative, keep_digits, max_changes):
@@ -253,6 +263,7 @@ def _format_date(d: _dt.date, fmt: str, order: str) -> str:
 
 
 @register_perturbation("date", defaults={"to_format": "swap", "shift_days": 0, "numeric_order": "mdy"},
+                       kinds={"to_format": "text", "shift_days": "count", "numeric_order": "text"},
                        requires="a date it recognises ('March 3, 2021', '03/03/2021', '2021-03-03')",
                        description="reformat dates ('March 3, 2021' <-> '03/03/2021', ISO) and/or "
                                    "shift them by up to shift_days")
@@ -343,6 +354,7 @@ def _typo_in_word(word: str, offset: int, rng: random.Random, kinds: Sequence[st
 
 
 @register_perturbation("typo", defaults={"rate": 0.05, "min_typos": 1, "kinds": _TYPO_KINDS},
+                       kinds={"rate": "probability", "min_typos": "count", "kinds": "text or texts"},
                        requires='a word of two or more letters',
                        description="keyboard typos (neighbour-key substitution, deletion, insertion, "
                                    "transposition) in a fraction `rate` of the words")
@@ -435,6 +447,8 @@ def _model_edits(model: Any, text: str, cer: float, seed: int) -> list[Edit]:
 
 @register_perturbation("ocr", defaults={"cer": 0.05, "table": None, "model": None, "merge_rate": 0.02,
                                         "split_rate": 0.02},
+                       kinds={"cer": "probability", "merge_rate": "probability",
+                              "split_rate": "probability"},
                        requires='characters its confusion table can change',
                        description="OCR noise: confusions such as rn->m, cl->d, li->h, l->1, O->0 "
                                    "(built-in or learned table / NoiseModel) plus word merges/splits")
@@ -484,7 +498,7 @@ def _ocr(example, rng, *, cer, table, model, merge_rate, split_rate):
     return edits
 
 
-@register_perturbation("case", defaults={"mode": "lower"},
+@register_perturbation("case", defaults={"mode": "lower"}, kinds={"mode": "text"},
                        requires='letters whose case the mode changes',
                        description="lower-, upper- or title-case the text")
 def _case(example, rng, *, mode):
@@ -515,6 +529,7 @@ _TRAIL_PUNCT = re.compile(r"[.!?,;:]+(?=\s*$)")
 
 
 @register_perturbation("punctuation", defaults={"mode": "strip", "marks": (".", "!", "?")},
+                       kinds={"mode": "text", "marks": "texts"},
                        requires='final punctuation to strip (mode strip) or a text to add a mark to',
                        description="strip the final punctuation or add a mark at the end")
 def _punctuation(example, rng, *, mode, marks):
@@ -559,7 +574,7 @@ def _recase(src: str, new: str) -> str:
     return new
 
 
-@register_perturbation("contraction", defaults={"mode": "expand"},
+@register_perturbation("contraction", defaults={"mode": "expand"}, kinds={"mode": "text"},
                        requires='a contraction to expand (mode expand) or an expandable phrase (mode contract)',
                        description="expand contractions (don't -> do not) or contract (do not -> don't)")
 def _contraction(example, rng, *, mode):
@@ -573,6 +588,7 @@ def _contraction(example, rng, *, mode):
 
 
 @register_perturbation("whitespace", defaults={"rate": 0.1, "newline": 0.3},
+                       kinds={"rate": "probability", "newline": "probability"},
                        requires='two or more words',
                        description="add extra spaces / newlines between words at `rate`")
 def _whitespace(example, rng, *, rate, newline):
@@ -606,6 +622,7 @@ def _random_handle(rng: random.Random) -> str:
 
 
 @register_perturbation("add_irrelevant", defaults={"position": "suffix", "kinds": ("url", "handle")},
+                       kinds={"position": "text", "kinds": "text or texts"},
                        requires='nothing (it always adds text)',
                        description="add an irrelevant URL or @handle as prefix and/or suffix")
 def _add_irrelevant(example, rng, *, position, kinds):
@@ -654,6 +671,7 @@ def _negation(example, rng):
 
 
 @register_perturbation("add_phrase", defaults={"phrases": (), "position": "suffix"},
+                       kinds={"phrases": "texts", "position": "text"},
                        requires='nothing, given non-empty phrases',
                        description="add one of `phrases` at the start or end (e.g. for DIR tests)")
 def _add_phrase(example, rng, *, phrases, position):
@@ -681,11 +699,14 @@ def _entity_pool(examples: Sequence[Example], params: dict) -> dict:
 
 
 @register_perturbation("entity_swap", defaults={"pool": None, "labels": None, "max_swaps": None},
+                       kinds={"pool": "pool?", "labels": "text or texts?", "max_swaps": "count?"},
                        prepare=_entity_pool,
                        requires='a gold entity with another entity of the same type in the pool',
                        description="replace gold entities by other entities of the same type "
                                    "(pool from the test's data by default)")
 def _entity_swap(example, rng, *, pool, labels, max_swaps):
+    if isinstance(labels, str):  # one label (not its characters)
+        labels = (labels,)
     if pool is None:
         pool = _entity_pool([example], {})["pool"]
     edits = []

@@ -10,6 +10,7 @@ perturbation never has to fix offsets itself.  Register your own with
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -75,17 +76,70 @@ class Perturbation:
     description: str = ""
     prepare: Callable[[Sequence[Example], dict], dict] | None = None
     requires: str = ""
+    kinds: Mapping[str, str] = field(default_factory=dict)
 
     def params(self, params: Mapping[str, Any] | None = None, *, where: str = "perturbation") -> dict:
-        """Defaults merged with *params*; unknown names are an error."""
+        """Defaults merged with *params*; unknown names, and values not of their
+        parameter's kind (see :data:`PARAM_KINDS`), are an error (E604)."""
         merged = dict(self.defaults)
         for key, value in (params or {}).items():
             if key not in self.defaults:
                 raise InputError(Errors.E604.format(
                     where=where, got=value, param=key, name=self.name,
                     expected="one of the parameters " + (", ".join(sorted(self.defaults)) or "(none)")))
+            expected = param_problem(self.kinds.get(key), value)
+            if expected is not None:
+                raise InputError(Errors.E604.format(where=where, got=value, param=key,
+                                                    name=self.name, expected=expected))
             merged[key] = value
         return merged
+
+
+def _real(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _texts(v: Any) -> bool:
+    return isinstance(v, (list, tuple)) and bool(v) and all(isinstance(x, str) and x for x in v)
+
+
+#: The kinds a perturbation parameter can be declared with
+#: (``register_perturbation(..., kinds={"rate": "probability"})``): a check and what
+#: the error says the parameter takes.  A kind ending in ``?`` also takes null (None).
+PARAM_KINDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
+    "count": (_count, "a whole number >= 0"),
+    "probability": (lambda v: _real(v) and 0 <= v <= 1, "a number in [0, 1]"),
+    "positive": (lambda v: _real(v) and v > 0, "a number > 0"),
+    "text": (lambda v: isinstance(v, str) and bool(v), "a non-empty string"),
+    "texts": (_texts, "a non-empty list of non-empty strings"),
+    "text or texts": (lambda v: (isinstance(v, str) and bool(v)) or _texts(v),
+                      "a non-empty string or a non-empty list of them"),
+    "pool": (lambda v: isinstance(v, Mapping) and all(
+        isinstance(k, str) and isinstance(x, (list, tuple))
+        and all(isinstance(t, str) and t for t in x) for k, x in v.items()),
+             "an object {label: [strings]}"),
+}
+
+
+def param_problem(kind: str | None, value: Any) -> str | None:
+    """What a parameter of *kind* takes, when *value* is not that; else None (also for
+    an undeclared kind: the perturbation checks the value itself)."""
+    if kind is None:
+        return None
+    optional = kind.endswith("?")
+    base = kind.rstrip("?")
+    if optional and value is None:
+        return None
+    check, expected = PARAM_KINDS[base]
+    if check(value):
+        return None
+    return expected + (" (or null)" if optional else "")
 
 
 _REGISTRY: dict[str, Perturbation] = {}
@@ -93,11 +147,13 @@ _REGISTRY: dict[str, Perturbation] = {}
 
 def register_perturbation(name: str, fn: PerturbFn | None = None, *, defaults: Mapping[str, Any] | None = None,
                           description: str = "", prepare: Callable | None = None, requires: str = "",
-                          overwrite: bool = False):
+                          overwrite: bool = False, kinds: Mapping[str, str] | None = None):
     """Register *fn* under *name* (usable as a decorator).
 
     *requires* says what a text must contain for *fn* to change it (``"a date"``);
-    it is quoted when a test evaluates no case because nothing changed.
+    it is quoted when a test evaluates no case because nothing changed.  *kinds*
+    declares what each parameter takes (a key of :data:`PARAM_KINDS`, ``"?"`` for
+    "or null"): a suite or call that gives another value gets E604 naming it.
 
     >>> @register_perturbation("shout", description="append '!!!'", overwrite=True)
     ... def shout(example, rng):
@@ -110,9 +166,15 @@ def register_perturbation(name: str, fn: PerturbFn | None = None, *, defaults: M
             raise InputError(Errors.E606.format(where="register_perturbation", field="name",
                                                 expected="a name not registered yet (or overwrite=True)",
                                                 got=repr(name)))
+        for key, kind in (kinds or {}).items():
+            if key not in (defaults or {}) or kind.rstrip("?") not in PARAM_KINDS:
+                raise InputError(Errors.E606.format(
+                    where="register_perturbation", field=f"kinds[{key!r}]",
+                    expected="a parameter named in defaults, of a kind in PARAM_KINDS: "
+                             + ", ".join(PARAM_KINDS), got=repr(kind)))
         _REGISTRY[name] = Perturbation(name, f, dict(defaults or {}),
                                        description or (f.__doc__ or "").strip().split("\n")[0], prepare,
-                                       requires)
+                                       requires, dict(kinds or {}))
         return f
     return deco(fn) if fn is not None else deco
 

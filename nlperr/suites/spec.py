@@ -205,6 +205,28 @@ class DIR(TestSpec):
         if isinstance(tol, bool) or not isinstance(tol, (int, float)) or tol < 0:
             raise InputError(Errors.E606.format(where=where, field="expect.tolerance",
                                                 expected="a non-negative number", got=repr(tol)))
+        label = self.expect["label"]
+        if isinstance(label, Mapping):
+            ok = bool(label) and set(label) <= {"plus", "minus"} and all(
+                isinstance(v, list) and v and all(map(_class_like, v)) for v in label.values())
+        else:
+            ok = _class_like(label)
+        if not ok:
+            raise InputError(Errors.E606.format(
+                where=where, field="expect.label", got=shorten(label, 60),
+                expected="a class, 'predicted' or {plus: [classes], minus: [classes]}"))
+        cond = self.expect.get("only_if_pred_not")
+        if cond is not None and not (_class_like(cond) or (
+                isinstance(cond, list) and all(map(_class_like, cond)))):
+            raise InputError(Errors.E606.format(where=where, field="expect.only_if_pred_not",
+                                                expected="a class or a list of classes",
+                                                got=shorten(cond, 60)))
+
+
+def _class_like(value: Any) -> bool:
+    """A class name, or a class index (CheckList style)."""
+    return (isinstance(value, str) and bool(value)) or \
+        (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
 
 
 def _need_perturbation(t: TestSpec) -> None:
@@ -297,6 +319,11 @@ class Suite:
     def label_name(self, label: Any) -> str:
         """Map an integer label to its class name through :attr:`labels`."""
         if isinstance(label, int) and not isinstance(label, bool) and self.labels:
+            if not 0 <= label < len(self.labels):
+                raise InputError(Errors.E606.format(
+                    where=f"suite {self.name!r}", field="a class index", got=label,
+                    expected=f"0 to {len(self.labels) - 1} (labels: {list(self.labels)}) "
+                             "or a class name"))
             return self.labels[label]
         return str(label)
 
