@@ -325,3 +325,25 @@ def test_a_class_index_outside_the_labels_is_named():
     assert suite.label_name(1) == "positive" and suite.label_name("x") == "x"
     with pytest.raises(InputError, match=r"E606.*0 to 1"):
         suite.label_name(5)
+
+
+@pytest.mark.parametrize("expect, field", [
+    ({"entities": {"city": 2}}, "expect.entities"),
+    ({"entities": ["PER"]}, "expect.entities"),
+    ({"label": ["positive"]}, "expect.label"),
+    ({"labels": "positive"}, "expect.labels"),
+    ({"not_label": None}, "expect.not_label"),
+    ({"exact": "yes"}, "expect.exact"),
+])
+def test_mft_expectations_of_the_wrong_shape_are_refused_when_the_suite_is_read(expect, field):
+    with pytest.raises(InputError, match=rf"E606.*{field}"):
+        MFT("m", templates=["{city} is big"], expect=expect)
+
+
+@pytest.mark.parametrize("aliases", ["{", {"PER": 1.5}, {"PER": [["PERSON"]]}])
+def test_label_aliases_of_the_wrong_shape_are_refused(aliases):
+    doc = {"name": "s", "task": "ner", "meta": {"label_aliases": aliases},
+           "tests": [{"name": "m", "type": "MFT", "templates": ["{city} is big"],
+                      "expect": {"entities": {"city": "LOC"}}}]}
+    with pytest.raises(InputError, match=r"E606.*meta\.label_aliases"):
+        load_suite(doc)

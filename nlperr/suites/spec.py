@@ -141,6 +141,20 @@ class MFT(TestSpec):
         if not self.templates and not self.cases:
             raise InputError(Errors.E606.format(where=f"test {self.name!r}", field="templates",
                                                 expected="a non-empty list (or 'cases:')", got="nothing"))
+        e = self.expect
+        for name, ok, expected in (
+                ("label", _class_like(e.get("label", "x")), "a class"),
+                ("not_label", _class_like(e.get("not_label", "x")), "a class"),
+                ("labels", "labels" not in e or (isinstance(e["labels"], list) and bool(e["labels"])
+                                                 and all(map(_class_like, e["labels"]))),
+                 "a non-empty list of classes"),
+                ("entities", "entities" not in e or (isinstance(e["entities"], Mapping) and all(
+                    isinstance(k, str) and isinstance(v, str) and v for k, v in e["entities"].items())),
+                 "a mapping of placeholders to entity labels ({first_name: PER})"),
+                ("exact", isinstance(e.get("exact", False), bool), "true or false")):
+            if not ok:
+                raise InputError(Errors.E606.format(where=where, field=f"expect.{name}",
+                                                    expected=expected, got=shorten(e[name], 60)))
 
 
 @dataclass
@@ -429,11 +443,22 @@ def _check_suite_fields(suite: "Suite") -> None:
         ("seed", isinstance(suite.seed, int) and not isinstance(suite.seed, bool), "an integer"),
         ("description", isinstance(suite.description, str), "a string"),
         ("meta", isinstance(suite.meta, Mapping), "a mapping"),
+        ("meta.label_aliases", not isinstance(suite.meta, Mapping) or _aliases_ok(
+            suite.meta.get("label_aliases")), "a mapping of labels to lists of names "
+                                              "({PER: [PERSON, person]})"),
     )
     for name, ok, expected in checks:
         if not ok:
+            got = suite.meta.get("label_aliases") if name == "meta.label_aliases" else \
+                getattr(suite, name)
             raise InputError(Errors.E606.format(where=where, field=name, expected=expected,
-                                                got=shorten(getattr(suite, name), 60)))
+                                                got=shorten(got, 60)))
+
+
+def _aliases_ok(aliases: Any) -> bool:
+    return aliases is None or (isinstance(aliases, Mapping) and all(
+        isinstance(k, str) and isinstance(v, (list, tuple)) and all(_scalar(x) for x in v)
+        for k, v in aliases.items()))
 
 
 def _shipped_dir():
