@@ -14,13 +14,15 @@ test fixtures and small files written here.
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import pickle
 import random
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -424,3 +426,46 @@ def run_cli(argv: list[str]) -> tuple[int, str]:
 
 def cli_ok(rc: int, err: str) -> bool:
     return rc in (0, 1, 2) and "Traceback" not in err and "internal error" not in err
+
+
+# --- structural mutations (a JSON-like value with one value replaced) ------------------------
+#: Put by :func:`replace_value` to delete the key or item instead.
+DROP = object()
+
+
+def value_paths(value: Any, path: tuple = ()) -> Iterator[tuple]:
+    """The path (keys and indices) of every value inside *value*, *value* itself first."""
+    yield path
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from value_paths(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from value_paths(v, path + (i,))
+
+
+def replace_value(value: Any, path: tuple, new: Any) -> Any:
+    """A deep copy of *value* with the value at *path* replaced by *new* (deleted for
+    :data:`DROP`)."""
+    if not path:
+        return value if new is DROP else new
+    value = copy.deepcopy(value)
+    node = value
+    for key in path[:-1]:
+        node = node[key]
+    if new is DROP:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = new
+    return value
+
+
+def mutate_values(value: Any, rng: random.Random, pool: list, keep_root: bool = True) -> Any:
+    """*value* with one or two of its values (not itself, with *keep_root*) replaced by
+    a value of *pool* or dropped."""
+    for _ in range(rng.randint(1, 2)):
+        paths = list(value_paths(value))[1 if keep_root else 0:]
+        if not paths:
+            break
+        value = replace_value(value, rng.choice(paths), rng.choice(pool + [DROP]))
+    return value

@@ -23,6 +23,8 @@ from nlperr.errors import NlperrError
 from nlperr.io import JsonlStream, iter_jsonl, read_conll, read_jsonl, write_jsonl
 from nlperr.limits import limits
 
+from _fuzz_helpers import mutate_values
+
 pytest.importorskip("orjson")
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -390,33 +392,6 @@ _POOL = [0, -1, 1, 2, 3, 8, 11, 21, 2 ** 63, 2 ** 64, -(2 ** 63) - 1, 1.5, 3.0, 
          "3", None, True, False, [], {}, [1, 2, 3], "PER", "P ER", "Bob", "é", {"a": [1]}]
 
 
-def _paths(value, path=()):
-    yield path
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _paths(v, path + (k,))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _paths(v, path + (i,))
-
-
-def _replace(value, path, new):
-    if not path:
-        return value if new is _DROP else new
-    value = copy.deepcopy(value)
-    node = value
-    for key in path[:-1]:
-        node = node[key]
-    if new is _DROP:
-        del node[path[-1]]
-    else:
-        node[path[-1]] = new
-    return value
-
-
-_DROP = object()
-
-
 def test_structural_mutations_read_the_same_on_both_paths(tmp_path, monkeypatch):
     """Any one value of a valid record replaced by another JSON value (or its key
     dropped): both paths agree, on the block path's home ground (valid JSON)."""
@@ -427,9 +402,6 @@ def test_structural_mutations_read_the_same_on_both_paths(tmp_path, monkeypatch)
             rec = _random_record(rng) if rng.random() < 0.5 else copy.deepcopy(BASE)
         except (IndexError, KeyError, AttributeError, TypeError):
             rec = copy.deepcopy(BASE)  # a fault that does not apply to this record
-        paths = list(_paths(rec))
-        for _ in range(rng.randint(1, 2)):
-            rec = _replace(rec, rng.choice(paths), rng.choice(_POOL + [_DROP]))
-            paths = list(_paths(rec))
+        rec = mutate_values(rec, rng, _POOL, keep_root=False)
         p.write_text(json.dumps(BASE) + "\n" + json.dumps(rec) + "\n", encoding="utf-8")
         _same(monkeypatch, lambda: read_jsonl(p))
