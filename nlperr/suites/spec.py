@@ -131,9 +131,7 @@ class MFT(TestSpec):
         for name, ok, expected in (
                 ("templates", isinstance(self.templates, list)
                  and all(isinstance(x, str) for x in self.templates), "a list of strings"),
-                ("lexicons", isinstance(self.lexicons, Mapping) and all(
-                    isinstance(k, str) and isinstance(v, (list, tuple)) and all(_scalar(x) for x in v)
-                    for k, v in self.lexicons.items()), "a mapping of names to lists of words"),
+                ("lexicons", _word_lists(self.lexicons), "a mapping of names to lists of words"),
                 ("expect", isinstance(self.expect, Mapping), "a mapping")):
             if not ok:
                 raise InputError(Errors.E606.format(where=where, field=name, expected=expected,
@@ -430,35 +428,36 @@ def _check_suite_fields(suite: "Suite") -> None:
     """Types of the suite-level fields (a suite file is user input: E606, never a crash
     later in case generation)."""
     where = f"suite {shorten(suite.name, 40)}"
-    checks = (
-        ("name", isinstance(suite.name, str) and suite.name != "", "a non-empty string"),
-        ("labels", suite.labels is None or (isinstance(suite.labels, list)
-                                            and all(isinstance(x, str) for x in suite.labels)),
+    meta_ok = isinstance(suite.meta, Mapping)
+    aliases = suite.meta.get("label_aliases") if meta_ok else None
+    checks = (  # (field, its value, whether it is right, what it should be)
+        ("name", suite.name, isinstance(suite.name, str) and suite.name != "",
+         "a non-empty string"),
+        ("labels", suite.labels, suite.labels is None or (
+            isinstance(suite.labels, list) and all(isinstance(x, str) for x in suite.labels)),
          "a list of label strings"),
-        ("data", suite.data is None or isinstance(suite.data, (str, Path, list, tuple)),
+        ("data", suite.data, suite.data is None or isinstance(suite.data, (str, Path, list, tuple)),
          "a file path or a list of texts"),
-        ("lexicons", isinstance(suite.lexicons, Mapping) and all(
-            isinstance(k, str) and isinstance(v, (list, tuple)) and all(_scalar(x) for x in v)
-            for k, v in suite.lexicons.items()), "a mapping of names to lists of words"),
-        ("seed", isinstance(suite.seed, int) and not isinstance(suite.seed, bool), "an integer"),
-        ("description", isinstance(suite.description, str), "a string"),
-        ("meta", isinstance(suite.meta, Mapping), "a mapping"),
-        ("meta.label_aliases", not isinstance(suite.meta, Mapping) or _aliases_ok(
-            suite.meta.get("label_aliases")), "a mapping of labels to lists of names "
-                                              "({PER: [PERSON, person]})"),
+        ("lexicons", suite.lexicons, _word_lists(suite.lexicons),
+         "a mapping of names to lists of words"),
+        ("seed", suite.seed, isinstance(suite.seed, int) and not isinstance(suite.seed, bool),
+         "an integer"),
+        ("description", suite.description, isinstance(suite.description, str), "a string"),
+        ("meta", suite.meta, meta_ok, "a mapping"),
+        ("meta.label_aliases", aliases, aliases is None or _word_lists(aliases),
+         "a mapping of labels to lists of names ({PER: [PERSON, person]})"),
     )
-    for name, ok, expected in checks:
+    for name, value, ok, expected in checks:
         if not ok:
-            got = suite.meta.get("label_aliases") if name == "meta.label_aliases" else \
-                getattr(suite, name)
             raise InputError(Errors.E606.format(where=where, field=name, expected=expected,
-                                                got=shorten(got, 60)))
+                                                got=shorten(value, 60)))
 
 
-def _aliases_ok(aliases: Any) -> bool:
-    return aliases is None or (isinstance(aliases, Mapping) and all(
+def _word_lists(value: Any) -> bool:
+    """Whether *value* maps names to lists of words (lexicons, label aliases)."""
+    return isinstance(value, Mapping) and all(
         isinstance(k, str) and isinstance(v, (list, tuple)) and all(_scalar(x) for x in v)
-        for k, v in aliases.items()))
+        for k, v in value.items())
 
 
 def _shipped_dir():
