@@ -18,7 +18,7 @@ from ._common import label_to_json
 from ._columnar import no_gc
 from ._structured import loads_json
 from ..limits import get_limits
-from ._jsonl_fast import SUB_BATCH, block_examples, block_lines, orjson_loads
+from ._jsonl_fast import SUB_BATCH, block_lines, block_tokens_spans, orjson_loads
 from ._text import RawBlock, check_encoding, iter_line_blocks
 
 __all__ = ["read_jsonl", "iter_jsonl", "write_jsonl", "example_from_record", "JsonlStream"]
@@ -168,6 +168,34 @@ def _not_a_number(values: Iterable[Any]) -> Any:
     return next(iter(values), None)  # pragma: no cover - the caller saw one fail
 
 
+# Keys finish_records can leave to its quick form (no label, cats, probs, missing, extras).
+_PLAIN_KEYS = frozenset({"text", "tokens", "spans", "entities", "id", "meta"})
+
+
+def finish_records(records: list[Mapping], texts: list[str], tokens: list[Any],
+                   spans: list[Any], numbers: list[int], name: str, *, spans_key: str,
+                   label_key: str) -> list[Example]:
+    """:func:`finish_record` of each record (at line *numbers* of file *name*), in one
+    pass over them when they hold nothing but text, tokens, spans, id and meta (the
+    usual NER file): the same examples."""
+    keys = set().union(*map(dict.keys, records))
+    if keys <= _PLAIN_KEYS | {spans_key} and label_key not in keys:
+        metas = [r.get("meta") for r in records]
+        ids = [r.get("id") for r in records]
+        # finish_record's checks: meta an object (or empty), id kept as given when a str
+        if all(isinstance(m, dict) for m in metas if m) and \
+                all(type(i) is str for i in ids if i is not None):
+            return list(map(Example, texts, tokens, spans, repeat(None), repeat(None),
+                            repeat(()), [dict(m) if m else {} for m in metas],
+                            [f"{name}:{k}" if i is None else i for i, k in zip(ids, numbers)]))
+    out = []
+    for record, text, toks, sp, k in zip(records, texts, tokens, spans, numbers):
+        where = f"{name}:{k}"
+        out.append(finish_record(record, text, toks, sp, where=where, default_id=where,
+                                 spans_key=spans_key, label_key=label_key))
+    return out
+
+
 def finish_record(record: Mapping, text: str, tokens: Any, spans: tuple[Span, ...] | None, *,
                   where: str, default_id: str | None, spans_key: str,
                   label_key: str) -> Example:
@@ -275,14 +303,16 @@ def _iter_jsonl(p: Path, *, strict: bool, spans_key: str, label_key: str,
         return out
 
     def parsed(records: list[Any], numbers: list[int]) -> list[Example]:
-        with pausing():
-            out = block_examples(records, numbers, p.name, spans_key=spans_key,
-                                 label_key=label_key, finish=finish_record)
-            if out is None:  # something unusual: each record on its own (exact errors)
-                out = [example_from_record(r, where=f"{p.name}:{k}",
-                                           default_id=f"{p.name}:{k}", strict=strict,
-                                           spans_key=spans_key, label_key=label_key)
-                       for r, k in zip(records, numbers)]
+        got = block_tokens_spans(records, spans_key=spans_key)
+        if got is not None:
+            return finish_records(records, *got, numbers, p.name, spans_key=spans_key,
+                                  label_key=label_key)
+        out = []  # something unusual: each record on its own (exact errors)
+        for record, k in zip(records, numbers):
+            where = f"{p.name}:{k}"
+            out.append(example_from_record(record, where=where, default_id=where,
+                                           strict=strict, spans_key=spans_key,
+                                           label_key=label_key))
         return out
 
     for first, part in iter_line_blocks(p, encoding=encoding, errors=encoding_errors,

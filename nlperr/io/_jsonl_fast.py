@@ -3,10 +3,10 @@ spans checked as arrays.
 
 :func:`block_lines` vets a chunk of about 4 MB of lines (no integer past 64 bits, no
 line with more brackets than ``max_json_depth``); the reader then parses
-:data:`SUB_BATCH` lines at a time, and :func:`block_examples` returns their examples
-exactly as the line-by-line path of :mod:`nlperr.io._jsonl` builds them (the same
-values, compared with ``==``), or None when anything in them is unusual: then the
-reader takes those records one by one, which raises the precise error (file:line) or
+:data:`SUB_BATCH` lines at a time, and :func:`block_tokens_spans` returns their texts,
+tokens and spans exactly as the line-by-line path of :mod:`nlperr.io._jsonl` reads them
+(the same values, compared with ``==``), or None when anything in them is unusual: then
+the reader takes those records one by one, which raises the precise error (file:line) or
 takes the rare forms (string tokens, ``[start, end, label]`` entities, numbers given as
 strings...).  A line orjson refuses sends the rest of the chunk line by line.  So the
 block path never decides what is valid; it only recognises what is certainly valid.
@@ -34,16 +34,16 @@ Why it is exact:
 
 from __future__ import annotations
 
-from itertools import chain, compress, count, repeat
+from itertools import chain, compress, count
 from operator import itemgetter, methodcaller
 from typing import Any, Callable
 
 import numpy as np
 
-from ..data import Example, Span
+from ..data import Span
 from ..data.example import TokenRange
 
-__all__ = ["block_examples", "block_lines", "orjson_loads", "SUB_BATCH"]
+__all__ = ["block_tokens_spans", "block_lines", "orjson_loads", "SUB_BATCH"]
 
 _TEXT = itemgetter("text")
 _START = itemgetter("start")
@@ -109,13 +109,12 @@ def _int_array(values: list | tuple) -> np.ndarray | None:
     return arr.astype(np.int64, copy=False)
 
 
-def block_examples(records: list[Any], numbers: list[int], name: str, *,
-                   spans_key: str, label_key: str, finish: Callable[..., Any]
-                   ) -> list[Any] | None:
-    """The examples of *records* (parsed JSONL lines, at line *numbers* of file
-    *name*), or None when the chunk must be read line by line.  *finish* builds an
-    example from a record with its checked text, tokens and spans
-    (:func:`nlperr.io._jsonl.finish_record`)."""
+def block_tokens_spans(records: list[Any], *, spans_key: str
+                       ) -> tuple[list[str], list[Any], list[Any]] | None:
+    """The texts, tokens (:class:`~nlperr.data.example.TokenRange` or None) and spans
+    (sorted tuples of :class:`~nlperr.data.Span` or None) of *records* (parsed JSONL
+    lines), each as the line-by-line path reads it; None when a record is unusual (the
+    caller then takes the records one by one)."""
     n = len(records)
     if not n or not _all_of(dict, records):
         return None
@@ -251,24 +250,7 @@ def block_examples(records: list[Any], numbers: list[int], name: str, *,
                 for t, a, c in zip(raw_tokens, first_l, count_l)]
     spans_l = [tuple(span_objs[b - k:b]) if h else None
                for h, k, b in zip(has_spans, n_spans.tolist(), span_end)]
-    keys = set().union(*map(dict.keys, records))
-    if keys <= {"text", "tokens", "spans", "entities", "id", "meta", spans_key} and \
-            label_key not in keys:
-        # no label, probabilities, missing ranges or other fields: what finish_record
-        # would do, for the whole chunk at once
-        metas = list(map(methodcaller("get", "meta"), records))
-        ids = list(map(methodcaller("get", "id"), records))
-        if _all_of(dict, [m for m in metas if m]) and \
-                _all_of(str, [i for i in ids if i is not None]):
-            return list(map(Example, texts, tokens_l, spans_l, repeat(None), repeat(None),
-                            repeat(()), [dict(m) if m else {} for m in metas],
-                            [f"{name}:{k}" if i is None else i for i, k in zip(ids, numbers)]))
-    out = []
-    for record, text, tokens, spans, k in zip(records, texts, tokens_l, spans_l, numbers):
-        where = f"{name}:{k}"
-        out.append(finish(record, text, tokens, spans, where=where, default_id=where,
-                          spans_key=spans_key, label_key=label_key))
-    return out
+    return texts, tokens_l, spans_l
 
 
 def _token_indices(flat: list[dict], order: np.ndarray | None
