@@ -36,6 +36,11 @@ name               what it does (parameters, defaults)
                    (``pool=None``: ``{label: [texts]}``; by default built from
                    the entities of the test's data; ``labels=None``)
 =================  ==========================================================
+
+A value given for a parameter is checked against its declared kind (``kinds=`` of
+:func:`~nlperr.perturb.registry.register_perturbation`) when the parameters are merged,
+before a function runs; the functions check only what a kind does not say (one of a
+set of modes, a table or model that must load).
 """
 
 from __future__ import annotations
@@ -61,12 +66,6 @@ __all__: list[str] = []
 def _bad(name: str, param: str, got: Any, expected: str) -> InputError:
     return InputError(Errors.E604.format(where="perturbation", got=got, param=param, name=name,
                                          expected=expected))
-
-
-def _check_rate(name: str, param: str, value: Any) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
-        raise _bad(name, param, value, "a number in [0, 1]")
-    return float(value)
 
 
 def _check_choice(name: str, param: str, value: Any, allowed: Sequence[str]) -> str:
@@ -205,9 +204,7 @@ _NUMBER = re.compile(r"(?<![\w./:-])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\w/:-]|\
                        requires='a number',
                        description="change numbers by up to max_relative (keeps the digit count)")
 def _number(example, rng, *, max_relative, keep_digits, max_changes):
-    max_relative = float(max_relative)
-    if max_relative <= 0:
-        raise _bad("number", "max_relative", max_relative, "a positive number")
+    max_relative = float(max_relative)  # (> 0: its declared kind)
     edits = []
     for m in _NUMBER.finditer(example.text):
         int_part, frac = m.group(1), m.group(2) or ""
@@ -270,8 +267,6 @@ def _format_date(d: _dt.date, fmt: str, order: str) -> str:
 def _date(example, rng, *, to_format, shift_days, numeric_order):
     _check_choice("date", "to_format", to_format, ("swap", "long", "numeric", "iso", "keep"))
     _check_choice("date", "numeric_order", numeric_order, ("mdy", "dmy"))
-    if not isinstance(shift_days, int) or shift_days < 0:
-        raise _bad("date", "shift_days", shift_days, "a non-negative integer")
     found: list[tuple[int, int, _dt.date, str]] = []
     for m in _DATE_LONG.finditer(example.text):
         try:
@@ -359,7 +354,6 @@ def _typo_in_word(word: str, offset: int, rng: random.Random, kinds: Sequence[st
                        description="keyboard typos (neighbour-key substitution, deletion, insertion, "
                                    "transposition) in a fraction `rate` of the words")
 def _typo(example, rng, *, rate, min_typos, kinds):
-    _check_rate("typo", "rate", rate)
     kinds = [kinds] if isinstance(kinds, str) else list(kinds)
     for k in kinds:
         _check_choice("typo", "kinds", k, _TYPO_KINDS)
@@ -453,9 +447,6 @@ def _model_edits(model: Any, text: str, cer: float, seed: int) -> list[Edit]:
                        description="OCR noise: confusions such as rn->m, cl->d, li->h, l->1, O->0 "
                                    "(built-in or learned table / NoiseModel) plus word merges/splits")
 def _ocr(example, rng, *, cer, table, model, merge_rate, split_rate):
-    _check_rate("ocr", "cer", cer)
-    _check_rate("ocr", "merge_rate", merge_rate)
-    _check_rate("ocr", "split_rate", split_rate)
     text = example.text
     if isinstance(model, (str, os.PathLike)):
         model = _noise_model(str(model))
@@ -592,8 +583,6 @@ def _contraction(example, rng, *, mode):
                        requires='two or more words',
                        description="add extra spaces / newlines between words at `rate`")
 def _whitespace(example, rng, *, rate, newline):
-    _check_rate("whitespace", "rate", rate)
-    _check_rate("whitespace", "newline", newline)
     edits = []
     for m in re.finditer(r"(?<=\S) (?=\S)", example.text):
         if rng.random() < rate:
